@@ -1,0 +1,153 @@
+namespace RetailFunctions.Domain.Canonical;
+
+// Canonical events translated once from Shopify webhook topics. They keep the channel's own references
+// (variant ids, location ids as exact strings); resolving them to canonical SKUs and locations happens in the
+// handlers, against the catalog. Shopify ids are 64-bit and are carried as strings, never through double.
+
+/// <summary>Who sent a webhook and when: the headers Shopify attaches to every delivery.</summary>
+public sealed record ShopifyDelivery(
+    string ShopDomain,
+    string Topic,
+    string WebhookId,
+    string? EventId,
+    DateTimeOffset? TriggeredAt,
+    string? ApiVersion);
+
+public sealed record ChannelCustomerRef(string? ChannelCustomerId, string? Email, string? Phone, string? FirstName, string? LastName);
+
+public sealed record TaxLine(string Title, decimal Rate, decimal Amount);
+
+public sealed record OrderLineSnapshot(
+    string ChannelLineId,
+    string? VariantId,
+    string? ProductId,
+    string? Sku,
+    string Title,
+    decimal Quantity,
+    decimal UnitPrice,
+    decimal TotalDiscount,
+    IReadOnlyList<TaxLine> TaxLines,
+    bool RequiresShipping,
+    bool IsGiftCard,
+    string? FulfillmentStatus);
+
+public sealed record PaymentSnapshot(
+    string ChannelTransactionId,
+    string Kind,
+    string Status,
+    decimal Amount,
+    string Currency,
+    string? Gateway,
+    string? CardLast4,
+    DateTimeOffset? ProcessedAt);
+
+public sealed record ShippingLineSnapshot(string Title, decimal Price, IReadOnlyList<TaxLine> TaxLines);
+
+public sealed record OrderSnapshot(
+    string Channel,
+    string ChannelOrderId,
+    string? OrderName,
+    string? OrderNumber,
+    string Currency,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    DateTimeOffset? CancelledAt,
+    string? CancelReason,
+    string? FinancialStatus,
+    string? FulfillmentStatus,
+    string? ChannelLocationId,
+    ChannelCustomerRef? Customer,
+    IReadOnlyList<OrderLineSnapshot> Lines,
+    IReadOnlyList<ShippingLineSnapshot> ShippingLines,
+    IReadOnlyList<PaymentSnapshot> Payments,
+    IReadOnlyList<string> DiscountCodes,
+    decimal SubtotalPrice,
+    decimal TotalDiscounts,
+    decimal TotalTax,
+    decimal TotalPrice,
+    bool TaxesIncluded,
+    string? Note);
+
+public sealed record RefundLineSnapshot(
+    string ChannelRefundLineId,
+    string ChannelLineId,
+    string? VariantId,
+    string? Sku,
+    decimal Quantity,
+    string RestockType,
+    string? ChannelLocationId,
+    decimal Subtotal,
+    decimal TotalTax);
+
+public sealed record RefundSnapshot(
+    string ChannelRefundId,
+    string ChannelOrderId,
+    DateTimeOffset? CreatedAt,
+    string? Note,
+    bool Restock,
+    IReadOnlyList<RefundLineSnapshot> Lines,
+    IReadOnlyList<PaymentSnapshot> Transactions);
+
+public sealed record FulfillmentLineSnapshot(string ChannelLineId, string? VariantId, string? Sku, decimal Quantity);
+
+public sealed record FulfillmentSnapshot(
+    string ChannelFulfillmentId,
+    string ChannelOrderId,
+    string? Status,
+    string? ChannelLocationId,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    string? TrackingCompany,
+    IReadOnlyList<string> TrackingNumbers,
+    IReadOnlyList<FulfillmentLineSnapshot> Lines);
+
+public sealed record ProductVariantSnapshot(
+    string VariantId,
+    string? InventoryItemId,
+    string? Sku,
+    string? Barcode,
+    string Title,
+    decimal? Price,
+    string? WeightUnit,
+    decimal? Weight,
+    string? Option1,
+    string? Option2,
+    string? Option3);
+
+public sealed record ProductSnapshot(
+    string ChannelProductId,
+    string Title,
+    string? Vendor,
+    string? ProductType,
+    DateTimeOffset? UpdatedAt,
+    IReadOnlyList<ProductVariantSnapshot> Variants);
+
+public sealed record CustomerSnapshot(
+    string ChannelCustomerId,
+    string? Email,
+    string? Phone,
+    string? FirstName,
+    string? LastName,
+    DateTimeOffset? UpdatedAt,
+    bool? AcceptsEmailMarketing,
+    bool? AcceptsSmsMarketing,
+    string? Note);
+
+/// <summary>A web-store event after translation. One closed set: every accepted topic maps to exactly one case.</summary>
+public abstract record ShopifyEvent(ShopifyDelivery Delivery)
+{
+    public sealed record OrderCreated(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
+    public sealed record OrderUpdated(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
+    public sealed record OrderPaid(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
+    public sealed record OrderCancelled(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
+    public sealed record OrderFulfilled(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
+    public sealed record RefundCreated(ShopifyDelivery Delivery, RefundSnapshot Refund) : ShopifyEvent(Delivery);
+    public sealed record FulfillmentCreated(ShopifyDelivery Delivery, FulfillmentSnapshot Fulfillment) : ShopifyEvent(Delivery);
+    public sealed record InventoryLevelObserved(
+        ShopifyDelivery Delivery, string InventoryItemId, string ChannelLocationId, decimal? Available, DateTimeOffset? UpdatedAt)
+        : ShopifyEvent(Delivery);
+    public sealed record ProductUpserted(ShopifyDelivery Delivery, ProductSnapshot Product) : ShopifyEvent(Delivery);
+    public sealed record CustomerUpserted(ShopifyDelivery Delivery, CustomerSnapshot Customer) : ShopifyEvent(Delivery);
+    /// <summary>A topic we accept and record but do not act on (yet).</summary>
+    public sealed record Unhandled(ShopifyDelivery Delivery) : ShopifyEvent(Delivery);
+}
