@@ -1,0 +1,287 @@
+using System.Text.Json;
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Pipeline.Security;
+using static RetailFunctions.Pipeline.Shopify.ShopifyJson;
+
+namespace RetailFunctions.Pipeline.Shopify;
+
+/// <summary>
+/// Translates a Shopify webhook body (the bare resource object, as Shopify posts it) into a canonical
+/// <see cref="ShopifyEvent"/>, once, at the edge. Problems raise <see cref="PayloadException"/> naming the JSON path.
+/// </summary>
+public static class ShopifyMapper
+{
+    private const string Root = "";
+
+    public static ShopifyEvent Map(ShopifyDelivery delivery, ReadOnlySpan<byte> body)
+    {
+        if (!IsHandled(delivery.Topic))
+            return new ShopifyEvent.Unhandled(delivery);
+        var reader = new Utf8JsonReader(body);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            throw new PayloadException("$", $"body is not JSON: {ex.Message}");
+        }
+        using (document)
+            return Map(delivery, document.RootElement);
+    }
+
+    public static ShopifyEvent Map(ShopifyDelivery delivery, JsonElement body)
+    {
+        if (!IsHandled(delivery.Topic))
+            return new ShopifyEvent.Unhandled(delivery);
+        if (body.ValueKind != JsonValueKind.Object)
+            throw new PayloadException("$", $"body must be a JSON object, found {body.ValueKind.ToString().ToLowerInvariant()}");
+
+        return delivery.Topic.ToLowerInvariant() switch
+        {
+            ShopifyTopics.OrdersCreate => new ShopifyEvent.OrderCreated(delivery, Order(body)),
+            ShopifyTopics.OrdersUpdated => new ShopifyEvent.OrderUpdated(delivery, Order(body)),
+            ShopifyTopics.OrdersPaid => new ShopifyEvent.OrderPaid(delivery, Order(body)),
+            ShopifyTopics.OrdersCancelled => new ShopifyEvent.OrderCancelled(delivery, Order(body)),
+            ShopifyTopics.OrdersFulfilled => new ShopifyEvent.OrderFulfilled(delivery, Order(body)),
+            ShopifyTopics.RefundsCreate => new ShopifyEvent.RefundCreated(delivery, Refund(body)),
+            ShopifyTopics.FulfillmentsCreate => new ShopifyEvent.FulfillmentCreated(delivery, Fulfillment(body)),
+            ShopifyTopics.InventoryLevelsUpdate => InventoryLevel(delivery, body),
+            ShopifyTopics.ProductsCreate or ShopifyTopics.ProductsUpdate => new ShopifyEvent.ProductUpserted(delivery, Product(body)),
+            ShopifyTopics.CustomersCreate or ShopifyTopics.CustomersUpdate => new ShopifyEvent.CustomerUpserted(delivery, Customer(body)),
+            _ => new ShopifyEvent.Unhandled(delivery),
+        };
+    }
+
+    public static bool IsHandled(string topic) => ShopifyTopics.Handled.Contains(topic.ToLowerInvariant());
+
+    public static OrderSnapshot Order(JsonElement order)
+    {
+        var currency = String(order, "currency", Root) ?? throw new PayloadException("currency", "missing");
+        return new OrderSnapshot(
+            Channels.Web,
+            ResourceId(order, Root),
+            String(order, "name", Root),
+            OptionalId(order, "order_number", Root),
+            currency,
+            Timestamp(order, "created_at", Root),
+            Timestamp(order, "updated_at", Root),
+            Timestamp(order, "cancelled_at", Root),
+            String(order, "cancel_reason", Root),
+            String(order, "financial_status", Root),
+            String(order, "fulfillment_status", Root),
+            OptionalId(order, "location_id", Root),
+            OrderCustomer(order),
+            [.. Objects(order, "line_items", Root).Select(line => OrderLine(line.Item, line.At))],
+            [.. Objects(order, "shipping_lines", Root).Select(line => ShippingLine(line.Item, line.At))],
+            [.. Objects(order, "transactions", Root).Select(t => Payment(t.Item, t.At, currency))],
+            [.. Objects(order, "discount_codes", Root).Select(d => String(d.Item, "code", d.At)).OfType<string>()],
+            OptionalDecimal(order, "subtotal_price", Root) ?? 0m,
+            OptionalDecimal(order, "total_discounts", Root) ?? 0m,
+            OptionalDecimal(order, "total_tax", Root) ?? 0m,
+            OptionalDecimal(order, "total_price", Root) ?? 0m,
+            Bool(order, "taxes_included", Root) ?? false,
+            FreeText(String(order, "note", Root)));
+    }
+
+    public static RefundSnapshot Refund(JsonElement refund)
+    {
+        var restock = Bool(refund, "restock", Root) ?? false;
+        return new RefundSnapshot(
+            ResourceId(refund, Root),
+            RequiredId(refund, "order_id", Root),
+            Timestamp(refund, "created_at", Root),
+            FreeText(String(refund, "note", Root)),
+            restock,
+            [.. Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock))],
+            [.. Objects(refund, "transactions", Root).Select(t => Payment(t.Item, t.At, defaultCurrency: null))]);
+    }
+
+    public static FulfillmentSnapshot Fulfillment(JsonElement fulfillment)
+    {
+        var numbers = Array(fulfillment, "tracking_numbers", Root)
+            .Select(n => n.Item.ValueKind == JsonValueKind.String ? n.Item.GetString() : n.Item.GetRawText())
+            .OfType<string>()
+            .Where(n => n.Length > 0)
+            .ToList();
+        // Older payloads carry only the single tracking_number.
+        if (numbers.Count == 0 && String(fulfillment, "tracking_number", Root) is { } single)
+            numbers.Add(single);
+        return new FulfillmentSnapshot(
+            ResourceId(fulfillment, Root),
+            RequiredId(fulfillment, "order_id", Root),
+            String(fulfillment, "status", Root),
+            OptionalId(fulfillment, "location_id", Root),
+            Timestamp(fulfillment, "created_at", Root),
+            Timestamp(fulfillment, "updated_at", Root),
+            String(fulfillment, "tracking_company", Root),
+            numbers,
+            [.. Objects(fulfillment, "line_items", Root).Select(line => new FulfillmentLineSnapshot(
+                RequiredId(line.Item, "id", line.At),
+                OptionalId(line.Item, "variant_id", line.At),
+                String(line.Item, "sku", line.At),
+                RequiredDecimal(line.Item, "quantity", line.At)))]);
+    }
+
+    public static ProductSnapshot Product(JsonElement product) => new(
+        ResourceId(product, Root),
+        String(product, "title", Root) ?? "",
+        String(product, "vendor", Root),
+        String(product, "product_type", Root),
+        Timestamp(product, "updated_at", Root),
+        [.. Objects(product, "variants", Root).Select(v => new ProductVariantSnapshot(
+            RequiredId(v.Item, "id", v.At),
+            OptionalId(v.Item, "inventory_item_id", v.At),
+            String(v.Item, "sku", v.At),
+            String(v.Item, "barcode", v.At),
+            String(v.Item, "title", v.At) ?? "",
+            OptionalDecimal(v.Item, "price", v.At),
+            String(v.Item, "weight_unit", v.At),
+            OptionalDecimal(v.Item, "weight", v.At),
+            String(v.Item, "option1", v.At),
+            String(v.Item, "option2", v.At),
+            String(v.Item, "option3", v.At)))]);
+
+    public static CustomerSnapshot Customer(JsonElement customer) => new(
+        ResourceId(customer, Root),
+        String(customer, "email", Root),
+        String(customer, "phone", Root),
+        String(customer, "first_name", Root),
+        String(customer, "last_name", Root),
+        Timestamp(customer, "updated_at", Root),
+        // The consent object replaced accepts_marketing; when present it is the truth.
+        Consent(customer, "email_marketing_consent") ?? Bool(customer, "accepts_marketing", Root),
+        Consent(customer, "sms_marketing_consent"),
+        FreeText(String(customer, "note", Root)));
+
+    private static ShopifyEvent InventoryLevel(ShopifyDelivery delivery, JsonElement level) => new ShopifyEvent.InventoryLevelObserved(
+        delivery,
+        RequiredId(level, "inventory_item_id", Root),
+        RequiredId(level, "location_id", Root),
+        OptionalDecimal(level, "available", Root),
+        Timestamp(level, "updated_at", Root));
+
+    /// <summary>
+    /// The resource id. When <c>admin_graphql_api_id</c> ("gid://shopify/Order/450789469") is present it must agree:
+    /// a mismatch means the id was mangled on the way (rounded through a double). Without <c>id</c>, the gid's tail
+    /// is the id.
+    /// </summary>
+    private static string ResourceId(JsonElement resource, string at)
+    {
+        var id = OptionalId(resource, "id", at);
+        var gid = String(resource, "admin_graphql_api_id", at);
+        var gidTail = gid is null ? null : gid[(gid.LastIndexOf('/') + 1)..];
+        if (gidTail is not null && (gidTail.Length == 0 || !gidTail.All(char.IsAsciiDigit)))
+            throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not end in a numeric id");
+        if (id is not null && gidTail is not null && id != gidTail)
+            throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not match id {id}");
+        return id ?? gidTail ?? throw new PayloadException(Path(at, "id"), "missing");
+    }
+
+    private static ChannelCustomerRef? OrderCustomer(JsonElement order)
+    {
+        if (Object(order, "customer", Root) is { } customer)
+        {
+            return new ChannelCustomerRef(
+                OptionalId(customer, "id", "customer"),
+                String(customer, "email", "customer") ?? String(order, "email", Root),
+                String(customer, "phone", "customer") ?? String(order, "phone", Root),
+                String(customer, "first_name", "customer"),
+                String(customer, "last_name", "customer"));
+        }
+        // A guest checkout still identifies the shopper by email or phone.
+        var email = String(order, "email", Root);
+        var phone = String(order, "phone", Root);
+        return email is null && phone is null ? null : new ChannelCustomerRef(null, email, phone, null, null);
+    }
+
+    private static OrderLineSnapshot OrderLine(JsonElement line, string at) => new(
+        RequiredId(line, "id", at),
+        OptionalId(line, "variant_id", at),
+        OptionalId(line, "product_id", at),
+        String(line, "sku", at),
+        String(line, "title", at) ?? String(line, "name", at) ?? "",
+        RequiredDecimal(line, "quantity", at),
+        RequiredDecimal(line, "price", at),
+        LineDiscount(line, at),
+        TaxLines(line, at),
+        Bool(line, "requires_shipping", at) ?? false,
+        Bool(line, "gift_card", at) ?? false,
+        String(line, "fulfillment_status", at));
+
+    // total_discount is deprecated in favour of discount_allocations; use whichever the payload carries.
+    private static decimal LineDiscount(JsonElement line, string at) =>
+        OptionalDecimal(line, "total_discount", at)
+        ?? Objects(line, "discount_allocations", at).Sum(a => RequiredDecimal(a.Item, "amount", a.At));
+
+    private static ShippingLineSnapshot ShippingLine(JsonElement line, string at) => new(
+        String(line, "title", at) ?? String(line, "code", at) ?? "",
+        RequiredDecimal(line, "price", at),
+        TaxLines(line, at));
+
+    private static List<TaxLine> TaxLines(JsonElement owner, string at) =>
+    [
+        .. Objects(owner, "tax_lines", at).Select(t => new TaxLine(
+            String(t.Item, "title", t.At) ?? "",
+            OptionalDecimal(t.Item, "rate", t.At) ?? 0m,
+            RequiredDecimal(t.Item, "price", t.At))),
+    ];
+
+    private static PaymentSnapshot Payment(JsonElement transaction, string at, string? defaultCurrency) => new(
+        RequiredId(transaction, "id", at),
+        String(transaction, "kind", at) ?? throw new PayloadException(Path(at, "kind"), "missing"),
+        String(transaction, "status", at) ?? "unknown",
+        RequiredDecimal(transaction, "amount", at),
+        String(transaction, "currency", at) ?? defaultCurrency ?? throw new PayloadException(Path(at, "currency"), "missing"),
+        String(transaction, "gateway", at),
+        CardLast4(transaction, at),
+        Timestamp(transaction, "processed_at", at) ?? Timestamp(transaction, "created_at", at));
+
+    /// <summary>Only the last four digits of whatever the gateway reported ("•••• •••• •••• 1234", "XXXX-4242").</summary>
+    private static string? CardLast4(JsonElement transaction, string at)
+    {
+        if (Object(transaction, "payment_details", at) is not { } details
+            || String(details, "credit_card_number", Path(at, "payment_details")) is not { } number)
+            return null;
+        var digits = number.Where(char.IsAsciiDigit).ToArray();
+        return digits.Length >= 4 ? new string(digits[^4..]) : null;
+    }
+
+    private static RefundLineSnapshot RefundLine(JsonElement line, string at, bool restock)
+    {
+        var quantity = RequiredDecimal(line, "quantity", at);
+        var item = Object(line, "line_item", at);
+        var itemAt = Path(at, "line_item");
+        var lineId = OptionalId(line, "line_item_id", at)
+            ?? (item is { } i ? OptionalId(i, "id", itemAt) : null)
+            ?? throw new PayloadException(Path(at, "line_item_id"), "missing");
+        return new RefundLineSnapshot(
+            RequiredId(line, "id", at),
+            lineId,
+            item is { } v ? OptionalId(v, "variant_id", itemAt) : null,
+            item is { } s ? String(s, "sku", itemAt) : null,
+            quantity,
+            // restock_type arrived with API 2019-04; older refunds only say restock true/false.
+            String(line, "restock_type", at) ?? (restock ? "legacy_restock" : "no_restock"),
+            OptionalId(line, "location_id", at),
+            OptionalDecimal(line, "subtotal", at) ?? (item is { } p ? RequiredDecimal(p, "price", itemAt) * quantity : 0m),
+            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m));
+    }
+
+    // The original line's tax covers its whole quantity; a partial refund carries its share.
+    private static decimal ProratedTax(JsonElement item, string at, decimal refunded)
+    {
+        var tax = TaxLines(item, at).Sum(t => t.Amount);
+        var ordered = OptionalDecimal(item, "quantity", at) ?? refunded;
+        return ordered == 0 || ordered == refunded ? tax : Math.Round(tax * refunded / ordered, 2, MidpointRounding.ToEven);
+    }
+
+    private static bool? Consent(JsonElement customer, string key) =>
+        Object(customer, key, Root) is { } consent && String(consent, "state", key) is { } state
+            ? state == "subscribed"
+            : null;
+
+    // Notes are typed by people; a card number in one must not travel further even if the edge was bypassed.
+    private static string? FreeText(string? text) => text is null ? null : PanMasker.MaskText(text).Text;
+}
