@@ -1,0 +1,33 @@
+namespace RetailFunctions.Domain.Operations;
+
+/// <summary>Who must act on a business exception.</summary>
+public static class Owners
+{
+    public const string Inventory = "inventory";
+    public const string Finance = "finance";
+    public const string Crm = "crm";
+    public const string Ops = "ops";
+}
+
+public static class ExceptionReasons
+{
+    public const string UnmappedSku = "unmapped-sku";
+    public const string UnmappedLocation = "unmapped-location";
+    public const string InvalidMasterData = "invalid-master-data";
+    public const string NegativeStock = "negative-stock";
+}
+
+/// <summary>
+/// Something the pipeline accepted but could not apply without a person: it is kept with its source payload,
+/// never dropped. The id is derived from the source so a redelivered event raises the same exception once.
+/// </summary>
+public sealed record BusinessException(
+    string Id,
+    string Owner,
+    string Reason,
+    string Detail,
+    string SourceMessageId,
+    string? PayloadReference,
+    IReadOnlyDictionary<string, string> BusinessKeys,
+    string Status,
+    DateTimeOffset RaisedAt);

@@ -1,0 +1,158 @@
+using System.Text;
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Catalog;
+using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Shopify;
+
+namespace RetailFunctions.Pipeline.Handlers;
+
+public sealed record ShopifyHandlerOptions(string? DefaultFulfillmentLocation);
+
+/// <summary>
+/// A verified Shopify delivery, taken off the queue: drop it if seen, archive the raw body, translate it once to a
+/// canonical event, apply its effects (each idempotent), then record the delivery as done. A crash anywhere before
+/// the record only means the effects run again, and they are no-ops the second time.
+/// </summary>
+public sealed class ShopifyWebhookHandler(
+    IDeliveryLog deliveries,
+    IBlobStore blobs,
+    ICatalogStore catalog,
+    StockPoster stock,
+    ShopifyHandlerOptions options,
+    TimeProvider clock)
+{
+    public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
+    {
+        var envelope = message.Envelope;
+        var delivery = ShopifyEnvelopes.ReadDelivery(envelope);
+        if (await deliveries.FindAsync(delivery.ShopDomain, delivery.WebhookId, delivery.EventId, ct) is { } seen)
+            return new HandlerOutcome.Completed($"duplicate of delivery {seen.WebhookId} ({seen.Outcome})");
+
+        var body = await PayloadOf(envelope, ct);
+        var archiveBlob = ShopifyEnvelopes.ArchiveBlobName(delivery, envelope.OccurredAt);
+        await blobs.PutIfAbsentAsync(ContainerNames.RawArchive, archiveBlob, body, "application/json", ct);
+
+        ShopifyEvent canonical;
+        try
+        {
+            canonical = ShopifyMapper.Map(delivery, body.Span);
+        }
+        catch (PayloadException invalid)
+        {
+            await RecordAsync(delivery, $"rejected: {invalid.Field}: {invalid.Reason}", archiveBlob, envelope, ct);
+            return new HandlerOutcome.Poison($"{delivery.Topic} payload invalid at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
+        }
+
+        var source = new ExceptionSource(envelope.Id, $"{ContainerNames.RawArchive}/{archiveBlob}", envelope.Keys);
+        var outcome = await ApplyAsync(canonical, source, ct);
+        await RecordAsync(delivery, outcome, archiveBlob, envelope, ct);
+        return new HandlerOutcome.Completed(outcome);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> PayloadOf(Envelope envelope, CancellationToken ct) =>
+        envelope.Payload is { } inline
+            ? Encoding.UTF8.GetBytes(inline)
+            : await blobs.ReadAsync(ContainerNames.LargePayloads, envelope.PayloadBlob!, ct);
+
+    private Task RecordAsync(ShopifyDelivery delivery, string outcome, string archiveBlob, Envelope envelope, CancellationToken ct) =>
+        deliveries.RecordAsync(new DeliveryRecord(delivery.ShopDomain, delivery.WebhookId, delivery.EventId, delivery.Topic,
+            outcome, archiveBlob, envelope.OccurredAt, clock.GetUtcNow()), ct);
+
+    private async Task<string> ApplyAsync(ShopifyEvent canonical, ExceptionSource source, CancellationToken ct) => canonical switch
+    {
+        ShopifyEvent.OrderCreated e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
+        ShopifyEvent.OrderUpdated e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
+        ShopifyEvent.OrderPaid e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
+        ShopifyEvent.OrderFulfilled e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
+        ShopifyEvent.OrderCancelled e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
+        ShopifyEvent.RefundCreated e => await RestockRefundAsync(e.Delivery, e.Refund, source, ct),
+        ShopifyEvent.ProductUpserted e => await UpsertProductAsync(e.Product, ct),
+        ShopifyEvent.InventoryLevelObserved e =>
+            $"recorded: channel reports available {e.Available?.ToString() ?? "null"} for inventory item {e.InventoryItemId} " +
+            $"at location {e.ChannelLocationId}; the ledger stays the source of truth",
+        ShopifyEvent.FulfillmentCreated e => $"recorded: fulfillment {e.Fulfillment.ChannelFulfillmentId} of order {e.Fulfillment.ChannelOrderId}",
+        ShopifyEvent.CustomerUpserted e => $"recorded: customer {e.Customer.ChannelCustomerId}",
+        ShopifyEvent.Unhandled e => $"recorded: topic {e.Delivery.Topic} has no handler",
+        _ => throw new InvalidOperationException($"no handling for {canonical.GetType().Name}"),
+    };
+
+    /// <summary>
+    /// Every order topic carries the whole order, so each one converges the ledger to it: lines sold once per line,
+    /// and restocked once if the order is cancelled. Arrival order therefore does not matter.
+    /// </summary>
+    private async Task<string> SellOrderAsync(ShopifyDelivery delivery, OrderSnapshot order, ExceptionSource source, CancellationToken ct)
+    {
+        var counts = new PostingCounts();
+        var occurredAt = order.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow();
+        foreach (var line in ShopifyStockPlan.StockLines(order))
+        {
+            var sale = ShopifyStockPlan.Change(delivery, order, line, MovementKind.Sale, occurredAt);
+            counts.Add(await stock.PostAsync(sale, options.DefaultFulfillmentLocation, source, ct));
+            if (order.CancelledAt is { } cancelledAt)
+            {
+                var restock = ShopifyStockPlan.Change(delivery, order, line, MovementKind.Cancellation, cancelledAt);
+                counts.Add(await stock.PostAsync(restock, options.DefaultFulfillmentLocation, source, ct));
+            }
+        }
+        return $"order {order.ChannelOrderId}: {counts}";
+    }
+
+    private async Task<string> RestockRefundAsync(ShopifyDelivery delivery, RefundSnapshot refund, ExceptionSource source, CancellationToken ct)
+    {
+        var counts = new PostingCounts();
+        foreach (var line in refund.Lines.Where(ShopifyStockPlan.ReturnsToStock))
+        {
+            var change = ShopifyStockPlan.Return(delivery, refund, line, refund.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow());
+            counts.Add(await stock.PostAsync(change, options.DefaultFulfillmentLocation, source, ct));
+        }
+        return $"refund {refund.ChannelRefundId} of order {refund.ChannelOrderId}: {counts}";
+    }
+
+    private async Task<string> UpsertProductAsync(ProductSnapshot product, CancellationToken ct)
+    {
+        var mapped = 0;
+        var skipped = new List<string>();
+        foreach (var variant in product.Variants)
+        {
+            var existing = await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, variant.VariantId, ct);
+            var sku = existing ?? (string.IsNullOrWhiteSpace(variant.Sku) ? null : variant.Sku.Trim());
+            if (sku is null)
+            {
+                skipped.Add(variant.VariantId);
+                continue;
+            }
+            await catalog.UpsertItemAsync(ShopifyStockPlan.CatalogItemOf(product, variant, sku), ct);
+            mapped++;
+        }
+        return skipped.Count == 0
+            ? $"product {product.ChannelProductId}: {mapped} variants mapped"
+            : $"product {product.ChannelProductId}: {mapped} variants mapped; variants without SKU not mapped: {string.Join(", ", skipped)}";
+    }
+}
+
+/// <summary>Tally of what happened to the movements of one event, for the delivery record.</summary>
+public sealed class PostingCounts
+{
+    private int _applied, _alreadyApplied, _exceptions;
+
+    public void Add(PostingOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case PostingOutcome.Applied: _applied++; break;
+            case PostingOutcome.AlreadyApplied: _alreadyApplied++; break;
+            default: _exceptions++; break;
+        }
+    }
+
+    public int Applied => _applied;
+    public int AlreadyApplied => _alreadyApplied;
+    public int Exceptions => _exceptions;
+
+    public override string ToString() =>
+        new StringBuilder().Append(_applied).Append(" movements applied, ")
+            .Append(_alreadyApplied).Append(" already applied, ")
+            .Append(_exceptions).Append(" exceptions").ToString();
+}

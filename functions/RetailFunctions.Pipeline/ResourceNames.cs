@@ -1,0 +1,52 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace RetailFunctions.Pipeline;
+
+// The names below are the ones infra/resource-names.json lists; that file is embedded in this assembly, Bicep loads
+// the same file, and a test checks that every constant here is in it and nothing in it is missing here.
+
+public static class QueueNames
+{
+    public const string ShopifyWebhooks = "shopify-webhooks";
+    public const string PosBatches = "pos-batches";
+}
+
+public static class TableNames
+{
+    public const string Deliveries = "Deliveries";
+    public const string Inventory = "Inventory";
+    public const string Catalog = "Catalog";
+    public const string PosBatches = "PosBatches";
+    public const string Exceptions = "Exceptions";
+    public const string DeadLetters = "DeadLetters";
+}
+
+public static class ContainerNames
+{
+    public const string RawArchive = "raw-archive";
+    public const string PosUploads = "pos-uploads";
+    public const string LargePayloads = "large-payloads";
+}
+
+public sealed record ResourceNameList(IReadOnlyList<string> Queues, IReadOnlyList<string> Tables, IReadOnlyList<string> Containers)
+{
+    /// <summary>The embedded infra/resource-names.json: what the hosts create and infra deploys.</summary>
+    public static ResourceNameList Embedded { get; } = Load();
+
+    private static ResourceNameList Load()
+    {
+        using var stream = typeof(ResourceNameList).Assembly.GetManifestResourceStream("resource-names.json")
+            ?? throw new InvalidOperationException("resource-names.json is not embedded in the pipeline assembly");
+        using var doc = JsonDocument.Parse(stream);
+        string[] Read(string name) => doc.RootElement.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToArray();
+        return new ResourceNameList(Read("queues"), Read("tables"), Read("containers"));
+    }
+
+    /// <summary>The constants the code declares, by kind, for the consistency test.</summary>
+    public static IReadOnlyList<string> Declared(Type constants) =>
+        constants.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToArray();
+}

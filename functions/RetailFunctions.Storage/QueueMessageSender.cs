@@ -1,0 +1,52 @@
+using System.Text;
+using System.Text.Json;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Storage;
+
+/// <summary>
+/// Sends envelopes as JSON queue messages. A message over the queue's 64 KiB limit has its payload moved to a blob
+/// first and travels with a reference instead.
+/// </summary>
+public sealed class QueueMessageSender(StorageAccount account, BlobStore blobs) : IMessageSender
+{
+    /// <summary>Below 64 KiB with room for the XML wrapping the queue service adds.</summary>
+    public const int MaxInlineBytes = 60 * 1024;
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null)
+    {
+        var text = JsonSerializer.Serialize(envelope, Json);
+        if (Encoding.UTF8.GetByteCount(text) > MaxInlineBytes && envelope.Payload is { } payload)
+        {
+            var blobName = $"{queue}/{envelope.Id}";
+            await blobs.PutIfAbsentAsync(ContainerNames.LargePayloads, blobName, Encoding.UTF8.GetBytes(payload), "application/octet-stream", cancellationToken);
+            text = JsonSerializer.Serialize(envelope with { Payload = null, PayloadBlob = blobName }, Json);
+        }
+        await account.Queue(queue).SendMessageAsync(text, visibilityTimeout: delay, cancellationToken: cancellationToken);
+        QueueSignals.Notify(queue);
+    }
+
+    public static Envelope Deserialize(string text) =>
+        JsonSerializer.Deserialize<Envelope>(text, Json) ?? throw new JsonException("queue message is not an envelope");
+}
+
+/// <summary>
+/// Wakes a worker polling a queue as soon as this process enqueues to it, so an idle worker's polling interval
+/// does not add to latency. Workers in other processes still find messages by polling.
+/// </summary>
+public static class QueueSignals
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Signals = new();
+
+    public static SemaphoreSlim For(string queue) => Signals.GetOrAdd(queue, _ => new SemaphoreSlim(0));
+
+    public static void Notify(string queue)
+    {
+        var signal = For(queue);
+        if (signal.CurrentCount == 0) signal.Release();
+    }
+}

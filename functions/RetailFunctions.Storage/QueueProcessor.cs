@@ -1,0 +1,190 @@
+using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Logging;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Storage;
+
+/// <summary>The queue settings of host.json (extensions.queues), with the Functions host's defaults.</summary>
+public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval)
+{
+    public static QueueWorkerOptions Default { get; } = new(16, 5, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+}
+
+public delegate Task<HandlerOutcome> MessageHandler(ReceivedMessage message, CancellationToken cancellationToken);
+
+/// <summary>
+/// Pulls one queue and runs its handler: deletes a message on success, parks it in the dead letters when the handler
+/// calls it poison or it has failed MaxDequeueCount times, and otherwise lets it come back later with a growing
+/// delay. A message is deleted only after its effects are durable, so a crash never loses one.
+/// </summary>
+public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterStore deadLetters, TimeProvider clock, ILogger<QueueProcessor> logger)
+{
+    public async Task RunAsync(string queue, MessageHandler handle, QueueWorkerOptions options, CancellationToken stop)
+    {
+        var client = account.Queue(queue);
+        var signal = QueueSignals.For(queue);
+        var idle = TimeSpan.FromMilliseconds(25);
+        while (!stop.IsCancellationRequested)
+        {
+            QueueMessage[] messages;
+            try
+            {
+                messages = (await client.ReceiveMessagesAsync(options.BatchSize, options.VisibilityTimeout, stop)).Value;
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested && e is RequestFailedException or HttpRequestException or AggregateException)
+            {
+                // Storage unreachable (emulator restarting, network): nothing is lost, try again shortly.
+                LogReceiveFailed(queue, e.Message);
+                await Delay(options.MaxPollingInterval, stop);
+                continue;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (messages.Length == 0)
+            {
+                await WaitForWorkAsync(signal, idle, stop);
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, options.MaxPollingInterval.Ticks));
+                continue;
+            }
+            idle = TimeSpan.FromMilliseconds(25);
+            await Task.WhenAll(messages.Select(m => ProcessAsync(client, m, handle, options, stop)));
+        }
+    }
+
+    private async Task ProcessAsync(QueueClient client, QueueMessage message, MessageHandler handle, QueueWorkerOptions options, CancellationToken stop)
+    {
+        Envelope envelope;
+        try
+        {
+            envelope = QueueMessageSender.Deserialize(message.Body.ToString());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
+        {
+            var unreadable = new Envelope(message.MessageId, "unreadable", message.MessageId, message.MessageId, null,
+                new Dictionary<string, string>(), message.InsertedOn ?? clock.GetUtcNow(), client.Name, message.Body.ToString());
+            await DeadLetterAsync(client, message.MessageId, message.PopReceipt, message.DequeueCount, unreadable, $"message is not a readable envelope: {e.Message}", e.GetType().Name, stop);
+            return;
+        }
+
+        var popReceipt = message.PopReceipt;
+        var received = new ReceivedMessage(envelope, client.Name, message.DequeueCount, message.InsertedOn)
+        {
+            KeepAlive = async ct =>
+            {
+                var updated = await client.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: options.VisibilityTimeout, cancellationToken: ct);
+                popReceipt = updated.Value.PopReceipt;
+            },
+        };
+
+        HandlerOutcome outcome;
+        try
+        {
+            outcome = await handle(received, stop);
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            if (message.DequeueCount >= options.MaxDequeueCount)
+            {
+                await DeadLetterAsync(client, message.MessageId, popReceipt, message.DequeueCount, envelope,
+                    $"failed {message.DequeueCount} times; last error: {e.Message}", e.GetType().FullName, stop);
+                return;
+            }
+            LogHandlerFailed(client.Name, envelope.Id, message.DequeueCount, e);
+            await RetryLaterAsync(client, message.MessageId, popReceipt, message.DequeueCount, stop);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return; // Shutting down: the message becomes visible again and is retried.
+        }
+
+        switch (outcome)
+        {
+            case HandlerOutcome.Completed completed:
+                LogCompleted(client.Name, envelope.Id, envelope.Type, completed.Summary);
+                await client.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None);
+                break;
+            case HandlerOutcome.Poison poison:
+                await DeadLetterAsync(client, message.MessageId, popReceipt, message.DequeueCount, envelope, poison.Reason, poison.ExceptionType, stop);
+                break;
+        }
+    }
+
+    private async Task DeadLetterAsync(
+        QueueClient client, string messageId, string popReceipt, long dequeueCount, Envelope envelope, string reason, string? exceptionType, CancellationToken stop)
+    {
+        LogDeadLettered(client.Name, envelope.Id, reason);
+        await deadLetters.AddAsync(new DeadLetter(envelope.Id, client.Name, reason, exceptionType, dequeueCount, envelope, clock.GetUtcNow()), stop);
+        await client.DeleteMessageAsync(messageId, popReceipt, CancellationToken.None);
+    }
+
+    /// <summary>Exponential backoff through the message's visibility: 2, 4, 8... seconds, at most five minutes.</summary>
+    public static TimeSpan RetryDelay(long dequeueCount) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Clamp(dequeueCount, 1, 10))));
+
+    private static async Task RetryLaterAsync(QueueClient client, string messageId, string popReceipt, long dequeueCount, CancellationToken stop)
+    {
+        try
+        {
+            await client.UpdateMessageAsync(messageId, popReceipt, visibilityTimeout: RetryDelay(dequeueCount), cancellationToken: stop);
+        }
+        catch (RequestFailedException)
+        {
+            // The visibility timeout will bring it back anyway.
+        }
+    }
+
+    private static async Task WaitForWorkAsync(SemaphoreSlim signal, TimeSpan idle, CancellationToken stop)
+    {
+        try
+        {
+            await signal.WaitAsync(idle, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from {Queue} failed: {Error}")]
+    private partial void LogReceiveFailed(string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handler for {Queue} failed on message {MessageId} (attempt {Attempt}); it will be retried")]
+    private partial void LogHandlerFailed(string queue, string messageId, long attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Queue} message {MessageId} ({Type}) done: {Summary}")]
+    private partial void LogCompleted(string queue, string messageId, string type, string summary);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Queue} message {MessageId} dead-lettered: {Reason}")]
+    private partial void LogDeadLettered(string queue, string messageId, string reason);
+}
+
+/// <summary>How far behind a queue is: its depth, and the age of its oldest visible message.</summary>
+public sealed record QueueBacklog(string Queue, int Depth, TimeSpan? OldestAge);
+
+public static class QueueBacklogReader
+{
+    public static async Task<QueueBacklog> ReadAsync(StorageAccount account, string queue, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var client = account.Queue(queue);
+        var properties = await client.GetPropertiesAsync(cancellationToken);
+        var peeked = await client.PeekMessagesAsync(1, cancellationToken);
+        var oldest = peeked.Value.FirstOrDefault()?.InsertedOn;
+        return new QueueBacklog(queue, properties.Value.ApproximateMessagesCount, oldest is { } at ? clock.GetUtcNow() - at : null);
+    }
+}

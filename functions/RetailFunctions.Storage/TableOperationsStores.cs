@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using RetailFunctions.Domain.Operations;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Storage;
+
+/// <summary>Business exceptions, one partition per owner, one row per derived id.</summary>
+public sealed class TableExceptionStore(StorageAccount account) : IExceptionStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private TableClient Table => account.Table(TableNames.Exceptions);
+
+    public async Task RaiseAsync(BusinessException exception, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(exception.Owner, exception.Id)
+            {
+                ["Reason"] = exception.Reason,
+                ["Detail"] = exception.Detail,
+                ["SourceMessageId"] = exception.SourceMessageId,
+                ["PayloadReference"] = exception.PayloadReference,
+                ["BusinessKeys"] = JsonSerializer.Serialize(exception.BusinessKeys, Json),
+                ["Status"] = exception.Status,
+                ["RaisedAt"] = exception.RaisedAt,
+            }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Raised already by an earlier delivery of the same event.
+        }
+    }
+
+    public async Task<IReadOnlyList<BusinessException>> ListAsync(string? owner, string? status, int max, CancellationToken cancellationToken)
+    {
+        var filter = owner is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {owner}");
+        var found = new List<BusinessException>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (status is not null && e.GetString("Status") != status) continue;
+            found.Add(new BusinessException(e.RowKey, e.PartitionKey, e.GetString("Reason"), e.GetString("Detail"),
+                e.GetString("SourceMessageId"), e.GetString("PayloadReference"),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(e.GetString("BusinessKeys") ?? "{}", Json)!,
+                e.GetString("Status"), e.GetDateTimeOffset("RaisedAt") ?? default));
+            if (found.Count >= max) break;
+        }
+        return found.OrderByDescending(x => x.RaisedAt).ToList();
+    }
+}
+
+/// <summary>
+/// Webhook deliveries already processed, by webhook id and by event id (one partition per shop, so both rows are
+/// written in one transaction). Rows are kept past Shopify's 4-hour retry window.
+/// </summary>
+public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
+{
+    private TableClient Table => account.Table(TableNames.Deliveries);
+
+    public async Task<DeliveryRecord?> FindAsync(string shop, string webhookId, string? eventId, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.Escape(shop);
+        var byWebhook = await Table.GetEntityIfExistsAsync<TableEntity>(partition, $"w:{TableKeys.Escape(webhookId)}", cancellationToken: cancellationToken);
+        if (byWebhook.HasValue) return ToRecord(byWebhook.Value!);
+        if (eventId is null) return null;
+        var byEvent = await Table.GetEntityIfExistsAsync<TableEntity>(partition, $"e:{TableKeys.Escape(eventId)}", cancellationToken: cancellationToken);
+        return byEvent.HasValue ? ToRecord(byEvent.Value!) : null;
+    }
+
+    public async Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.Escape(record.Shop);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpsertReplace, ToEntity(partition, $"w:{TableKeys.Escape(record.WebhookId)}", record)) };
+        if (record.EventId is not null)
+            actions.Add(new(TableTransactionActionType.UpsertReplace, ToEntity(partition, $"e:{TableKeys.Escape(record.EventId)}", record)));
+        await Table.SubmitTransactionAsync(actions, cancellationToken);
+    }
+
+    private static TableEntity ToEntity(string partition, string row, DeliveryRecord r) => new(partition, row)
+    {
+        ["Shop"] = r.Shop,
+        ["WebhookId"] = r.WebhookId,
+        ["EventId"] = r.EventId,
+        ["Topic"] = r.Topic,
+        ["Outcome"] = r.Outcome.Length > 30_000 ? r.Outcome[..30_000] : r.Outcome,
+        ["ArchiveBlob"] = r.ArchiveBlob,
+        ["ReceivedAt"] = r.ReceivedAt,
+        ["ProcessedAt"] = r.ProcessedAt,
+    };
+
+    private static DeliveryRecord ToRecord(TableEntity e) => new(
+        e.GetString("Shop"), e.GetString("WebhookId"), e.GetString("EventId"), e.GetString("Topic"), e.GetString("Outcome"),
+        e.GetString("ArchiveBlob"), e.GetDateTimeOffset("ReceivedAt") ?? default, e.GetDateTimeOffset("ProcessedAt") ?? default);
+}
+
+/// <summary>Messages that will never succeed, parked with why, how often they were tried, and the whole envelope.</summary>
+public sealed class TableDeadLetterStore(StorageAccount account, BlobStore blobs) : IDeadLetterStore
+{
+    /// <summary>A string property holds 64 KiB: 32K UTF-16 characters.</summary>
+    private const int MaxPropertyChars = 30_000;
+    private TableClient Table => account.Table(TableNames.DeadLetters);
+
+    public async Task AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
+    {
+        var envelope = JsonSerializer.Serialize(deadLetter.Envelope, QueueMessageSender.Json);
+        if (envelope.Length > MaxPropertyChars && deadLetter.Envelope.Payload is { } payload)
+        {
+            // Too large for a table property: the payload moves to a blob and the envelope keeps its reference.
+            var blobName = $"deadletters/{deadLetter.Queue}/{deadLetter.Id}";
+            await blobs.PutIfAbsentAsync(ContainerNames.LargePayloads, blobName, System.Text.Encoding.UTF8.GetBytes(payload), "application/octet-stream", cancellationToken);
+            envelope = JsonSerializer.Serialize(deadLetter.Envelope with { Payload = null, PayloadBlob = blobName }, QueueMessageSender.Json);
+        }
+        await Table.UpsertEntityAsync(new TableEntity(deadLetter.Queue, deadLetter.Id)
+        {
+            ["Reason"] = deadLetter.Reason.Length > MaxPropertyChars ? deadLetter.Reason[..MaxPropertyChars] : deadLetter.Reason,
+            ["ExceptionType"] = deadLetter.ExceptionType,
+            ["AttemptCount"] = deadLetter.AttemptCount,
+            ["Envelope"] = envelope,
+            ["DeadLetteredAt"] = deadLetter.DeadLetteredAt,
+        }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(int max, CancellationToken cancellationToken)
+    {
+        var found = new List<DeadLetter>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        {
+            found.Add(new DeadLetter(e.RowKey, e.PartitionKey, e.GetString("Reason"), e.GetString("ExceptionType"),
+                e.GetInt64("AttemptCount") ?? 0, QueueMessageSender.Deserialize(e.GetString("Envelope")), e.GetDateTimeOffset("DeadLetteredAt") ?? default));
+            if (found.Count >= max) break;
+        }
+        return found;
+    }
+}
