@@ -1,6 +1,31 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using RetailFunctions.Host;
+using RetailFunctions.Host.Api;
+using RetailFunctions.Host.Settings;
 
-app.MapGet("/", () => "Hello World!");
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
+var settings = RuntimeSettings.From(builder.Configuration);
+var hostJson = HostJson.Read(Path.Combine(builder.Environment.ContentRootPath, "host.json"));
+
+builder.WebHost.UseUrls(settings.EffectiveUrls);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(hostJson.MaxRequestBodySizeBytes, settings.PosMaxBodyBytes));
+builder.Services.AddRetailFunctions(settings, hostJson);
+builder.Services.AddOpenApi();
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+if (settings.FunctionKey is { } key)
+    app.UseMiddleware<FunctionKeyMiddleware>(key);
+else
+    app.Logger.LogWarning("Api:FunctionKey is not set: the API is unprotected and bound to loopback only ({Urls})", settings.EffectiveUrls);
+
+var api = app.MapGroup($"/{hostJson.RoutePrefix}");
+api.MapOpenApi("/openapi/{documentName}.json");
+api.MapHealth();
+api.MapIngestion();
+api.MapQueries();
 
 app.Run();
+
+/// <summary>Entry point, visible to the end-to-end tests' host factory.</summary>
+public partial class Program;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: installs Azurite (npm) and restores NuGet packages, builds with warnings as errors, checks the
+# Bicep templates with the real compiler, then runs all test projects. Tests start their own Azurite processes on
+# free loopback ports; anything still running at the end is stopped.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+require dotnet "install the .NET 10 SDK"
+install_azurite
+
+export RETAILFUNCTIONS_PID_DIR="$(mktemp -d)"
+cleanup() {
+  for f in "$RETAILFUNCTIONS_PID_DIR"/*.pid; do
+    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
+  done
+  rm -rf "$RETAILFUNCTIONS_PID_DIR"
+}
+trap cleanup EXIT INT TERM
+
+echo "==> building (warnings are errors)"
+dotnet build "$repo/RetailFunctions.sln" -c Release -nologo -v quiet
+
+if [ -f "$repo/eng/bicep.sh" ]; then
+  echo "==> checking infra/ with the Bicep compiler"
+  bash "$repo/eng/bicep.sh"
+fi
+
+echo "==> running tests"
+dotnet test "$repo/RetailFunctions.sln" -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=840000 \
+  | tee "$RETAILFUNCTIONS_PID_DIR/test-output.txt"
+status=${PIPESTATUS[0]}
+totals=$(grep -E "^(Passed|Failed)!" "$RETAILFUNCTIONS_PID_DIR/test-output.txt" | sed -E 's/.*Failed:\s*([0-9]+), Passed:\s*([0-9]+), Skipped:\s*([0-9]+).*/\1 \2 \3/' \
+  | awk '{f+=$1; p+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped", p, f, s}')
+echo "$totals"
+exit "$status"

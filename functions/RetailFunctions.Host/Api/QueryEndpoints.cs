@@ -1,0 +1,85 @@
+using RetailFunctions.Domain.Catalog;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Host.Api;
+
+/// <summary>What operators and other systems read: stock, the catalog cross-reference, batches, exceptions, dead letters.</summary>
+public static class QueryEndpoints
+{
+    public sealed record SkuRequest(string? Title, string? Barcode, string? UnitOfMeasure, decimal? Price, IReadOnlyList<SkuAlias>? Aliases);
+    public sealed record LocationRequest(string? Name, double? Latitude, double? Longitude, IReadOnlyList<LocationAlias>? Aliases);
+
+    public static void MapQueries(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/inventory/{sku}", async (string sku, IInventoryStore inventory, CancellationToken ct) =>
+        {
+            var levels = await inventory.GetLevelsAsync(sku, ct);
+            return Results.Ok(new
+            {
+                sku,
+                locations = levels.Select(l => new { location = l.Location, onHand = l.OnHand, reserved = l.Reserved, inTransit = l.InTransit, available = l.Available, version = l.Version }),
+                totalOnHand = levels.Sum(l => l.OnHand),
+                totalAvailable = levels.Sum(l => l.Available),
+            });
+        }).WithSummary("Stock of a canonical SKU per location");
+
+        api.MapGet("/inventory/{sku}/movements", async (string sku, string? location, int? pageSize, string? continuationToken, IInventoryStore inventory, CancellationToken ct) =>
+        {
+            var page = await inventory.GetMovementsAsync(sku, location, Math.Clamp(pageSize ?? 100, 1, 1000), continuationToken, ct);
+            return Results.Ok(new
+            {
+                sku,
+                movements = page.Movements.Select(m => new
+                {
+                    m.Sequence, m.Movement.Location, kind = m.Movement.Kind.ToString(), m.Movement.Quantity, m.OnHandAfter, m.Movement.Actor,
+                    m.Movement.Reason, m.Movement.SourceEvent, m.Movement.IdempotencyKey, m.Movement.OccurredAt, m.Movement.BusinessDay,
+                }),
+                continuationToken = page.ContinuationToken,
+            });
+        }).WithSummary("The movement ledger of a SKU, oldest first, paged");
+
+        api.MapGet("/catalog/skus/{sku}", async (string sku, ICatalogStore catalog, CancellationToken ct) =>
+            await catalog.GetItemAsync(sku, ct) is { } item
+                ? Results.Ok(item)
+                : Http.Problem(StatusCodes.Status404NotFound, "Unknown SKU", $"no catalog item has the canonical SKU '{sku}'", "sku"))
+            .WithSummary("A canonical SKU and every other system's name for it");
+
+        api.MapPut("/catalog/skus/{sku}", async (string sku, SkuRequest request, ICatalogStore catalog, CancellationToken ct) =>
+        {
+            var invalid = (request.Aliases ?? []).Select((a, i) => (a, i)).FirstOrDefault(x =>
+                string.IsNullOrWhiteSpace(x.a.System) || string.IsNullOrWhiteSpace(x.a.Kind) || string.IsNullOrWhiteSpace(x.a.Value));
+            if (invalid.a is not null)
+                return Http.Problem(StatusCodes.Status400BadRequest, "Invalid alias", "each alias needs system, kind and value", $"aliases[{invalid.i}]");
+            if (request.Barcode is { } barcode && Gtin.LooksSpreadsheetMangled(barcode))
+                return Http.Problem(StatusCodes.Status400BadRequest, "Mangled barcode", $"'{barcode}' looks like a spreadsheet's scientific notation: the digits are lost", "barcode");
+            await catalog.UpsertItemAsync(new CatalogItem(sku, request.Title, request.Barcode, request.UnitOfMeasure, request.Price, request.Aliases ?? []), ct);
+            return Results.Ok(await catalog.GetItemAsync(sku, ct));
+        }).WithSummary("Create or update a canonical SKU and add aliases (e.g. the till's item id)");
+
+        api.MapGet("/catalog/locations", async (ICatalogStore catalog, CancellationToken ct) => Results.Ok(await catalog.ListLocationsAsync(ct)))
+            .WithSummary("Canonical locations and their ids in other systems");
+
+        api.MapPut("/catalog/locations/{location}", async (string location, LocationRequest request, ICatalogStore catalog, CancellationToken ct) =>
+        {
+            var loc = new Location(location, request.Name, request.Latitude, request.Longitude, request.Aliases ?? []);
+            await catalog.UpsertLocationAsync(loc, ct);
+            return Results.Ok(loc);
+        }).WithSummary("Create or update a canonical location and map POS store ids or Shopify location ids to it");
+
+        api.MapGet("/pos/batches/{batchId}", async (string batchId, int? skip, int? take, IPosBatchStore batches, CancellationToken ct) =>
+        {
+            if (await batches.GetAsync(batchId, ct) is not { } batch)
+                return Http.Problem(StatusCodes.Status404NotFound, "Unknown batch", $"no POS batch has the id '{batchId}'", "batchId");
+            var transactions = await batches.GetTransactionsAsync(batchId, Math.Max(0, skip ?? 0), Math.Clamp(take ?? 1000, 1, 5000), ct);
+            return Results.Ok(new { batch, transactions });
+        }).WithSummary("A POS batch's progress and the status of each transaction");
+
+        api.MapGet("/exceptions", async (string? owner, string? status, int? max, IExceptionStore exceptions, CancellationToken ct) =>
+            Results.Ok(await exceptions.ListAsync(owner, status, Math.Clamp(max ?? 500, 1, 5000), ct)))
+            .WithSummary("Business exceptions (unmapped SKU or location, negative stock...), by owner and status");
+
+        api.MapGet("/deadletters", async (int? max, IDeadLetterStore deadLetters, CancellationToken ct) =>
+            Results.Ok(await deadLetters.ListAsync(Math.Clamp(max ?? 500, 1, 5000), ct)))
+            .WithSummary("Messages that failed for good, with reason, attempts and envelope");
+    }
+}

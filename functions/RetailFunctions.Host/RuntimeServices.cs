@@ -1,0 +1,50 @@
+using RetailFunctions.Host.Settings;
+using RetailFunctions.Host.Workers;
+using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Storage;
+
+namespace RetailFunctions.Host;
+
+public static class RuntimeServices
+{
+    /// <summary>Everything the local runtime runs: storage adapters, handlers, workers and the edge's settings.</summary>
+    public static IServiceCollection AddRetailFunctions(this IServiceCollection services, RuntimeSettings settings, HostJson hostJson)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(hostJson);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => settings switch
+        {
+            { StorageConnectionString: { } connection } => StorageAccount.FromConnectionString(connection),
+            { StorageAccountName: { } account } => StorageAccount.FromAccountName(account, settings.StorageClientId),
+            _ => throw new InvalidOperationException(
+                "No storage configured: set AzureWebJobsStorage (a connection string; UseDevelopmentStorage=true for Azurite) " +
+                "or AzureWebJobsStorage__accountName for managed identity."),
+        });
+
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<BlobStore>());
+        services.AddSingleton<IMessageSender, QueueMessageSender>();
+        services.AddSingleton<IInventoryStore, TableInventoryStore>();
+        services.AddSingleton<ICatalogStore, TableCatalogStore>();
+        services.AddSingleton<IExceptionStore, TableExceptionStore>();
+        services.AddSingleton<IDeliveryLog, TableDeliveryLog>();
+        services.AddSingleton<IDeadLetterStore, TableDeadLetterStore>();
+        services.AddSingleton<IPosBatchStore, TablePosBatchStore>();
+
+        services.AddSingleton<StockPoster>();
+        services.AddSingleton(new ShopifyHandlerOptions(settings.DefaultFulfillmentLocation));
+        services.AddSingleton<ShopifyWebhookHandler>();
+        services.AddSingleton(new PosHandlerOptions(settings.PosChunkSize));
+        services.AddSingleton<PosBatchHandler>();
+        services.AddSingleton<QueueProcessor>();
+
+        services.AddHostedService<StorageProvisioner>();
+        services.AddSingleton<BacklogMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<BacklogMonitor>());
+        if (settings.WorkersEnabled)
+            services.AddHostedService<QueueWorkers>();
+        return services;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text.Json;
+using RetailFunctions.Storage;
+
+namespace RetailFunctions.Host.Settings;
+
+/// <summary>The parts of host.json the local runtime honours, as the Functions host reads them.</summary>
+public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySizeBytes, string RoutePrefix)
+{
+    public static HostJson Default { get; } = new(QueueWorkerOptions.Default, 100L * 1024 * 1024, "api");
+
+    public static HostJson Read(string path)
+    {
+        if (!File.Exists(path)) return Default;
+        using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        var extensions = document.RootElement.TryGetProperty("extensions", out var e) ? e : default;
+        var queues = Section(extensions, "queues");
+        var http = Section(extensions, "http");
+        var d = QueueWorkerOptions.Default;
+        return new HostJson(
+            new QueueWorkerOptions(
+                Int(queues, "batchSize") ?? d.BatchSize,
+                Int(queues, "maxDequeueCount") ?? d.MaxDequeueCount,
+                Time(queues, "visibilityTimeout") ?? d.VisibilityTimeout,
+                Time(queues, "maxPollingInterval") ?? d.MaxPollingInterval),
+            Int(http, "maxRequestBodySizeBytes") ?? Default.MaxRequestBodySizeBytes,
+            Text(http, "routePrefix") ?? Default.RoutePrefix);
+    }
+
+    private static JsonElement Section(JsonElement parent, string name) =>
+        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var s) ? s : default;
+
+    private static int? Int(JsonElement section, string name) =>
+        section.ValueKind == JsonValueKind.Object && section.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : null;
+
+    private static string? Text(JsonElement section, string name) =>
+        section.ValueKind == JsonValueKind.Object && section.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static TimeSpan? Time(JsonElement section, string name) =>
+        Text(section, name) is { } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : null;
+}

@@ -1,0 +1,60 @@
+namespace RetailFunctions.Host.Settings;
+
+/// <summary>
+/// Every setting the runtime reads, with its default. Names are .NET configuration paths; in environment variables
+/// write '__' for ':' (Shopify__WebhookSecrets__0). The README lists them all.
+/// </summary>
+public sealed record RuntimeSettings(
+    string? StorageConnectionString,
+    string? StorageAccountName,
+    string? StorageClientId,
+    IReadOnlyList<string> ShopifyWebhookSecrets,
+    int ShopifyMaxBodyBytes,
+    long PosMaxBodyBytes,
+    int PosChunkSize,
+    string? DefaultFulfillmentLocation,
+    string? FunctionKey,
+    string Urls,
+    int BackpressureMaxQueueDepth,
+    TimeSpan BackpressureMaxQueueAge,
+    int BackpressureRetryAfterSeconds,
+    bool WorkersEnabled)
+{
+    public const string DefaultUrls = "http://127.0.0.1:7071";
+
+    public static RuntimeSettings From(IConfiguration config)
+    {
+        var secrets = new[] { config["Shopify:WebhookSecret"] }
+            .Concat(config.GetSection("Shopify:WebhookSecrets").GetChildren().OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value))
+            .Where(s => !string.IsNullOrWhiteSpace(s))
+            .Select(s => s!)
+            .Distinct()
+            .ToArray();
+        return new RuntimeSettings(
+            StorageConnectionString: NullIfBlank(config["AzureWebJobsStorage"]),
+            StorageAccountName: NullIfBlank(config["AzureWebJobsStorage:accountName"]),
+            StorageClientId: NullIfBlank(config["AzureWebJobsStorage:clientId"]),
+            ShopifyWebhookSecrets: secrets,
+            ShopifyMaxBodyBytes: config.GetValue("Shopify:MaxBodyBytes", 2 * 1024 * 1024),
+            PosMaxBodyBytes: config.GetValue("Pos:MaxBodyBytes", 50L * 1024 * 1024),
+            PosChunkSize: config.GetValue("Pos:ChunkSize", 50),
+            DefaultFulfillmentLocation: NullIfBlank(config["Inventory:DefaultFulfillmentLocation"]),
+            FunctionKey: NullIfBlank(config["Api:FunctionKey"]),
+            Urls: NullIfBlank(config["Host:Urls"]) ?? DefaultUrls,
+            BackpressureMaxQueueDepth: config.GetValue("Backpressure:MaxQueueDepth", 2000),
+            BackpressureMaxQueueAge: TimeSpan.FromSeconds(config.GetValue("Backpressure:MaxQueueAgeSeconds", 300)),
+            BackpressureRetryAfterSeconds: config.GetValue("Backpressure:RetryAfterSeconds", 30),
+            WorkersEnabled: config.GetValue("Workers:Enabled", true));
+    }
+
+    /// <summary>Without a function key the API is open, so it must only be reachable from this machine.</summary>
+    public string EffectiveUrls => FunctionKey is null ? string.Join(';', Urls.Split(';').Select(ToLoopback)) : Urls;
+
+    private static string ToLoopback(string url)
+    {
+        var uri = new Uri(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
+        return uri.IsLoopback ? url : $"{uri.Scheme}://127.0.0.1:{uri.Port}";
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,36 @@
+using RetailFunctions.Host.Settings;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Storage;
+
+namespace RetailFunctions.Host.Workers;
+
+/// <summary>
+/// The queue triggers of the local runtime: one loop per queue, each handing messages to the same handler the
+/// Functions app binds. The routing table below is the whole list of queue-triggered work.
+/// </summary>
+public sealed class QueueWorkers(QueueProcessor processor, HostJson hostJson, IServiceProvider services) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var routes = new Dictionary<string, MessageHandler>
+        {
+            [QueueNames.ShopifyWebhooks] = (m, ct) => services.GetRequiredService<ShopifyWebhookHandler>().HandleAsync(m, ct),
+            [QueueNames.PosBatches] = (m, ct) => services.GetRequiredService<PosBatchHandler>().HandleAsync(m, ct),
+        };
+        return Task.WhenAll(routes.Select(r => Task.Run(() => processor.RunAsync(r.Key, r.Value, hostJson.Queues, stoppingToken), stoppingToken)));
+    }
+}
+
+/// <summary>Creates the queues, tables and containers before anything else starts, as deployment does in Azure.</summary>
+public sealed class StorageProvisioner(StorageAccount account, ILogger<StorageProvisioner> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await account.ProvisionAsync(cancellationToken);
+        logger.LogInformation("Storage ready: {Queues} queues, {Tables} tables, {Containers} containers",
+            ResourceNameList.Embedded.Queues.Count, ResourceNameList.Embedded.Tables.Count, ResourceNameList.Embedded.Containers.Count);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
