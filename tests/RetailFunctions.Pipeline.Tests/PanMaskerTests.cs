@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using RetailFunctions.Pipeline.Security;
+using RetailFunctions.Testing;
 
 namespace RetailFunctions.Pipeline.Tests;
 
@@ -151,6 +152,19 @@ public sealed class PanMaskerTests
         var root = XDocument.Parse(text).Root!;
         Assert.Equal("http://www.nrf-arts.org/IXRetail/namespace/", root.Name.NamespaceName);
         Assert.Equal("poslog", root.GetPrefixOfNamespace(root.Name.Namespace));
+    }
+
+    [SharedFixtureFact]
+    public void MaskPosLogXml_NcrFixtureWithoutPans_IsCopiedUnchanged()
+    {
+        var path = SharedFixtures.PathOf("poslog/ncr_acs_poslog_small.xml");
+        using var input = File.OpenRead(path);
+        using var output = new MemoryStream();
+        var report = PanMasker.MaskPosLogXml(input, output);
+
+        Assert.Equal(new PosMaskReport(0, 2), report);
+        output.Position = 0;
+        Assert.True(XNode.DeepEquals(XDocument.Load(path), XDocument.Load(output)));
     }
 
     [Fact]
