@@ -10,6 +10,14 @@ namespace RetailFunctions.Storage;
 /// <summary>The queue settings of host.json (extensions.queues), with the Functions host's defaults.</summary>
 public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval)
 {
+    /// <summary>The queue service counts visibility in whole seconds, at least one; a receive batch holds 1 to 32.</summary>
+    public QueueWorkerOptions Validated() => this with
+    {
+        BatchSize = Math.Clamp(BatchSize, 1, 32),
+        MaxDequeueCount = Math.Max(1, MaxDequeueCount),
+        VisibilityTimeout = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(VisibilityTimeout.TotalSeconds))),
+    };
+
     public static QueueWorkerOptions Default { get; } = new(16, 5, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
 }
 
@@ -24,6 +32,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
 {
     public async Task RunAsync(string queue, MessageHandler handle, QueueWorkerOptions options, CancellationToken stop)
     {
+        options = options.Validated();
         var client = account.Queue(queue);
         var signal = QueueSignals.For(queue);
         var idle = TimeSpan.FromMilliseconds(25);

@@ -51,11 +51,10 @@ public sealed class TableCatalogStore(StorageAccount account) : ICatalogStore
         var merged = new CatalogItem(
             item.Sku, item.Title ?? existing?.Title, item.Barcode ?? existing?.Barcode,
             item.UnitOfMeasure ?? existing?.UnitOfMeasure, item.Price ?? existing?.Price, aliases);
-        if (Gtin.Normalize(merged.Barcode) is { } gtin)
-            aliases.Add(new SkuAlias("*", AliasKinds.Barcode, gtin));
+        var lookups = Gtin.Normalize(merged.Barcode) is { } gtin ? aliases.Append(new SkuAlias("*", AliasKinds.Barcode, gtin)) : aliases;
 
         // Aliases first: an item row is only visible once everything that resolves to it is in place.
-        foreach (var alias in aliases.Distinct())
+        foreach (var alias in lookups.Distinct())
         {
             await Table.UpsertEntityAsync(new TableEntity(AliasPartition(alias.System, alias.Kind), TableKeys.Escape(alias.Value))
             {

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RetailFunctions.Domain.Catalog;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Storage;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Storage.Tests;
+
+/// <summary>Queues, blobs and the worker loop against a real Azurite.</summary>
+public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private StorageAccount _account = null!;
+
+    public async Task InitializeAsync()
+    {
+        _account = StorageAccount.FromConnectionString(azurite.ConnectionString);
+        await _account.ProvisionAsync(CancellationToken.None);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static Envelope EnvelopeWith(string payload, string id) => new(id, "test.message", id, id, null,
+        new Dictionary<string, string> { ["shop"] = "s" }, DateTimeOffset.UtcNow, "test", payload);
+
+    [Fact]
+    public async Task APayloadOverTheQueueLimitTravelsAsABlobReference()
+    {
+        var queue = $"spill-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        var sender = new QueueMessageSender(_account, new BlobStore(_account));
+        var payload = new string('x', 200 * 1024);
+        await sender.SendAsync(queue, EnvelopeWith(payload, "big-1"), CancellationToken.None);
+
+        var message = (await _account.Queue(queue).ReceiveMessageAsync()).Value;
+        Assert.True(message.Body.ToMemory().Length < QueueMessageSender.MaxInlineBytes);
+        var envelope = QueueMessageSender.Deserialize(message.Body.ToString());
+        Assert.Null(envelope.Payload);
+        Assert.Equal($"{queue}/big-1", envelope.PayloadBlob);
+        var stored = await new BlobStore(_account).ReadAsync(ContainerNames.LargePayloads, envelope.PayloadBlob!, CancellationToken.None);
+        Assert.Equal(payload.Length, stored.Length);
+    }
+
+    [Fact]
+    public async Task AMessageThatKeepsFailingIsDeadLetteredAfterMaxDequeueCountAndTheQueueMovesOn()
+    {
+        var queue = $"poison-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        var sender = new QueueMessageSender(_account, new BlobStore(_account));
+        await sender.SendAsync(queue, EnvelopeWith("bad", "always-fails"), CancellationToken.None);
+        await sender.SendAsync(queue, EnvelopeWith("good", "succeeds"), CancellationToken.None);
+
+        var deadLetters = new TableDeadLetterStore(_account, new BlobStore(_account));
+        var processor = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
+        var handled = new List<string>();
+        var options = new QueueWorkerOptions(4, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var run = processor.RunAsync(queue, (m, _) =>
+        {
+            lock (handled) handled.Add(m.Envelope.Id);
+            if (m.Envelope.Payload == "bad") throw new InvalidOperationException("downstream said no");
+            return Task.FromResult<HandlerOutcome>(new HandlerOutcome.Completed("ok"));
+        }, options, stop.Token);
+
+        while (!stop.IsCancellationRequested)
+        {
+            var parked = (await deadLetters.ListAsync(100, CancellationToken.None)).Where(d => d.Queue == queue).ToList();
+            if (parked.Count == 1)
+            {
+                Assert.Equal("always-fails", parked[0].Envelope.Id);
+                Assert.Equal(3, parked[0].AttemptCount);
+                Assert.Contains("downstream said no", parked[0].Reason);
+                Assert.Equal(typeof(InvalidOperationException).FullName, parked[0].ExceptionType);
+                break;
+            }
+            await Task.Delay(200);
+        }
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(1, handled.Count(h => h == "succeeds"));
+        Assert.Equal(3, handled.Count(h => h == "always-fails"));
+        Assert.Equal(0, (await _account.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task CatalogResolvesAliasesBarcodesAndCanonicalSkus()
+    {
+        var catalog = new TableCatalogStore(_account);
+        await catalog.UpsertItemAsync(new CatalogItem("BLU-SHIRT-M", "Blue shirt M", "012345678905", "EA", 49m,
+            [new SkuAlias("pos", AliasKinds.Item, "SKU-4471")]), CancellationToken.None);
+        await catalog.UpsertItemAsync(new CatalogItem("BLU-SHIRT-M", null, null, null, null,
+            [new SkuAlias("shopify", AliasKinds.Variant, "9007199254740993")]), CancellationToken.None);
+
+        Assert.Equal("BLU-SHIRT-M", await catalog.ResolveSkuAsync("pos", AliasKinds.Item, "SKU-4471", CancellationToken.None));
+        Assert.Equal("BLU-SHIRT-M", await catalog.ResolveSkuAsync("shopify", AliasKinds.Variant, "9007199254740993", CancellationToken.None));
+        Assert.Equal("BLU-SHIRT-M", await catalog.ResolveSkuAsync("pos", AliasKinds.Barcode, "00012345678905", CancellationToken.None));
+        Assert.Equal("BLU-SHIRT-M", await catalog.ResolveSkuAsync("pos", AliasKinds.Sku, "BLU-SHIRT-M", CancellationToken.None));
+        Assert.Null(await catalog.ResolveSkuAsync("pos", AliasKinds.Item, "SKU-9999", CancellationToken.None));
+
+        var item = await catalog.GetItemAsync("BLU-SHIRT-M", CancellationToken.None);
+        Assert.NotNull(item);
+        Assert.Equal("Blue shirt M", item.Title);
+        Assert.Equal(2, item.Aliases.Count);
+        Assert.Equal(49m, item.Price);
+
+        await catalog.UpsertLocationAsync(new Location("STORE-9", "Main St", 51.5, -0.12, [new LocationAlias("pos", "9"), new LocationAlias("shopify", "655441491")]), CancellationToken.None);
+        Assert.Equal("STORE-9", await catalog.ResolveLocationAsync("pos", "9", CancellationToken.None));
+        Assert.Equal("STORE-9", await catalog.ResolveLocationAsync("shopify", "655441491", CancellationToken.None));
+        Assert.Null(await catalog.ResolveLocationAsync("pos", "655441491", CancellationToken.None));
+    }
+}
