@@ -24,10 +24,14 @@ if [ -f "$repo/eng/bicep.sh" ]; then
 fi
 
 echo "==> running tests"
+set +e
 dotnet test "$repo/RetailFunctions.sln" -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=840000 \
   | tee "$RETAILFUNCTIONS_PID_DIR/test-output.txt"
 status=${PIPESTATUS[0]}
-totals=$(grep -E "^(Passed|Failed)!" "$RETAILFUNCTIONS_PID_DIR/test-output.txt" | sed -E 's/.*Failed:\s*([0-9]+), Passed:\s*([0-9]+), Skipped:\s*([0-9]+).*/\1 \2 \3/' \
-  | awk '{f+=$1; p+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped", p, f, s}')
-echo "$totals"
+set -e
+# One closing line over every test project: "N passed, N failed, N skipped".
+summary=$(grep -E '^\s+(Passed|Failed|Skipped): [0-9]+\s*$' "$RETAILFUNCTIONS_PID_DIR/test-output.txt" \
+  | awk '{gsub(":", "", $1); n[$1]+=$2} END {printf "%d passed, %d failed, %d skipped", n["Passed"], n["Failed"], n["Skipped"]}' || true)
+echo
+echo "$summary"
 exit "$status"
