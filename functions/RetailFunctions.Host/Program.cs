@@ -5,7 +5,7 @@ using RetailFunctions.Host.Settings;
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
 var settings = RuntimeSettings.From(builder.Configuration);
-var hostJson = HostJson.Read(Path.Combine(builder.Environment.ContentRootPath, "host.json"));
+var hostJson = HostJson.Read(HostJsonPath(builder.Environment.ContentRootPath), builder.Configuration);
 
 builder.WebHost.UseUrls(settings.EffectiveUrls);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(hostJson.MaxRequestBodySizeBytes, settings.PosMaxBodyBytes));
@@ -26,6 +26,10 @@ api.MapIngestion();
 api.MapQueries();
 
 app.Run();
+
+// host.json lives at the repository root (the content root of `eng/start.sh`) and is copied beside the binary.
+static string HostJsonPath(string contentRoot) =>
+    File.Exists(Path.Combine(contentRoot, "host.json")) ? Path.Combine(contentRoot, "host.json") : Path.Combine(AppContext.BaseDirectory, "host.json");
 
 /// <summary>Entry point, visible to the end-to-end tests' host factory.</summary>
 public partial class Program;

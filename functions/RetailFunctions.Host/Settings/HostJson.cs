@@ -9,6 +9,24 @@ public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySize
 {
     public static HostJson Default { get; } = new(QueueWorkerOptions.Default, 100L * 1024 * 1024, "api");
 
+    /// <summary>
+    /// host.json, then the overrides the Functions host also honours: AzureFunctionsJobHost__extensions__queues__... in
+    /// the environment or local settings win over the file.
+    /// </summary>
+    public static HostJson Read(string path, IConfiguration overrides)
+    {
+        var file = Read(path);
+        var queues = overrides.GetSection("AzureFunctionsJobHost:extensions:queues");
+        return file with
+        {
+            Queues = new QueueWorkerOptions(
+                queues.GetValue("batchSize", file.Queues.BatchSize),
+                queues.GetValue("maxDequeueCount", file.Queues.MaxDequeueCount),
+                queues.GetValue("visibilityTimeout", file.Queues.VisibilityTimeout),
+                queues.GetValue("maxPollingInterval", file.Queues.MaxPollingInterval)),
+        };
+    }
+
     public static HostJson Read(string path)
     {
         if (!File.Exists(path)) return Default;
