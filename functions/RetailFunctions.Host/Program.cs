@@ -9,6 +9,7 @@ var hostJson = HostJson.Read(HostJsonPath(builder.Environment.ContentRootPath), 
 
 builder.WebHost.UseUrls(settings.EffectiveUrls);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(hostJson.MaxRequestBodySizeBytes, settings.PosMaxBodyBytes));
+builder.Logging.AddHostJsonLevels(hostJson, builder.Configuration);
 builder.Services.AddRetailFunctions(settings, hostJson);
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();

@@ -23,7 +23,6 @@ public static class IngestionEndpoints
             .WithSummary("Shopify webhook receiver")
             .WithDescription("Verifies X-Shopify-Hmac-Sha256 over the raw body, enqueues the delivery and answers 200 once it is durable. " +
                 "Requires X-Shopify-Topic, X-Shopify-Shop-Domain and X-Shopify-Webhook-Id.")
-            .Accepts<JsonElement>("application/json")
             .Produces(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -5,9 +5,9 @@ using RetailFunctions.Storage;
 namespace RetailFunctions.Host.Settings;
 
 /// <summary>The parts of host.json the local runtime honours, as the Functions host reads them.</summary>
-public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySizeBytes, string RoutePrefix)
+public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySizeBytes, string RoutePrefix, IReadOnlyDictionary<string, LogLevel> LogLevels)
 {
-    public static HostJson Default { get; } = new(QueueWorkerOptions.Default, 100L * 1024 * 1024, "api");
+    public static HostJson Default { get; } = new(QueueWorkerOptions.Default, 100L * 1024 * 1024, "api", new Dictionary<string, LogLevel>());
 
     /// <summary>
     /// host.json, then the overrides the Functions host also honours: AzureFunctionsJobHost__extensions__queues__... in
@@ -42,7 +42,22 @@ public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySize
                 Time(queues, "visibilityTimeout") ?? d.VisibilityTimeout,
                 Time(queues, "maxPollingInterval") ?? d.MaxPollingInterval),
             Int(http, "maxRequestBodySizeBytes") ?? Default.MaxRequestBodySizeBytes,
-            Text(http, "routePrefix") ?? Default.RoutePrefix);
+            Text(http, "routePrefix") ?? Default.RoutePrefix,
+            ReadLogLevels(document.RootElement));
+    }
+
+    /// <summary>logging.logLevel: category -> level, "default" for every category.</summary>
+    private static Dictionary<string, LogLevel> ReadLogLevels(JsonElement root)
+    {
+        var levels = new Dictionary<string, LogLevel>(StringComparer.OrdinalIgnoreCase);
+        var logLevel = Section(Section(root, "logging"), "logLevel");
+        if (logLevel.ValueKind != JsonValueKind.Object) return levels;
+        foreach (var entry in logLevel.EnumerateObject())
+        {
+            if (entry.Value.ValueKind == JsonValueKind.String && Enum.TryParse<LogLevel>(entry.Value.GetString(), ignoreCase: true, out var level))
+                levels[entry.Name] = level;
+        }
+        return levels;
     }
 
     private static JsonElement Section(JsonElement parent, string name) =>
@@ -56,4 +71,16 @@ public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySize
 
     private static TimeSpan? Time(JsonElement section, string name) =>
         Text(section, name) is { } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : null;
+}
+
+public static class HostJsonLogging
+{
+    /// <summary>host.json's log levels as filters; Logging__LogLevel__... settings still override them.</summary>
+    public static ILoggingBuilder AddHostJsonLevels(this ILoggingBuilder logging, HostJson hostJson, IConfiguration configuration)
+    {
+        foreach (var (category, level) in hostJson.LogLevels)
+            if (configuration[$"Logging:LogLevel:{category}"] is null)
+                logging.AddFilter(category.Equals("default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
+        return logging;
+    }
 }
