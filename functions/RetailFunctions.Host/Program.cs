@@ -11,6 +11,7 @@ builder.WebHost.UseUrls(settings.EffectiveUrls);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(hostJson.MaxRequestBodySizeBytes, settings.PosMaxBodyBytes));
 builder.Logging.AddHostJsonLevels(hostJson, builder.Configuration);
 builder.Services.AddRetailFunctions(settings, hostJson);
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
 
@@ -25,6 +26,7 @@ api.MapOpenApi("/openapi/{documentName}.json");
 api.MapHealth();
 api.MapIngestion();
 api.MapQueries();
+api.MapInventory();
 
 app.Run();
 

@@ -32,10 +32,20 @@ public static class RuntimeServices
         services.AddSingleton<IDeliveryLog, TableDeliveryLog>();
         services.AddSingleton<IDeadLetterStore, TableDeadLetterStore>();
         services.AddSingleton<IPosBatchStore, TablePosBatchStore>();
+        services.AddSingleton<IAlertStore, TableAlertStore>();
 
+        services.AddSingleton(new InventoryOptions(settings.DefaultFulfillmentLocation, settings.OversellChannels));
+        services.AddSingleton<InventoryService>();
         services.AddSingleton<StockPoster>();
-        services.AddSingleton(new ShopifyHandlerOptions(settings.DefaultFulfillmentLocation));
         services.AddSingleton<ShopifyWebhookHandler>();
+        services.AddSingleton<AvailabilityHandler>();
+        services.AddSingleton<ReservationExpiryHandler>();
+        if (settings.ShopifyAdminBaseUrl is { } adminUrl)
+        {
+            services.AddHttpClient<IChannelPublisher, ShopifyInventoryPublisher>();
+            services.AddSingleton(new ShopifyAdminOptions(adminUrl, settings.ShopifyAdminAccessToken, settings.ShopifyAdminApiVersion,
+                settings.ShopifyAdminMaxRetries, settings.ShopifyAdminBaseDelay, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)));
+        }
         services.AddSingleton(new PosHandlerOptions(settings.PosChunkSize));
         services.AddSingleton<PosBatchHandler>();
         services.AddSingleton<QueueProcessor>();

@@ -10,6 +10,9 @@ public static class QueueNames
 {
     public const string ShopifyWebhooks = "shopify-webhooks";
     public const string PosBatches = "pos-batches";
+    public const string ChannelAvailability = "channel-availability";
+    public const string InventoryCommands = "inventory-commands";
+    public const string InventoryAlerts = "inventory-alerts";
 }
 
 public static class TableNames
@@ -20,6 +23,7 @@ public static class TableNames
     public const string PosBatches = "PosBatches";
     public const string Exceptions = "Exceptions";
     public const string DeadLetters = "DeadLetters";
+    public const string Alerts = "Alerts";
 }
 
 public static class ContainerNames

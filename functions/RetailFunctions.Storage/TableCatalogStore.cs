@@ -98,12 +98,19 @@ public sealed class TableCatalogStore(StorageAccount account) : ICatalogStore
     {
         var locations = new List<Location>();
         await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == LocationPartition, cancellationToken: cancellationToken))
-        {
-            locations.Add(new Location(e.GetString("Id"), e.GetString("Name"), e.GetDouble("Latitude"), e.GetDouble("Longitude"),
-                JsonSerializer.Deserialize<List<LocationAlias>>(e.GetString("Aliases") ?? "[]", Json)!));
-        }
+            locations.Add(ToLocation(e));
         return locations;
     }
+
+    public async Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(LocationPartition, TableKeys.Escape(id), cancellationToken: cancellationToken);
+        return row.HasValue ? ToLocation(row.Value!) : null;
+    }
+
+    private static Location ToLocation(TableEntity e) =>
+        new(e.GetString("Id"), e.GetString("Name"), e.GetDouble("Latitude"), e.GetDouble("Longitude"),
+            JsonSerializer.Deserialize<List<LocationAlias>>(e.GetString("Aliases") ?? "[]", Json)!);
 
     private static string AliasPartition(string system, string kind) =>
         kind == AliasKinds.Barcode ? "alias:*:barcode" : $"alias:{system}:{kind}";

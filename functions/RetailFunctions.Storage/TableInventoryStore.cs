@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using RetailFunctions.Domain.Inventory;
@@ -8,64 +9,152 @@ using RetailFunctions.Pipeline.Ports;
 namespace RetailFunctions.Storage;
 
 /// <summary>
-/// The stock ledger on Table storage. One partition per SKU holds, per location, the level row, the movement rows
-/// and one row per applied idempotency key; a movement is written in one entity-group transaction with the level it
-/// changes (ETag-checked), so a movement is applied exactly once and never without its level, or the reverse.
+/// The stock ledger on Table storage, one partition per SKU:
+/// <list type="bullet">
+/// <item><c>loc:{location}:bal</c> the level (ETag-checked), <c>loc:{location}:pol</c> its policy, <c>loc:{location}:out</c> the
+/// channel outbox (which level version the channels have);</item>
+/// <item><c>mov:{location}:{sequence}</c> the movements, <c>res:{id}</c> reservations, <c>idem:{key}</c> applied commands.</item>
+/// </list>
+/// A command's decision is written in one entity-group transaction with its idempotency row and the outbox, so it is
+/// applied exactly once and never without the levels it changes or the push it owes the channels.
 /// </summary>
 public sealed class TableInventoryStore(StorageAccount account) : IInventoryStore
 {
     private const int MaxAttempts = 64;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private TableClient Table => account.Table(TableNames.Inventory);
 
-    public async Task<MovementResult> ApplyAsync(StockMovement movement, CancellationToken cancellationToken)
+    public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken)
     {
-        var partition = TableKeys.Escape(movement.Sku);
-        var idempotencyRow = IdempotencyRow(movement.IdempotencyKey);
+        var partition = TableKeys.Escape(command.Sku);
+        var idempotencyRow = $"idem:{TableKeys.Escape(command.IdempotencyKey)}";
         for (var attempt = 1; ; attempt++)
         {
-            var current = await Table.GetEntityIfExistsAsync<TableEntity>(partition, LevelRow(movement.Location), cancellationToken: cancellationToken);
-            var before = current.HasValue ? ToLevel(current.Value!) : StockLevel.Empty(movement.Sku, movement.Location);
-            var after = StockLedger.Apply(before, movement);
+            var reservation = ReservationIdOf(command) is { } id ? await ReadReservationAsync(partition, id, cancellationToken) : null;
+            var locations = LocationsOf(command, reservation?.Reservation);
+            var rows = new Dictionary<string, LocationRows>();
+            foreach (var location in locations)
+                rows[location] = await ReadLocationAsync(partition, command.Sku, location, cancellationToken);
+
+            var slice = new InventorySlice(
+                rows.Where(r => r.Value.Level is not null).ToDictionary(r => r.Key, r => r.Value.Level!.Level),
+                reservation?.Reservation,
+                rows.ToDictionary(r => r.Key, r => r.Value.Policy));
+            var decision = InventoryDecider.Decide(command, slice);
+            if (decision is InventoryDecision.Refuse refuse)
+                return new InventoryResult(CommandOutcome.Refused, refuse.Reason, [], refuse.Available, []);
+            if (decision is InventoryDecision.NoOp noOp)
+                return new InventoryResult(CommandOutcome.NoOp, noOp.Reason, [], null, []);
+
+            var apply = (InventoryDecision.Apply)decision;
             var actions = new List<TableTransactionAction>
             {
-                new(TableTransactionActionType.Add, new TableEntity(partition, idempotencyRow)
-                {
-                    ["Location"] = movement.Location,
-                    ["Sequence"] = after.Version,
-                }),
-                new(TableTransactionActionType.Add, ToMovementEntity(partition, movement, after)),
-                current.HasValue
-                    ? new(TableTransactionActionType.UpdateReplace, ToLevelEntity(partition, after), current.Value!.ETag)
-                    : new(TableTransactionActionType.Add, ToLevelEntity(partition, after)),
+                new(TableTransactionActionType.Add, new TableEntity(partition, idempotencyRow) { ["Summary"] = Truncate(apply.Summary), ["At"] = command.At }),
             };
+            var pushNeeded = new List<string>();
+            foreach (var level in apply.Levels)
+            {
+                var current = rows.GetValueOrDefault(level.Location) ?? LocationRows.Empty;
+                actions.Add(current.Level is { } existing
+                    ? new(TableTransactionActionType.UpdateReplace, ToLevelEntity(partition, level), existing.ETag)
+                    : new(TableTransactionActionType.Add, ToLevelEntity(partition, level)));
+                // The outbox row is only touched when it was clean: a dirty one already has a push on its way.
+                if (current.PushedVersion >= (current.Level?.Level.Version ?? 0))
+                {
+                    pushNeeded.Add(level.Location);
+                    actions.Add(new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, OutboxRow(level.Location))
+                    {
+                        ["DirtySince"] = command.At,
+                    }));
+                }
+            }
+            foreach (var movement in apply.Movements)
+            {
+                var after = apply.Levels.First(l => l.Location == movement.Location);
+                actions.Add(new(TableTransactionActionType.Add, ToMovementEntity(partition, movement, after)));
+            }
+            if (apply.Reservation is { } changed)
+            {
+                actions.Add(reservation is { } read
+                    ? new(TableTransactionActionType.UpdateReplace, ToReservationEntity(partition, changed), read.ETag)
+                    : new(TableTransactionActionType.Add, ToReservationEntity(partition, changed)));
+            }
+
             try
             {
                 await Table.SubmitTransactionAsync(actions, cancellationToken);
-                return new MovementResult(MovementOutcome.Applied, after);
+                return new InventoryResult(CommandOutcome.Applied, apply.Summary, apply.Levels, null, pushNeeded);
             }
             catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
             {
                 var applied = await Table.GetEntityIfExistsAsync<TableEntity>(partition, idempotencyRow, cancellationToken: cancellationToken);
                 if (applied.HasValue)
-                    return new MovementResult(MovementOutcome.AlreadyApplied, (await GetLevelAsync(movement.Sku, movement.Location, cancellationToken)));
+                    return new InventoryResult(CommandOutcome.AlreadyApplied, applied.Value!.GetString("Summary") ?? "already applied", [], null, []);
                 if (attempt >= MaxAttempts)
-                    throw new InvalidOperationException($"stock level {movement.Sku} at {movement.Location} stayed contended after {attempt} attempts", failure);
-                // Another writer changed the level between our read and write: read again and re-decide.
-                await Task.Delay(Random.Shared.Next(1, 5 * Math.Min(attempt, 10)), cancellationToken);
+                    throw new InvalidOperationException($"stock of {command.Sku} stayed contended after {attempt} attempts", failure);
+                // Another writer changed a row between our read and write: read again and decide again.
+                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
             }
         }
     }
 
-    public async Task<IReadOnlyList<StockLevel>> GetLevelsAsync(string sku, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken)
     {
         var partition = TableKeys.Escape(sku);
-        var levels = new List<StockLevel>();
+        var byLocation = new Dictionary<string, List<TableEntity>>();
         await foreach (var entity in Table.QueryAsync<TableEntity>(
-            e => e.PartitionKey == partition && e.RowKey.CompareTo("bal:") >= 0 && e.RowKey.CompareTo("bal;") < 0,
+            e => e.PartitionKey == partition && e.RowKey.CompareTo("loc:") >= 0 && e.RowKey.CompareTo("loc;") < 0,
             cancellationToken: cancellationToken))
-            levels.Add(ToLevel(entity));
-        return levels;
+        {
+            var location = TableKeys.Unescape(entity.RowKey[4..entity.RowKey.LastIndexOf(':')]);
+            if (!byLocation.TryGetValue(location, out var list)) byLocation[location] = list = [];
+            list.Add(entity);
+        }
+        return byLocation
+            .Select(kv => ToLocationStock(sku, kv.Key, LocationRows.From(sku, kv.Key, kv.Value)))
+            .OrderBy(s => s.Level.Location, StringComparer.Ordinal)
+            .ToList();
     }
+
+    public async Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken)
+    {
+        var rows = await ReadLocationAsync(TableKeys.Escape(sku), sku, location, cancellationToken);
+        return rows.Level is null && rows.PolicyEtag is null ? null : ToLocationStock(sku, location, rows);
+    }
+
+    public async Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.Escape(sku);
+        var rows = await ReadLocationAsync(partition, sku, location, cancellationToken);
+        if (rows.Level is not { } level || level.Level.Version != version) return false;
+        try
+        {
+            // Conditional on the level row being unchanged, so a push never hides a newer change.
+            await Table.SubmitTransactionAsync([
+                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, LevelRow(location)), level.ETag),
+                new(TableTransactionActionType.UpsertReplace, new TableEntity(partition, OutboxRow(location))
+                {
+                    ["PushedVersion"] = version,
+                    ["LastPushedAvailable"] = Store(available),
+                }),
+            ], cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    public Task SetPolicyAsync(string sku, string location, StockPolicy policy, CancellationToken cancellationToken) =>
+        Table.UpsertEntityAsync(new TableEntity(TableKeys.Escape(sku), PolicyRow(location))
+        {
+            ["SafetyStock"] = JsonSerializer.Serialize(policy.SafetyStock.ToDictionary(kv => kv.Key, kv => Store(kv.Value)), Json),
+            ["ReorderPoint"] = policy.ReorderPoint is { } rp ? Store(rp) : null,
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    public async Task<Reservation?> GetReservationAsync(string sku, string reservationId, CancellationToken cancellationToken) =>
+        (await ReadReservationAsync(TableKeys.Escape(sku), reservationId, cancellationToken))?.Reservation;
 
     public async Task<MovementPage> GetMovementsAsync(string sku, string? location, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
@@ -81,19 +170,91 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
         return new MovementPage([], null);
     }
 
-    private async Task<StockLevel> GetLevelAsync(string sku, string location, CancellationToken cancellationToken)
+    private static string? ReservationIdOf(InventoryCommand command) => command switch
     {
-        var entity = await Table.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(sku), LevelRow(location), cancellationToken: cancellationToken);
-        return entity.HasValue ? ToLevel(entity.Value!) : StockLevel.Empty(sku, location);
+        InventoryCommand.Reserve c => c.ReservationId,
+        InventoryCommand.Release c => c.ReservationId,
+        InventoryCommand.Consume c => c.ReservationId,
+        InventoryCommand.Expire c => c.ReservationId,
+        _ => null,
+    };
+
+    private static IReadOnlyList<string> LocationsOf(InventoryCommand command, Reservation? reservation) => command switch
+    {
+        InventoryCommand.RecordMovement c => [c.Movement.Location],
+        InventoryCommand.ShipTransfer c => [c.From, c.To],
+        InventoryCommand.ReceiveTransfer c => [c.To],
+        InventoryCommand.Reserve c => [c.Location],
+        InventoryCommand.Consume { FallbackLocation: { } fallback } when reservation is null => [fallback],
+        _ when reservation is { Location.Length: > 0 } => [reservation.Location],
+        _ => [],
+    };
+
+    private sealed record ReadReservation(Reservation Reservation, ETag ETag);
+
+    private async Task<ReadReservation?> ReadReservationAsync(string partition, string reservationId, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(partition, $"res:{TableKeys.Escape(reservationId)}", cancellationToken: cancellationToken);
+        if (!row.HasValue) return null;
+        var e = row.Value!;
+        return new ReadReservation(new Reservation(
+            e.GetString("ReservationId"), e.GetString("Sku"), e.GetString("Location"), e.GetString("Channel"), Load(e, "Quantity"),
+            Enum.Parse<ReservationStatus>(e.GetString("Status")), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("ExpiresAt"),
+            e.GetString("Reference")), e.ETag);
     }
 
-    private static string LevelRow(string location) => $"bal:{TableKeys.Escape(location)}";
-    private static string IdempotencyRow(string key) => $"idem:{TableKeys.Escape(key)}";
+    private sealed record ReadLevel(StockLevel Level, ETag ETag);
+
+    /// <summary>The rows of one location, read with one range query.</summary>
+    private sealed record LocationRows(ReadLevel? Level, StockPolicy Policy, ETag? PolicyEtag, long PushedVersion, decimal? LastPushedAvailable)
+    {
+        public static LocationRows Empty { get; } = new(null, StockPolicy.None, null, 0, null);
+
+        public static LocationRows From(string sku, string location, IEnumerable<TableEntity> entities)
+        {
+            var rows = Empty;
+            foreach (var e in entities)
+            {
+                if (e.RowKey.EndsWith(":bal", StringComparison.Ordinal))
+                    rows = rows with { Level = new ReadLevel(ToLevel(sku, location, e), e.ETag) };
+                else if (e.RowKey.EndsWith(":pol", StringComparison.Ordinal))
+                    rows = rows with { Policy = ToPolicy(e), PolicyEtag = e.ETag };
+                else if (e.RowKey.EndsWith(":out", StringComparison.Ordinal))
+                    rows = rows with
+                    {
+                        PushedVersion = e.GetInt64("PushedVersion") ?? 0,
+                        LastPushedAvailable = e.GetString("LastPushedAvailable") is { } a ? decimal.Parse(a, CultureInfo.InvariantCulture) : null,
+                    };
+            }
+            return rows;
+        }
+    }
+
+    private async Task<LocationRows> ReadLocationAsync(string partition, string sku, string location, CancellationToken cancellationToken)
+    {
+        var prefix = $"loc:{TableKeys.Escape(location)}:";
+        var end = prefix[..^1] + ';';
+        var entities = new List<TableEntity>(3);
+        await foreach (var e in Table.QueryAsync<TableEntity>(
+            e => e.PartitionKey == partition && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(end) < 0,
+            cancellationToken: cancellationToken))
+            entities.Add(e);
+        return LocationRows.From(sku, location, entities);
+    }
+
+    private static LocationStock ToLocationStock(string sku, string location, LocationRows rows) =>
+        new(rows.Level?.Level ?? StockLevel.Empty(sku, location), rows.Policy, rows.PushedVersion, rows.LastPushedAvailable);
+
+    private static string LevelRow(string location) => $"loc:{TableKeys.Escape(location)}:bal";
+    private static string PolicyRow(string location) => $"loc:{TableKeys.Escape(location)}:pol";
+    private static string OutboxRow(string location) => $"loc:{TableKeys.Escape(location)}:out";
 
     // Table storage has no decimal type: quantities are stored as invariant strings so nothing is rounded.
     internal static string Store(decimal value) => value.ToString(CultureInfo.InvariantCulture);
     internal static decimal Load(TableEntity entity, string name) =>
         entity.GetString(name) is { } text ? decimal.Parse(text, CultureInfo.InvariantCulture) : 0m;
+
+    private static string Truncate(string text) => text.Length > 1000 ? text[..1000] : text;
 
     private static TableEntity ToLevelEntity(string partition, StockLevel level) => new(partition, LevelRow(level.Location))
     {
@@ -105,9 +266,26 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
         ["Version"] = level.Version,
     };
 
-    private static StockLevel ToLevel(TableEntity entity) => new(
-        entity.GetString("Sku"), entity.GetString("Location"),
-        Load(entity, "OnHand"), Load(entity, "Reserved"), Load(entity, "InTransit"), entity.GetInt64("Version") ?? 0);
+    private static StockLevel ToLevel(string sku, string location, TableEntity entity) =>
+        new(sku, location, Load(entity, "OnHand"), Load(entity, "Reserved"), Load(entity, "InTransit"), entity.GetInt64("Version") ?? 0);
+
+    private static StockPolicy ToPolicy(TableEntity entity) => new(
+        (JsonSerializer.Deserialize<Dictionary<string, string>>(entity.GetString("SafetyStock") ?? "{}", Json) ?? [])
+            .ToDictionary(kv => kv.Key, kv => decimal.Parse(kv.Value, CultureInfo.InvariantCulture)),
+        entity.GetString("ReorderPoint") is { } rp ? decimal.Parse(rp, CultureInfo.InvariantCulture) : null);
+
+    private static TableEntity ToReservationEntity(string partition, Reservation r) => new(partition, $"res:{TableKeys.Escape(r.ReservationId)}")
+    {
+        ["ReservationId"] = r.ReservationId,
+        ["Sku"] = r.Sku,
+        ["Location"] = r.Location,
+        ["Channel"] = r.Channel,
+        ["Quantity"] = Store(r.Quantity),
+        ["Status"] = r.Status.ToString(),
+        ["CreatedAt"] = r.CreatedAt,
+        ["ExpiresAt"] = r.ExpiresAt,
+        ["Reference"] = r.Reference,
+    };
 
     private static TableEntity ToMovementEntity(string partition, StockMovement movement, StockLevel after) =>
         new(partition, $"mov:{TableKeys.Escape(movement.Location)}:{after.Version:D12}")

@@ -18,16 +18,17 @@ public sealed class IngestionFlowTests(RuntimeFixture fixture) : IClassFixture<R
     }
 
     [Fact]
-    public async Task GivenMappedSku_WhenSignedOrderArrivesTwice_ThenStockMovesOnce()
+    public async Task GivenMappedSku_WhenSignedOrderArrivesTwice_ThenStockIsReservedOnceAndSoldOnceWhenFulfilled()
     {
         const long variantId = 9007199254740993; // above 2^53: must survive without passing through double
         await MapShirtAsync("BLU-SHIRT-M", variantId, "wh-product-1");
         var sku = await Http.GetJson("api/catalog/skus/BLU-SHIRT-M");
         Assert.Contains(sku.GetProperty("aliases").EnumerateArray(), a => a.GetProperty("value").GetString() == variantId.ToString());
+        await Http.Receive("BLU-SHIRT-M", "WH-1", 10m);
 
         var order = Payloads.Order(5550000000001, 4440000000001, variantId, "BLU-SHIRT-M", 2);
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/create", order, "wh-order-1"))).StatusCode);
-        await Calls.Eventually(() => Http.OnHand("BLU-SHIRT-M", "WH-1"), v => v == -2m, "the web sale to reach the ledger");
+        await Calls.Eventually(() => Http.Reserved("BLU-SHIRT-M", "WH-1"), v => v == 2m, "the web order to reserve its line");
 
         // The same delivery again (Shopify retries with the same webhook id), then a resend with a new webhook id of the same event.
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/create", order, "wh-order-1"))).StatusCode);
@@ -36,27 +37,56 @@ public sealed class IngestionFlowTests(RuntimeFixture fixture) : IClassFixture<R
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/updated", order, "wh-order-1-update", secret: RuntimeFixture.SecretB))).StatusCode);
         await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
         await Task.Delay(500);
-        Assert.Equal(-2m, await Http.OnHand("BLU-SHIRT-M", "WH-1"));
+        Assert.Equal(2m, await Http.Reserved("BLU-SHIRT-M", "WH-1"));
+        Assert.Equal(10m, await Http.OnHand("BLU-SHIRT-M", "WH-1"));
+
+        // Fulfilled: the reservation is consumed and the goods leave on hand, once, however often it is said.
+        var fulfilled = Payloads.Order(5550000000001, 4440000000001, variantId, "BLU-SHIRT-M", 2, lineFulfillmentStatus: "fulfilled");
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/fulfilled", fulfilled, "wh-order-1-fulfilled"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/updated", fulfilled, "wh-order-1-fulfilled-update"))).StatusCode);
+        await Calls.Eventually(() => Http.OnHand("BLU-SHIRT-M", "WH-1"), v => v == 8m, "the fulfilment to consume the reservation");
+        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
+        Assert.Equal(0m, await Http.Reserved("BLU-SHIRT-M", "WH-1"));
 
         var movements = await Http.GetJson("api/inventory/BLU-SHIRT-M/movements");
-        var sale = Assert.Single(movements.GetProperty("movements").EnumerateArray());
-        Assert.Equal("Sale", sale.GetProperty("kind").GetString());
-        Assert.Equal(2m, sale.GetProperty("quantity").GetDecimal());
+        Assert.Equal(["Receipt", "Sale"], movements.GetProperty("movements").EnumerateArray().Select(m => m.GetProperty("kind").GetString()));
+        Assert.Equal(2m, movements.GetProperty("movements")[1].GetProperty("quantity").GetDecimal());
     }
 
     [Fact]
-    public async Task GivenSoldOrder_WhenCancelled_ThenStockComesBack()
+    public async Task GivenTooLittleStock_WhenWebOrderArrives_ThenNothingIsOversoldAndTheLineIsABackorderForInventory()
+    {
+        await MapShirtAsync("RED-SHIRT-S", 700000000000009, "wh-product-9");
+        await Http.Receive("RED-SHIRT-S", "WH-1", 1m);
+        var order = Payloads.Order(5550000000009, 4440000000009, 700000000000009, "RED-SHIRT-S", 3);
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/create", order, "wh-backorder-9"))).StatusCode);
+        var exceptions = await Calls.Eventually(() => Http.GetJson("api/exceptions?owner=inventory"),
+            e => e.EnumerateArray().Any(x => x.GetProperty("reason").GetString() == "backorder" && x.GetProperty("detail").GetString()!.Contains("RED-SHIRT-S")),
+            "a backorder exception");
+        Assert.Contains("only 1", exceptions.EnumerateArray().First(x => x.GetProperty("reason").GetString() == "backorder"
+            && x.GetProperty("detail").GetString()!.Contains("RED-SHIRT-S")).GetProperty("detail").GetString());
+        Assert.Equal(0m, await Http.Reserved("RED-SHIRT-S", "WH-1"));
+        Assert.Equal(1m, await Http.OnHand("RED-SHIRT-S", "WH-1"));
+    }
+
+    [Fact]
+    public async Task GivenCancellationBeforeCreation_ThenNothingStaysReserved()
     {
         await MapShirtAsync("GRN-SHIRT-L", 700000000000002, "wh-product-2");
+        await Http.Receive("GRN-SHIRT-L", "WH-1", 5m);
         var placed = Payloads.Order(5550000000002, 4440000000002, 700000000000002, "GRN-SHIRT-L", 3);
         var cancelled = Payloads.Order(5550000000002, 4440000000002, 700000000000002, "GRN-SHIRT-L", 3, cancelledAt: "2026-11-20T11:00:00-05:00");
         // Cancellation delivered before the creation: out-of-order delivery must converge all the same.
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/cancelled", cancelled, "wh-cancel-2"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/create", placed, "wh-create-2"))).StatusCode);
-        var movements = await Calls.Eventually(() => Http.GetJson("api/inventory/GRN-SHIRT-L/movements"),
-            m => m.GetProperty("movements").GetArrayLength() == 2, "sale and cancellation movements");
-        Assert.Equal(0m, await Http.OnHand("GRN-SHIRT-L", "WH-1"));
-        Assert.Equal(["Sale", "Cancellation"], movements.GetProperty("movements").EnumerateArray().Select(m => m.GetProperty("kind").GetString()));
+        var reservation = await Calls.Eventually(
+            async () => await Http.GetAsync("api/inventory/GRN-SHIRT-L/reservations/shopify:e2e-shop.myshopify.com:order:5550000000002:line:4440000000002"),
+            r => r.StatusCode == HttpStatusCode.OK, "the reservation tombstone");
+        Assert.Equal("Released", (await reservation.Json()).GetProperty("status").GetString());
+        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
+        await Task.Delay(300);
+        Assert.Equal(0m, await Http.Reserved("GRN-SHIRT-L", "WH-1"));
+        Assert.Equal(5m, await Http.OnHand("GRN-SHIRT-L", "WH-1"));
     }
 
     [Fact]

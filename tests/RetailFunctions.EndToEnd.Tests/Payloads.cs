@@ -33,7 +33,8 @@ public static class Payloads
         }
         """;
 
-    public static string Order(long orderId, long lineId, long variantId, string sku, int quantity, string? cancelledAt = null, string? note = null) => $$"""
+    public static string Order(long orderId, long lineId, long variantId, string sku, int quantity, string? cancelledAt = null, string? note = null,
+        string? lineFulfillmentStatus = null) => $$"""
         {
           "id": {{orderId}},
           "admin_graphql_api_id": "gid://shopify/Order/{{orderId}}",
@@ -65,7 +66,7 @@ public static class Payloads
               "total_discount": "0.00",
               "requires_shipping": true,
               "gift_card": false,
-              "fulfillment_status": null,
+              "fulfillment_status": {{(lineFulfillmentStatus is null ? "null" : $"\"{lineFulfillmentStatus}\"")}},
               "tax_lines": []
             }
           ],

@@ -93,6 +93,29 @@ public static class Calls
         Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>Records a manual receipt as an inventory manager.</summary>
+    public static async Task Receive(this HttpClient http, string sku, string location, decimal quantity)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/inventory/movements")
+        {
+            Content = JsonContent.Create(new { sku, location, kind = "receipt", quantity, reason = "test stock", idempotencyKey = $"receipt-{Guid.NewGuid():N}" }),
+        };
+        request.Headers.Add("X-RetailFunctions-Role", "inventory-manager");
+        var response = await http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"receipt: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Reserved quantity of a SKU at a location, or null when the location has no level yet.</summary>
+    public static async Task<decimal?> Reserved(this HttpClient http, string sku, string location)
+    {
+        var stock = await http.GetJson($"api/inventory/{Uri.EscapeDataString(sku)}");
+        foreach (var level in stock.GetProperty("locations").EnumerateArray())
+        {
+            if (level.GetProperty("location").GetString() == location) return level.GetProperty("reserved").GetDecimal();
+        }
+        return null;
+    }
+
     /// <summary>On hand of a SKU at a location, or null when the location has no level yet.</summary>
     public static async Task<decimal?> OnHand(this HttpClient http, string sku, string location)
     {

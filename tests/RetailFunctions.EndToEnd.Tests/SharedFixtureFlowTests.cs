@@ -17,13 +17,16 @@ public sealed class SharedFixtureFlowTests(RuntimeFixture fixture) : IClassFixtu
             .ToList();
         // Map the first two variants through the API under canonical names of our own; leave the third unmapped.
         foreach (var (variant, sku, _) in lines.Take(2))
+        {
             await fixture.Http.PutJson($"api/catalog/skus/CANON-{sku}", new { aliases = new[] { new { system = "shopify", kind = "variant", value = variant } } });
+            await fixture.Http.Receive($"CANON-{sku}", "WH-1", 5m);
+        }
 
         for (var attempt = 0; attempt < 2; attempt++)
             Assert.Equal(HttpStatusCode.OK, (await fixture.Http.SendAsync(Calls.ShopifyWebhook("orders/create", body, "fixture-order-1"))).StatusCode);
 
         foreach (var (_, sku, quantity) in lines.Take(2))
-            await Calls.Eventually(() => fixture.Http.OnHand($"CANON-{sku}", "WH-1"), v => v == -quantity, $"the sale of {sku}");
+            await Calls.Eventually(() => fixture.Http.Reserved($"CANON-{sku}", "WH-1"), v => v == quantity, $"the reservation of {sku}");
         // The third line's SKU equals no canonical SKU and its variant has no alias: an exception, not a silent drop.
         var third = lines[2];
         await Calls.Eventually(() => fixture.Http.GetJson("api/exceptions?owner=inventory"),

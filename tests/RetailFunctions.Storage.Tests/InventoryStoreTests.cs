@@ -19,6 +19,11 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
 
     public Task DisposeAsync() => Task.CompletedTask;
 
+    private Task<InventoryResult> Apply(StockMovement movement) => _store.ExecuteAsync(new InventoryCommand.RecordMovement(movement), CancellationToken.None);
+
+    private async Task<StockLevel> Level(string sku, string location = "STORE-1") =>
+        (await _store.GetStockAsync(sku, CancellationToken.None)).Single(s => s.Level.Location == location).Level;
+
     private static StockMovement Move(string sku, MovementKind kind, decimal quantity, string key, string location = "STORE-1") =>
         new(sku, location, kind, quantity, key, "tester", "test", "test-event", DateTimeOffset.UtcNow, new DateOnly(2026, 11, 20));
 
@@ -26,11 +31,11 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     public async Task GivenManyConcurrentWriters_WhenEachAppliesItsOwnMovement_ThenNoneIsLost()
     {
         var sku = $"HOT-{Guid.NewGuid():N}";
-        await _store.ApplyAsync(Move(sku, MovementKind.Receipt, 100m, $"{sku}-receipt"), CancellationToken.None);
+        await Apply(Move(sku, MovementKind.Receipt, 100m, $"{sku}-receipt"));
         var results = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
-            _store.ApplyAsync(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-{i}"), CancellationToken.None)));
-        Assert.All(results, r => Assert.Equal(MovementOutcome.Applied, r.Outcome));
-        var level = Assert.Single(await _store.GetLevelsAsync(sku, CancellationToken.None));
+            Apply(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-{i}"))));
+        Assert.All(results, r => Assert.Equal(CommandOutcome.Applied, r.Outcome));
+        var level = await Level(sku);
         Assert.Equal(76m, level.OnHand);
         Assert.Equal(25, level.Version);
     }
@@ -40,10 +45,10 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     {
         var sku = $"DUP-{Guid.NewGuid():N}";
         var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
-            _store.ApplyAsync(Move(sku, MovementKind.Sale, 2m, $"{sku}-same-key"), CancellationToken.None)));
-        Assert.Equal(1, results.Count(r => r.Outcome == MovementOutcome.Applied));
-        Assert.Equal(11, results.Count(r => r.Outcome == MovementOutcome.AlreadyApplied));
-        Assert.Equal(-2m, Assert.Single(await _store.GetLevelsAsync(sku, CancellationToken.None)).OnHand);
+            Apply(Move(sku, MovementKind.Sale, 2m, $"{sku}-same-key"))));
+        Assert.Equal(1, results.Count(r => r.Outcome == CommandOutcome.Applied));
+        Assert.Equal(11, results.Count(r => r.Outcome == CommandOutcome.AlreadyApplied));
+        Assert.Equal(-2m, (await Level(sku)).OnHand);
         Assert.Single((await _store.GetMovementsAsync(sku, null, 100, null, CancellationToken.None)).Movements);
     }
 
@@ -52,11 +57,11 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     {
         var sku = $"MULTI/{Guid.NewGuid():N}#x"; // characters tables forbid in keys must still work
         for (var i = 0; i < 5; i++)
-            await _store.ApplyAsync(Move(sku, MovementKind.Receipt, 1.5m, $"{sku}-r{i}", "STORE-A"), CancellationToken.None);
-        await _store.ApplyAsync(Move(sku, MovementKind.CycleCount, 4m, $"{sku}-count", "STORE-A"), CancellationToken.None);
-        await _store.ApplyAsync(Move(sku, MovementKind.Receipt, 9m, $"{sku}-b", "STORE-B"), CancellationToken.None);
+            await Apply(Move(sku, MovementKind.Receipt, 1.5m, $"{sku}-r{i}", "STORE-A"));
+        await Apply(Move(sku, MovementKind.CycleCount, 4m, $"{sku}-count", "STORE-A"));
+        await Apply(Move(sku, MovementKind.Receipt, 9m, $"{sku}-b", "STORE-B"));
 
-        var levels = (await _store.GetLevelsAsync(sku, CancellationToken.None)).ToDictionary(l => l.Location);
+        var levels = (await _store.GetStockAsync(sku, CancellationToken.None)).ToDictionary(s => s.Level.Location, s => s.Level);
         Assert.Equal(4m, levels["STORE-A"].OnHand);
         Assert.Equal(9m, levels["STORE-B"].OnHand);
 
@@ -69,5 +74,54 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Equal(MovementKind.CycleCount, all[^1].Movement.Kind);
         Assert.Equal(4m, all[^1].OnHandAfter);
         Assert.Equal(new DateOnly(2026, 11, 20), all[0].Movement.BusinessDay);
+    }
+
+    [Fact]
+    public async Task GivenTenUnits_WhenFortyCheckoutsRace_ThenExactlyTenReservationsSucceed()
+    {
+        var sku = $"RACE-{Guid.NewGuid():N}";
+        await Apply(Move(sku, MovementKind.Receipt, 10m, $"{sku}-receipt"));
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => _store.ExecuteAsync(
+            new InventoryCommand.Reserve(sku, "STORE-1", "web", 1m, $"checkout-{i}", $"cart {i}", null, MayOversell: false, DateTimeOffset.UtcNow),
+            CancellationToken.None)));
+        Assert.Equal(10, results.Count(r => r.Outcome == CommandOutcome.Applied));
+        Assert.Equal(30, results.Count(r => r.Outcome == CommandOutcome.Refused));
+        var level = await Level(sku);
+        Assert.Equal((10m, 10m, 0m), (level.OnHand, level.Reserved, level.Available));
+    }
+
+    [Fact]
+    public async Task ATransferMovesStockThroughInTransitAndRefusesReceivingMoreThanShipped()
+    {
+        var sku = $"XFER-{Guid.NewGuid():N}";
+        await Apply(Move(sku, MovementKind.Receipt, 8m, $"{sku}-receipt", "WH-1"));
+        var shipped = await _store.ExecuteAsync(new InventoryCommand.ShipTransfer(sku, "WH-1", "STORE-2", 5m, $"{sku}-ship", "mgr", "restock store", DateTimeOffset.UtcNow), CancellationToken.None);
+        Assert.Equal(CommandOutcome.Applied, shipped.Outcome);
+        Assert.Equal((3m, 0m), ((await Level(sku, "WH-1")).OnHand, (await Level(sku, "WH-1")).InTransit));
+        Assert.Equal((0m, 5m), ((await Level(sku, "STORE-2")).OnHand, (await Level(sku, "STORE-2")).InTransit));
+
+        var tooMuch = await _store.ExecuteAsync(new InventoryCommand.ReceiveTransfer(sku, "WH-1", "STORE-2", 6m, $"{sku}-recv-6", "clerk", "arrived", DateTimeOffset.UtcNow), CancellationToken.None);
+        Assert.Equal(CommandOutcome.Refused, tooMuch.Outcome);
+        var received = await _store.ExecuteAsync(new InventoryCommand.ReceiveTransfer(sku, "WH-1", "STORE-2", 5m, $"{sku}-recv", "clerk", "arrived", DateTimeOffset.UtcNow), CancellationToken.None);
+        Assert.Equal(CommandOutcome.Applied, received.Outcome);
+        Assert.Equal((5m, 0m), ((await Level(sku, "STORE-2")).OnHand, (await Level(sku, "STORE-2")).InTransit));
+    }
+
+    [Fact]
+    public async Task TheOutboxAsksForOnePushPerBurstAndMarkingPushedNeverHidesANewerChange()
+    {
+        var sku = $"PUSH-{Guid.NewGuid():N}";
+        var first = await Apply(Move(sku, MovementKind.Receipt, 10m, $"{sku}-r"));
+        Assert.Equal(["STORE-1"], first.PushNeeded);
+        var second = await Apply(Move(sku, MovementKind.Sale, 1m, $"{sku}-s1"));
+        Assert.Empty(second.PushNeeded); // a push is already owed: no second nudge
+
+        Assert.False(await _store.MarkPushedAsync(sku, "STORE-1", 1, 10m, CancellationToken.None)); // version 2 exists
+        Assert.True(await _store.MarkPushedAsync(sku, "STORE-1", 2, 9m, CancellationToken.None));
+        var stock = (await _store.GetStockAsync(sku, CancellationToken.None)).Single();
+        Assert.Equal((2L, 9m), (stock.PushedVersion, stock.LastPushedAvailable));
+
+        var third = await Apply(Move(sku, MovementKind.Sale, 1m, $"{sku}-s2"));
+        Assert.Equal(["STORE-1"], third.PushNeeded); // clean again: this change needs a push
     }
 }

@@ -15,6 +15,10 @@ public static class ExceptionReasons
     public const string UnmappedLocation = "unmapped-location";
     public const string InvalidMasterData = "invalid-master-data";
     public const string NegativeStock = "negative-stock";
+    /// <summary>A web order line the ledger could not reserve without overselling.</summary>
+    public const string Backorder = "backorder";
+    /// <summary>A channel reported stock that disagrees with the ledger.</summary>
+    public const string ChannelStockConflict = "channel-stock-conflict";
 }
 
 /// <summary>

@@ -3,7 +3,7 @@ using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Host.Api;
 
-/// <summary>What operators and other systems read: stock, the catalog cross-reference, batches, exceptions, dead letters.</summary>
+/// <summary>What operators and other systems read and maintain: the catalog cross-reference, batches, exceptions, dead letters.</summary>
 public static class QueryEndpoints
 {
     public sealed record SkuRequest(string? Title, string? Barcode, string? UnitOfMeasure, decimal? Price, IReadOnlyList<SkuAlias>? Aliases);
@@ -11,33 +11,6 @@ public static class QueryEndpoints
 
     public static void MapQueries(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/inventory/{sku}", async (string sku, IInventoryStore inventory, CancellationToken ct) =>
-        {
-            var levels = await inventory.GetLevelsAsync(sku, ct);
-            return Results.Ok(new
-            {
-                sku,
-                locations = levels.Select(l => new { location = l.Location, onHand = l.OnHand, reserved = l.Reserved, inTransit = l.InTransit, available = l.Available, version = l.Version }),
-                totalOnHand = levels.Sum(l => l.OnHand),
-                totalAvailable = levels.Sum(l => l.Available),
-            });
-        }).WithSummary("Stock of a canonical SKU per location");
-
-        api.MapGet("/inventory/{sku}/movements", async (string sku, string? location, int? pageSize, string? continuationToken, IInventoryStore inventory, CancellationToken ct) =>
-        {
-            var page = await inventory.GetMovementsAsync(sku, location, Math.Clamp(pageSize ?? 100, 1, 1000), continuationToken, ct);
-            return Results.Ok(new
-            {
-                sku,
-                movements = page.Movements.Select(m => new
-                {
-                    m.Sequence, m.Movement.Location, kind = m.Movement.Kind.ToString(), m.Movement.Quantity, m.OnHandAfter, m.Movement.Actor,
-                    m.Movement.Reason, m.Movement.SourceEvent, m.Movement.IdempotencyKey, m.Movement.OccurredAt, m.Movement.BusinessDay,
-                }),
-                continuationToken = page.ContinuationToken,
-            });
-        }).WithSummary("The movement ledger of a SKU, oldest first, paged");
-
         api.MapGet("/catalog/skus/{sku}", async (string sku, ICatalogStore catalog, CancellationToken ct) =>
             await catalog.GetItemAsync(sku, ct) is { } item
                 ? Results.Ok(item)

@@ -17,6 +17,8 @@ public sealed class QueueWorkers(QueueProcessor processor, HostJson hostJson, IS
         {
             [QueueNames.ShopifyWebhooks] = (m, ct) => services.GetRequiredService<ShopifyWebhookHandler>().HandleAsync(m, ct),
             [QueueNames.PosBatches] = (m, ct) => services.GetRequiredService<PosBatchHandler>().HandleAsync(m, ct),
+            [QueueNames.ChannelAvailability] = (m, ct) => services.GetRequiredService<AvailabilityHandler>().HandleAsync(m, ct),
+            [QueueNames.InventoryCommands] = (m, ct) => services.GetRequiredService<ReservationExpiryHandler>().HandleAsync(m, ct),
         };
         return Task.WhenAll(routes.Select(r => Task.Run(() => processor.RunAsync(r.Key, r.Value, hostJson.Queues, stoppingToken), stoppingToken)));
     }

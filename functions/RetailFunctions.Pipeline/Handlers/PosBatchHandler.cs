@@ -82,7 +82,7 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
         var counts = new PostingCounts();
         foreach (var change in changes)
-            counts.Add(await stock.PostAsync(change, fallbackLocation: null, source, ct));
+            counts.Add(await stock.PostAsync(change, source, ct));
 
         return counts.Exceptions > 0
             ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,
@@ -128,7 +128,7 @@ public static class PosStockPlan
                 SourceSystems.Pos,
                 ItemAliases(line),
                 transaction.Receipt.StoreId,
-                kind,
+                new StockIntent.Move(kind),
                 line.Quantity,
                 $"pos:{transaction.Receipt}:line:{line.Position}:{kind.ToString().ToLowerInvariant()}",
                 Actor: $"pos:{transaction.Receipt.StoreId}:operator:{transaction.OperatorId ?? "unknown"}",

@@ -23,15 +23,48 @@ public static class ShopifyStockPlan
         return aliases;
     }
 
-    public static ChannelStockChange Change(ShopifyDelivery delivery, OrderSnapshot order, OrderLineSnapshot line, MovementKind kind, DateTimeOffset at) =>
+    /// <summary>One reservation per web order line, named so every topic about the order finds the same one.</summary>
+    public static string ReservationId(ShopifyDelivery delivery, OrderSnapshot order, OrderLineSnapshot line) =>
+        $"shopify:{delivery.ShopDomain}:order:{order.ChannelOrderId}:line:{line.ChannelLineId}";
+
+    /// <summary>
+    /// What an order topic asks for a line: a cancelled order releases, a fulfilled line is consumed (sold), any
+    /// other state holds the line reserved. Each is idempotent, so the order of arrival does not matter.
+    /// </summary>
+    public static StockIntent IntentFor(ShopifyDelivery delivery, OrderSnapshot order, OrderLineSnapshot line)
+    {
+        var reservationId = ReservationId(delivery, order, line);
+        if (order.CancelledAt is not null) return new StockIntent.Release(reservationId);
+        if (line.FulfillmentStatus is "fulfilled") return new StockIntent.Consume(reservationId);
+        return new StockIntent.Reserve(Channels.Web, reservationId, $"web order {order.OrderName ?? order.ChannelOrderId}", ExpiresAt: null);
+    }
+
+    public static ChannelStockChange Change(ShopifyDelivery delivery, OrderSnapshot order, OrderLineSnapshot line, StockIntent intent, DateTimeOffset at) =>
         new(SourceSystems.Shopify,
             ItemAliases(line.VariantId, line.Sku),
             order.ChannelLocationId,
-            kind,
+            intent,
             line.Quantity,
-            $"shopify:{delivery.ShopDomain}:order:{order.ChannelOrderId}:line:{line.ChannelLineId}:{kind.ToString().ToLowerInvariant()}",
+            $"{ReservationId(delivery, order, line)}:{intent.GetType().Name.ToLowerInvariant()}",
             Actor: $"shopify:{delivery.ShopDomain}",
-            Reason: kind == MovementKind.Sale ? $"web order {order.OrderName ?? order.ChannelOrderId}" : $"web order {order.OrderName ?? order.ChannelOrderId} cancelled",
+            Reason: intent switch
+            {
+                StockIntent.Release => $"web order {order.OrderName ?? order.ChannelOrderId} cancelled",
+                StockIntent.Consume => $"web order {order.OrderName ?? order.ChannelOrderId} fulfilled",
+                _ => $"web order {order.OrderName ?? order.ChannelOrderId}",
+            },
+            SourceEvent: $"{delivery.Topic}:{delivery.WebhookId}",
+            OccurredAt: at);
+
+    public static ChannelStockChange Fulfil(ShopifyDelivery delivery, FulfillmentSnapshot fulfillment, FulfillmentLineSnapshot line, DateTimeOffset at) =>
+        new(SourceSystems.Shopify,
+            ItemAliases(line.VariantId, line.Sku),
+            fulfillment.ChannelLocationId,
+            new StockIntent.Consume($"shopify:{delivery.ShopDomain}:order:{fulfillment.ChannelOrderId}:line:{line.ChannelLineId}"),
+            line.Quantity,
+            $"shopify:{delivery.ShopDomain}:order:{fulfillment.ChannelOrderId}:line:{line.ChannelLineId}:consume",
+            Actor: $"shopify:{delivery.ShopDomain}",
+            Reason: $"fulfillment {fulfillment.ChannelFulfillmentId} of web order {fulfillment.ChannelOrderId}",
             SourceEvent: $"{delivery.Topic}:{delivery.WebhookId}",
             OccurredAt: at);
 
@@ -39,7 +72,7 @@ public static class ShopifyStockPlan
         new(SourceSystems.Shopify,
             ItemAliases(line.VariantId, line.Sku),
             line.ChannelLocationId,
-            MovementKind.Return,
+            new StockIntent.Move(MovementKind.Return),
             line.Quantity,
             $"shopify:{delivery.ShopDomain}:refund:{refund.ChannelRefundId}:line:{line.ChannelRefundLineId}:return",
             Actor: $"shopify:{delivery.ShopDomain}",

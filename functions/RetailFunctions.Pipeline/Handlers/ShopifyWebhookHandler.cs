@@ -8,8 +8,6 @@ using RetailFunctions.Pipeline.Shopify;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
-public sealed record ShopifyHandlerOptions(string? DefaultFulfillmentLocation);
-
 /// <summary>
 /// A verified Shopify delivery, taken off the queue: drop it if seen, archive the raw body, translate it once to a
 /// canonical event, apply its effects (each idempotent), then record the delivery as done. A crash anywhere before
@@ -20,7 +18,6 @@ public sealed class ShopifyWebhookHandler(
     IBlobStore blobs,
     ICatalogStore catalog,
     StockPoster stock,
-    ShopifyHandlerOptions options,
     TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
@@ -72,31 +69,35 @@ public sealed class ShopifyWebhookHandler(
         ShopifyEvent.InventoryLevelObserved e =>
             $"recorded: channel reports available {e.Available?.ToString() ?? "null"} for inventory item {e.InventoryItemId} " +
             $"at location {e.ChannelLocationId}; the ledger stays the source of truth",
-        ShopifyEvent.FulfillmentCreated e => $"recorded: fulfillment {e.Fulfillment.ChannelFulfillmentId} of order {e.Fulfillment.ChannelOrderId}",
+        ShopifyEvent.FulfillmentCreated e => await FulfilAsync(e.Delivery, e.Fulfillment, source, ct),
         ShopifyEvent.CustomerUpserted e => $"recorded: customer {e.Customer.ChannelCustomerId}",
         ShopifyEvent.Unhandled e => $"recorded: topic {e.Delivery.Topic} has no handler",
         _ => throw new InvalidOperationException($"no handling for {canonical.GetType().Name}"),
     };
 
     /// <summary>
-    /// Every order topic carries the whole order, so each one converges the ledger to it: lines sold once per line,
-    /// and restocked once if the order is cancelled. Arrival order therefore does not matter.
+    /// Every order topic carries the whole order, so each one converges the ledger to it: each line reserved once,
+    /// consumed once when fulfilled, released once when the order is cancelled. Arrival order does not matter.
     /// </summary>
     private async Task<string> SellOrderAsync(ShopifyDelivery delivery, OrderSnapshot order, ExceptionSource source, CancellationToken ct)
     {
         var counts = new PostingCounts();
-        var occurredAt = order.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow();
+        var occurredAt = order.CancelledAt ?? order.UpdatedAt ?? order.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow();
         foreach (var line in ShopifyStockPlan.StockLines(order))
         {
-            var sale = ShopifyStockPlan.Change(delivery, order, line, MovementKind.Sale, occurredAt);
-            counts.Add(await stock.PostAsync(sale, options.DefaultFulfillmentLocation, source, ct));
-            if (order.CancelledAt is { } cancelledAt)
-            {
-                var restock = ShopifyStockPlan.Change(delivery, order, line, MovementKind.Cancellation, cancelledAt);
-                counts.Add(await stock.PostAsync(restock, options.DefaultFulfillmentLocation, source, ct));
-            }
+            var change = ShopifyStockPlan.Change(delivery, order, line, ShopifyStockPlan.IntentFor(delivery, order, line), occurredAt);
+            counts.Add(await stock.PostAsync(change, source, ct));
         }
         return $"order {order.ChannelOrderId}: {counts}";
+    }
+
+    private async Task<string> FulfilAsync(ShopifyDelivery delivery, FulfillmentSnapshot fulfillment, ExceptionSource source, CancellationToken ct)
+    {
+        var counts = new PostingCounts();
+        var at = fulfillment.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow();
+        foreach (var line in fulfillment.Lines.Where(l => l.Quantity > 0m && (l.VariantId is not null || !string.IsNullOrWhiteSpace(l.Sku))))
+            counts.Add(await stock.PostAsync(ShopifyStockPlan.Fulfil(delivery, fulfillment, line, at), source, ct));
+        return $"fulfillment {fulfillment.ChannelFulfillmentId} of order {fulfillment.ChannelOrderId}: {counts}";
     }
 
     private async Task<string> RestockRefundAsync(ShopifyDelivery delivery, RefundSnapshot refund, ExceptionSource source, CancellationToken ct)
@@ -105,7 +106,7 @@ public sealed class ShopifyWebhookHandler(
         foreach (var line in refund.Lines.Where(ShopifyStockPlan.ReturnsToStock))
         {
             var change = ShopifyStockPlan.Return(delivery, refund, line, refund.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow());
-            counts.Add(await stock.PostAsync(change, options.DefaultFulfillmentLocation, source, ct));
+            counts.Add(await stock.PostAsync(change, source, ct));
         }
         return $"refund {refund.ChannelRefundId} of order {refund.ChannelOrderId}: {counts}";
     }

@@ -7,12 +7,21 @@ using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
+/// <summary>What a channel event asks of the ledger, before its item and location are resolved.</summary>
+public abstract record StockIntent
+{
+    public sealed record Move(MovementKind Kind) : StockIntent;
+    public sealed record Reserve(string Channel, string ReservationId, string Reference, DateTimeOffset? ExpiresAt) : StockIntent;
+    public sealed record Release(string ReservationId) : StockIntent;
+    public sealed record Consume(string ReservationId) : StockIntent;
+}
+
 /// <summary>A stock change as a channel describes it: its own item and location names, not yet canonical.</summary>
 public sealed record ChannelStockChange(
     string System,
     IReadOnlyList<(string Kind, string Value)> ItemAliases,
     string? ChannelLocationId,
-    MovementKind Kind,
+    StockIntent Intent,
     decimal Quantity,
     string IdempotencyKey,
     string Actor,
@@ -31,13 +40,21 @@ public enum PostingOutcome
 /// <summary>Where an event's source payload lives, so an exception can point a person at it.</summary>
 public sealed record ExceptionSource(string MessageId, string? PayloadReference, IReadOnlyDictionary<string, string> BusinessKeys);
 
-/// <summary>
-/// Translates channel stock changes into ledger movements: resolves the item and the location through the catalog
-/// and applies the movement once. What cannot be resolved becomes an exception for its owner, never a silent drop.
-/// </summary>
-public sealed class StockPoster(ICatalogStore catalog, IInventoryStore inventory, IExceptionStore exceptions, TimeProvider clock)
+public sealed record InventoryOptions(string? DefaultFulfillmentLocation, IReadOnlySet<string> OversellChannels)
 {
-    public async Task<PostingOutcome> PostAsync(ChannelStockChange change, string? fallbackLocation, ExceptionSource source, CancellationToken ct)
+    /// <summary>The shelf is the truth at a till: a POS sale of goods in hand is always accepted.</summary>
+    public static IReadOnlySet<string> DefaultOversellChannels { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "pos" };
+
+    public bool MayOversell(string channel) => OversellChannels.Contains(channel);
+}
+
+/// <summary>
+/// Translates channel stock changes into ledger commands: resolves the item and the location through the catalog
+/// and executes the command once. What cannot be resolved or is refused becomes an exception for its owner.
+/// </summary>
+public sealed class StockPoster(ICatalogStore catalog, InventoryService inventory, IExceptionStore exceptions, InventoryOptions options, TimeProvider clock)
+{
+    public async Task<PostingOutcome> PostAsync(ChannelStockChange change, ExceptionSource source, CancellationToken ct)
     {
         var sku = await ResolveSkuAsync(change, ct);
         if (sku is null)
@@ -47,32 +64,50 @@ public sealed class StockPoster(ICatalogStore catalog, IInventoryStore inventory
             return PostingOutcome.Exception;
         }
 
-        var location = change.ChannelLocationId is null
-            ? fallbackLocation
-            : await catalog.ResolveLocationAsync(change.System, change.ChannelLocationId, ct);
-        if (location is null)
+        string? location = null;
+        if (change.Intent is not StockIntent.Release)
         {
-            var detail = change.ChannelLocationId is null
-                ? $"{change.System} event names no location and no default fulfillment location is configured"
-                : $"{change.System} location {change.ChannelLocationId} is not mapped to a canonical location";
-            await RaiseAsync(source, ExceptionReasons.UnmappedLocation, detail, change, ct);
-            return PostingOutcome.Exception;
+            location = change.ChannelLocationId is null
+                ? options.DefaultFulfillmentLocation
+                : await catalog.ResolveLocationAsync(change.System, change.ChannelLocationId, ct);
+            if (location is null)
+            {
+                var detail = change.ChannelLocationId is null
+                    ? $"{change.System} event names no location and no default fulfillment location is configured"
+                    : $"{change.System} location {change.ChannelLocationId} is not mapped to a canonical location";
+                await RaiseAsync(source, ExceptionReasons.UnmappedLocation, detail, change, ct);
+                return PostingOutcome.Exception;
+            }
         }
 
-        var movement = new StockMovement(sku, location, change.Kind, change.Quantity, change.IdempotencyKey,
-            change.Actor, change.Reason, change.SourceEvent, change.OccurredAt, change.BusinessDay);
-        if (StockLedger.Refusal(movement) is { } refusal)
+        var result = await inventory.ExecuteAsync(CommandFor(change, sku, location, options), ct);
+        switch (result.Outcome)
         {
-            await RaiseAsync(source, ExceptionReasons.InvalidMasterData, $"movement refused: {refusal}", change, ct);
-            return PostingOutcome.Exception;
+            case CommandOutcome.Refused:
+                await RaiseAsync(source, change.Intent is StockIntent.Reserve ? ExceptionReasons.Backorder : ExceptionReasons.InvalidMasterData,
+                    $"{sku} at {location}: {result.Summary}", change, ct);
+                return PostingOutcome.Exception;
+            case CommandOutcome.Applied:
+                foreach (var level in result.Levels.Where(l => l.OnHand < 0m))
+                    await RaiseAsync(source, ExceptionReasons.NegativeStock,
+                        $"{sku} at {level.Location} is at {level.OnHand} on hand after {change.Reason}", change, ct);
+                return PostingOutcome.Applied;
+            default:
+                return PostingOutcome.AlreadyApplied;
         }
-
-        var result = await inventory.ApplyAsync(movement, ct);
-        if (result.Outcome == MovementOutcome.Applied && result.Level.OnHand < 0m)
-            await RaiseAsync(source, ExceptionReasons.NegativeStock,
-                $"{sku} at {location} is at {result.Level.OnHand} on hand after {change.Kind} {change.Quantity}", change, ct);
-        return result.Outcome == MovementOutcome.Applied ? PostingOutcome.Applied : PostingOutcome.AlreadyApplied;
     }
+
+    /// <summary>The ledger command a resolved change becomes.</summary>
+    public static InventoryCommand CommandFor(ChannelStockChange change, string sku, string? location, InventoryOptions options) => change.Intent switch
+    {
+        StockIntent.Move move => new InventoryCommand.RecordMovement(new StockMovement(sku, location!, move.Kind, change.Quantity,
+            change.IdempotencyKey, change.Actor, change.Reason, change.SourceEvent, change.OccurredAt, change.BusinessDay)),
+        StockIntent.Reserve r => new InventoryCommand.Reserve(sku, location!, r.Channel, change.Quantity, r.ReservationId, r.Reference,
+            r.ExpiresAt, options.MayOversell(r.Channel), change.OccurredAt),
+        StockIntent.Release r => new InventoryCommand.Release(sku, r.ReservationId, change.Reason, change.OccurredAt),
+        StockIntent.Consume c => new InventoryCommand.Consume(sku, c.ReservationId, change.Actor, change.OccurredAt, location, change.Quantity),
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change.Intent.GetType().Name, "unknown stock intent"),
+    };
 
     private async Task<string?> ResolveSkuAsync(ChannelStockChange change, CancellationToken ct)
     {
@@ -101,4 +136,27 @@ public sealed class StockPoster(ICatalogStore catalog, IInventoryStore inventory
     /// <summary>Same source and reason, same id: a redelivered event does not open a second exception.</summary>
     public static string ExceptionId(string sourceKey, string reason) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{reason}|{sourceKey}")))[..32];
+}
+
+/// <summary>
+/// Executes inventory commands and, when a location's availability changed, sends the availability message that
+/// wakes the channel push. The outbox row written with the change is the durable record; the message is the nudge.
+/// </summary>
+public sealed class InventoryService(IInventoryStore store, IMessageSender sender, TimeProvider clock)
+{
+    public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct)
+    {
+        var result = await store.ExecuteAsync(command, ct);
+        foreach (var location in result.PushNeeded)
+            await sender.SendAsync(QueueNames.ChannelAvailability, AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey), ct);
+        return result;
+    }
+}
+
+public static class AvailabilityEnvelopes
+{
+    public static Envelope Create(string sku, string location, DateTimeOffset at, string causation) => new(
+        Guid.CreateVersion7(at).ToString("N"), MessageTypes.AvailabilityChanged, $"availability:{sku}:{location}:{at.UtcTicks}",
+        causation, causation,
+        new Dictionary<string, string> { [BusinessKeys.Sku] = sku, [BusinessKeys.Location] = location }, at, "inventory", Payload: null);
 }

@@ -26,6 +26,8 @@ public static class MessageTypes
 {
     public const string ShopifyWebhookReceived = "shopify.webhook.received";
     public const string PosBatchReceived = "pos.batch.received";
+    public const string AvailabilityChanged = "inventory.availability.changed";
+    public const string ReservationDue = "inventory.reservation.due";
 }
 
 /// <summary>Business key names used on envelopes, exceptions and telemetry.</summary>

@@ -22,13 +22,22 @@ public interface IBlobStore
     Task<ReadOnlyMemory<byte>> ReadAsync(string container, string name, CancellationToken cancellationToken);
 }
 
-public enum MovementOutcome
+public enum CommandOutcome
 {
     Applied,
     AlreadyApplied,
+    Refused,
+    NoOp,
 }
 
-public sealed record MovementResult(MovementOutcome Outcome, StockLevel Level);
+/// <summary>
+/// What became of an inventory command. PushNeeded names the locations whose availability changed while their last
+/// change was already pushed to the channels: one availability message each wakes the dispatcher.
+/// </summary>
+public sealed record InventoryResult(CommandOutcome Outcome, string Summary, IReadOnlyList<StockLevel> Levels, decimal? Available, IReadOnlyList<string> PushNeeded);
+
+/// <summary>A location's stock row set: level, policy, and how far channel pushes have caught up with it.</summary>
+public sealed record LocationStock(StockLevel Level, StockPolicy Policy, long PushedVersion, decimal? LastPushedAvailable);
 
 public sealed record MovementPage(IReadOnlyList<RecordedMovement> Movements, string? ContinuationToken);
 
@@ -36,9 +45,14 @@ public sealed record RecordedMovement(StockMovement Movement, decimal OnHandAfte
 
 public interface IInventoryStore
 {
-    /// <summary>Applies a movement exactly once per idempotency key, atomically with the level it changes.</summary>
-    Task<MovementResult> ApplyAsync(StockMovement movement, CancellationToken cancellationToken);
-    Task<IReadOnlyList<StockLevel>> GetLevelsAsync(string sku, CancellationToken cancellationToken);
+    /// <summary>Decides a command on the rows it names and writes the decision atomically, once per idempotency key.</summary>
+    Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken);
+    Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken);
+    Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken);
+    /// <summary>Records that channels have the given version; false when the level moved on meanwhile.</summary>
+    Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, CancellationToken cancellationToken);
+    Task SetPolicyAsync(string sku, string location, StockPolicy policy, CancellationToken cancellationToken);
+    Task<Reservation?> GetReservationAsync(string sku, string reservationId, CancellationToken cancellationToken);
     Task<MovementPage> GetMovementsAsync(string sku, string? location, int pageSize, string? continuationToken, CancellationToken cancellationToken);
 }
 
@@ -50,6 +64,7 @@ public interface ICatalogStore
     /// <summary>Creates or updates an item and adds its aliases to the cross-reference.</summary>
     Task UpsertItemAsync(CatalogItem item, CancellationToken cancellationToken);
     Task UpsertLocationAsync(Location location, CancellationToken cancellationToken);
+    Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken);
     Task<IReadOnlyList<Location>> ListLocationsAsync(CancellationToken cancellationToken);
 }
 
@@ -75,6 +90,35 @@ public interface IDeliveryLog
 {
     Task<DeliveryRecord?> FindAsync(string shop, string webhookId, string? eventId, CancellationToken cancellationToken);
     Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken);
+}
+
+/// <summary>The availability a channel should show for a SKU at a location, as of a level version.</summary>
+public sealed record AvailabilityUpdate(string Sku, string Location, string Channel, decimal Available, long Version);
+
+/// <summary>A channel refused or failed an update. Permanent failures are dead-lettered at once; others are retried.</summary>
+public sealed class ChannelPushException(string channel, string reason, bool permanent, Exception? inner = null)
+    : Exception($"{channel}: {reason}", inner)
+{
+    public string Channel { get; } = channel;
+    public string Reason { get; } = reason;
+    public bool Permanent { get; } = permanent;
+}
+
+/// <summary>Pushes availability to one sales channel (the web store's inventory levels, a marketplace...).</summary>
+public interface IChannelPublisher
+{
+    string Channel { get; }
+    /// <summary>Sends an absolute quantity, so repeating a push is harmless. Returns what was done, for the log.</summary>
+    Task<string> PushAsync(AvailabilityUpdate update, CancellationToken cancellationToken);
+}
+
+public sealed record LowStockAlert(string Id, string Sku, string Location, decimal Available, decimal ReorderPoint, long Version, DateTimeOffset RaisedAt);
+
+public interface IAlertStore
+{
+    /// <summary>Raises once per id.</summary>
+    Task RaiseAsync(LowStockAlert alert, CancellationToken cancellationToken);
+    Task<IReadOnlyList<LowStockAlert>> ListAsync(int max, CancellationToken cancellationToken);
 }
 
 public sealed record DeadLetter(

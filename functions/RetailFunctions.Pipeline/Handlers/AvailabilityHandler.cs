@@ -1,0 +1,81 @@
+using System.Text.Json;
+using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Pipeline.Handlers;
+
+/// <summary>
+/// Brings the channels up to date with a location's stock. It always pushes the latest level, not the change that
+/// woke it, so a burst of a hundred sales becomes one or two pushes; it marks the version pushed only if the level
+/// has not moved meanwhile, and otherwise pushes again. Crossing the reorder point raises a low-stock alert.
+/// </summary>
+public sealed class AvailabilityHandler(
+    IInventoryStore inventory,
+    IEnumerable<IChannelPublisher> publishers,
+    IAlertStore alerts,
+    IMessageSender sender,
+    TimeProvider clock)
+{
+    private const int MaxRounds = 10;
+
+    public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
+    {
+        var sku = message.Envelope.Key(BusinessKeys.Sku);
+        var location = message.Envelope.Key(BusinessKeys.Location);
+        if (sku is null || location is null)
+            return new HandlerOutcome.Poison("availability message without sku and location keys");
+
+        var log = new List<string>();
+        for (var round = 1; round <= MaxRounds; round++)
+        {
+            if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
+                return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
+            var level = stock.Level;
+            if (stock.PushedVersion >= level.Version)
+                return new HandlerOutcome.Completed(log.Count == 0 ? $"{sku} at {location}: channels already have version {level.Version}" : string.Join("; ", log));
+
+            try
+            {
+                foreach (var publisher in publishers)
+                {
+                    var update = new AvailabilityUpdate(sku, location, publisher.Channel, Availability.ForChannel(level, stock.Policy, publisher.Channel), level.Version);
+                    log.Add(await publisher.PushAsync(update, ct));
+                }
+            }
+            catch (ChannelPushException refused) when (refused.Permanent)
+            {
+                return new HandlerOutcome.Poison($"{refused.Channel} refused the update of {sku} at {location}: {refused.Reason}", nameof(ChannelPushException));
+            }
+
+            var available = level.OnHand - level.Reserved;
+            if (LowStock.Crossed(stock.Policy.ReorderPoint, stock.LastPushedAvailable, available) is { } reorderPoint)
+                await RaiseLowStockAsync(sku, location, available, reorderPoint, level.Version, message.Envelope, ct);
+            if (await inventory.MarkPushedAsync(sku, location, level.Version, available, ct))
+                return new HandlerOutcome.Completed(string.Join("; ", log.Append($"version {level.Version} pushed")));
+        }
+        throw new InvalidOperationException($"{sku} at {location} kept changing through {MaxRounds} push rounds; retrying later");
+    }
+
+    private async Task RaiseLowStockAsync(string sku, string location, decimal available, decimal reorderPoint, long version, Envelope cause, CancellationToken ct)
+    {
+        var alert = new LowStockAlert($"{sku}|{location}|{version:D12}", sku, location, available, reorderPoint, version, clock.GetUtcNow());
+        await alerts.RaiseAsync(alert, ct);
+        await sender.SendAsync(QueueNames.InventoryAlerts, new Envelope(
+            Guid.CreateVersion7(alert.RaisedAt).ToString("N"), "inventory.low-stock", $"low-stock:{alert.Id}", cause.CorrelationId, cause.Id,
+            new Dictionary<string, string> { [BusinessKeys.Sku] = sku, [BusinessKeys.Location] = location },
+            alert.RaisedAt, "inventory", JsonSerializer.Serialize(alert, QueueJson.Options)), ct);
+    }
+}
+
+public static class LowStock
+{
+    /// <summary>The reorder point when available has just fallen to or below it, else null.</summary>
+    public static decimal? Crossed(decimal? reorderPoint, decimal? lastAvailable, decimal available) =>
+        reorderPoint is { } rp && available <= rp && (lastAvailable is null || lastAvailable > rp) ? rp : null;
+}
+
+public static class QueueJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}
