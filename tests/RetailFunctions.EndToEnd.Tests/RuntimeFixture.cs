@@ -30,7 +30,7 @@ public class RuntimeFixture : IAsyncLifetime
         ["Logging__LogLevel__Default"] = "Warning",
     }.Concat(ExtraSettings).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Azurite = await Azurite.StartAsync();
         Runtime = new RuntimeProcess(Settings());
@@ -45,7 +45,7 @@ public class RuntimeFixture : IAsyncLifetime
         return http;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         await Runtime.DisposeAsync();

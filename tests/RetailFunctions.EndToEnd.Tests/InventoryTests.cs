@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.EndToEnd.Tests;
+
+/// <summary>A runtime whose web-store channel is a fake Admin API on loopback that can throttle and fail.</summary>
+public sealed class ChannelFixture : RuntimeFixture
+{
+    public FakeShopifyAdmin Shopify { get; private set; } = null!;
+
+    protected override IReadOnlyDictionary<string, string> ExtraSettings => new Dictionary<string, string>
+    {
+        ["Shopify__Admin__BaseUrl"] = Shopify.BaseUrl.ToString(),
+        ["Shopify__Admin__AccessToken"] = "e2e-admin-token",
+        ["Shopify__Admin__MaxRetries"] = "3",
+        ["Shopify__Admin__BaseDelayMilliseconds"] = "50",
+        ["AzureFunctionsJobHost__extensions__queues__maxDequeueCount"] = "2",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        Shopify = await FakeShopifyAdmin.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Shopify.DisposeAsync();
+    }
+}
+
+public sealed class InventoryTests(ChannelFixture fixture) : IClassFixture<ChannelFixture>
+{
+    private const long ShopifyLocation = 655441491;
+    private HttpClient Http => fixture.Http;
+
+    /// <summary>A SKU known to the web store (variant and inventory item) stocked at WH-1, which the web store calls 655441491.</summary>
+    private async Task MapAsync(string sku, long inventoryItemId)
+    {
+        await Http.PutJson("api/catalog/locations/WH-1", new { name = "Warehouse", aliases = new[] { new { system = "shopify", value = ShopifyLocation.ToString() } } });
+        await Http.PutJson($"api/catalog/skus/{sku}", new
+        {
+            aliases = new[]
+            {
+                new { system = "shopify", kind = "inventory-item", value = inventoryItemId.ToString() },
+                new { system = "pos", kind = "item", value = $"till-{sku}" },
+            },
+        });
+    }
+
+    private async Task<HttpResponseMessage> Move(string role, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/inventory/movements") { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-RetailFunctions-Role", role);
+        request.Headers.Add("X-RetailFunctions-User", "e2e-user");
+        return await Http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task EveryChangePushesTheWebAvailableToPromiseToTheStore()
+    {
+        await MapAsync("PUSH-1", 810000000000001);
+        await Http.Receive("PUSH-1", "WH-1", 10m);
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000001, ShopifyLocation)), v => v == 10, "the receipt to reach the web store");
+        Assert.Equal("e2e-admin-token", fixture.Shopify.Sets.Last().AccessToken);
+
+        await Http.PutJson("api/inventory/PUSH-1/policies/WH-1", new { safetyStock = new Dictionary<string, decimal> { ["web"] = 2m }, reorderPoint = 3m });
+        var reserve = await Http.PostAsJsonAsync("api/inventory/reservations", new { sku = "PUSH-1", location = "WH-1", channel = "web", quantity = 3, reservationId = "cart-push-1" });
+        Assert.Equal(HttpStatusCode.Created, reserve.StatusCode);
+        // 10 on hand - 3 reserved - 2 safety stock for the web
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000001, ShopifyLocation)), v => v == 5, "the reservation to reach the web store");
+
+        var stock = await Http.GetJson("api/inventory/PUSH-1");
+        var level = stock.GetProperty("locations")[0];
+        Assert.Equal(5m, level.GetProperty("availableToPromise").GetProperty("web").GetDecimal());
+        Assert.Equal(7m, level.GetProperty("availableToPromise").GetProperty("pos").GetDecimal());
+        Assert.Equal(2m, level.GetProperty("safetyStock").GetProperty("web").GetDecimal());
+    }
+
+    [Fact]
+    public async Task ThrottlingAndServerErrorsAreRetriedHonouringRetryAfter()
+    {
+        await MapAsync("PUSH-2", 810000000000002);
+        var attemptsBefore = fixture.Shopify.Attempts;
+        fixture.Shopify.Then(new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1), new FakeShopifyAdmin.Scripted(503), new FakeShopifyAdmin.Scripted(500));
+        var started = DateTimeOffset.UtcNow;
+        await Http.Receive("PUSH-2", "WH-1", 4m);
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000002, ShopifyLocation)), v => v == 4, "the update to get through");
+        var pushed = fixture.Shopify.Sets.Last(s => s.InventoryItemId == 810000000000002);
+        Assert.True(pushed.At - started >= TimeSpan.FromSeconds(1), "the 429's Retry-After of one second was not honoured");
+        Assert.True(fixture.Shopify.Attempts - attemptsBefore >= 4, "three failed attempts and one success expected");
+    }
+
+    [Fact]
+    public async Task ABurstOfSalesIsCoalescedIntoFewPushesOfTheLatestValue()
+    {
+        await MapAsync("PUSH-3", 810000000000003);
+        await Http.PutJson("api/catalog/locations/STORE-77", new { aliases = new[] { new { system = "pos", value = "77" } } });
+        await Http.Receive("PUSH-3", "WH-1", 500m);
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000003, ShopifyLocation)), v => v == 500, "the receipt push");
+        var before = fixture.Shopify.Sets.Count(s => s.InventoryItemId == 810000000000003);
+
+        // 100 sales in one upload, at the warehouse's own till (the POS store id maps to WH-1 for this test).
+        await Http.PutJson("api/catalog/locations/WH-1", new { name = "Warehouse", aliases = new[] { new { system = "shopify", value = ShopifyLocation.ToString() }, new { system = "pos", value = "900" } } });
+        var batch = new StringBuilder("""{ "storeId": "900", "transactions": [""");
+        for (var i = 1; i <= 100; i++)
+            batch.Append(i > 1 ? "," : "").Append($$"""{ "workstationId": "1", "sequenceNumber": "{{i}}", "businessDay": "2026-11-21", "type": "sale", "lines": [ { "itemId": "till-PUSH-3", "quantity": 1, "unitPrice": 1, "extendedAmount": 1 } ] }""");
+        batch.Append("]}");
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync("api/pos/transactions", new StringContent(batch.ToString(), Encoding.UTF8, "application/json"))).StatusCode);
+
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000003, ShopifyLocation)), v => v == 400, "the burst's final value", timeoutSeconds: 60);
+        var pushes = fixture.Shopify.Sets.Count(s => s.InventoryItemId == 810000000000003) - before;
+        Assert.InRange(pushes, 1, 50);
+    }
+
+    [Fact]
+    public async Task ARejectedUpdateIsDeadLetteredWithTheStoresReason()
+    {
+        await MapAsync("PUSH-4", 810000000000004);
+        fixture.Shopify.Then(new FakeShopifyAdmin.Scripted(422));
+        await Http.Receive("PUSH-4", "WH-1", 2m);
+        var deadLetters = await Calls.Eventually(() => Http.GetJson("api/deadletters"),
+            d => d.EnumerateArray().Any(x => x.GetProperty("queue").GetString() == "channel-availability" && x.GetProperty("reason").GetString()!.Contains("PUSH-4")),
+            "the rejected push in the dead letters");
+        var parked = deadLetters.EnumerateArray().First(x => x.GetProperty("reason").GetString()!.Contains("PUSH-4"));
+        Assert.Contains("422", parked.GetProperty("reason").GetString());
+        Assert.Equal("ChannelPushException", parked.GetProperty("exceptionType").GetString());
+    }
+
+    [Fact]
+    public async Task CrossingTheReorderPointRaisesOneLowStockAlert()
+    {
+        await MapAsync("LOW-1", 810000000000005);
+        await Http.PutJson("api/inventory/LOW-1/policies/WH-1", new { reorderPoint = 5m });
+        await Http.Receive("LOW-1", "WH-1", 10m);
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000005, ShopifyLocation)), v => v == 10, "the receipt push");
+        var damage = await Move("store-manager", new { sku = "LOW-1", location = "WH-1", kind = "damage", quantity = 6, reason = "water leak", idempotencyKey = "damage-low-1" });
+        Assert.Equal(HttpStatusCode.OK, damage.StatusCode);
+        var alerts = await Calls.Eventually(() => Http.GetJson("api/alerts"),
+            a => a.EnumerateArray().Any(x => x.GetProperty("sku").GetString() == "LOW-1"), "the low-stock alert");
+        var alert = Assert.Single(alerts.EnumerateArray(), x => x.GetProperty("sku").GetString() == "LOW-1");
+        Assert.Equal(4m, alert.GetProperty("available").GetDecimal());
+        Assert.Equal(5m, alert.GetProperty("reorderPoint").GetDecimal());
+    }
+
+    [Fact]
+    public async Task ManualMovementsAreCheckedAgainstTheCallersRole()
+    {
+        var refused = await Move("store-associate", new { sku = "ROLE-1", location = "WH-1", kind = "adjustment", quantity = -2, reason = "shrink", idempotencyKey = "adj-1" });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("role 'store-associate' may not record a adjustment; allowed: inventory-manager", await refused.Content.ReadAsStringAsync());
+
+        var noRole = await Http.PostAsJsonAsync("api/inventory/movements", new { sku = "ROLE-1", location = "WH-1", kind = "receipt", quantity = 1, idempotencyKey = "r-0" });
+        Assert.Equal(HttpStatusCode.Forbidden, noRole.StatusCode);
+        var unknown = await Move("inventory-manager", new { sku = "ROLE-1", location = "WH-1", kind = "teleport", quantity = 1, idempotencyKey = "t-1" });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        var missing = await Move("inventory-manager", new { location = "WH-1", kind = "receipt", quantity = 1, idempotencyKey = "m-1" });
+        Assert.Equal("sku", (await missing.Json()).GetProperty("field").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await Move("store-associate", new { sku = "ROLE-1", location = "WH-1", kind = "receipt", quantity = 6, reason = "delivery", idempotencyKey = "rcpt-1" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Move("store-associate", new { sku = "ROLE-1", location = "WH-1", kind = "receipt", quantity = 6, reason = "delivery", idempotencyKey = "rcpt-1" })).StatusCode);
+        Assert.Equal(6m, await Http.OnHand("ROLE-1", "WH-1"));
+
+        Assert.Equal(HttpStatusCode.OK, (await Move("store-manager", new { sku = "ROLE-1", location = "WH-1", otherLocation = "STORE-5", kind = "transfer-ship", quantity = 4, idempotencyKey = "ship-1" })).StatusCode);
+        var stock = await Http.GetJson("api/inventory/ROLE-1");
+        var store5 = stock.GetProperty("locations").EnumerateArray().First(l => l.GetProperty("location").GetString() == "STORE-5");
+        Assert.Equal((0m, 4m), (store5.GetProperty("onHand").GetDecimal(), store5.GetProperty("inTransit").GetDecimal()));
+        Assert.Equal(HttpStatusCode.OK, (await Move("store-associate", new { sku = "ROLE-1", location = "STORE-5", otherLocation = "WH-1", kind = "transfer-receive", quantity = 4, idempotencyKey = "recv-1" })).StatusCode);
+        Assert.Equal(4m, await Http.OnHand("ROLE-1", "STORE-5"));
+        Assert.Equal(2m, await Http.OnHand("ROLE-1", "WH-1"));
+
+        var history = await Http.GetJson("api/inventory/ROLE-1/movements?location=WH-1");
+        Assert.Equal(["Receipt", "TransferOut"], history.GetProperty("movements").EnumerateArray().Select(m => m.GetProperty("kind").GetString()));
+        Assert.Equal("e2e-user", history.GetProperty("movements")[0].GetProperty("actor").GetString());
+    }
+
+    [Fact]
+    public async Task ACheckoutReservationExpiresWhenNothingConsumesIt()
+    {
+        await Http.Receive("EXP-1", "WH-1", 3m);
+        var reserve = await Http.PostAsJsonAsync("api/inventory/reservations",
+            new { sku = "EXP-1", location = "WH-1", channel = "web", quantity = 2, reservationId = "cart-exp-1", expiresInSeconds = 1 });
+        Assert.Equal(HttpStatusCode.Created, reserve.StatusCode);
+        Assert.Equal(2m, await Http.Reserved("EXP-1", "WH-1"));
+        var overbook = await Http.PostAsJsonAsync("api/inventory/reservations",
+            new { sku = "EXP-1", location = "WH-1", channel = "web", quantity = 2, reservationId = "cart-exp-2" });
+        Assert.Equal(HttpStatusCode.Conflict, overbook.StatusCode);
+        Assert.Equal(1m, (await overbook.Json()).GetProperty("available").GetDecimal());
+
+        var expired = await Calls.Eventually(() => Http.GetJson("api/inventory/EXP-1/reservations/cart-exp-1"),
+            r => r.GetProperty("status").GetString() == "Expired", "the reservation to expire", timeoutSeconds: 20);
+        Assert.Equal(2m, expired.GetProperty("quantity").GetDecimal());
+        Assert.Equal(0m, await Http.Reserved("EXP-1", "WH-1"));
+    }
+}
