@@ -34,9 +34,10 @@ public static class RuntimeServices
         services.AddSingleton<IPosBatchStore, TablePosBatchStore>();
         services.AddSingleton<IAlertStore, TableAlertStore>();
 
-        services.AddSingleton(new InventoryOptions(settings.DefaultFulfillmentLocation, settings.OversellChannels));
+        services.AddSingleton(new InventoryOptions(settings.DefaultFulfillmentLocation, settings.OversellChannels, settings.StockAuthorities));
         services.AddSingleton<InventoryService>();
         services.AddSingleton<StockPoster>();
+        services.AddSingleton<ChannelLevelReconciler>();
         services.AddSingleton<ShopifyWebhookHandler>();
         services.AddSingleton<AvailabilityHandler>();
         services.AddSingleton<ReservationExpiryHandler>();

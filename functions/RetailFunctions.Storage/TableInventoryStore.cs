@@ -122,7 +122,7 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
         return rows.Level is null && rows.PolicyEtag is null ? null : ToLocationStock(sku, location, rows);
     }
 
-    public async Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, CancellationToken cancellationToken)
+    public async Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var partition = TableKeys.Escape(sku);
         var rows = await ReadLocationAsync(partition, sku, location, cancellationToken);
@@ -136,6 +136,7 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
                 {
                     ["PushedVersion"] = version,
                     ["LastPushedAvailable"] = Store(available),
+                    ["PushedAt"] = at,
                 }),
             ], cancellationToken);
             return true;
@@ -144,6 +145,29 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
         {
             return false;
         }
+    }
+
+    public async Task<bool> RecordObservationAsync(string sku, string location, string channel, DateTimeOffset observedAt, decimal? available, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.Escape(sku);
+        var row = $"loc:{TableKeys.Escape(location)}:obs-{TableKeys.Escape(channel)}";
+        var entity = new TableEntity(partition, row) { ["ObservedAt"] = observedAt, ["Available"] = available is { } a ? Store(a) : null };
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
+            if (existing.HasValue && existing.Value!.GetDateTimeOffset("ObservedAt") >= observedAt) return false;
+            try
+            {
+                if (existing.HasValue) await Table.UpdateEntityAsync(entity, existing.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+                else await Table.AddEntityAsync(entity, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // A concurrent report won the write: compare with it.
+            }
+        }
+        return false;
     }
 
     public Task SetPolicyAsync(string sku, string location, StockPolicy policy, CancellationToken cancellationToken) =>
@@ -206,7 +230,7 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
     private sealed record ReadLevel(StockLevel Level, ETag ETag);
 
     /// <summary>The rows of one location, read with one range query.</summary>
-    private sealed record LocationRows(ReadLevel? Level, StockPolicy Policy, ETag? PolicyEtag, long PushedVersion, decimal? LastPushedAvailable)
+    private sealed record LocationRows(ReadLevel? Level, StockPolicy Policy, ETag? PolicyEtag, long PushedVersion, decimal? LastPushedAvailable, DateTimeOffset? PushedAt = null)
     {
         public static LocationRows Empty { get; } = new(null, StockPolicy.None, null, 0, null);
 
@@ -224,6 +248,7 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
                     {
                         PushedVersion = e.GetInt64("PushedVersion") ?? 0,
                         LastPushedAvailable = e.GetString("LastPushedAvailable") is { } a ? decimal.Parse(a, CultureInfo.InvariantCulture) : null,
+                        PushedAt = e.GetDateTimeOffset("PushedAt"),
                     };
             }
             return rows;
@@ -243,7 +268,7 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
     }
 
     private static LocationStock ToLocationStock(string sku, string location, LocationRows rows) =>
-        new(rows.Level?.Level ?? StockLevel.Empty(sku, location), rows.Policy, rows.PushedVersion, rows.LastPushedAvailable);
+        new(rows.Level?.Level ?? StockLevel.Empty(sku, location), rows.Policy, rows.PushedVersion, rows.LastPushedAvailable, rows.PushedAt);
 
     private static string LevelRow(string location) => $"loc:{TableKeys.Escape(location)}:bal";
     private static string PolicyRow(string location) => $"loc:{TableKeys.Escape(location)}:pol";

@@ -17,6 +17,7 @@ public sealed class ChannelFixture : RuntimeFixture
         ["Shopify__Admin__MaxRetries"] = "3",
         ["Shopify__Admin__BaseDelayMilliseconds"] = "50",
         ["AzureFunctionsJobHost__extensions__queues__maxDequeueCount"] = "2",
+        ["Inventory__SourceOfTruth__WH-2"] = "shopify",
     };
 
     public override async Task InitializeAsync()
@@ -194,5 +195,56 @@ public sealed class InventoryTests(ChannelFixture fixture) : IClassFixture<Chann
             r => r.GetProperty("status").GetString() == "Expired", "the reservation to expire", timeoutSeconds: 20);
         Assert.Equal(2m, expired.GetProperty("quantity").GetDecimal());
         Assert.Equal(0m, await Http.Reserved("EXP-1", "WH-1"));
+    }
+
+    private static string LevelUpdate(long inventoryItemId, long locationId, int available, DateTimeOffset updatedAt) => $$"""
+        { "inventory_item_id": {{inventoryItemId}}, "location_id": {{locationId}}, "available": {{available}}, "updated_at": "{{updatedAt:O}}",
+          "admin_graphql_api_id": "gid://shopify/InventoryLevel/{{locationId}}?inventory_item_id={{inventoryItemId}}" }
+        """;
+
+    [Fact]
+    public async Task GivenTheLedgerIsTheTruth_WhenTheStoreReportsAnotherFigure_ThenAConflictIsRecordedAndTheLedgerPushedAgain()
+    {
+        await MapAsync("TRUTH-1", 810000000000006);
+        await Http.Receive("TRUTH-1", "WH-1", 10m);
+        await Calls.Eventually(() => Http.GetJson("api/inventory/TRUTH-1"),
+            s => s.GetProperty("locations")[0].GetProperty("pushedVersion").GetInt64() == 1, "the receipt push to complete");
+        var setsBefore = fixture.Shopify.Sets.Count(s => s.InventoryItemId == 810000000000006);
+
+        var report = LevelUpdate(810000000000006, ShopifyLocation, 7, DateTimeOffset.UtcNow.AddSeconds(5));
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("inventory_levels/update", report, "wh-level-1"))).StatusCode);
+        await Calls.Eventually(() => Http.GetJson("api/exceptions?owner=inventory"),
+            e => e.EnumerateArray().Any(x => x.GetProperty("reason").GetString() == "channel-stock-conflict" && x.GetProperty("detail").GetString()!.Contains("TRUTH-1")),
+            "the conflict");
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Sets.Count(s => s.InventoryItemId == 810000000000006)), n => n > setsBefore, "the ledger's figure pushed again");
+        Assert.Equal(10, fixture.Shopify.Available(810000000000006, ShopifyLocation));
+        Assert.Equal(10m, await Http.OnHand("TRUTH-1", "WH-1"));
+
+        // A report older than the one already seen changes nothing and raises nothing.
+        var stale = LevelUpdate(810000000000006, ShopifyLocation, 3, DateTimeOffset.UtcNow.AddSeconds(-30));
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("inventory_levels/update", stale, "wh-level-2"))).StatusCode);
+        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
+        var conflicts = (await Http.GetJson("api/exceptions?owner=inventory")).EnumerateArray()
+            .Count(x => x.GetProperty("reason").GetString() == "channel-stock-conflict" && x.GetProperty("detail").GetString()!.Contains("TRUTH-1"));
+        Assert.Equal(1, conflicts);
+    }
+
+    [Fact]
+    public async Task GivenTheStoreIsTheTruthForALocation_ThenItsNewestFigureCountsTheLedgerAndOlderOnesAreIgnored()
+    {
+        const long store2 = 655441492;
+        await Http.PutJson("api/catalog/locations/WH-2", new { aliases = new[] { new { system = "shopify", value = store2.ToString() } } });
+        await Http.PutJson("api/catalog/skus/TRUTH-2", new { aliases = new[] { new { system = "shopify", kind = "inventory-item", value = "810000000000007" } } });
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("inventory_levels/update", LevelUpdate(810000000000007, store2, 12, now), "wh-level-3"))).StatusCode);
+        await Calls.Eventually(() => Http.OnHand("TRUTH-2", "WH-2"), v => v == 12m, "the store's figure to count the ledger");
+        // Delivered late: older than the figure already applied.
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("inventory_levels/update", LevelUpdate(810000000000007, store2, 5, now.AddMinutes(-5)), "wh-level-4"))).StatusCode);
+        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
+        await Task.Delay(300);
+        Assert.Equal(12m, await Http.OnHand("TRUTH-2", "WH-2"));
+        var history = await Http.GetJson("api/inventory/TRUTH-2/movements");
+        var count = Assert.Single(history.GetProperty("movements").EnumerateArray());
+        Assert.Equal("CycleCount", count.GetProperty("kind").GetString());
     }
 }

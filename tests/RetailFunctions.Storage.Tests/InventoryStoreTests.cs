@@ -116,8 +116,8 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         var second = await Apply(Move(sku, MovementKind.Sale, 1m, $"{sku}-s1"));
         Assert.Empty(second.PushNeeded); // a push is already owed: no second nudge
 
-        Assert.False(await _store.MarkPushedAsync(sku, "STORE-1", 1, 10m, CancellationToken.None)); // version 2 exists
-        Assert.True(await _store.MarkPushedAsync(sku, "STORE-1", 2, 9m, CancellationToken.None));
+        Assert.False(await _store.MarkPushedAsync(sku, "STORE-1", 1, 10m, DateTimeOffset.UtcNow, CancellationToken.None)); // version 2 exists
+        Assert.True(await _store.MarkPushedAsync(sku, "STORE-1", 2, 9m, DateTimeOffset.UtcNow, CancellationToken.None));
         var stock = (await _store.GetStockAsync(sku, CancellationToken.None)).Single();
         Assert.Equal((2L, 9m), (stock.PushedVersion, stock.LastPushedAvailable));
 

@@ -14,6 +14,7 @@ public sealed record RuntimeSettings(
     int PosChunkSize,
     string? DefaultFulfillmentLocation,
     IReadOnlySet<string> OversellChannels,
+    IReadOnlyDictionary<string, string> StockAuthorities,
     Uri? ShopifyAdminBaseUrl,
     string? ShopifyAdminAccessToken,
     string ShopifyAdminApiVersion,
@@ -48,6 +49,9 @@ public sealed record RuntimeSettings(
             OversellChannels: NullIfBlank(config["Inventory:OversellChannels"]) is { } channels
                 ? new HashSet<string>(channels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase)
                 : new HashSet<string>(RetailFunctions.Pipeline.Handlers.InventoryOptions.DefaultOversellChannels, StringComparer.OrdinalIgnoreCase),
+            StockAuthorities: config.GetSection("Inventory:SourceOfTruth").GetChildren()
+                .Where(c => !string.IsNullOrWhiteSpace(c.Value))
+                .ToDictionary(c => c.Key, c => Authority(c.Key, c.Value!), StringComparer.Ordinal),
             ShopifyAdminBaseUrl: NullIfBlank(config["Shopify:Admin:BaseUrl"]) is { } baseUrl ? new Uri(baseUrl.TrimEnd('/') + "/") : null,
             ShopifyAdminAccessToken: NullIfBlank(config["Shopify:Admin:AccessToken"]),
             ShopifyAdminApiVersion: NullIfBlank(config["Shopify:Admin:ApiVersion"]) ?? "2025-10",
@@ -69,6 +73,14 @@ public sealed record RuntimeSettings(
         var uri = new Uri(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
         return uri.IsLoopback ? url : $"{uri.Scheme}://127.0.0.1:{uri.Port}";
     }
+
+    private static string Authority(string location, string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "ledger" => "ledger",
+        "shopify" => "shopify",
+        _ => throw new InvalidOperationException(
+            $"Inventory:SourceOfTruth:{location} is '{value}': it must be 'ledger' (the default) or 'shopify'"),
+    };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

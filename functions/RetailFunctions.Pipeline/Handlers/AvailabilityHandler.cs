@@ -26,13 +26,14 @@ public sealed class AvailabilityHandler(
         if (sku is null || location is null)
             return new HandlerOutcome.Poison("availability message without sku and location keys");
 
+        var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true";
         var log = new List<string>();
         for (var round = 1; round <= MaxRounds; round++)
         {
             if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
                 return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
             var level = stock.Level;
-            if (stock.PushedVersion >= level.Version)
+            if (stock.PushedVersion >= level.Version && !(force && round == 1))
                 return new HandlerOutcome.Completed(log.Count == 0 ? $"{sku} at {location}: channels already have version {level.Version}" : string.Join("; ", log));
 
             try
@@ -51,7 +52,7 @@ public sealed class AvailabilityHandler(
             var available = level.OnHand - level.Reserved;
             if (LowStock.Crossed(stock.Policy.ReorderPoint, stock.LastPushedAvailable, available) is { } reorderPoint)
                 await RaiseLowStockAsync(sku, location, available, reorderPoint, level.Version, message.Envelope, ct);
-            if (await inventory.MarkPushedAsync(sku, location, level.Version, available, ct))
+            if (await inventory.MarkPushedAsync(sku, location, level.Version, available, clock.GetUtcNow(), ct))
                 return new HandlerOutcome.Completed(string.Join("; ", log.Append($"version {level.Version} pushed")));
         }
         throw new InvalidOperationException($"{sku} at {location} kept changing through {MaxRounds} push rounds; retrying later");

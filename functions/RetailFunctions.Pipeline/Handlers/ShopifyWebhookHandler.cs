@@ -18,6 +18,7 @@ public sealed class ShopifyWebhookHandler(
     IBlobStore blobs,
     ICatalogStore catalog,
     StockPoster stock,
+    ChannelLevelReconciler levels,
     TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
@@ -66,9 +67,7 @@ public sealed class ShopifyWebhookHandler(
         ShopifyEvent.OrderCancelled e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
         ShopifyEvent.RefundCreated e => await RestockRefundAsync(e.Delivery, e.Refund, source, ct),
         ShopifyEvent.ProductUpserted e => await UpsertProductAsync(e.Product, ct),
-        ShopifyEvent.InventoryLevelObserved e =>
-            $"recorded: channel reports available {e.Available?.ToString() ?? "null"} for inventory item {e.InventoryItemId} " +
-            $"at location {e.ChannelLocationId}; the ledger stays the source of truth",
+        ShopifyEvent.InventoryLevelObserved e => await levels.ReconcileAsync(e, source, ct),
         ShopifyEvent.FulfillmentCreated e => await FulfilAsync(e.Delivery, e.Fulfillment, source, ct),
         ShopifyEvent.CustomerUpserted e => $"recorded: customer {e.Customer.ChannelCustomerId}",
         ShopifyEvent.Unhandled e => $"recorded: topic {e.Delivery.Topic} has no handler",

@@ -40,8 +40,19 @@ public enum PostingOutcome
 /// <summary>Where an event's source payload lives, so an exception can point a person at it.</summary>
 public sealed record ExceptionSource(string MessageId, string? PayloadReference, IReadOnlyDictionary<string, string> BusinessKeys);
 
-public sealed record InventoryOptions(string? DefaultFulfillmentLocation, IReadOnlySet<string> OversellChannels)
+/// <summary>Which system is the truth for a location's stock: the ledger (the default) or the web store.</summary>
+public static class StockAuthorities
 {
+    public const string Ledger = "ledger";
+    public const string Shopify = "shopify";
+}
+
+public sealed record InventoryOptions(string? DefaultFulfillmentLocation, IReadOnlySet<string> OversellChannels, IReadOnlyDictionary<string, string>? Authorities = null)
+{
+    /// <summary>The declared source of truth for a location's stock; the ledger unless configured otherwise.</summary>
+    public string AuthorityFor(string location) =>
+        Authorities is not null && Authorities.TryGetValue(location, out var authority) ? authority : StockAuthorities.Ledger;
+
     /// <summary>The shelf is the truth at a till: a POS sale of goods in hand is always accepted.</summary>
     public static IReadOnlySet<string> DefaultOversellChannels { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "pos" };
 
@@ -155,8 +166,14 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
 
 public static class AvailabilityEnvelopes
 {
-    public static Envelope Create(string sku, string location, DateTimeOffset at, string causation) => new(
-        Guid.CreateVersion7(at).ToString("N"), MessageTypes.AvailabilityChanged, $"availability:{sku}:{location}:{at.UtcTicks}",
-        causation, causation,
-        new Dictionary<string, string> { [BusinessKeys.Sku] = sku, [BusinessKeys.Location] = location }, at, "inventory", Payload: null);
+    /// <summary>Push even when the channels are believed current: a channel reported a figure that disagrees.</summary>
+    public const string ForceKey = "force";
+
+    public static Envelope Create(string sku, string location, DateTimeOffset at, string causation, bool force = false)
+    {
+        var keys = new Dictionary<string, string> { [BusinessKeys.Sku] = sku, [BusinessKeys.Location] = location };
+        if (force) keys[ForceKey] = "true";
+        return new(Guid.CreateVersion7(at).ToString("N"), MessageTypes.AvailabilityChanged, $"availability:{sku}:{location}:{at.UtcTicks}",
+            causation, causation, keys, at, "inventory", Payload: null);
+    }
 }

@@ -37,7 +37,7 @@ public enum CommandOutcome
 public sealed record InventoryResult(CommandOutcome Outcome, string Summary, IReadOnlyList<StockLevel> Levels, decimal? Available, IReadOnlyList<string> PushNeeded);
 
 /// <summary>A location's stock row set: level, policy, and how far channel pushes have caught up with it.</summary>
-public sealed record LocationStock(StockLevel Level, StockPolicy Policy, long PushedVersion, decimal? LastPushedAvailable);
+public sealed record LocationStock(StockLevel Level, StockPolicy Policy, long PushedVersion, decimal? LastPushedAvailable, DateTimeOffset? PushedAt);
 
 public sealed record MovementPage(IReadOnlyList<RecordedMovement> Movements, string? ContinuationToken);
 
@@ -50,7 +50,12 @@ public interface IInventoryStore
     Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken);
     Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken);
     /// <summary>Records that channels have the given version; false when the level moved on meanwhile.</summary>
-    Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, CancellationToken cancellationToken);
+    Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>
+    /// Keeps the newest stock figure a channel reported for a location; false when an equal or newer one is already
+    /// kept, so a stale or out-of-order report is recognised as such.
+    /// </summary>
+    Task<bool> RecordObservationAsync(string sku, string location, string channel, DateTimeOffset observedAt, decimal? available, CancellationToken cancellationToken);
     Task SetPolicyAsync(string sku, string location, StockPolicy policy, CancellationToken cancellationToken);
     Task<Reservation?> GetReservationAsync(string sku, string reservationId, CancellationToken cancellationToken);
     Task<MovementPage> GetMovementsAsync(string sku, string? location, int pageSize, string? continuationToken, CancellationToken cancellationToken);
