@@ -22,9 +22,16 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
 {
     private const int MaxAttempts = 64;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly StripedLock _writers = new();
     private TableClient Table => account.Table(TableNames.Inventory);
 
     public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken)
+    {
+        using var writer = await _writers.AcquireAsync(command.Sku, cancellationToken);
+        return await ExecuteExclusiveAsync(command, cancellationToken);
+    }
+
+    private async Task<InventoryResult> ExecuteExclusiveAsync(InventoryCommand command, CancellationToken cancellationToken)
     {
         var partition = TableKeys.Escape(command.Sku);
         var idempotencyRow = $"idem:{TableKeys.Escape(command.IdempotencyKey)}";
