@@ -247,4 +247,33 @@ public sealed class InventoryTests(ChannelFixture fixture) : IClassFixture<Chann
         var count = Assert.Single(history.GetProperty("movements").EnumerateArray());
         Assert.Equal("CycleCount", count.GetProperty("kind").GetString());
     }
+
+    [Fact]
+    public async Task ATillSaleAndItsReturnMoveTheStoresStockAndTheWebStoreFollows()
+    {
+        await MapAsync("TILL-1", 810000000000008);
+        await Http.PutJson("api/catalog/locations/WH-1", new { name = "Warehouse", aliases = new[] { new { system = "shopify", value = ShopifyLocation.ToString() }, new { system = "pos", value = "900" } } });
+        await Http.Receive("TILL-1", "WH-1", 5m);
+        const string sale = """
+            { "storeId": "900", "transactions": [
+              { "workstationId": "4", "sequenceNumber": "71", "businessDay": "2026-11-21", "type": "sale",
+                "lines": [ { "itemId": "till-TILL-1", "quantity": 2, "unitPrice": 5, "extendedAmount": 10 } ] } ] }
+            """;
+        const string saleReturn = """
+            { "storeId": "900", "transactions": [
+              { "workstationId": "4", "sequenceNumber": "72", "businessDay": "2026-11-22", "type": "return",
+                "lines": [ { "itemId": "till-TILL-1", "quantity": 1, "unitPrice": 5, "extendedAmount": -5,
+                             "originalReceipt": { "storeId": "900", "workstationId": "4", "businessDay": "2026-11-21", "sequenceNumber": "71" } } ] } ] }
+            """;
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync("api/pos/transactions", new StringContent(sale, Encoding.UTF8, "application/json"))).StatusCode);
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000008, ShopifyLocation)), v => v == 3, "the sale to reach the web store");
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync("api/pos/transactions", new StringContent(saleReturn, Encoding.UTF8, "application/json"))).StatusCode);
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000008, ShopifyLocation)), v => v == 4, "the return to reach the web store");
+
+        var history = await Http.GetJson("api/inventory/TILL-1/movements?location=WH-1");
+        var movements = history.GetProperty("movements").EnumerateArray().ToList();
+        Assert.Equal(["Receipt", "Sale", "Return"], movements.Select(m => m.GetProperty("kind").GetString()));
+        Assert.Equal("2026-11-21", movements[1].GetProperty("businessDay").GetString());
+        Assert.Equal("2026-11-22", movements[2].GetProperty("businessDay").GetString());
+    }
 }
