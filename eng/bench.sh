@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Measures the ingestion path on this machine and prints a table and a JSON block:
+#   bash eng/bench.sh           the default run (a few minutes)
+#   bash eng/bench.sh --quick   small sizes (under a minute)
+# Installs Azurite (npm) if needed and builds in Release. The benchmarks start their own Azurite processes and the
+# runtime on free loopback ports and stop them at the end; anything left behind is stopped here too.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+require dotnet "install the .NET 10 SDK"
+install_azurite
+
+export RETAILFUNCTIONS_PID_DIR="$(mktemp -d)"
+cleanup() {
+  for f in "$RETAILFUNCTIONS_PID_DIR"/*.pid; do
+    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
+  done
+  rm -rf "$RETAILFUNCTIONS_PID_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "==> building in Release"
+dotnet build "$repo/tests/RetailFunctions.Benchmarks" -c Release -nologo -v quiet
+
+echo "==> running"
+dotnet run -c Release --no-build --project "$repo/tests/RetailFunctions.Benchmarks" -- "$@"

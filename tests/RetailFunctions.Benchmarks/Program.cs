@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using RetailFunctions.Benchmarks;
+
+// Figures of the ingestion path on this machine, each next to the baseline it is compared with, measured in the
+// same run: raw Azurite enqueues vs signed webhooks through the real runtime, a bare XmlReader pass vs the POSLog
+// reader. Run it with: bash eng/bench.sh [--quick]
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
+    Console.WriteLine("  --quick   small sizes, under a minute; the default run takes a few minutes");
+    return 0;
+}
+var unknown = args.Where(a => a != "--quick").ToList();
+if (unknown.Count > 0)
+{
+    Console.Error.WriteLine($"unknown option(s): {string.Join(' ', unknown)}; try --help");
+    return 2;
+}
+
+var config = Config.For(quick: args.Contains("--quick"));
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    Console.Error.WriteLine("stopping: cancelling and shutting down what was started");
+    stop.Cancel();
+};
+// SIGTERM: unwind through the finally blocks instead of exiting on the spot.
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+AppDomain.CurrentDomain.ProcessExit += (_, _) => Started.StopAll();
+
+var machine = Machine.Describe();
+var started = DateTimeOffset.UtcNow;
+var clock = Stopwatch.StartNew();
+Console.WriteLine($"RetailFunctions benchmarks ({(config.Quick ? "quick" : "default")} run)");
+Console.WriteLine($"machine: {machine.Cores} cores, {machine.Cpu}, {machine.Os} {machine.Architecture}, {machine.DotNet}, GC {machine.Gc}, Node {machine.Node}, Azurite {machine.Azurite}");
+Console.WriteLine($"note: load generator, runtime and Azurite all share these cores; load average at start {Machine.LoadAverage()}");
+
+var report = new Report();
+report.Ratio("webhook edge / raw enqueue 1 KiB", "webhookEdge", "rawEnqueue1KiB", "signed webhooks acknowledged per second (workers off) per raw 1 KiB enqueue");
+report.Ratio("webhook edge / raw enqueue 5 KiB", "webhookEdge", "rawEnqueue5KiB", "the same against enqueues as big as the envelope the edge writes");
+report.Ratio("webhook edge, workers on / off", "webhookEndToEndEdge", "webhookEdge", "edge throughput while the worker drains vs with workers off");
+report.Ratio("end-to-end processed / raw enqueue 1 KiB", "webhookEndToEndProcessed", "rawEnqueue1KiB", "orders fully processed per second (first request to empty queue) per raw enqueue");
+report.Ratio("PosLogReader.Read / bare XmlReader", "posLogReader", "posLogBare", "POSLog parsing to transactions vs only reading the XML");
+report.Ratio("MaskPosLogXml / bare XmlReader", "posLogMask", "posLogBare", "the edge's POSLog masking copy vs only reading the XML");
+var loadAtStart = Machine.LoadAverage();
+try
+{
+    await StorageBench.RawEnqueueAsync(config, report, stop.Token);
+    await WebhookBench.EdgeOnlyAsync(config, report, stop.Token);
+    await WebhookBench.EndToEndAsync(config, report, stop.Token);
+    CpuBench.PosLog(config, report, stop.Token);
+    CpuBench.ShopifyMaskFastPath(config, report, stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("cancelled; figures so far follow");
+    report.PrintTable(machine, config, started, clock.Elapsed);
+    return 130;
+}
+finally
+{
+    Started.StopAll();
+}
+
+report.Result("loadAverage", new { start = loadAtStart, end = Machine.LoadAverage() });
+report.PrintTable(machine, config, started, clock.Elapsed);
+Console.WriteLine($"load average (1, 5, 15 min) at start {loadAtStart}, at end {Machine.LoadAverage()}");
+report.PrintJson(machine, config, started, clock.Elapsed);
+return 0;

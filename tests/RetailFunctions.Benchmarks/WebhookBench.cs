@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Security;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Benchmarks;
+
+/// <summary>Signed Shopify webhooks through the real runtime over loopback HTTP, on its own fresh Azurite.</summary>
+public static class WebhookBench
+{
+    private const string Secret = "bench-webhook-secret";
+
+    private sealed record Webhook(string Topic, string Id, byte[] Body, string Signature);
+
+    public static async Task EdgeOnlyAsync(Config config, Report report, CancellationToken ct)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"[2a] webhook edge only (workers off): {config.WebhookRequests} signed orders/create from {config.Concurrency} clients");
+        var warmup = Orders("warmup", config.WebhookWarmup, config.SkuCount, offset: 9_000_000, ct);
+        var orders = Orders("edge", config.WebhookRequests, config.SkuCount, offset: 0, ct);
+        Console.WriteLine($"    order body {orders.Average(o => o.Body.Length):0} B on average");
+        Azurite? azurite = null;
+        RuntimeProcess? runtime = null;
+        try
+        {
+            azurite = await Started.AzuriteAsync();
+            runtime = await Started.RuntimeAsync(Settings(azurite, workers: false));
+            using var http = Client(runtime, config.Concurrency);
+
+            await PostAllAsync(http, warmup, config.Concurrency, ct);
+            var result = await PostAllAsync(http, orders, config.Concurrency, ct);
+            var depth = await DepthAsync(http, QueueNames.ShopifyWebhooks, ct);
+
+            report.Row("Webhook edge (workers off)", $"{Report.Fmt(result.PerSecond)} req/s",
+                $"{result.Operations} reqs, {config.Concurrency} clients, {result.Elapsed.TotalSeconds:0.00} s; ack {result.Latency}; non-200 {result.NotOk}{Outcomes(result)}; queue depth after {depth} (expected {warmup.Count + orders.Count})");
+            report.Figure("webhookEdge", result.PerSecond);
+            report.Result("webhookEdge", new
+            {
+                requests = result.Operations,
+                bodyBytes = Report.Round(orders.Average(o => o.Body.Length), 0),
+                concurrency = config.Concurrency,
+                seconds = Report.Round(result.Elapsed.TotalSeconds, 3),
+                perSecond = Report.Round(result.PerSecond),
+                ackLatencyMs = result.Latency,
+                non200 = result.NotOk,
+                outcomes = result.Outcomes,
+                queueDepthAfter = depth,
+                queueDepthExpected = warmup.Count + orders.Count,
+            });
+        }
+        finally
+        {
+            await Started.StopAsync(runtime);
+            await Started.StopAsync(azurite);
+        }
+    }
+
+    public static async Task EndToEndAsync(Config config, Report report, CancellationToken ct)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"[2b] webhooks end to end (workers on): {config.SkuCount} products registered, then {config.EndToEndRequests} orders from {config.Concurrency} clients while the worker drains");
+        var products = Enumerable.Range(0, config.SkuCount)
+            .Select(i => Sign("products/create", $"bench-product-{i}", ShopifyBodies.Product(i)))
+            .ToList();
+        var warmup = Orders("e2e-warmup", Math.Min(200, config.WebhookWarmup), config.SkuCount, offset: 8_000_000, ct);
+        var orders = Orders("e2e", config.EndToEndRequests, config.SkuCount, offset: 1_000_000, ct);
+        Azurite? azurite = null;
+        RuntimeProcess? runtime = null;
+        try
+        {
+            azurite = await Started.AzuriteAsync();
+            runtime = await Started.RuntimeAsync(Settings(azurite, workers: true));
+            using var http = Client(runtime, config.Concurrency);
+
+            var registered = await PostAllAsync(http, products, 8, ct);
+            await WaitForDrainAsync(http, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
+            await PostAllAsync(http, warmup, config.Concurrency, ct);
+            await WaitForDrainAsync(http, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
+            Console.WriteLine($"    {registered.Count("200")} products registered and {warmup.Count} warm-up orders processed; measuring");
+
+            var maxDepth = 0L;
+            using var polling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var clock = Stopwatch.StartNew();
+            var poller = Task.Run(async () =>
+            {
+                while (!polling.IsCancellationRequested)
+                {
+                    try
+                    {
+                        maxDepth = Math.Max(maxDepth, await DepthAsync(http, QueueNames.ShopifyWebhooks, polling.Token));
+                        await Task.Delay(500, polling.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+            }, CancellationToken.None);
+            var result = await PostAllAsync(http, orders, config.Concurrency, ct);
+            var accepted = clock.Elapsed;
+            var depthAtEnd = await DepthAsync(http, QueueNames.ShopifyWebhooks, ct);
+            var drained = await WaitForDrainAsync(http, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
+            var total = clock.Elapsed;
+            polling.Cancel();
+            await poller;
+            maxDepth = Math.Max(maxDepth, depthAtEnd);
+
+            var tables = new TableServiceClient(azurite.ConnectionString);
+            // The delivery log keeps one row per webhook id ("w:...") and one per event id; count the first kind.
+            var deliveries = await CountAsync(tables.GetTableClient(TableNames.Deliveries), "RowKey ge 'w:' and RowKey lt 'w;'", ct);
+            var deadLetters = await CountAsync(tables.GetTableClient(TableNames.DeadLetters), null, ct);
+            var expectedDeliveries = products.Count + warmup.Count + orders.Count;
+
+            var drainText = drained
+                ? $"queue empty {total.TotalSeconds:0.0} s after the first request ({(total - accepted).TotalSeconds:0.0} s after the last ack)"
+                : $"NOT drained within {config.DrainTimeoutSeconds} s";
+            report.Row("Webhook end to end: edge (workers on)", $"{Report.Fmt(result.PerSecond)} req/s",
+                $"{result.Operations} reqs, {config.Concurrency} clients, {result.Elapsed.TotalSeconds:0.00} s; ack {result.Latency}; non-200 {result.NotOk}{Outcomes(result)}");
+            report.Row("Webhook end to end: processed", drained ? $"{Report.Fmt(orders.Count / total.TotalSeconds)} orders/s" : "not drained",
+                $"{drainText}; depth {depthAtEnd} at the last ack, peak seen {maxDepth}; deliveries recorded {deliveries}/{expectedDeliveries}, dead letters {deadLetters}");
+            report.Figure("webhookEndToEndEdge", result.PerSecond);
+            if (drained) report.Figure("webhookEndToEndProcessed", orders.Count / total.TotalSeconds);
+            report.Result("webhookEndToEnd", new
+            {
+                requests = result.Operations,
+                concurrency = config.Concurrency,
+                productsRegistered = products.Count,
+                seconds = Report.Round(result.Elapsed.TotalSeconds, 3),
+                perSecond = Report.Round(result.PerSecond),
+                ackLatencyMs = result.Latency,
+                non200 = result.NotOk,
+                outcomes = result.Outcomes,
+                drained,
+                drainSecondsFromFirstRequest = drained ? Report.Round(total.TotalSeconds, 2) : (double?)null,
+                drainSecondsAfterLastAck = drained ? Report.Round((total - accepted).TotalSeconds, 2) : (double?)null,
+                processedPerSecond = drained ? Report.Round(orders.Count / total.TotalSeconds) : (double?)null,
+                queueDepthAtLastAck = depthAtEnd,
+                queueDepthPeakSeen = maxDepth,
+                deliveriesRecorded = deliveries,
+                deliveriesExpected = expectedDeliveries,
+                deadLetters,
+            });
+        }
+        finally
+        {
+            await Started.StopAsync(runtime);
+            await Started.StopAsync(azurite);
+        }
+    }
+
+    private static Dictionary<string, string> Settings(Azurite azurite, bool workers) => new()
+    {
+        ["AzureWebJobsStorage"] = azurite.ConnectionString,
+        ["Shopify__WebhookSecrets__0"] = Secret,
+        ["Workers__Enabled"] = workers ? "true" : "false",
+        // Measure the path, not the brake: backpressure would refuse work long before these.
+        ["Backpressure__MaxQueueDepth"] = "10000000",
+        ["Backpressure__MaxQueueAgeSeconds"] = "1000000",
+        ["Inventory__DefaultFulfillmentLocation"] = "WH-1",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    private static HttpClient Client(RuntimeProcess runtime, int concurrency) =>
+        new(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = concurrency,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            UseProxy = false,
+        })
+        {
+            BaseAddress = runtime.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+
+    private static List<Webhook> Orders(string prefix, int count, int skuCount, long offset, CancellationToken ct) =>
+        Enumerable.Range(0, count)
+            .AsParallel().AsOrdered().WithCancellation(ct)
+            .Select(i => Sign("orders/create", $"bench-{prefix}-{i}", ShopifyBodies.Order(offset + i, skuCount)))
+            .ToList();
+
+    private static Webhook Sign(string topic, string id, string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        return new Webhook(topic, id, bytes, ShopifyHmac.Sign(bytes, Secret));
+    }
+
+    private static Task<LoadResult> PostAllAsync(HttpClient http, IReadOnlyList<Webhook> webhooks, int concurrency, CancellationToken ct) =>
+        Load.RunAsync(webhooks.Count, concurrency, async (i, token) =>
+        {
+            var webhook = webhooks[i];
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/webhooks/shopify")
+            {
+                Content = new ByteArrayContent(webhook.Body),
+            };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            request.Headers.Add("X-Shopify-Hmac-Sha256", webhook.Signature);
+            request.Headers.Add("X-Shopify-Topic", webhook.Topic);
+            request.Headers.Add("X-Shopify-Shop-Domain", ShopifyBodies.Shop);
+            request.Headers.Add("X-Shopify-Webhook-Id", webhook.Id);
+            request.Headers.Add("X-Shopify-Event-Id", $"event-{webhook.Id}");
+            request.Headers.Add("X-Shopify-Triggered-At", "2026-11-20T15:00:00Z");
+            request.Headers.Add("X-Shopify-API-Version", "2026-10");
+            using var response = await http.SendAsync(request, token);
+            await response.Content.CopyToAsync(Stream.Null, token);
+            return ((int)response.StatusCode).ToString();
+        }, ct);
+
+    private static string Outcomes(LoadResult result) =>
+        result.NotOk == 0 ? "" : " [" + string.Join(", ", result.Outcomes.Where(o => o.Key != "200").Select(o => $"{o.Key}: {o.Value}")) + "]";
+
+    /// <summary>The depth the runtime reports for a queue on its health endpoint (it reads storage on each call).</summary>
+    private static async Task<long> DepthAsync(HttpClient http, string queue, CancellationToken ct)
+    {
+        using var response = await http.GetAsync("api/health", ct);
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"GET api/health answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        foreach (var entry in json.RootElement.GetProperty("queues").EnumerateArray())
+        {
+            if (entry.GetProperty("queue").GetString() == queue) return entry.GetProperty("depth").GetInt64();
+        }
+        throw new InvalidOperationException($"the health endpoint does not list queue {queue}");
+    }
+
+    private static async Task<bool> WaitForDrainAsync(HttpClient http, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (await DepthAsync(http, QueueNames.ShopifyWebhooks, ct) > 0)
+        {
+            if (deadline.Elapsed > timeout) return false;
+            await Task.Delay(100, ct);
+        }
+        return true;
+    }
+
+    private static async Task<int> CountAsync(TableClient table, string? filter, CancellationToken ct)
+    {
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: ct))
+            count++;
+        return count;
+    }
+}
