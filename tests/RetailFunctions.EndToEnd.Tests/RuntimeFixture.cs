@@ -33,9 +33,19 @@ public class RuntimeFixture : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Azurite = await Azurite.StartAsync();
-        Runtime = new RuntimeProcess(Settings());
-        await Runtime.StartAsync();
-        Http = CreateClient(Runtime);
+        try
+        {
+            Runtime = new RuntimeProcess(Settings());
+            await Runtime.StartAsync();
+            Http = CreateClient(Runtime);
+        }
+        catch
+        {
+            // xUnit does not dispose a fixture whose start failed: stop what was started here.
+            if (Runtime is not null) await Runtime.DisposeAsync();
+            await Azurite.DisposeAsync();
+            throw;
+        }
     }
 
     public static HttpClient CreateClient(RuntimeProcess runtime)
@@ -47,7 +57,7 @@ public class RuntimeFixture : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        Http.Dispose();
+        Http?.Dispose();
         await Runtime.DisposeAsync();
         await Azurite.DisposeAsync();
     }
