@@ -215,4 +215,24 @@ public sealed class IngestionFlowTests(RuntimeFixture fixture) : IClassFixture<R
             return false;
         }, found => found, "the raw archive of the unknown topic");
     }
+
+    [Fact]
+    public async Task GivenATillItemKnownOnlyByBarcode_ThenItsSaleMovesTheCanonicalSkuAndTheTillIdIsLearned()
+    {
+        await Http.PutJson("api/catalog/locations/STORE-44", new { aliases = new[] { new { system = "pos", value = "44" } } });
+        await Http.PutJson("api/catalog/skus/BLU-SHIRT-L", new { title = "Blue shirt L", barcode = "4006381333931" });
+        const string batch = """
+            { "storeId": "44", "transactions": [
+              { "workstationId": "1", "sequenceNumber": "9", "businessDay": "2026-11-20", "type": "sale",
+                "lines": [ { "itemId": "SKU-4471", "barcode": "4006381333931", "quantity": 1, "unitPrice": 29, "extendedAmount": 29 } ] } ] }
+            """;
+        var batchId = (await (await Http.PostAsync("api/pos/transactions", new StringContent(batch, Encoding.UTF8, "application/json"))).Json()).GetProperty("batchId").GetString()!;
+        var done = await Calls.Eventually(() => Http.GetJson($"api/pos/batches/{batchId}"),
+            b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", "the batch to complete");
+        Assert.Equal("applied", done.GetProperty("transactions")[0].GetProperty("status").GetString());
+        Assert.Equal(-1m, await Http.OnHand("BLU-SHIRT-L", "STORE-44"));
+        var item = await Http.GetJson("api/catalog/skus/BLU-SHIRT-L");
+        Assert.Contains(item.GetProperty("aliases").EnumerateArray(),
+            a => a.GetProperty("system").GetString() == "pos" && a.GetProperty("kind").GetString() == "item" && a.GetProperty("value").GetString() == "SKU-4471");
+    }
 }

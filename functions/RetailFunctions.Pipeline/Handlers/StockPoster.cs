@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline.Messaging;
@@ -120,12 +121,19 @@ public sealed class StockPoster(ICatalogStore catalog, InventoryService inventor
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.Intent.GetType().Name, "unknown stock intent"),
     };
 
+    /// <summary>
+    /// Resolves the first alias that the catalog knows. When a till item is only known through its barcode, the
+    /// till's own item id is learned as an alias, so the cross-reference fills itself from POS traffic.
+    /// </summary>
     private async Task<string?> ResolveSkuAsync(ChannelStockChange change, CancellationToken ct)
     {
-        foreach (var (kind, value) in change.ItemAliases)
+        for (var i = 0; i < change.ItemAliases.Count; i++)
         {
-            if (await catalog.ResolveSkuAsync(change.System, kind, value, ct) is { } sku)
-                return sku;
+            var (kind, value) = change.ItemAliases[i];
+            if (await catalog.ResolveSkuAsync(change.System, kind, value, ct) is not { } sku) continue;
+            if (kind == AliasKinds.Barcode && change.ItemAliases[0] is (AliasKinds.Item, var itemId) && itemId != sku)
+                await catalog.UpsertItemAsync(new CatalogItem(sku, null, null, null, null, [new SkuAlias(change.System, AliasKinds.Item, itemId)]), ct);
+            return sku;
         }
         return null;
     }
