@@ -27,6 +27,7 @@ api.MapHealth();
 api.MapIngestion();
 api.MapQueries();
 api.MapInventory();
+api.MapOperations();
 
 app.Run();
 

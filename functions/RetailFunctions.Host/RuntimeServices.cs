@@ -50,12 +50,16 @@ public static class RuntimeServices
         services.AddSingleton(new PosHandlerOptions(settings.PosChunkSize));
         services.AddSingleton<PosBatchHandler>();
         services.AddSingleton<QueueProcessor>();
+        services.AddSingleton<Replayer>();
 
         services.AddHostedService<StorageProvisioner>();
         services.AddSingleton<BacklogMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<BacklogMonitor>());
         if (settings.WorkersEnabled)
+        {
             services.AddHostedService<QueueWorkers>();
+            services.AddHostedService<TimerWorkers>();
+        }
         return services;
     }
 }

@@ -7,13 +7,15 @@ namespace RetailFunctions.Storage;
 
 public sealed class BlobStore(StorageAccount account) : IBlobStore
 {
-    public async Task PutIfAbsentAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
+    public async Task PutIfAbsentAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         try
         {
             await account.Container(container).GetBlobClient(name).UploadAsync(BinaryData.FromBytes(content), new BlobUploadOptions
             {
                 HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+                Metadata = metadata?.ToDictionary(kv => kv.Key, kv => kv.Value),
                 Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
             }, cancellationToken);
         }
@@ -21,6 +23,13 @@ public sealed class BlobStore(StorageAccount account) : IBlobStore
         {
             // Already written by an earlier attempt: same name, same content.
         }
+    }
+
+    public async IAsyncEnumerable<(string Name, IReadOnlyDictionary<string, string> Metadata)> ListAsync(
+        string container, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var blob in account.Container(container).GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, cancellationToken))
+            yield return (blob.Name, (IReadOnlyDictionary<string, string>)blob.Metadata);
     }
 
     public async Task<Stream> OpenReadAsync(string container, string name, CancellationToken cancellationToken) =>

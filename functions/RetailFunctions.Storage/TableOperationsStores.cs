@@ -42,14 +42,50 @@ public sealed class TableExceptionStore(StorageAccount account) : IExceptionStor
         await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (status is not null && e.GetString("Status") != status) continue;
-            found.Add(new BusinessException(e.RowKey, e.PartitionKey, e.GetString("Reason"), e.GetString("Detail"),
-                e.GetString("SourceMessageId"), e.GetString("PayloadReference"),
-                JsonSerializer.Deserialize<Dictionary<string, string>>(e.GetString("BusinessKeys") ?? "{}", Json)!,
-                e.GetString("Status"), e.GetDateTimeOffset("RaisedAt") ?? default));
+            found.Add(ToException(e));
             if (found.Count >= max) break;
         }
         return found.OrderByDescending(x => x.RaisedAt).ToList();
     }
+
+    public async Task<BusinessException?> GetAsync(string owner, string id, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(owner, id, cancellationToken: cancellationToken);
+        return row.HasValue ? ToException(row.Value!) : null;
+    }
+
+    public async Task<(BusinessException? Exception, string? Refusal)> TransitionAsync(
+        string owner, string id, string action, string by, string? note, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var row = await Table.GetEntityIfExistsAsync<TableEntity>(owner, id, cancellationToken: cancellationToken);
+            if (!row.HasValue) return (null, null);
+            var current = ToException(row.Value!);
+            var (next, refusal) = ExceptionLifecycle.Apply(current.Status, action);
+            if (next is null) return (current, refusal);
+            var history = (current.History ?? []).Append(new ExceptionAudit(at, by, action, note)).ToList();
+            var entity = row.Value!;
+            entity["Status"] = next;
+            entity["History"] = JsonSerializer.Serialize(history, Json);
+            try
+            {
+                await Table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                return (current with { Status = next, History = history }, null);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Someone else moved it meanwhile: decide again on what they left.
+            }
+        }
+        throw new InvalidOperationException($"exception {owner}/{id} kept changing under concurrent updates");
+    }
+
+    private static BusinessException ToException(TableEntity e) => new(e.RowKey, e.PartitionKey, e.GetString("Reason"), e.GetString("Detail"),
+        e.GetString("SourceMessageId"), e.GetString("PayloadReference"),
+        JsonSerializer.Deserialize<Dictionary<string, string>>(e.GetString("BusinessKeys") ?? "{}", Json)!,
+        e.GetString("Status"), e.GetDateTimeOffset("RaisedAt") ?? default,
+        JsonSerializer.Deserialize<List<ExceptionAudit>>(e.GetString("History") ?? "[]", Json));
 }
 
 /// <summary>
@@ -77,6 +113,25 @@ public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
         if (record.EventId is not null)
             actions.Add(new(TableTransactionActionType.UpsertReplace, ToEntity(partition, $"e:{TableKeys.Escape(record.EventId)}", record)));
         await Table.SubmitTransactionAsync(actions, cancellationToken);
+    }
+
+    public async Task<int> PurgeAsync(DateTimeOffset processedBefore, CancellationToken cancellationToken)
+    {
+        var purged = 0;
+        var stale = Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ProcessedAt lt {processedBefore}"),
+            select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken);
+        await foreach (var page in stale.AsPages(pageSizeHint: 1000))
+        {
+            foreach (var partition in page.Values.GroupBy(e => e.PartitionKey))
+            {
+                foreach (var chunk in partition.Chunk(100))
+                {
+                    await Table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken);
+                    purged += chunk.Length;
+                }
+            }
+        }
+        return purged;
     }
 
     private static TableEntity ToEntity(string partition, string row, DeliveryRecord r) => new(partition, row)
@@ -123,15 +178,24 @@ public sealed class TableDeadLetterStore(StorageAccount account, BlobStore blobs
         }, TableUpdateMode.Replace, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<DeadLetter>> ListAsync(int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(int max, CancellationToken cancellationToken, string? queue = null)
     {
         var found = new List<DeadLetter>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        var filter = queue is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {queue}");
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             found.Add(new DeadLetter(e.RowKey, e.PartitionKey, e.GetString("Reason"), e.GetString("ExceptionType"),
-                e.GetInt64("AttemptCount") ?? 0, QueueMessageSender.Deserialize(e.GetString("Envelope")), e.GetDateTimeOffset("DeadLetteredAt") ?? default));
+                e.GetInt64("AttemptCount") ?? 0, QueueMessageSender.Deserialize(e.GetString("Envelope")), e.GetDateTimeOffset("DeadLetteredAt") ?? default,
+                e.GetDateTimeOffset("ReplayedAt"), e.GetInt32("ReplayCount") ?? 0));
             if (found.Count >= max) break;
         }
         return found;
     }
+
+    public Task MarkReplayedAsync(DeadLetter deadLetter, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Table.UpdateEntityAsync(new TableEntity(deadLetter.Queue, deadLetter.Id)
+        {
+            ["ReplayedAt"] = at,
+            ["ReplayCount"] = deadLetter.ReplayCount + 1,
+        }, ETag.All, TableUpdateMode.Merge, cancellationToken);
 }

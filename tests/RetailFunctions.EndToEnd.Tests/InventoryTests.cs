@@ -129,6 +129,14 @@ public sealed class InventoryTests(ChannelFixture fixture) : IClassFixture<Chann
         var parked = deadLetters.EnumerateArray().First(x => x.GetProperty("reason").GetString()!.Contains("PUSH-4"));
         Assert.Contains("422", parked.GetProperty("reason").GetString());
         Assert.Equal("ChannelPushException", parked.GetProperty("exceptionType").GetString());
+
+        // The store accepts updates again: replaying the dead letter brings it up to date, once.
+        var replay = await Http.PostAsJsonAsync("api/deadletters/replay", new { ids = new[] { parked.GetProperty("id").GetString() } });
+        Assert.Equal(1, (await replay.Json()).GetProperty("replayed").GetInt32());
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000004, ShopifyLocation)), v => v == 2, "the replayed push");
+        var second = await Http.PostAsJsonAsync("api/deadletters/replay", new { ids = new[] { parked.GetProperty("id").GetString() } });
+        var report = await second.Json();
+        Assert.Equal((0, 1), (report.GetProperty("replayed").GetInt32(), report.GetProperty("skipped").GetInt32()));
     }
 
     [Fact]

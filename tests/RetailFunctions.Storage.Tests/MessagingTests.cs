@@ -108,4 +108,19 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
         Assert.Equal("STORE-9", await catalog.ResolveLocationAsync("shopify", "655441491", CancellationToken.None));
         Assert.Null(await catalog.ResolveLocationAsync("pos", "655441491", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task DeliveriesPastTheRetentionAreForgottenAndRecentOnesKept()
+    {
+        var log = new TableDeliveryLog(_account);
+        var shop = $"purge-{Guid.NewGuid():N}.myshopify.com";
+        var now = DateTimeOffset.UtcNow;
+        await log.RecordAsync(new Pipeline.Ports.DeliveryRecord(shop, "old-1", "old-event", "orders/create", "done", "a", now.AddDays(-9), now.AddDays(-9)), CancellationToken.None);
+        await log.RecordAsync(new Pipeline.Ports.DeliveryRecord(shop, "new-1", null, "orders/create", "done", "b", now, now), CancellationToken.None);
+
+        var purged = await log.PurgeAsync(now.AddDays(-7), CancellationToken.None);
+        Assert.True(purged >= 2, $"both rows of the old delivery (webhook id and event id) should go; purged {purged}");
+        Assert.Null(await log.FindAsync(shop, "old-1", "old-event", CancellationToken.None));
+        Assert.NotNull(await log.FindAsync(shop, "new-1", null, CancellationToken.None));
+    }
 }

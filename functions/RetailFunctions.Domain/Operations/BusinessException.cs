@@ -34,4 +34,31 @@ public sealed record BusinessException(
     string? PayloadReference,
     IReadOnlyDictionary<string, string> BusinessKeys,
     string Status,
-    DateTimeOffset RaisedAt);
+    DateTimeOffset RaisedAt,
+    IReadOnlyList<ExceptionAudit>? History = null);
+
+/// <summary>One step of an exception's life: who did what, when, and why.</summary>
+public sealed record ExceptionAudit(DateTimeOffset At, string By, string Action, string? Note);
+
+public static class ExceptionStatuses
+{
+    public const string Open = "open";
+    public const string Acknowledged = "acknowledged";
+    public const string Resolved = "resolved";
+}
+
+/// <summary>open → acknowledged → resolved; open may be resolved directly; a resolved exception stays resolved.</summary>
+public static class ExceptionLifecycle
+{
+    public const string Acknowledge = "acknowledge";
+    public const string Resolve = "resolve";
+
+    /// <summary>The status an action leads to, or why it is not allowed from the current one.</summary>
+    public static (string? Next, string? Refusal) Apply(string status, string action) => (status, action) switch
+    {
+        (ExceptionStatuses.Open, Acknowledge) => (ExceptionStatuses.Acknowledged, null),
+        (ExceptionStatuses.Open or ExceptionStatuses.Acknowledged, Resolve) => (ExceptionStatuses.Resolved, null),
+        (_, not (Acknowledge or Resolve)) => (null, $"unknown action '{action}': {Acknowledge} or {Resolve}"),
+        _ => (null, $"an exception that is {status} cannot be {(action == Acknowledge ? "acknowledged" : "resolved")}"),
+    };
+}

@@ -47,12 +47,5 @@ public static class QueryEndpoints
             return Results.Ok(new { batch, transactions });
         }).WithSummary("A POS batch's progress and the status of each transaction");
 
-        api.MapGet("/exceptions", async (string? owner, string? status, int? max, IExceptionStore exceptions, CancellationToken ct) =>
-            Results.Ok(await exceptions.ListAsync(owner, status, Math.Clamp(max ?? 500, 1, 5000), ct)))
-            .WithSummary("Business exceptions (unmapped SKU or location, negative stock...), by owner and status");
-
-        api.MapGet("/deadletters", async (int? max, IDeadLetterStore deadLetters, CancellationToken ct) =>
-            Results.Ok(await deadLetters.ListAsync(Math.Clamp(max ?? 500, 1, 5000), ct)))
-            .WithSummary("Messages that failed for good, with reason, attempts and envelope");
     }
 }

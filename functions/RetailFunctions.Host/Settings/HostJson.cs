@@ -5,9 +5,14 @@ using RetailFunctions.Storage;
 namespace RetailFunctions.Host.Settings;
 
 /// <summary>The parts of host.json the local runtime honours, as the Functions host reads them.</summary>
-public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySizeBytes, string RoutePrefix, IReadOnlyDictionary<string, LogLevel> LogLevels)
+public sealed record HostJson(
+    QueueWorkerOptions Queues, long MaxRequestBodySizeBytes, string RoutePrefix, IReadOnlyDictionary<string, LogLevel> LogLevels,
+    IReadOnlyDictionary<string, string>? Timers = null)
 {
     public static HostJson Default { get; } = new(QueueWorkerOptions.Default, 100L * 1024 * 1024, "api", new Dictionary<string, LogLevel>());
+
+    /// <summary>A timer's CRON schedule from retailFunctions.timers, or the given default.</summary>
+    public string Schedule(string timer, string fallback) => Timers is not null && Timers.TryGetValue(timer, out var cron) ? cron : fallback;
 
     /// <summary>
     /// host.json, then the overrides the Functions host also honours: AzureFunctionsJobHost__extensions__queues__... in
@@ -43,7 +48,16 @@ public sealed record HostJson(QueueWorkerOptions Queues, long MaxRequestBodySize
                 Time(queues, "maxPollingInterval") ?? d.MaxPollingInterval),
             Int(http, "maxRequestBodySizeBytes") ?? Default.MaxRequestBodySizeBytes,
             Text(http, "routePrefix") ?? Default.RoutePrefix,
-            ReadLogLevels(document.RootElement));
+            ReadLogLevels(document.RootElement),
+            ReadTimers(document.RootElement));
+    }
+
+    private static Dictionary<string, string> ReadTimers(JsonElement root)
+    {
+        var timers = Section(Section(root, "retailFunctions"), "timers");
+        return timers.ValueKind != JsonValueKind.Object
+            ? []
+            : timers.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!);
     }
 
     /// <summary>logging.logLevel: category -> level, "default" for every category.</summary>

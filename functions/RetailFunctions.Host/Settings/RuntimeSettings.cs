@@ -25,7 +25,8 @@ public sealed record RuntimeSettings(
     int BackpressureMaxQueueDepth,
     TimeSpan BackpressureMaxQueueAge,
     int BackpressureRetryAfterSeconds,
-    bool WorkersEnabled)
+    bool WorkersEnabled,
+    TimeSpan DedupRetention)
 {
     public const string DefaultUrls = "http://127.0.0.1:7071";
 
@@ -62,7 +63,9 @@ public sealed record RuntimeSettings(
             BackpressureMaxQueueDepth: config.GetValue("Backpressure:MaxQueueDepth", 2000),
             BackpressureMaxQueueAge: TimeSpan.FromSeconds(config.GetValue("Backpressure:MaxQueueAgeSeconds", 300)),
             BackpressureRetryAfterSeconds: config.GetValue("Backpressure:RetryAfterSeconds", 30),
-            WorkersEnabled: config.GetValue("Workers:Enabled", true));
+            WorkersEnabled: config.GetValue("Workers:Enabled", true),
+            // Covers Shopify's retry window (up to 4 hours) many times over.
+            DedupRetention: TimeSpan.FromHours(Math.Max(4, config.GetValue("Dedup:RetentionHours", 168))));
     }
 
     /// <summary>Without a function key the API is open, so it must only be reachable from this machine.</summary>

@@ -25,12 +25,12 @@ public sealed class ShopifyWebhookHandler(
     {
         var envelope = message.Envelope;
         var delivery = ShopifyEnvelopes.ReadDelivery(envelope);
-        if (await deliveries.FindAsync(delivery.ShopDomain, delivery.WebhookId, delivery.EventId, ct) is { } seen)
+        if (!ShopifyEnvelopes.IsReplay(envelope) && await deliveries.FindAsync(delivery.ShopDomain, delivery.WebhookId, delivery.EventId, ct) is { } seen)
             return new HandlerOutcome.Completed($"duplicate of delivery {seen.WebhookId} ({seen.Outcome})");
 
         var body = await PayloadOf(envelope, ct);
         var archiveBlob = ShopifyEnvelopes.ArchiveBlobName(delivery, envelope.OccurredAt);
-        await blobs.PutIfAbsentAsync(ContainerNames.RawArchive, archiveBlob, body, "application/json", ct);
+        await blobs.PutIfAbsentAsync(ContainerNames.RawArchive, archiveBlob, body, "application/json", ct, ShopifyEnvelopes.ArchiveMetadata(envelope));
 
         ShopifyEvent canonical;
         try

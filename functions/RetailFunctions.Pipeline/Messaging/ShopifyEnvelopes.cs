@@ -21,6 +21,44 @@ public static class ShopifyHeaders
 public static class ShopifyEnvelopes
 {
     public const string PanMaskedHeader = "X-RetailFunctions-Pan-Masked";
+    /// <summary>Marks an envelope put back through the pipeline on purpose: not a duplicate to drop.</summary>
+    public const string ReplayHeader = "X-RetailFunctions-Replay";
+
+    public static Envelope MarkReplay(Envelope envelope, string source)
+    {
+        var headers = new Dictionary<string, string>(envelope.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase)
+        {
+            [ReplayHeader] = source,
+        };
+        return envelope with { Headers = headers };
+    }
+
+    public static bool IsReplay(Envelope envelope) => envelope.Header(ReplayHeader) is not null;
+
+    /// <summary>Blob metadata names must be identifiers: the delivery's headers as they are kept with the raw archive.</summary>
+    public static IReadOnlyDictionary<string, string> ArchiveMetadata(Envelope envelope) =>
+        ShopifyHeaders.Kept.Where(h => envelope.Header(h) is not null)
+            .ToDictionary(h => MetadataName(h), h => envelope.Header(h)!);
+
+    public static IReadOnlyDictionary<string, string>? HeadersFromArchive(IReadOnlyDictionary<string, string> metadata)
+    {
+        var headers = ShopifyHeaders.Kept
+            .Where(h => metadata.Keys.Any(k => string.Equals(k, MetadataName(h), StringComparison.OrdinalIgnoreCase)))
+            .ToDictionary(h => h, h => metadata.First(kv => string.Equals(kv.Key, MetadataName(h), StringComparison.OrdinalIgnoreCase)).Value,
+                StringComparer.OrdinalIgnoreCase);
+        return ShopifyHeaders.Required.All(headers.ContainsKey) ? headers : null;
+    }
+
+    private static string MetadataName(string header) => header.Replace("X-Shopify-", "shopify_", StringComparison.OrdinalIgnoreCase).Replace('-', '_').ToLowerInvariant();
+
+    /// <summary>Whether an archive blob's day folder (prefix/yyyy/MM/dd/...) falls within the range.</summary>
+    public static bool ArchivedWithin(string name, string prefix, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var rest = name[prefix.Length..].Split('/');
+        if (rest.Length < 4 || !DateOnly.TryParseExact($"{rest[0]}-{rest[1]}-{rest[2]}", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return false;
+        return (from is null || day >= DateOnly.FromDateTime(from.Value.UtcDateTime)) && (to is null || day <= DateOnly.FromDateTime(to.Value.UtcDateTime));
+    }
 
     /// <summary>The envelope for a verified delivery; its idempotency key is the webhook id Shopify repeats on retries.</summary>
     public static Envelope Create(IReadOnlyDictionary<string, string> headers, string? body, string? bodyBlob, DateTimeOffset receivedAt, int pansMasked)
@@ -61,7 +99,7 @@ public static class ShopifyEnvelopes
 
     /// <summary>Raw archive path: by shop and arrival day, named by webhook id so a retry overwrites nothing.</summary>
     public static string ArchiveBlobName(ShopifyDelivery delivery, DateTimeOffset receivedAt) =>
-        $"shopify/{Safe(delivery.ShopDomain)}/{receivedAt.UtcDateTime:yyyy/MM/dd}/{Safe(delivery.WebhookId)}.json";
+        $"shopify/{SafeName(delivery.ShopDomain)}/{receivedAt.UtcDateTime:yyyy/MM/dd}/{SafeName(delivery.WebhookId)}.json";
 
-    private static string Safe(string value) => string.Concat(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
+    public static string SafeName(string value) => string.Concat(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
 }

@@ -17,7 +17,10 @@ public interface IMessageSender
 public interface IBlobStore
 {
     /// <summary>Writes once: an existing blob with that name is left as it is (same name, same content).</summary>
-    Task PutIfAbsentAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken);
+    Task PutIfAbsentAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? metadata = null);
+    /// <summary>Blob names under a prefix, with their metadata.</summary>
+    IAsyncEnumerable<(string Name, IReadOnlyDictionary<string, string> Metadata)> ListAsync(string container, string prefix, CancellationToken cancellationToken);
     Task<Stream> OpenReadAsync(string container, string name, CancellationToken cancellationToken);
     Task<ReadOnlyMemory<byte>> ReadAsync(string container, string name, CancellationToken cancellationToken);
 }
@@ -78,6 +81,9 @@ public interface IExceptionStore
     /// <summary>Raises once per id: a redelivered event does not open a second exception.</summary>
     Task RaiseAsync(BusinessException exception, CancellationToken cancellationToken);
     Task<IReadOnlyList<BusinessException>> ListAsync(string? owner, string? status, int max, CancellationToken cancellationToken);
+    Task<BusinessException?> GetAsync(string owner, string id, CancellationToken cancellationToken);
+    /// <summary>Moves an exception along its lifecycle with an audit entry; the refusal when the move is not allowed.</summary>
+    Task<(BusinessException? Exception, string? Refusal)> TransitionAsync(string owner, string id, string action, string by, string? note, DateTimeOffset at, CancellationToken cancellationToken);
 }
 
 /// <summary>What became of one webhook delivery, kept for the retry window so duplicates are recognised.</summary>
@@ -95,6 +101,8 @@ public interface IDeliveryLog
 {
     Task<DeliveryRecord?> FindAsync(string shop, string webhookId, string? eventId, CancellationToken cancellationToken);
     Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken);
+    /// <summary>Forgets deliveries processed before the cutoff; returns how many.</summary>
+    Task<int> PurgeAsync(DateTimeOffset processedBefore, CancellationToken cancellationToken);
 }
 
 /// <summary>The availability a channel should show for a SKU at a location, as of a level version.</summary>
@@ -133,10 +141,13 @@ public sealed record DeadLetter(
     string? ExceptionType,
     long AttemptCount,
     Envelope Envelope,
-    DateTimeOffset DeadLetteredAt);
+    DateTimeOffset DeadLetteredAt,
+    DateTimeOffset? ReplayedAt = null,
+    int ReplayCount = 0);
 
 public interface IDeadLetterStore
 {
     Task AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken);
-    Task<IReadOnlyList<DeadLetter>> ListAsync(int max, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeadLetter>> ListAsync(int max, CancellationToken cancellationToken, string? queue = null);
+    Task MarkReplayedAsync(DeadLetter deadLetter, DateTimeOffset at, CancellationToken cancellationToken);
 }

@@ -1,0 +1,58 @@
+using RetailFunctions.Domain.Operations;
+using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Host.Api;
+
+/// <summary>What an operator uses to find, own, fix and replay failures.</summary>
+public static class OperationsEndpoints
+{
+    public sealed record TransitionRequest(string? By, string? Note);
+    public sealed record DeadLetterReplayRequest(List<string>? Ids, string? Queue, string? ReasonContains, bool? All, bool? Force);
+    public sealed record RawReplayRequest(string? Shop, DateTimeOffset? From, DateTimeOffset? To, List<string>? Blobs);
+
+    public static void MapOperations(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/exceptions", async (string? owner, string? status, int? max, IExceptionStore exceptions, CancellationToken ct) =>
+            Results.Ok(await exceptions.ListAsync(owner, status, Math.Clamp(max ?? 500, 1, 5000), ct)))
+            .WithSummary("Business exceptions (unmapped SKU or location, backorder, negative stock, stock conflict...), by owner and status");
+
+        api.MapPost("/exceptions/{owner}/{id}/acknowledge", (string owner, string id, TransitionRequest? request, HttpContext context, IExceptionStore exceptions, TimeProvider clock, CancellationToken ct) =>
+                Transition(owner, id, ExceptionLifecycle.Acknowledge, request, context, exceptions, clock, ct))
+            .WithSummary("Take ownership of an open exception (audited)");
+        api.MapPost("/exceptions/{owner}/{id}/resolve", (string owner, string id, TransitionRequest? request, HttpContext context, IExceptionStore exceptions, TimeProvider clock, CancellationToken ct) =>
+                Transition(owner, id, ExceptionLifecycle.Resolve, request, context, exceptions, clock, ct))
+            .WithSummary("Close an exception once fixed (audited)");
+
+        api.MapGet("/deadletters", async (string? queue, int? max, IDeadLetterStore deadLetters, CancellationToken ct) =>
+            Results.Ok(await deadLetters.ListAsync(Math.Clamp(max ?? 500, 1, 5000), ct, queue)))
+            .WithSummary("Messages that failed for good, with reason, exception type, attempts, envelope and replay status");
+
+        api.MapPost("/deadletters/replay", async (DeadLetterReplayRequest request, Replayer replayer, CancellationToken ct) =>
+        {
+            var selection = new DeadLetterSelection(request.Ids, request.Queue, request.ReasonContains, request.All ?? false, request.Force ?? false);
+            if (selection.IsEmpty)
+                return Http.Problem(StatusCodes.Status400BadRequest, "Nothing selected", "give ids, a queue, reasonContains, or all: true", "ids");
+            return Results.Ok(await replayer.ReplayDeadLettersAsync(selection, ct));
+        }).WithSummary("Put dead letters back on their queues after a fix; already replayed ones only with force");
+
+        api.MapPost("/replay/raw", async (RawReplayRequest request, Replayer replayer, CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Shop))
+                return Http.Problem(StatusCodes.Status400BadRequest, "Missing field", "shop is required", "shop");
+            if (request.Blobs is not { Count: > 0 } && request.From is null && request.To is null)
+                return Http.Problem(StatusCodes.Status400BadRequest, "Nothing selected", "give blobs, or a from/to range of archive days", "from");
+            return Results.Ok(await replayer.ReplayRawAsync(request.Shop, request.From, request.To, request.Blobs, ct));
+        }).WithSummary("Re-deliver archived Shopify webhooks (by blob or day range) through the pipeline");
+    }
+
+    private static async Task<IResult> Transition(string owner, string id, string action, TransitionRequest? request, HttpContext context,
+        IExceptionStore exceptions, TimeProvider clock, CancellationToken ct)
+    {
+        var by = request?.By ?? context.Request.Headers[InventoryEndpoints.UserHeader].FirstOrDefault() ?? "api";
+        var (exception, refusal) = await exceptions.TransitionAsync(owner, id, action, by, request?.Note, clock.GetUtcNow(), ct);
+        if (exception is null)
+            return Http.Problem(StatusCodes.Status404NotFound, "Unknown exception", $"owner '{owner}' has no exception '{id}'", "id");
+        return refusal is null ? Results.Ok(exception) : Http.Problem(StatusCodes.Status409Conflict, "Not allowed", refusal, "status");
+    }
+}

@@ -1,0 +1,50 @@
+using RetailFunctions.Host.Settings;
+using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Scheduling;
+
+namespace RetailFunctions.Host.Workers;
+
+/// <summary>
+/// The timer triggers of the local runtime, on host.json's retailFunctions.timers CRON schedules (UTC, six fields, as
+/// Functions timer triggers read them). Today: forgetting webhook deliveries older than the dedup retention.
+/// </summary>
+public sealed partial class TimerWorkers(HostJson hostJson, RuntimeSettings settings, IDeliveryLog deliveries, TimeProvider clock, ILogger<TimerWorkers> logger)
+    : BackgroundService
+{
+    public const string DedupCleanup = "dedupCleanup";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        RunOnScheduleAsync(DedupCleanup, CronSchedule.Parse(hostJson.Schedule(DedupCleanup, "0 0 * * * *")), async ct =>
+        {
+            var purged = await deliveries.PurgeAsync(clock.GetUtcNow() - settings.DedupRetention, ct);
+            return $"{purged} deliveries older than {settings.DedupRetention.TotalHours:0} h forgotten";
+        }, stoppingToken);
+
+    private async Task RunOnScheduleAsync(string name, CronSchedule schedule, Func<CancellationToken, Task<string>> job, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var next = schedule.Next(clock.GetUtcNow());
+            try
+            {
+                await Task.Delay(next - clock.GetUtcNow(), clock, stop);
+                LogTimerRan(name, await job(stop));
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A failed run is retried at the next occurrence.
+                LogTimerFailed(name, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Timer}: {Summary}")]
+    private partial void LogTimerRan(string timer, string summary);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Timer {Timer} failed; it runs again at its next occurrence")]
+    private partial void LogTimerFailed(string timer, Exception exception);
+}

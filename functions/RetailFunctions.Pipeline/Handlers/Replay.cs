@@ -1,0 +1,66 @@
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Pipeline.Handlers;
+
+/// <summary>Which dead letters to replay. At least one selector must be given; already replayed ones need Force.</summary>
+public sealed record DeadLetterSelection(IReadOnlyList<string>? Ids, string? Queue, string? ReasonContains, bool All, bool Force)
+{
+    public bool IsEmpty => (Ids is null || Ids.Count == 0) && Queue is null && ReasonContains is null && !All;
+
+    public bool Matches(DeadLetter deadLetter) =>
+        (Ids is null || Ids.Count == 0 || Ids.Contains(deadLetter.Id))
+        && (Queue is null || deadLetter.Queue == Queue)
+        && (ReasonContains is null || deadLetter.Reason.Contains(ReasonContains, StringComparison.OrdinalIgnoreCase));
+}
+
+public sealed record ReplayReport(int Replayed, int Skipped, IReadOnlyList<string> Ids);
+
+/// <summary>
+/// Puts failed or archived messages back through the pipeline after a fix. A replayed envelope carries a replay mark,
+/// so the webhook handler does not drop it as a delivery already seen; the effects beneath are idempotent, so a
+/// replay of something that had partly succeeded applies only what is missing.
+/// </summary>
+public sealed class Replayer(IDeadLetterStore deadLetters, IBlobStore blobs, IMessageSender sender, TimeProvider clock)
+{
+    public async Task<ReplayReport> ReplayDeadLettersAsync(DeadLetterSelection selection, CancellationToken ct)
+    {
+        var replayed = new List<string>();
+        var skipped = 0;
+        foreach (var deadLetter in await deadLetters.ListAsync(5000, ct, selection.Queue))
+        {
+            if (!selection.Matches(deadLetter)) continue;
+            if (deadLetter.ReplayedAt is not null && !selection.Force)
+            {
+                skipped++;
+                continue;
+            }
+            await sender.SendAsync(deadLetter.Queue, ShopifyEnvelopes.MarkReplay(deadLetter.Envelope, $"deadletter:{deadLetter.Id}"), ct);
+            await deadLetters.MarkReplayedAsync(deadLetter, clock.GetUtcNow(), ct);
+            replayed.Add(deadLetter.Id);
+        }
+        return new ReplayReport(replayed.Count, skipped, replayed);
+    }
+
+    /// <summary>Re-delivers archived webhooks of a shop: named blobs, or every one archived in a date range.</summary>
+    public async Task<ReplayReport> ReplayRawAsync(string shop, DateTimeOffset? from, DateTimeOffset? to, IReadOnlyList<string>? names, CancellationToken ct)
+    {
+        var replayed = new List<string>();
+        var skipped = 0;
+        var prefix = $"shopify/{ShopifyEnvelopes.SafeName(shop)}/";
+        await foreach (var (name, metadata) in blobs.ListAsync(ContainerNames.RawArchive, prefix, ct))
+        {
+            if (names is { Count: > 0 } ? !names.Contains(name) : !ShopifyEnvelopes.ArchivedWithin(name, prefix, from, to)) continue;
+            if (ShopifyEnvelopes.HeadersFromArchive(metadata) is not { } headers)
+            {
+                skipped++;
+                continue;
+            }
+            var body = await blobs.ReadAsync(ContainerNames.RawArchive, name, ct);
+            var envelope = ShopifyEnvelopes.Create(headers, System.Text.Encoding.UTF8.GetString(body.Span), null, clock.GetUtcNow(), 0);
+            await sender.SendAsync(QueueNames.ShopifyWebhooks, ShopifyEnvelopes.MarkReplay(envelope, $"raw:{name}"), ct);
+            replayed.Add(name);
+        }
+        return new ReplayReport(replayed.Count, skipped, replayed);
+    }
+}
