@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Measures the ingestion path on this machine and prints a table and a JSON block:
-#   bash eng/bench.sh           the default run (a few minutes)
-#   bash eng/bench.sh --quick   small sizes (under a minute)
+# Measures the ingestion path and the stock ledger under contention on this machine and prints a table and a JSON
+# block; exits with 1 when an invariant is broken (an oversold unit, an unexpected answer):
+#   bash eng/bench.sh           the default run (about five minutes)
+#   bash eng/bench.sh --quick   small sizes (about a minute and a half)
 # Installs Azurite (npm) if needed and builds in Release. The benchmarks start their own Azurite processes and the
 # runtime on free loopback ports and stop them at the end; anything left behind is stopped here too.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"

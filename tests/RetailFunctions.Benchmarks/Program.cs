@@ -4,12 +4,14 @@ using RetailFunctions.Benchmarks;
 
 // Figures of the ingestion path on this machine, each next to the baseline it is compared with, measured in the
 // same run: raw Azurite enqueues vs signed webhooks through the real runtime, a bare XmlReader pass vs the POSLog
-// reader. Run it with: bash eng/bench.sh [--quick]
+// reader; and the stock ledger's guarantees under load: checkouts racing for the last units (on one runtime and on
+// two), and how soon a till sale reaches the web store's figure. A broken invariant makes the run exit with 1.
+// Run it with: bash eng/bench.sh [--quick]
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
-    Console.WriteLine("  --quick   small sizes, under a minute; the default run takes a few minutes");
+    Console.WriteLine("  --quick   small sizes, about a minute and a half; the default run takes about five minutes");
     return 0;
 }
 var unknown = args.Where(a => a != "--quick").ToList();
@@ -47,6 +49,7 @@ report.Ratio("webhook edge / raw enqueue 1 KiB", "webhookEdge", "rawEnqueue1KiB"
 report.Ratio("webhook edge / raw enqueue 5 KiB", "webhookEdge", "rawEnqueue5KiB", "the same against enqueues as big as the envelope the edge writes");
 report.Ratio("webhook edge, workers on / off", "webhookEndToEndEdge", "webhookEdge", "edge throughput while the worker drains vs with workers off");
 report.Ratio("end-to-end processed / raw enqueue 1 KiB", "webhookEndToEndProcessed", "rawEnqueue1KiB", "orders fully processed per second (first request to empty queue) per raw enqueue");
+report.Ratio("oversell race, 2 runtimes / 1", "oversellRaceTwoInstances", "oversellRace", "reservation decisions per second on two runtimes sharing storage vs one");
 report.Ratio("PosLogReader.Read / bare XmlReader", "posLogReader", "posLogBare", "POSLog parsing to transactions vs only reading the XML");
 report.Ratio("MaskPosLogXml / bare XmlReader", "posLogMask", "posLogBare", "the edge's POSLog masking copy vs only reading the XML");
 var loadAtStart = Machine.LoadAverage();
@@ -55,6 +58,9 @@ try
     await StorageBench.RawEnqueueAsync(config, report, stop.Token);
     await WebhookBench.EdgeOnlyAsync(config, report, stop.Token);
     await WebhookBench.EndToEndAsync(config, report, stop.Token);
+    await InventoryBench.OversellRaceAsync(config, report, instances: 1, stop.Token);
+    await InventoryBench.OversellRaceAsync(config, report, instances: 2, stop.Token);
+    await InventoryBench.FreshnessAsync(config, report, stop.Token);
     CpuBench.PosLog(config, report, stop.Token);
     CpuBench.ShopifyMaskFastPath(config, report, stop.Token);
 }
@@ -73,4 +79,11 @@ report.Result("loadAverage", new { start = loadAtStart, end = Machine.LoadAverag
 report.PrintTable(machine, config, started, clock.Elapsed);
 Console.WriteLine($"load average (1, 5, 15 min) at start {loadAtStart}, at end {Machine.LoadAverage()}");
 report.PrintJson(machine, config, started, clock.Elapsed);
+if (report.Failures.Count > 0)
+{
+    Console.WriteLine();
+    foreach (var failure in report.Failures) Console.WriteLine($"FAILED: {failure}");
+    Console.WriteLine($"FAILED: {report.Failures.Count} invariant(s) broken");
+    return 1;
+}
 return 0;

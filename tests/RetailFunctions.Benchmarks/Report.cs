@@ -11,6 +11,17 @@ public sealed class Report
     private readonly Dictionary<string, object?> _results = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _figures = new(StringComparer.Ordinal);
     private readonly List<(string Name, string Numerator, string Denominator, string Meaning)> _ratioDefinitions = [];
+    private readonly List<string> _failures = [];
+
+    /// <summary>Broken invariants: any makes the run fail.</summary>
+    public IReadOnlyList<string> Failures => _failures;
+
+    /// <summary>Records a broken invariant; the run goes on and exits non-zero at the end.</summary>
+    public void Fail(string reason)
+    {
+        _failures.Add(reason);
+        Console.WriteLine($"    FAILED: {reason}");
+    }
 
     /// <summary>A headline number other figures are compared with.</summary>
     public void Figure(string key, double value) => _figures[key] = value;
@@ -66,6 +77,7 @@ public sealed class Report
             ["config"] = config,
             ["results"] = _results,
             ["ratios"] = Ratios().ToDictionary(r => r.Name, r => Math.Round(r.Value, 4)),
+            ["failures"] = _failures,
         };
         var options = new JsonSerializerOptions
         {

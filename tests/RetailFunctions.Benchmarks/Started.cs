@@ -4,8 +4,9 @@ using RetailFunctions.Testing;
 namespace RetailFunctions.Benchmarks;
 
 /// <summary>
-/// Every process this program starts, so they are stopped however it ends: normally, on an exception, or on
-/// Ctrl+C / SIGTERM. Scenarios also dispose their own in finally blocks; stopping twice is harmless.
+/// Every process (and the in-process fake web store) this program starts, so they are stopped however it ends:
+/// normally, on an exception, or on Ctrl+C / SIGTERM. Scenarios also dispose their own in finally blocks; stopping
+/// twice is harmless.
 /// </summary>
 public static class Started
 {
@@ -26,6 +27,13 @@ public static class Started
         return runtime;
     }
 
+    public static async Task<FakeShopifyAdmin> FakeShopifyAsync()
+    {
+        var fake = await FakeShopifyAdmin.StartAsync();
+        Live[fake] = 0;
+        return fake;
+    }
+
     public static async ValueTask StopAsync(IAsyncDisposable? process)
     {
         if (process is null) return;
@@ -35,8 +43,8 @@ public static class Started
 
     public static void StopAll()
     {
-        // Runtimes first, then the storage they talk to.
-        foreach (var process in Live.Keys.OrderBy(p => p is Azurite ? 1 : 0).ToList())
+        // Runtimes first, then what they talk to: the fake web store, the storage.
+        foreach (var process in Live.Keys.OrderBy(p => p switch { Azurite => 2, FakeShopifyAdmin => 1, _ => 0 }).ToList())
         {
             Live.TryRemove(process, out _);
             try
