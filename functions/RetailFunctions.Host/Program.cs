@@ -10,6 +10,7 @@ var hostJson = HostJson.Read(HostJsonPath(builder.Environment.ContentRootPath), 
 builder.WebHost.UseUrls(settings.EffectiveUrls);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(hostJson.MaxRequestBodySizeBytes, settings.PosMaxBodyBytes));
 builder.Logging.AddHostJsonLevels(hostJson, builder.Configuration);
+builder.AddRetailTelemetry();
 builder.Services.AddRetailFunctions(settings, hostJson);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddOpenApi();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Storage;
 
@@ -19,6 +20,7 @@ public sealed class QueueMessageSender(StorageAccount account, BlobStore blobs) 
 
     public async Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null)
     {
+        envelope = PipelineTelemetry.WithTraceParent(envelope);
         var text = JsonSerializer.Serialize(envelope, Json);
         if (Encoding.UTF8.GetByteCount(text) > MaxInlineBytes && envelope.Payload is { } payload)
         {

@@ -4,6 +4,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Storage;
 
@@ -81,6 +82,9 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             return;
         }
 
+        using var activity = PipelineTelemetry.StartProcessing(envelope, client.Name);
+        using var scope = logger.BeginScope(envelope.Keys);
+        var started = clock.GetTimestamp();
         var popReceipt = message.PopReceipt;
         var received = new ReceivedMessage(envelope, client.Name, message.DequeueCount, message.InsertedOn)
         {
@@ -98,6 +102,8 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+            Record(client.Name, "failed", started);
             if (message.DequeueCount >= options.MaxDequeueCount)
             {
                 await DeadLetterAsync(client, message.MessageId, popReceipt, message.DequeueCount, envelope,
@@ -116,10 +122,13 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         switch (outcome)
         {
             case HandlerOutcome.Completed completed:
+                Record(client.Name, "completed", started);
                 LogCompleted(client.Name, envelope.Id, envelope.Type, completed.Summary);
                 await client.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None);
                 break;
             case HandlerOutcome.Poison poison:
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, poison.Reason);
+                Record(client.Name, "poison", started);
                 await DeadLetterAsync(client, message.MessageId, popReceipt, message.DequeueCount, envelope, poison.Reason, poison.ExceptionType, stop);
                 break;
         }
@@ -129,8 +138,15 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         QueueClient client, string messageId, string popReceipt, long dequeueCount, Envelope envelope, string reason, string? exceptionType, CancellationToken stop)
     {
         LogDeadLettered(client.Name, envelope.Id, reason);
+        PipelineTelemetry.DeadLetters.Add(1, new("queue", client.Name), new("failure_class", PipelineTelemetry.Classify(exceptionType, reason)));
         await deadLetters.AddAsync(new DeadLetter(envelope.Id, client.Name, reason, exceptionType, dequeueCount, envelope, clock.GetUtcNow()), stop);
         await client.DeleteMessageAsync(messageId, popReceipt, CancellationToken.None);
+    }
+
+    private void Record(string queue, string outcome, long started)
+    {
+        PipelineTelemetry.Messages.Add(1, new("queue", queue), new("outcome", outcome));
+        PipelineTelemetry.MessageDuration.Record(clock.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("queue", queue));
     }
 
     /// <summary>Exponential backoff through the message's visibility: 2, 4, 8... seconds, at most five minutes.</summary>

@@ -5,6 +5,7 @@ using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Storage;
 
@@ -28,6 +29,7 @@ public sealed class TableExceptionStore(StorageAccount account) : IExceptionStor
                 ["Status"] = exception.Status,
                 ["RaisedAt"] = exception.RaisedAt,
             }, cancellationToken);
+            PipelineTelemetry.ExceptionsRaised.Add(1, new("owner", exception.Owner), new("reason", exception.Reason));
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {

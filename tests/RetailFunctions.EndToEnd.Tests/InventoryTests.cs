@@ -114,7 +114,7 @@ public sealed class InventoryTests(ChannelFixture fixture) : IClassFixture<Chann
 
         await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000003, ShopifyLocation)), v => v == 400, "the burst's final value", timeoutSeconds: 60);
         var pushes = fixture.Shopify.Sets.Count(s => s.InventoryItemId == 810000000000003) - before;
-        Assert.InRange(pushes, 1, 50);
+        Assert.True(pushes is >= 1 and <= 40, $"100 sales became {pushes} pushes; a burst should coalesce into far fewer");
     }
 
     [Fact]

@@ -90,3 +90,17 @@ public sealed class ReplayRulesTests
         Assert.Null(ShopifyEnvelopes.HeadersFromArchive(new Dictionary<string, string> { ["shopify_topic"] = "x" }));
     }
 }
+
+public sealed class FailureClassTests
+{
+    [Theory]
+    [InlineData("PayloadException", "orders/create payload invalid at id: missing", "invalid_payload")]
+    [InlineData("ChannelPushException", "web refused the update of X at Y: 422 Unprocessable Entity after 1 attempt", "downstream_rejection")]
+    [InlineData("RetailFunctions.Pipeline.Ports.ChannelPushException", "failed 5 times; last error: web: 429 Too Many Requests after 3 retries", "throttled")]
+    [InlineData("ChannelPushException", "web: circuit open after repeated failures; will retry", "downstream_unavailable")]
+    [InlineData("System.TimeoutException", "failed 5 times; last error: timed out", "timeout")]
+    [InlineData(null, "batch record 123 not found", "invalid_master_data")]
+    [InlineData("System.NullReferenceException", "failed 5 times", "bug")]
+    public void FailuresAreClassifiedForOperators(string? exceptionType, string reason, string expected) =>
+        Assert.Equal(expected, RetailFunctions.Pipeline.Telemetry.PipelineTelemetry.Classify(exceptionType, reason));
+}

@@ -2,6 +2,7 @@ using System.Text.Json;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
@@ -15,6 +16,7 @@ public sealed class AvailabilityHandler(
     IEnumerable<IChannelPublisher> publishers,
     IAlertStore alerts,
     IMessageSender sender,
+    InventoryOptions options,
     TimeProvider clock)
 {
     private const int MaxRounds = 10;
@@ -27,6 +29,9 @@ public sealed class AvailabilityHandler(
             return new HandlerOutcome.Poison("availability message without sku and location keys");
 
         var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true";
+        // Let the burst that started with this change finish, so one push carries all of it.
+        var settle = options.PushCoalesceWindow - (clock.GetUtcNow() - message.Envelope.OccurredAt);
+        if (settle > TimeSpan.Zero) await Task.Delay(settle, clock, ct);
         var log = new List<string>();
         for (var round = 1; round <= MaxRounds; round++)
         {
@@ -53,7 +58,11 @@ public sealed class AvailabilityHandler(
             if (LowStock.Crossed(stock.Policy.ReorderPoint, stock.LastPushedAvailable, available) is { } reorderPoint)
                 await RaiseLowStockAsync(sku, location, available, reorderPoint, level.Version, message.Envelope, ct);
             if (await inventory.MarkPushedAsync(sku, location, level.Version, available, clock.GetUtcNow(), ct))
+            {
+                PipelineTelemetry.AvailabilityFreshness.Record((clock.GetUtcNow() - message.Envelope.OccurredAt).TotalMilliseconds,
+                    new KeyValuePair<string, object?>("location", location));
                 return new HandlerOutcome.Completed(string.Join("; ", log.Append($"version {level.Version} pushed")));
+            }
         }
         throw new InvalidOperationException($"{sku} at {location} kept changing through {MaxRounds} push rounds; retrying later");
     }

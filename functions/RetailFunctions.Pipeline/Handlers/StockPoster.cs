@@ -5,6 +5,7 @@ using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
@@ -48,7 +49,11 @@ public static class StockAuthorities
     public const string Shopify = "shopify";
 }
 
-public sealed record InventoryOptions(string? DefaultFulfillmentLocation, IReadOnlySet<string> OversellChannels, IReadOnlyDictionary<string, string>? Authorities = null)
+public sealed record InventoryOptions(
+    string? DefaultFulfillmentLocation,
+    IReadOnlySet<string> OversellChannels,
+    IReadOnlyDictionary<string, string>? Authorities = null,
+    TimeSpan PushCoalesceWindow = default)
 {
     /// <summary>The declared source of truth for a location's stock; the ledger unless configured otherwise.</summary>
     public string AuthorityFor(string location) =>
@@ -159,13 +164,18 @@ public sealed class StockPoster(ICatalogStore catalog, InventoryService inventor
 
 /// <summary>
 /// Executes inventory commands and, when a location's availability changed, sends the availability message that
-/// wakes the channel push. The outbox row written with the change is the durable record; the message is the nudge.
+/// wakes the channel push. The outbox row written with the change is the durable record; the message is the nudge,
+/// and only the first change after a push sends one, so a burst of changes becomes one push of the latest figure.
 /// </summary>
 public sealed class InventoryService(IInventoryStore store, IMessageSender sender, TimeProvider clock)
 {
     public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct)
     {
         var result = await store.ExecuteAsync(command, ct);
+        // The ledger refuses such reservations; this is the alarm should that rule ever be broken.
+        if (command is InventoryCommand.Reserve { MayOversell: false } reserve && result.Outcome == CommandOutcome.Applied
+            && result.Levels.FirstOrDefault(l => l.Location == reserve.Location) is { } level && level.OnHand - level.Reserved < 0m)
+            PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand), new KeyValuePair<string, object?>("channel", reserve.Channel));
         foreach (var location in result.PushNeeded)
             await sender.SendAsync(QueueNames.ChannelAvailability, AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey), ct);
         return result;
