@@ -1,0 +1,27 @@
+using System.CommandLine;
+using RetailFunctions.Cli.Commands;
+
+namespace RetailFunctions.Cli;
+
+/// <summary>The command tree: one file per command group under Commands/.</summary>
+public static class CliApp
+{
+    public static RootCommand Build(GlobalOptions globals, Terminal terminal)
+    {
+        var root = new RootCommand(
+            "retail: operate a RetailFunctions runtime over its HTTP API (health, stock, POS batches, exceptions, dead letters, replays). " +
+            $"Exit codes: {ExitCodes.Ok} success, {ExitCodes.Failed} the runtime answered with an error or is unhealthy, {ExitCodes.Unreachable} the runtime cannot be reached.");
+        // The usage line names the tool, whatever process hosts it (dotnet run, tests).
+        root.HelpName = "retail";
+        root.Options.Add(globals.Url);
+        root.Options.Add(globals.Key);
+        root.Options.Add(globals.Json);
+        root.Subcommands.Add(HealthCommand.Create(globals, terminal));
+        foreach (var command in InventoryCommands.Create(globals, terminal)) root.Subcommands.Add(command);
+        root.Subcommands.Add(BatchCommand.Create(globals, terminal));
+        root.Subcommands.Add(ExceptionsCommands.Create(globals, terminal));
+        root.Subcommands.Add(DeadLettersCommands.Create(globals, terminal));
+        root.Subcommands.Add(ReplayCommands.Create(globals, terminal));
+        return root;
+    }
+}
