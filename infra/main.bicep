@@ -28,6 +28,9 @@ param connectorSecrets {
   secretName: string
 }[] = []
 
+@description('Plain, non-secret app settings of the pipeline (e.g. Shopify__Admin__BaseUrl, Inventory__DefaultFulfillmentLocation). Secrets go in connectorSecrets.')
+param pipelineSettings object = {}
+
 // Service Bus delivery settings mirror the root host.json (extensions.queues), so a message is retried the same
 // number of times and locked for the same time in Azure as on the local runtime:
 //   maxDeliveryCount = host.json extensions.queues.maxDequeueCount   (5)
@@ -201,6 +204,7 @@ module functionApp 'modules/functionapp.bicep' = {
     keyVaultUri: keyVault.outputs.uri
     shopifyWebhookSecretNames: shopifyWebhookSecretNames
     connectorSecrets: connectorSecrets
+    pipelineSettings: pipelineSettings
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId

@@ -8,14 +8,14 @@ param shopifyWebhookSecretNames = [
 ]
 param connectorSecrets = [
   {
-    setting: 'Shopify__AdminApiToken'
+    setting: 'Shopify__Admin__AccessToken'
     secretName: 'shopify-admin-api-token'
   }
-  {
-    setting: 'Erp__ApiKey'
-    secretName: 'erp-api-key'
-  }
 ]
+// The web store's Admin API (availability pushes) and the default fulfillment location of web orders.
+param pipelineSettings = {
+  Inventory__DefaultFulfillmentLocation: 'WH-1'
+}
 param functionMaximumInstanceCount = 40
 param queueAgeThresholdSeconds = 600
 param tags = {

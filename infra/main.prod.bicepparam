@@ -8,16 +8,16 @@ param shopifyWebhookSecretNames = [
 ]
 param connectorSecrets = [
   {
-    setting: 'Shopify__AdminApiToken'
+    setting: 'Shopify__Admin__AccessToken'
     secretName: 'shopify-admin-api-token'
-  }
-  {
-    setting: 'Erp__ApiKey'
-    secretName: 'erp-api-key'
   }
 ]
 param storageSkuName = 'Standard_ZRS'
 param functionInstanceMemoryMB = 2048
+// The web store's Admin API (availability pushes) and the default fulfillment location of web orders.
+param pipelineSettings = {
+  Inventory__DefaultFulfillmentLocation: 'WH-1'
+}
 param functionMaximumInstanceCount = 200
 param logRetentionInDays = 90
 param queueAgeThresholdSeconds = 120

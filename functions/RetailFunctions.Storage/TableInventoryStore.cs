@@ -131,6 +131,8 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
 
     public async Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        // Same queue as the SKU's writers: marking a push touches the level's ETag, and must not make them retry.
+        using var writer = await _writers.AcquireAsync(sku, cancellationToken);
         var partition = TableKeys.Escape(sku);
         var rows = await ReadLocationAsync(partition, sku, location, cancellationToken);
         if (rows.Level is not { } level || level.Level.Version != version) return false;

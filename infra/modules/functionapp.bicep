@@ -52,6 +52,9 @@ param connectorSecrets {
   secretName: string
 }[]
 
+@description('Plain, non-secret pipeline settings merged into the app settings.')
+param pipelineSettings object
+
 @description('Memory of each instance, in MB.')
 param instanceMemoryMB int
 
@@ -91,7 +94,7 @@ var connectorSecretSettings = toObject(
   c => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${c.secretName})'
 )
 
-var appSettings = union(identitySettings, webhookSecretSettings, connectorSecretSettings)
+var appSettings = union(pipelineSettings, identitySettings, webhookSecretSettings, connectorSecretSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName

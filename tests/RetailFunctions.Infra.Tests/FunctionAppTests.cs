@@ -79,7 +79,8 @@ public sealed class FunctionAppTests
 
         Assert.EndsWith("'appsettings')]", config.NameExpression);
         Assert.Equal("[variables('appSettings')]", config.Json["properties"]?.ToString());
-        Assert.Equal("[union(variables('identitySettings'), variables('webhookSecretSettings'), variables('connectorSecretSettings'))]",
+        // Plain pipeline settings first, so an identity or secret setting can never be overridden by one of them.
+        Assert.Equal("[union(parameters('pipelineSettings'), variables('identitySettings'), variables('webhookSecretSettings'), variables('connectorSecretSettings'))]",
             template.Variables["appSettings"]?.ToString());
     }
 

@@ -54,7 +54,7 @@ public sealed record RuntimeSettings(
             StockAuthorities: config.GetSection("Inventory:SourceOfTruth").GetChildren()
                 .Where(c => !string.IsNullOrWhiteSpace(c.Value))
                 .ToDictionary(c => c.Key, c => Authority(c.Key, c.Value!), StringComparer.Ordinal),
-            PushCoalesceWindow: TimeSpan.FromMilliseconds(Math.Clamp(config.GetValue("Inventory:PushCoalesceMilliseconds", 250), 0, 5000)),
+            PushCoalesceWindow: TimeSpan.FromMilliseconds(Math.Clamp(config.GetValue("Inventory:PushCoalesceMilliseconds", 100), 0, 5000)),
             ShopifyAdminBaseUrl: NullIfBlank(config["Shopify:Admin:BaseUrl"]) is { } baseUrl ? new Uri(baseUrl.TrimEnd('/') + "/") : null,
             ShopifyAdminAccessToken: NullIfBlank(config["Shopify:Admin:AccessToken"]),
             ShopifyAdminApiVersion: NullIfBlank(config["Shopify:Admin:ApiVersion"]) ?? "2025-10",
