@@ -1,3 +1,4 @@
+using RetailFunctions.Testing;
 using System.Text.Json;
 
 namespace RetailFunctions.Cli.Tests;

@@ -1,3 +1,4 @@
+using RetailFunctions.Testing;
 using System.Net;
 using System.Text;
 using Azure.Storage.Blobs;

@@ -1,3 +1,4 @@
+using RetailFunctions.Testing;
 using System.Net;
 using System.Net.Http.Json;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RetailFunctions.EndToEnd.Tests;
+namespace RetailFunctions.Testing;
 
 /// <summary>Web-store and till payloads written for these tests after the formats' documentation.</summary>
 public static class Payloads
@@ -75,7 +75,7 @@ public static class Payloads
         }
         """;
 
-    public static string PosLogSale(string store, string sequence, string itemId, string quantity, string? cardNumber = null) => $$"""
+    public static string PosLogSale(string store, string sequence, string itemId, string quantity = "1", string? cardNumber = null) => $$"""
         <?xml version="1.0" encoding="UTF-8"?>
         <POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/">
           <Transaction>
