@@ -177,7 +177,8 @@ public sealed class TableDeadLetterStore(StorageAccount account, BlobStore blobs
             ["AttemptCount"] = deadLetter.AttemptCount,
             ["Envelope"] = envelope,
             ["DeadLetteredAt"] = deadLetter.DeadLetteredAt,
-        }, TableUpdateMode.Replace, cancellationToken);
+            // Merge keeps ReplayedAt and ReplayCount when a replayed message fails again.
+        }, TableUpdateMode.Merge, cancellationToken);
     }
 
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(int max, CancellationToken cancellationToken, string? queue = null)

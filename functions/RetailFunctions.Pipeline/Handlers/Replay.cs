@@ -30,7 +30,8 @@ public sealed class Replayer(IDeadLetterStore deadLetters, IBlobStore blobs, IMe
         foreach (var deadLetter in await deadLetters.ListAsync(5000, ct, selection.Queue))
         {
             if (!selection.Matches(deadLetter)) continue;
-            if (deadLetter.ReplayedAt is not null && !selection.Force)
+            // Replayed and not failed since: it is on its way already. Failed again after a replay: eligible again.
+            if (deadLetter.ReplayedAt is { } replayedAt && replayedAt >= deadLetter.DeadLetteredAt && !selection.Force)
             {
                 skipped++;
                 continue;
