@@ -42,29 +42,6 @@ public enum PostingOutcome
 /// <summary>Where an event's source payload lives, so an exception can point a person at it.</summary>
 public sealed record ExceptionSource(string MessageId, string? PayloadReference, IReadOnlyDictionary<string, string> BusinessKeys);
 
-/// <summary>Which system is the truth for a location's stock: the ledger (the default) or the web store.</summary>
-public static class StockAuthorities
-{
-    public const string Ledger = "ledger";
-    public const string Shopify = "shopify";
-}
-
-public sealed record InventoryOptions(
-    string? DefaultFulfillmentLocation,
-    IReadOnlySet<string> OversellChannels,
-    IReadOnlyDictionary<string, string>? Authorities = null,
-    TimeSpan PushCoalesceWindow = default)
-{
-    /// <summary>The declared source of truth for a location's stock; the ledger unless configured otherwise.</summary>
-    public string AuthorityFor(string location) =>
-        Authorities is not null && Authorities.TryGetValue(location, out var authority) ? authority : StockAuthorities.Ledger;
-
-    /// <summary>The shelf is the truth at a till: a POS sale of goods in hand is always accepted.</summary>
-    public static IReadOnlySet<string> DefaultOversellChannels { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "pos" };
-
-    public bool MayOversell(string channel) => OversellChannels.Contains(channel);
-}
-
 /// <summary>
 /// Translates channel stock changes into ledger commands: resolves the item and the location through the catalog
 /// and executes the command once. What cannot be resolved or is refused becomes an exception for its owner.
@@ -160,38 +137,4 @@ public sealed class StockPoster(ICatalogStore catalog, InventoryService inventor
     /// <summary>Same source and reason, same id: a redelivered event does not open a second exception.</summary>
     public static string ExceptionId(string sourceKey, string reason) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{reason}|{sourceKey}")))[..32];
-}
-
-/// <summary>
-/// Executes inventory commands and, when a location's availability changed, sends the availability message that
-/// wakes the channel push. The outbox row written with the change is the durable record; the message is the nudge,
-/// and only the first change after a push sends one, so a burst of changes becomes one push of the latest figure.
-/// </summary>
-public sealed class InventoryService(IInventoryStore store, IMessageSender sender, TimeProvider clock)
-{
-    public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct)
-    {
-        var result = await store.ExecuteAsync(command, ct);
-        // The ledger refuses such reservations; this is the alarm should that rule ever be broken.
-        if (command is InventoryCommand.Reserve { MayOversell: false } reserve && result.Outcome == CommandOutcome.Applied
-            && result.Levels.FirstOrDefault(l => l.Location == reserve.Location) is { } level && level.OnHand - level.Reserved < 0m)
-            PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand), new KeyValuePair<string, object?>("channel", reserve.Channel));
-        foreach (var location in result.PushNeeded)
-            await sender.SendAsync(QueueNames.ChannelAvailability, AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey), ct);
-        return result;
-    }
-}
-
-public static class AvailabilityEnvelopes
-{
-    /// <summary>Push even when the channels are believed current: a channel reported a figure that disagrees.</summary>
-    public const string ForceKey = "force";
-
-    public static Envelope Create(string sku, string location, DateTimeOffset at, string causation, bool force = false)
-    {
-        var keys = new Dictionary<string, string> { [BusinessKeys.Sku] = sku, [BusinessKeys.Location] = location };
-        if (force) keys[ForceKey] = "true";
-        return new(Guid.CreateVersion7(at).ToString("N"), MessageTypes.AvailabilityChanged, $"availability:{sku}:{location}:{at.UtcTicks}",
-            causation, causation, keys, at, "inventory", Payload: null);
-    }
 }

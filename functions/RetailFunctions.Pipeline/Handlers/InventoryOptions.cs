@@ -1,0 +1,24 @@
+namespace RetailFunctions.Pipeline.Handlers;
+
+/// <summary>Which system is the truth for a location's stock: the ledger (the default) or the web store.</summary>
+public static class StockAuthorities
+{
+    public const string Ledger = "ledger";
+    public const string Shopify = "shopify";
+}
+
+public sealed record InventoryOptions(
+    string? DefaultFulfillmentLocation,
+    IReadOnlySet<string> OversellChannels,
+    IReadOnlyDictionary<string, string>? Authorities = null,
+    TimeSpan PushCoalesceWindow = default)
+{
+    /// <summary>The declared source of truth for a location's stock; the ledger unless configured otherwise.</summary>
+    public string AuthorityFor(string location) =>
+        Authorities is not null && Authorities.TryGetValue(location, out var authority) ? authority : StockAuthorities.Ledger;
+
+    /// <summary>The shelf is the truth at a till: a POS sale of goods in hand is always accepted.</summary>
+    public static IReadOnlySet<string> DefaultOversellChannels { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "pos" };
+
+    public bool MayOversell(string channel) => OversellChannels.Contains(channel);
+}

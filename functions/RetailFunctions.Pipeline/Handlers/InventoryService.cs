@@ -1,0 +1,40 @@
+using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Telemetry;
+
+namespace RetailFunctions.Pipeline.Handlers;
+
+/// <summary>
+/// Executes inventory commands and, when a location's availability changed, sends the availability message that
+/// wakes the channel push. The outbox row written with the change is the durable record; the message is the nudge,
+/// and only the first change after a push sends one, so a burst of changes becomes one push of the latest figure.
+/// </summary>
+public sealed class InventoryService(IInventoryStore store, IMessageSender sender, TimeProvider clock)
+{
+    public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct)
+    {
+        var result = await store.ExecuteAsync(command, ct);
+        // The ledger refuses such reservations; this is the alarm should that rule ever be broken.
+        if (command is InventoryCommand.Reserve { MayOversell: false } reserve && result.Outcome == CommandOutcome.Applied
+            && result.Levels.FirstOrDefault(l => l.Location == reserve.Location) is { } level && level.OnHand - level.Reserved < 0m)
+            PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand), new KeyValuePair<string, object?>("channel", reserve.Channel));
+        foreach (var location in result.PushNeeded)
+            await sender.SendAsync(QueueNames.ChannelAvailability, AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey), ct);
+        return result;
+    }
+}
+
+public static class AvailabilityEnvelopes
+{
+    /// <summary>Push even when the channels are believed current: a channel reported a figure that disagrees.</summary>
+    public const string ForceKey = "force";
+
+    public static Envelope Create(string sku, string location, DateTimeOffset at, string causation, bool force = false)
+    {
+        var keys = new Dictionary<string, string> { [BusinessKeys.Sku] = sku, [BusinessKeys.Location] = location };
+        if (force) keys[ForceKey] = "true";
+        return new(Guid.CreateVersion7(at).ToString("N"), MessageTypes.AvailabilityChanged, $"availability:{sku}:{location}:{at.UtcTicks}",
+            causation, causation, keys, at, "inventory", Payload: null);
+    }
+}
