@@ -5,7 +5,6 @@ using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
-using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
