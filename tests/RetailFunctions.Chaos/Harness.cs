@@ -1,0 +1,522 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using RetailFunctions.Pipeline.Security;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Chaos;
+
+public sealed record HarnessOptions
+{
+    public int Seed { get; init; } = 1;
+    public ScenarioSize Size { get; init; } = ScenarioSize.Small;
+    public Faults Faults { get; init; } = Faults.All;
+
+    /// <summary>How long the queues may take to drain after the last request.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>Consecutive health polls (half a second apart) that must all show every queue empty.</summary>
+    public int QuietPolls { get; init; } = 6;
+
+    public Action<string> Log { get; init; } = _ => { };
+}
+
+/// <summary>
+/// Starts Azurite, the fake web store and the runtime process(es); maps the catalog, records the receipts, sends the
+/// day with its faults, waits for the pipeline to drain, then compares the ledger, the dead letters, the batches,
+/// the exceptions and the web store's figures with what the scenario says they must be.
+/// </summary>
+public sealed class Harness : IAsyncDisposable
+{
+    public const string Secret = "chaos-webhook-secret";
+
+    /// <summary>The queues the runtime consumes; inventory-alerts is outbound only.</summary>
+    private static readonly string[] ConsumedQueues = ["shopify-webhooks", "pos-batches", "channel-availability", "inventory-commands"];
+
+    private readonly HarnessOptions _options;
+    private readonly Scenario _scenario;
+    private readonly FaultPlan _plan;
+    private readonly ChaosReport _report;
+    private readonly List<(RuntimeProcess Runtime, HttpClient Http)> _instances = [];
+    private readonly object _gate = new();
+    private readonly List<(PosUpload Upload, string BatchId)> _batches = [];
+    private Azurite? _azurite;
+    private FakeShopifyAdmin? _store;
+    private int _next;
+
+    private Harness(HarnessOptions options)
+    {
+        _options = options;
+        _scenario = Scenario.Generate(options.Seed, options.Size);
+        _plan = FaultPlan.Build(_scenario, options.Faults);
+        _report = new ChaosReport(options.Seed, options.Size, options.Faults.ToString());
+    }
+
+    public static async Task<ChaosReport> RunAsync(HarnessOptions options)
+    {
+        await using var harness = new Harness(options);
+        return await harness.RunAsync();
+    }
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    private void Log(string message) => _options.Log($"[chaos {_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+
+    private async Task<ChaosReport> RunAsync()
+    {
+        var faults = _options.Faults;
+        Log($"seed {_options.Seed}, {_options.Size}: {_scenario.Skus.Count} SKUs, {_scenario.Stores.Count} stores + {Scenario.Warehouse}, " +
+            $"{_scenario.Orders.Count} web orders, {_scenario.Uploads.Count} till batches; faults: {faults}");
+        _azurite = await Azurite.StartAsync();
+        _store = await FakeShopifyAdmin.StartAsync();
+        var settings = Settings();
+        var count = faults.TwoInstances ? 2 : 1;
+        var started = Enumerable.Range(0, count).Select(_ => new RuntimeProcess(settings)).ToList();
+        lock (_gate) _instances.AddRange(started.Select(r => (r, Client(r))));
+        await Task.WhenAll(started.Select(r => r.StartAsync()));
+        _report.Instances = count;
+        Log($"Azurite, fake web store and {count} runtime process(es) up");
+
+        await SeedAsync();
+        Log($"catalog mapped, {_scenario.Receipts.Count} receipts recorded");
+
+        await SendDayAsync(settings);
+        Log($"day sent: {_report.RequestsSent} requests ({_report.SendRetries} retried after a refused connection or a 5xx)");
+
+        var drainClock = Stopwatch.StartNew();
+        var drained = await DrainAsync();
+        _report.DrainSeconds = drainClock.Elapsed.TotalSeconds;
+        if (!drained)
+            _report.Differences.Add($"the pipeline did not drain within {_options.DrainTimeout.TotalSeconds:0} s (queues not empty or batches not completed)");
+        Log(drained ? $"drained in {_report.DrainSeconds:0.0} s" : "did not drain; comparing anyway");
+
+        await CompareLevelsAsync();
+        await CompareMovementsAsync();
+        await CompareBatchesAsync();
+        await CompareDeadLettersAsync();
+        await CompareExceptionsAsync();
+        await CompareWebStoreAsync();
+        _report.ChannelAttempts = _store.Attempts;
+        _report.ChannelSets = _store.Sets.Count;
+        _report.Finish();
+        return _report;
+    }
+
+    private Dictionary<string, string> Settings() => new()
+    {
+        ["AzureWebJobsStorage"] = _azurite!.ConnectionString,
+        ["Shopify__WebhookSecrets__0"] = Secret,
+        ["Inventory__DefaultFulfillmentLocation"] = Scenario.Warehouse,
+        ["Pos__ChunkSize"] = "3",
+        ["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:03",
+        ["Shopify__Admin__BaseUrl"] = _store!.BaseUrl.ToString(),
+        ["Shopify__Admin__AccessToken"] = "chaos-admin-token",
+        ["Shopify__Admin__BaseDelayMilliseconds"] = "50",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    private static HttpClient Client(RuntimeProcess runtime) => new() { BaseAddress = runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>The next live instance, round robin.</summary>
+    private HttpClient NextClient()
+    {
+        lock (_gate) return _instances[_next++ % _instances.Count].Http;
+    }
+
+    private HttpClient AnyClient()
+    {
+        lock (_gate) return _instances[^1].Http;
+    }
+
+    /// <summary>
+    /// Sends a request as a real caller would: a refused connection (a killed instance) or a 5xx is retried, on the
+    /// next instance. A request whose answer was lost may have been accepted: retrying it is a duplicate the pipeline
+    /// must absorb.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, string what)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var http = NextClient();
+            try
+            {
+                using var request = build();
+                var response = await http.SendAsync(request);
+                if ((int)response.StatusCode < 500) return response;
+                if (attempt >= 40) return response;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && attempt < 40)
+            {
+            }
+            catch (ObjectDisposedException) when (attempt < 40)
+            {
+            }
+            _report.SendRetries++;
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task Ensure(HttpResponseMessage response, string what)
+    {
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private async Task SeedAsync()
+    {
+        async Task Put(string path, object body) =>
+            await Ensure(await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body) }, $"PUT {path}"), $"PUT {path}");
+
+        await Put($"api/catalog/locations/{Scenario.Warehouse}", new
+        {
+            name = "Web fulfilment warehouse",
+            aliases = new[] { new { system = "shopify", value = Scenario.WarehouseShopifyLocation.ToString(CultureInfo.InvariantCulture) } },
+        });
+        foreach (var store in _scenario.Stores)
+            await Put($"api/catalog/locations/{store.Location}", new { name = $"Store {store.PosStoreId}", aliases = new[] { new { system = "pos", value = store.PosStoreId } } });
+        foreach (var sku in _scenario.Skus)
+        {
+            await Put($"api/catalog/skus/{sku.Sku}", new
+            {
+                title = $"Chaos item {sku.Sku}",
+                aliases = new[]
+                {
+                    new { system = "shopify", kind = "variant", value = sku.VariantId.ToString(CultureInfo.InvariantCulture) },
+                    new { system = "shopify", kind = "inventory-item", value = sku.InventoryItemId.ToString(CultureInfo.InvariantCulture) },
+                    new { system = "pos", kind = "item", value = sku.PosItemId },
+                },
+            });
+        }
+        foreach (var receipt in _scenario.Receipts)
+        {
+            var response = await SendAsync(() =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, "api/inventory/movements")
+                {
+                    Content = JsonContent.Create(new
+                    {
+                        sku = receipt.Sku, location = receipt.Location, kind = "receipt", quantity = receipt.Quantity,
+                        reason = "chaos: stock for the day", idempotencyKey = receipt.IdempotencyKey,
+                    }),
+                };
+                request.Headers.Add("X-RetailFunctions-Role", "inventory-manager");
+                return request;
+            }, "receipt");
+            await Ensure(response, $"receipt {receipt.IdempotencyKey}");
+        }
+    }
+
+    private async Task SendDayAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var bursts = new[]
+        {
+            new[] { new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1), new FakeShopifyAdmin.Scripted(503) },
+            new[] { new FakeShopifyAdmin.Scripted(503), new FakeShopifyAdmin.Scripted(503), new FakeShopifyAdmin.Scripted(503) },
+            new[] { new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1), new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1) },
+            new[] { new FakeShopifyAdmin.Scripted(502), new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1) },
+        };
+        foreach (var send in _plan.Sends)
+        {
+            switch (send)
+            {
+                case Send.Webhook w:
+                {
+                    var response = await SendAsync(() => SignedWebhook(w), $"webhook {w.WebhookId}");
+                    await Ensure(response, $"{w.Event.Topic} {w.WebhookId}");
+                    _report.RequestsSent++;
+                    _report.WebhooksSent++;
+                    if (w.Duplicate) _report.WebhookDuplicates++;
+                    break;
+                }
+                case Send.Upload u:
+                {
+                    var batch = _options.Faults.Poison ? u.Event.Batch : u.Event.Batch with { Transactions = [.. u.Event.Batch.Transactions.Where(t => !t.Malformed)] };
+                    var body = batch.Body();
+                    var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/pos/transactions")
+                    {
+                        Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                    }, "till batch");
+                    await Ensure(response, $"till batch {batch.Index}");
+                    using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    _batches.Add((batch, answer.RootElement.GetProperty("batchId").GetString()!));
+                    _report.RequestsSent++;
+                    _report.UploadsSent++;
+                    if (u.Duplicate) _report.UploadDuplicates++;
+                    _report.MalformedTransactions += batch.Transactions.Count(t => t.Malformed);
+                    break;
+                }
+                case Send.KillRuntime:
+                    await KillAndRestartAsync(settings);
+                    break;
+                case Send.ChannelBurst:
+                    _store!.Then(bursts[_report.ChannelBursts % bursts.Length]);
+                    _report.ChannelBursts++;
+                    break;
+            }
+        }
+        _report.Reordered = _plan.Reordered;
+        _report.ArrivedBeforeCreate = _plan.ArrivedBeforeCreate;
+        _report.PoisonWebhooks = _plan.PoisonWebhooks;
+    }
+
+    private HttpRequestMessage SignedWebhook(Send.Webhook w)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/webhooks/shopify")
+        {
+            Content = new StringContent(w.Event.Body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Shopify-Hmac-Sha256", ShopifyHmac.Sign(Encoding.UTF8.GetBytes(w.Event.Body), Secret));
+        request.Headers.Add("X-Shopify-Topic", w.Event.Topic);
+        request.Headers.Add("X-Shopify-Shop-Domain", Scenario.Shop);
+        request.Headers.Add("X-Shopify-Webhook-Id", w.WebhookId);
+        request.Headers.Add("X-Shopify-Event-Id", w.EventId);
+        request.Headers.Add("X-Shopify-Triggered-At", "2026-11-21T17:00:00Z");
+        request.Headers.Add("X-Shopify-API-Version", "2025-10");
+        return request;
+    }
+
+    /// <summary>Kills the first instance while work is in flight and starts a new process with the same settings.</summary>
+    private async Task KillAndRestartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        (RuntimeProcess Runtime, HttpClient Http) victim;
+        lock (_gate)
+        {
+            victim = _instances[0];
+            // With one instance, the client stays in the list so requests fail (and are retried) until the restart.
+            if (_instances.Count > 1) _instances.RemoveAt(0);
+        }
+        victim.Runtime.Kill();
+        _report.Kills++;
+        Log($"killed runtime on port {victim.Runtime.Port} after {_report.RequestsSent} requests");
+        var restarted = new RuntimeProcess(settings);
+        try
+        {
+            await restarted.StartAsync();
+        }
+        catch
+        {
+            await restarted.DisposeAsync();
+            throw;
+        }
+        lock (_gate)
+        {
+            _instances.Remove(victim);
+            _instances.Insert(0, (restarted, Client(restarted)));
+        }
+        await victim.Runtime.DisposeAsync();
+        victim.Http.Dispose();
+        Log($"restarted on port {restarted.Port}");
+    }
+
+    /// <summary>
+    /// Drained: every consumed queue empty (messages in flight or waiting for a retry count in a queue's depth) for
+    /// several polls in a row, and every accepted till batch completed.
+    /// </summary>
+    private async Task<bool> DrainAsync()
+    {
+        var deadline = DateTime.UtcNow + _options.DrainTimeout;
+        var quiet = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await QueuesEmptyAsync()) quiet++;
+            else quiet = 0;
+            if (quiet >= _options.QuietPolls)
+            {
+                if (await AllBatchesCompletedAsync()) return true;
+                quiet = 0;
+            }
+            await Task.Delay(500);
+        }
+        return false;
+    }
+
+    private async Task<bool> QueuesEmptyAsync()
+    {
+        try
+        {
+            using var response = await AnyClient().GetAsync("api/health");
+            using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var queues = health.RootElement.GetProperty("queues").EnumerateArray()
+                .ToDictionary(q => q.GetProperty("queue").GetString()!, q => q.GetProperty("depth").GetInt64());
+            return ConsumedQueues.All(q => queues.TryGetValue(q, out var depth) && depth == 0);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> AllBatchesCompletedAsync()
+    {
+        foreach (var (_, batchId) in _batches)
+        {
+            using var batch = await GetJsonAsync($"api/pos/batches/{batchId}?take=1");
+            if (batch.RootElement.GetProperty("batch").GetProperty("status").GetString() != "completed") return false;
+        }
+        return true;
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(string path)
+    {
+        var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), $"GET {path}");
+        await Ensure(response, $"GET {path}");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task CompareLevelsAsync()
+    {
+        var expected = Oracle.Expected(_scenario);
+        foreach (var sku in _scenario.Skus)
+        {
+            using var stock = await GetJsonAsync($"api/inventory/{Uri.EscapeDataString(sku.Sku)}");
+            var actual = stock.RootElement.GetProperty("locations").EnumerateArray().ToDictionary(
+                l => l.GetProperty("location").GetString()!,
+                l => new ExpectedLevel(l.GetProperty("onHand").GetDecimal(), l.GetProperty("reserved").GetDecimal()));
+            var locations = expected.Keys.Where(k => k.Sku == sku.Sku).Select(k => k.Location).Union(actual.Keys).Order(StringComparer.Ordinal);
+            foreach (var location in locations)
+            {
+                var want = expected.GetValueOrDefault((sku.Sku, location)) ?? new ExpectedLevel(0m, 0m);
+                var got = actual.GetValueOrDefault(location) ?? new ExpectedLevel(0m, 0m);
+                _report.LevelsCompared++;
+                if (want.OnHand != got.OnHand)
+                    _report.Differences.Add($"{sku.Sku} at {location}: on hand {got.OnHand}, expected {want.OnHand}");
+                if (want.Reserved != got.Reserved)
+                    _report.Differences.Add($"{sku.Sku} at {location}: reserved {got.Reserved}, expected {want.Reserved}");
+            }
+        }
+    }
+
+    /// <summary>Every movement once: the ledger holds exactly the expected number per SKU, and no idempotency key twice.</summary>
+    private async Task CompareMovementsAsync()
+    {
+        var expected = Oracle.ExpectedMovements(_scenario);
+        foreach (var sku in _scenario.Skus)
+        {
+            var keys = new List<string>();
+            string? token = null;
+            do
+            {
+                var path = $"api/inventory/{Uri.EscapeDataString(sku.Sku)}/movements?pageSize=1000" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
+                using var page = await GetJsonAsync(path);
+                keys.AddRange(page.RootElement.GetProperty("movements").EnumerateArray().Select(m => m.GetProperty("idempotencyKey").GetString()!));
+                token = page.RootElement.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            }
+            while (token is not null);
+            _report.MovementsInLedger += keys.Count;
+            foreach (var twice in keys.GroupBy(k => k).Where(g => g.Count() > 1))
+            {
+                _report.AppliedTwice++;
+                _report.Differences.Add($"{sku.Sku}: movement {twice.Key} applied {twice.Count()} times");
+            }
+            if (keys.Count != expected[sku.Sku])
+                _report.Differences.Add($"{sku.Sku}: {keys.Count} movements in the ledger, expected {expected[sku.Sku]}");
+        }
+    }
+
+    private async Task CompareBatchesAsync()
+    {
+        foreach (var (upload, batchId) in _batches)
+        {
+            using var batch = await GetJsonAsync($"api/pos/batches/{batchId}?take=1000");
+            var status = batch.RootElement.GetProperty("batch").GetProperty("status").GetString();
+            if (status != "completed")
+                _report.Differences.Add($"till batch {batchId} (upload {upload.Index}) is {status}, expected completed");
+            var statuses = batch.RootElement.GetProperty("transactions").EnumerateArray()
+                .ToDictionary(t => t.GetProperty("position").GetInt32(), t => t.GetProperty("status").GetString());
+            for (var i = 0; i < upload.Transactions.Count; i++)
+            {
+                var transaction = upload.Transactions[i];
+                var want = transaction.Malformed ? "malformed" : "applied";
+                var got = statuses.GetValueOrDefault(i + 1);
+                if (got != want)
+                    _report.Differences.Add($"till batch {batchId} (upload {upload.Index}) transaction {i + 1}: {got ?? "no status"}, expected {want}");
+                else if (transaction.Malformed)
+                    _report.MalformedReported++;
+            }
+        }
+    }
+
+    private async Task CompareDeadLettersAsync()
+    {
+        var poison = _plan.Sends.OfType<Send.Webhook>().Where(w => w.Event.IsPoison).ToDictionary(w => w.WebhookId, w => w.Event.PoisonWhy!);
+        var found = new HashSet<string>();
+        // Dead-lettering happens while the message is handled; allow the last ones a moment after the drain.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<(string Queue, string Reason, string? Type, string Correlation)> letters;
+        while (true)
+        {
+            using var list = await GetJsonAsync("api/deadletters?max=5000");
+            letters = [.. list.RootElement.EnumerateArray().Select(d => (
+                d.GetProperty("queue").GetString()!,
+                d.GetProperty("reason").GetString()!,
+                d.TryGetProperty("exceptionType", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null,
+                d.GetProperty("envelope").GetProperty("correlationId").GetString()!))];
+            if (poison.Keys.All(id => letters.Any(l => l.Correlation == id)) || DateTime.UtcNow > deadline) break;
+            await Task.Delay(500);
+        }
+
+        foreach (var letter in letters)
+        {
+            var reasonClass = $"{letter.Queue}: {letter.Type ?? "no type"}";
+            _report.DeadLettersByReason[reasonClass] = _report.DeadLettersByReason.GetValueOrDefault(reasonClass) + 1;
+            if (poison.ContainsKey(letter.Correlation)) found.Add(letter.Correlation);
+            else _report.Differences.Add($"unexpected dead letter on {letter.Queue} ({letter.Type}): {letter.Reason}");
+        }
+        foreach (var (id, why) in poison.Where(p => !found.Contains(p.Key)))
+            _report.Differences.Add($"poison webhook {id} ({why}) is not in the dead letters");
+        _report.PoisonDeadLettered = found.Count;
+    }
+
+    /// <summary>Every reservation fits and every store received what it sells: any business exception is unexpected.</summary>
+    private async Task CompareExceptionsAsync()
+    {
+        using var list = await GetJsonAsync("api/exceptions?max=5000");
+        foreach (var exception in list.RootElement.EnumerateArray())
+        {
+            _report.Differences.Add($"unexpected exception {exception.GetProperty("reason").GetString()}: {exception.GetProperty("detail").GetString()}");
+        }
+    }
+
+    /// <summary>The web store ends with the ledger's web available-to-promise at the warehouse for every SKU.</summary>
+    private async Task CompareWebStoreAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var mismatches = new List<string>();
+            foreach (var sku in _scenario.Skus)
+            {
+                using var stock = await GetJsonAsync($"api/inventory/{Uri.EscapeDataString(sku.Sku)}");
+                var warehouse = stock.RootElement.GetProperty("locations").EnumerateArray()
+                    .FirstOrDefault(l => l.GetProperty("location").GetString() == Scenario.Warehouse);
+                var ledger = warehouse.ValueKind == JsonValueKind.Object ? warehouse.GetProperty("availableToPromise").GetProperty("web").GetDecimal() : 0m;
+                var store = _store!.Available(sku.InventoryItemId, Scenario.WarehouseShopifyLocation);
+                if (store != ledger)
+                    mismatches.Add($"{sku.Sku}: web store shows {store?.ToString(CultureInfo.InvariantCulture) ?? "nothing"} at {Scenario.WarehouseShopifyLocation}, ledger's web available-to-promise at {Scenario.Warehouse} is {ledger}");
+            }
+            if (mismatches.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                _report.WebFiguresCompared = _scenario.Skus.Count;
+                _report.Differences.AddRange(mismatches);
+                return;
+            }
+            await Task.Delay(500);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<(RuntimeProcess Runtime, HttpClient Http)> instances;
+        lock (_gate) instances = [.. _instances];
+        foreach (var (runtime, http) in instances)
+        {
+            http.Dispose();
+            await runtime.DisposeAsync();
+        }
+        if (_store is not null) await _store.DisposeAsync();
+        if (_azurite is not null) await _azurite.DisposeAsync();
+    }
+}

@@ -1,0 +1,319 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace RetailFunctions.Chaos;
+
+public enum ScenarioSize
+{
+    Small,
+    Large,
+}
+
+/// <summary>A canonical SKU and its names in the web store (variant, inventory item) and at the tills (item id).</summary>
+public sealed record ChaosSku(string Sku, long VariantId, long InventoryItemId, string PosItemId);
+
+/// <summary>A store and the id its tills send.</summary>
+public sealed record ChaosStore(string Location, string PosStoreId);
+
+/// <summary>A manual receipt, recorded before the day starts.</summary>
+public sealed record ChaosReceipt(string Sku, string Location, int Quantity, string IdempotencyKey);
+
+public sealed record TillLine(string Sku, string PosItemId, int Quantity);
+
+/// <summary>One till transaction; a malformed one (no business day) must be reported as such and never applied.</summary>
+public sealed record TillTransaction(int Position, string Workstation, string Sequence, bool IsReturn, IReadOnlyList<TillLine> Lines, bool Malformed);
+
+public sealed record PosUpload(int Index, ChaosStore Store, IReadOnlyList<TillTransaction> Transactions)
+{
+    public const string BusinessDay = "2026-11-21";
+
+    public string Body()
+    {
+        var transactions = new JsonArray();
+        foreach (var t in Transactions)
+        {
+            var lines = new JsonArray();
+            foreach (var line in t.Lines)
+                lines.Add(new JsonObject { ["itemId"] = line.PosItemId, ["quantity"] = line.Quantity, ["unitPrice"] = 9.5m, ["extendedAmount"] = 9.5m * line.Quantity });
+            var total = t.Lines.Sum(l => 9.5m * l.Quantity);
+            var transaction = new JsonObject
+            {
+                ["workstationId"] = t.Workstation,
+                ["sequenceNumber"] = t.Sequence,
+                ["type"] = t.IsReturn ? "return" : "sale",
+                ["operatorId"] = "7",
+                ["lines"] = lines,
+                ["tenders"] = new JsonArray(new JsonObject { ["type"] = "cash", ["amount"] = t.IsReturn ? -total : total }),
+                ["total"] = t.IsReturn ? -total : total,
+            };
+            if (!t.Malformed) transaction["businessDay"] = BusinessDay;
+            transactions.Add(transaction);
+        }
+        return new JsonObject { ["storeId"] = Store.PosStoreId, ["currency"] = "USD", ["transactions"] = transactions }.ToJsonString();
+    }
+}
+
+public enum OrderFate
+{
+    Open,
+    Fulfilled,
+    Cancelled,
+}
+
+public sealed record WebLine(long LineId, ChaosSku Item, int Quantity);
+
+/// <summary>A refund of part of one fulfilled line, restocked as a return at the default fulfillment location.</summary>
+public sealed record WebRefund(long RefundId, long RefundLineId, WebLine Line, int Quantity);
+
+public sealed record WebOrder(long OrderId, IReadOnlyList<WebLine> Lines, OrderFate Fate, WebRefund? Refund);
+
+/// <summary>Something that happens during the day, in scenario order.</summary>
+public abstract record DayEvent(int Index)
+{
+    /// <summary>A signed web-store webhook. Poison ones pass the edge but cannot be mapped.</summary>
+    public sealed record Webhook(int Index, string Topic, string WebhookId, string Body, long? OrderId, string? PoisonWhy = null) : DayEvent(Index)
+    {
+        public bool IsPoison => PoisonWhy is not null;
+    }
+
+    public sealed record Upload(int Index, PosUpload Batch) : DayEvent(Index);
+}
+
+/// <summary>
+/// A deterministic retail day: SKUs, stores, receipts, then web orders (created, some fulfilled, some cancelled,
+/// some refunded after fulfilment), till batches of sales and returns, and a few poison webhooks. Web orders never
+/// exceed the warehouse's receipts, so every reservation succeeds; stores receive at least what they sell.
+/// </summary>
+public sealed record Scenario(
+    int Seed,
+    ScenarioSize Size,
+    IReadOnlyList<ChaosSku> Skus,
+    IReadOnlyList<ChaosStore> Stores,
+    IReadOnlyList<ChaosReceipt> Receipts,
+    IReadOnlyList<WebOrder> Orders,
+    IReadOnlyList<PosUpload> Uploads,
+    IReadOnlyList<DayEvent> Events)
+{
+    public const string Warehouse = "WH-1";
+    public const long WarehouseShopifyLocation = 655441491;
+    public const string Shop = "chaos-shop.myshopify.com";
+
+    /// <summary>2^53: ids above it do not survive a round trip through a double.</summary>
+    private const long TwoToThe53 = 9_007_199_254_740_992;
+
+    public IEnumerable<DayEvent.Webhook> Poison => Events.OfType<DayEvent.Webhook>().Where(w => w.IsPoison);
+
+    public static Scenario Generate(int seed, ScenarioSize size)
+    {
+        var random = new Random(seed);
+        var (skuCount, storeCount, orderCount, uploadCount, transactionsPerUpload, poisonCount) = size switch
+        {
+            ScenarioSize.Small => (4, 2, 24, 6, 5, 3),
+            _ => (12, 4, 200, 30, 10, 10),
+        };
+
+        // Half the variants and inventory items sit just above 2^53, next to each other: an id rounded through a
+        // double would land on a neighbour (or on nothing) and show up as a difference.
+        var skus = Enumerable.Range(1, skuCount).Select(i => new ChaosSku(
+            $"CHAOS-{i:D3}",
+            i % 2 == 0 ? TwoToThe53 + i : 44_000_000_000 + i,
+            i % 2 == 0 ? TwoToThe53 + 1000 + i : 810_000_000_000 + i,
+            $"T{i:D5}")).ToList();
+        var stores = Enumerable.Range(1, storeCount).Select(i => new ChaosStore($"STORE-{i:D2}", (100 + i).ToString(CultureInfo.InvariantCulture))).ToList();
+
+        // Web orders.
+        var orders = new List<WebOrder>();
+        long nextLine = 70_000_000_000, nextRefund = 90_000_000, nextRefundLine = 91_000_000;
+        for (var o = 0; o < orderCount; o++)
+        {
+            var orderId = o % 3 == 0 ? TwoToThe53 + 5_000 + o : 5_100_000_000 + o;
+            var lines = skus.OrderBy(_ => random.Next()).Take(random.Next(1, Math.Min(3, skus.Count) + 1))
+                .Select(s => new WebLine(nextLine++, s, random.Next(1, 4))).ToList();
+            var roll = random.NextDouble();
+            var fate = roll < 0.5 ? OrderFate.Fulfilled : roll < 0.7 ? OrderFate.Cancelled : OrderFate.Open;
+            WebRefund? refund = null;
+            if (fate == OrderFate.Fulfilled && random.NextDouble() < 0.4)
+            {
+                var line = lines[random.Next(lines.Count)];
+                refund = new WebRefund(nextRefund++, nextRefundLine++, line, random.Next(1, line.Quantity + 1));
+            }
+            orders.Add(new WebOrder(orderId, lines, fate, refund));
+        }
+
+        // Till batches.
+        var uploads = new List<PosUpload>();
+        var sequence = new Dictionary<string, int>();
+        for (var u = 0; u < uploadCount; u++)
+        {
+            var store = stores[random.Next(stores.Count)];
+            var transactions = new List<TillTransaction>();
+            for (var t = 1; t <= transactionsPerUpload; t++)
+            {
+                var seq = sequence[store.PosStoreId] = sequence.GetValueOrDefault(store.PosStoreId) + 1;
+                var isReturn = random.NextDouble() < 0.25;
+                var lines = skus.OrderBy(_ => random.Next()).Take(isReturn ? 1 : random.Next(1, 4))
+                    .Select(s => new TillLine(s.Sku, s.PosItemId, random.Next(1, 4))).ToList();
+                transactions.Add(new TillTransaction(t, random.Next(1, 4).ToString(CultureInfo.InvariantCulture), seq.ToString(CultureInfo.InvariantCulture), isReturn, lines, Malformed: false));
+            }
+            // One upload in three carries a malformed transaction (no business day) somewhere in it.
+            if (u % 3 == 1)
+            {
+                var at = random.Next(transactions.Count + 1);
+                var seq = sequence[store.PosStoreId] = sequence.GetValueOrDefault(store.PosStoreId) + 1;
+                var item = skus[random.Next(skus.Count)];
+                transactions.Insert(at, new TillTransaction(0, "9", seq.ToString(CultureInfo.InvariantCulture), false,
+                    [new TillLine(item.Sku, item.PosItemId, 5)], Malformed: true));
+                transactions = [.. transactions.Select((t, i) => t with { Position = i + 1 })];
+            }
+            uploads.Add(new PosUpload(u, store, transactions));
+        }
+
+        // Receipts: the warehouse gets every web unit plus a margin; each store at least what it sells.
+        var receipts = new List<ChaosReceipt>();
+        foreach (var sku in skus)
+        {
+            var web = orders.SelectMany(o => o.Lines).Where(l => l.Item.Sku == sku.Sku).Sum(l => l.Quantity);
+            receipts.Add(new ChaosReceipt(sku.Sku, Warehouse, web + random.Next(5, 20), $"chaos-{seed}-receipt-{sku.Sku}-{Warehouse}"));
+            foreach (var store in stores)
+            {
+                var sold = uploads.Where(u => u.Store == store).SelectMany(u => u.Transactions).Where(t => !t.Malformed && !t.IsReturn)
+                    .SelectMany(t => t.Lines).Where(l => l.Sku == sku.Sku).Sum(l => l.Quantity);
+                receipts.Add(new ChaosReceipt(sku.Sku, store.Location, sold + random.Next(1, 10), $"chaos-{seed}-receipt-{sku.Sku}-{store.Location}"));
+            }
+        }
+
+        // The day: each event at a time of day, sorted.
+        var timeline = new List<(double At, int Tie, Func<int, DayEvent> Make)>();
+        var tie = 0;
+        var webhookNumber = 0;
+        string NextWebhookId() => $"chaos-{seed}-wh-{++webhookNumber:D5}";
+        foreach (var order in orders)
+        {
+            var created = random.NextDouble() * 1000;
+            var createId = NextWebhookId();
+            timeline.Add((created, tie++, i => new DayEvent.Webhook(i, "orders/create", createId, ShopifyBodies.Order(order, OrderFate.Open), order.OrderId)));
+            if (order.Fate == OrderFate.Open) continue;
+            var ended = created + 5 + random.NextDouble() * 150;
+            var endId = NextWebhookId();
+            var topic = order.Fate == OrderFate.Fulfilled ? "orders/fulfilled" : "orders/cancelled";
+            timeline.Add((ended, tie++, i => new DayEvent.Webhook(i, topic, endId, ShopifyBodies.Order(order, order.Fate), order.OrderId)));
+            if (order.Refund is { } refund)
+            {
+                var refundId = NextWebhookId();
+                timeline.Add((ended + 5 + random.NextDouble() * 150, tie++,
+                    i => new DayEvent.Webhook(i, "refunds/create", refundId, ShopifyBodies.Refund(order, refund), order.OrderId)));
+            }
+        }
+        foreach (var upload in uploads)
+            timeline.Add((random.NextDouble() * 1000, tie++, i => new DayEvent.Upload(i, upload)));
+        for (var p = 0; p < poisonCount; p++)
+        {
+            var id = NextWebhookId();
+            var kind = p % 3;
+            var (topic, body, why) = kind switch
+            {
+                0 => ("orders/create", ShopifyBodies.OrderWithoutId(skus[p % skus.Count]), "orders/create without id"),
+                1 => ("refunds/create", ShopifyBodies.RefundWithoutOrderId(skus[p % skus.Count]), "refunds/create without order_id"),
+                _ => ("orders/create", ShopifyBodies.OrderLineWithoutQuantity(TwoToThe53 + 90_000 + p, skus[p % skus.Count]), "orders/create line without quantity"),
+            };
+            timeline.Add((random.NextDouble() * 1000, tie++, i => new DayEvent.Webhook(i, topic, id, body, null, why)));
+        }
+        var events = timeline.OrderBy(t => t.At).ThenBy(t => t.Tie).Select((t, i) => t.Make(i)).ToList();
+        return new Scenario(seed, size, skus, stores, receipts, orders, uploads, events);
+    }
+}
+
+/// <summary>Web-store webhook bodies with the fields the pipeline's mapper reads.</summary>
+public static class ShopifyBodies
+{
+    public static string Order(WebOrder order, OrderFate state)
+    {
+        var lines = new JsonArray();
+        foreach (var line in order.Lines)
+        {
+            lines.Add(new JsonObject
+            {
+                ["id"] = line.LineId,
+                ["variant_id"] = line.Item.VariantId,
+                ["product_id"] = 1,
+                ["sku"] = line.Item.Sku,
+                ["title"] = $"Chaos item {line.Item.Sku}",
+                ["quantity"] = line.Quantity,
+                ["price"] = "12.00",
+                ["total_discount"] = "0.00",
+                ["requires_shipping"] = true,
+                ["gift_card"] = false,
+                ["fulfillment_status"] = state == OrderFate.Fulfilled ? "fulfilled" : null,
+                ["tax_lines"] = new JsonArray(),
+            });
+        }
+        var total = (12m * order.Lines.Sum(l => l.Quantity)).ToString("0.00", CultureInfo.InvariantCulture);
+        return new JsonObject
+        {
+            ["id"] = order.OrderId,
+            ["admin_graphql_api_id"] = $"gid://shopify/Order/{order.OrderId}",
+            ["name"] = $"#C{order.OrderId % 100000}",
+            ["currency"] = "USD",
+            ["created_at"] = "2026-11-21T10:00:00-05:00",
+            ["updated_at"] = state == OrderFate.Open ? "2026-11-21T10:00:00-05:00" : "2026-11-21T12:00:00-05:00",
+            ["cancelled_at"] = state == OrderFate.Cancelled ? "2026-11-21T12:00:00-05:00" : null,
+            ["cancel_reason"] = state == OrderFate.Cancelled ? "customer" : null,
+            ["financial_status"] = "paid",
+            ["fulfillment_status"] = state == OrderFate.Fulfilled ? "fulfilled" : null,
+            ["subtotal_price"] = total,
+            ["total_discounts"] = "0.00",
+            ["total_tax"] = "0.00",
+            ["total_price"] = total,
+            ["taxes_included"] = false,
+            ["customer"] = new JsonObject { ["id"] = 7001, ["email"] = "chaos@example.com" },
+            ["line_items"] = lines,
+            ["shipping_lines"] = new JsonArray(),
+            ["discount_codes"] = new JsonArray(),
+        }.ToJsonString();
+    }
+
+    public static string Refund(WebOrder order, WebRefund refund) => RefundObject(refund.RefundId, order.OrderId, refund.RefundLineId, refund.Line.LineId,
+        refund.Line.Item, refund.Quantity).ToJsonString();
+
+    private static JsonObject RefundObject(long refundId, long? orderId, long refundLineId, long lineId, ChaosSku item, int quantity)
+    {
+        var refund = new JsonObject
+        {
+            ["id"] = refundId,
+            ["created_at"] = "2026-11-21T15:00:00-05:00",
+            ["note"] = "chaos refund",
+            ["restock"] = true,
+            ["refund_line_items"] = new JsonArray(new JsonObject
+            {
+                ["id"] = refundLineId,
+                ["line_item_id"] = lineId,
+                ["quantity"] = quantity,
+                ["restock_type"] = "return",
+                ["location_id"] = null,
+                ["subtotal"] = 12m * quantity,
+                ["total_tax"] = 0m,
+                ["line_item"] = new JsonObject { ["id"] = lineId, ["variant_id"] = item.VariantId, ["sku"] = item.Sku, ["price"] = "12.00", ["quantity"] = quantity },
+            }),
+            ["transactions"] = new JsonArray(),
+        };
+        if (orderId is { } id) refund["order_id"] = id;
+        return refund;
+    }
+
+    public static string OrderWithoutId(ChaosSku item)
+    {
+        var order = JsonNode.Parse(Order(new WebOrder(1, [new WebLine(1, item, 1)], OrderFate.Open, null), OrderFate.Open))!.AsObject();
+        order.Remove("id");
+        order.Remove("admin_graphql_api_id");
+        return order.ToJsonString();
+    }
+
+    public static string RefundWithoutOrderId(ChaosSku item) => RefundObject(99_000_000, null, 99_100_000, 99_200_000, item, 1).ToJsonString();
+
+    public static string OrderLineWithoutQuantity(long orderId, ChaosSku item)
+    {
+        var order = JsonNode.Parse(Order(new WebOrder(orderId, [new WebLine(orderId + 1, item, 1)], OrderFate.Open, null), OrderFate.Open))!.AsObject();
+        order["line_items"]![0]!.AsObject().Remove("quantity");
+        return order.ToJsonString();
+    }
+}
