@@ -26,6 +26,7 @@ public sealed class ChaosReport(int seed, ScenarioSize size, string faults)
     public int MalformedReported { get; set; }
     public int Kills { get; set; }
     public int Instances { get; set; }
+    public long BacklogAtKill { get; set; }
     public int ChannelBursts { get; set; }
     public int ChannelAttempts { get; set; }
     public int ChannelSets { get; set; }
@@ -51,7 +52,7 @@ public sealed class ChaosReport(int seed, ScenarioSize size, string faults)
             .AppendLine($"  duplicates             {WebhookDuplicates} webhooks, {UploadDuplicates} till batches")
             .AppendLine($"  reordered              {Reordered} events moved, {ArrivedBeforeCreate} orders whose cancellation, fulfilment or refund came before their creation")
             .AppendLine($"  poison                 {PoisonWebhooks} webhooks ({PoisonDeadLettered} dead-lettered), {MalformedTransactions} malformed till transactions sent ({MalformedReported} reported malformed)")
-            .AppendLine($"  runtime                {Instances} instance(s), {Kills} kill(s) and restart(s)")
+            .AppendLine($"  runtime                {Instances} instance(s), {Kills} kill(s) and restart(s) with {BacklogAtKill} messages queued or in flight")
             .AppendLine($"  web store              {ChannelBursts} 429/5xx bursts, {ChannelAttempts} calls, {ChannelSets} figures set")
             .AppendLine($"  dead letters           {(DeadLettersByReason.Count == 0 ? "none" : string.Join(", ", DeadLettersByReason.Select(d => $"{d.Key} x{d.Value}")))}")
             .AppendLine($"  compared               {LevelsCompared} (sku, location) levels, {MovementsInLedger} movements ({AppliedTwice} applied twice), {WebFiguresCompared} web store figures")

@@ -25,6 +25,9 @@ public sealed record Faults
     public double UploadDuplicateRate { get; init; } = 0.3;
     public int ReorderWindow { get; init; } = 6;
 
+    /// <summary>Share of cancelled or fulfilled orders whose cancellation or fulfilment is sent before their creation.</summary>
+    public double EarlyEndRate { get; init; } = 0.15;
+
     public static Faults All { get; } = new();
     public static Faults None { get; } = new() { Duplicates = false, Reorder = false, Poison = false, Kill = false, TwoInstances = false, ChannelFaults = false };
 
@@ -32,7 +35,7 @@ public sealed record Faults
         string.Join(", ", new[]
         {
             Duplicates ? $"duplicates ({DuplicateRate:P0} of webhooks, {UploadDuplicateRate:P0} of batches)" : null,
-            Reorder ? $"reordering (window {ReorderWindow})" : null,
+            Reorder ? $"reordering (window {ReorderWindow}, {EarlyEndRate:P0} of ended orders ended before created)" : null,
             Poison ? "poison" : null,
             Kill ? "kill/restart" : null,
             TwoInstances ? "two instances" : null,
@@ -72,6 +75,17 @@ public sealed record FaultPlan(IReadOnlyList<Send> Sends, int Reordered, int Arr
                 var count = Math.Min(faults.ReorderWindow, events.Count - start);
                 var window = events.GetRange(start, count).OrderBy(_ => random.Next()).ToList();
                 for (var i = 0; i < count; i++) events[start + i] = window[i];
+            }
+            // And some orders' cancellation or fulfilment is moved to just before their creation.
+            foreach (var order in scenario.Orders.Where(o => o.Fate != OrderFate.Open))
+            {
+                if (random.NextDouble() >= faults.EarlyEndRate) continue;
+                var create = events.FindIndex(e => e is DayEvent.Webhook { Topic: "orders/create" } w && w.OrderId == order.OrderId);
+                var end = events.FindIndex(e => e is DayEvent.Webhook { Topic: "orders/fulfilled" or "orders/cancelled" } w && w.OrderId == order.OrderId);
+                if (create < 0 || end < create) continue;
+                var moved = events[end];
+                events.RemoveAt(end);
+                events.Insert(create, moved);
             }
             reordered = events.Where((e, i) => e.Index != inScenarioOrder[i].Index).Count();
         }

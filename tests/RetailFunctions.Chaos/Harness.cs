@@ -288,9 +288,11 @@ public sealed class Harness : IAsyncDisposable
             // With one instance, the client stays in the list so requests fail (and are retried) until the restart.
             if (_instances.Count > 1) _instances.RemoveAt(0);
         }
+        var backlog = await BacklogAsync(victim.Http);
         victim.Runtime.Kill();
         _report.Kills++;
-        Log($"killed runtime on port {victim.Runtime.Port} after {_report.RequestsSent} requests");
+        _report.BacklogAtKill += backlog;
+        Log($"killed runtime on port {victim.Runtime.Port} after {_report.RequestsSent} requests, {backlog} messages queued or in flight");
         var restarted = new RuntimeProcess(settings);
         try
         {
@@ -331,6 +333,21 @@ public sealed class Harness : IAsyncDisposable
             await Task.Delay(500);
         }
         return false;
+    }
+
+    private static async Task<long> BacklogAsync(HttpClient http)
+    {
+        try
+        {
+            using var response = await http.GetAsync("api/health");
+            using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return health.RootElement.GetProperty("queues").EnumerateArray()
+                .Where(q => ConsumedQueues.Contains(q.GetProperty("queue").GetString())).Sum(q => q.GetProperty("depth").GetInt64());
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return -1;
+        }
     }
 
     private async Task<bool> QueuesEmptyAsync()
