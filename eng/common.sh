@@ -34,3 +34,16 @@ wait_for_port() {
   echo "error: $what did not start listening on 127.0.0.1:$port" >&2
   return 1
 }
+
+# Processes the tests and tools start write their pid here; whatever is still running at exit is killed.
+track_started_processes() {
+  export RETAILFUNCTIONS_PID_DIR="$(mktemp -d)"
+  trap stop_tracked_processes EXIT
+}
+
+stop_tracked_processes() {
+  for f in "$RETAILFUNCTIONS_PID_DIR"/*.pid; do
+    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
+  done
+  rm -rf "$RETAILFUNCTIONS_PID_DIR"
+}

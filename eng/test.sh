@@ -6,14 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 require dotnet "install the .NET 10 SDK"
 install_azurite
 
-export RETAILFUNCTIONS_PID_DIR="$(mktemp -d)"
-cleanup() {
-  for f in "$RETAILFUNCTIONS_PID_DIR"/*.pid; do
-    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
-  done
-  rm -rf "$RETAILFUNCTIONS_PID_DIR"
-}
-trap cleanup EXIT INT TERM
+track_started_processes
+trap 'exit 130' INT TERM
 
 echo "==> building (warnings are errors)"
 dotnet build "$repo/RetailFunctions.sln" -c Release -nologo -v quiet

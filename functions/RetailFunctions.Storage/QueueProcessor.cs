@@ -44,7 +44,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             {
                 messages = (await client.ReceiveMessagesAsync(options.BatchSize, options.VisibilityTimeout, stop)).Value;
             }
-            catch (Exception e) when (!stop.IsCancellationRequested && e is RequestFailedException or HttpRequestException or AggregateException)
+            catch (Exception e) when (!stop.IsCancellationRequested)
             {
                 // Storage unreachable (emulator restarting, network): nothing is lost, try again shortly.
                 LogReceiveFailed(queue, e.Message);
@@ -63,7 +63,32 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
                 continue;
             }
             idle = TimeSpan.FromMilliseconds(25);
-            await Task.WhenAll(messages.Select(m => ProcessAsync(client, m, handle, options, stop)));
+            await Task.WhenAll(messages.Select(m => ProcessSafelyAsync(client, m, handle, options, stop)));
+        }
+    }
+
+    /// <summary>
+    /// One message can never stop the loop: whatever escapes (storage unreachable while settling, a message another
+    /// instance took over after its visibility lapsed) is logged, and the message comes back by its visibility timeout.
+    /// </summary>
+    private async Task ProcessSafelyAsync(QueueClient client, QueueMessage message, MessageHandler handle, QueueWorkerOptions options, CancellationToken stop)
+    {
+        try
+        {
+            await ProcessAsync(client, message, handle, options, stop);
+        }
+        catch (RequestFailedException e) when (e.Status is 400 or 404)
+        {
+            // The pop receipt is stale: the message became visible again and another consumer has it now. Its
+            // effects are idempotent, so that consumer's attempt is harmless.
+            LogSettleLost(client.Name, message.MessageId, e.Status);
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            LogSettleFailed(client.Name, message.MessageId, e);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -185,6 +210,12 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Queue} message {MessageId} was taken over by another consumer before it was settled (status {Status})")]
+    private partial void LogSettleLost(string queue, string messageId, int status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Queue} message {MessageId} could not be settled; it will come back after its visibility timeout")]
+    private partial void LogSettleFailed(string queue, string messageId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from {Queue} failed: {Error}")]
     private partial void LogReceiveFailed(string queue, string error);

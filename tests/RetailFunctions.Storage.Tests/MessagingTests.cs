@@ -123,4 +123,49 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
         Assert.Null(await log.FindAsync(shop, "old-1", "old-event", CancellationToken.None));
         Assert.NotNull(await log.FindAsync(shop, "new-1", null, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task AWorkerWhoseMessageWasTakenOverKeepsWorking()
+    {
+        var queue = $"takeover-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        var sender = new QueueMessageSender(_account, new BlobStore(_account));
+        await sender.SendAsync(queue, EnvelopeWith("slow", "slow-1"), CancellationToken.None);
+
+        var deadLetters = new TableDeadLetterStore(_account, new BlobStore(_account));
+        var slow = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
+        var fast = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
+        var options = new QueueWorkerOptions(1, 5, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        var handledBySlow = new List<string>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        // The slow worker holds the message past its visibility timeout; the fast one takes it over and completes it,
+        // so the slow worker's pop receipt is stale when it tries to delete.
+        var slowRun = slow.RunAsync(queue, async (m, ct) =>
+        {
+            lock (handledBySlow) handledBySlow.Add(m.Envelope.Id);
+            if (m.Envelope.Id == "slow-1") await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            return new HandlerOutcome.Completed("slow");
+        }, options, stop.Token);
+        while (!handledBySlow.Contains("slow-1")) await Task.Delay(50);
+        var fastDone = new TaskCompletionSource();
+        using var fastStop = new CancellationTokenSource();
+        var fastRun = fast.RunAsync(queue, (m, _) =>
+        {
+            fastDone.TrySetResult();
+            return Task.FromResult<HandlerOutcome>(new HandlerOutcome.Completed("fast"));
+        }, options, fastStop.Token);
+        await fastDone.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await fastStop.CancelAsync();
+        await fastRun;
+
+        // The slow worker's delete fails on the stale receipt; it must still take the next message.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await sender.SendAsync(queue, EnvelopeWith("next", "next-1"), CancellationToken.None);
+        while (!stop.IsCancellationRequested && !handledBySlow.Contains("next-1")) await Task.Delay(50);
+        Assert.False(slowRun.IsCompleted, "the worker loop stopped after losing a message to another consumer");
+        Assert.Contains("next-1", handledBySlow);
+        await stop.CancelAsync();
+        await slowRun;
+    }
 }
