@@ -1,5 +1,6 @@
 using RetailFunctions.Host;
 using RetailFunctions.Host.Api;
+using RetailFunctions.Host.Modules;
 using RetailFunctions.Host.Settings;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,9 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(hos
 builder.Logging.AddHostJsonLevels(hostJson, builder.Configuration);
 builder.AddRetailTelemetry();
 builder.Services.AddRetailFunctions(settings, hostJson);
+builder.Services.AddOrders(builder.Configuration);
+builder.Services.AddCustomers(builder.Configuration);
+builder.Services.AddFinance(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
@@ -29,6 +33,9 @@ api.MapIngestion();
 api.MapQueries();
 api.MapInventory();
 api.MapOperations();
+api.MapOrders();
+api.MapCustomers();
+api.MapFinance();
 
 app.Run();
 

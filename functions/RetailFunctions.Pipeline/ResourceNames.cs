@@ -13,6 +13,9 @@ public static class QueueNames
     public const string ChannelAvailability = "channel-availability";
     public const string InventoryCommands = "inventory-commands";
     public const string InventoryAlerts = "inventory-alerts";
+    public const string OrderWorkflow = "order-workflow";
+    public const string OrderEvents = "order-events";
+    public const string ErpPostings = "erp-postings";
 }
 
 public static class TableNames
@@ -24,6 +27,13 @@ public static class TableNames
     public const string Exceptions = "Exceptions";
     public const string DeadLetters = "DeadLetters";
     public const string Alerts = "Alerts";
+    public const string Orders = "Orders";
+    public const string StoreTasks = "StoreTasks";
+    public const string Customers = "Customers";
+    public const string Loyalty = "Loyalty";
+    public const string Journal = "Journal";
+    public const string Settlements = "Settlements";
+    public const string Reconciliation = "Reconciliation";
 }
 
 public static class ContainerNames
@@ -31,6 +41,7 @@ public static class ContainerNames
     public const string RawArchive = "raw-archive";
     public const string PosUploads = "pos-uploads";
     public const string LargePayloads = "large-payloads";
+    public const string SettlementUploads = "settlement-uploads";
 }
 
 public sealed record ResourceNameList(IReadOnlyList<string> Queues, IReadOnlyList<string> Tables, IReadOnlyList<string> Containers)

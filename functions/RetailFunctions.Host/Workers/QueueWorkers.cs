@@ -7,7 +7,8 @@ namespace RetailFunctions.Host.Workers;
 
 /// <summary>
 /// The queue triggers of the local runtime: one loop per queue, each handing messages to the same handler the
-/// Functions app binds. The routing table below is the whole list of queue-triggered work.
+/// Functions app binds. The routing table below, with the
+/// routes the modules register, is the whole list of queue-triggered work.
 /// </summary>
 public sealed class QueueWorkers(QueueProcessor processor, HostJson hostJson, IServiceProvider services) : BackgroundService
 {
@@ -20,6 +21,8 @@ public sealed class QueueWorkers(QueueProcessor processor, HostJson hostJson, IS
             [QueueNames.ChannelAvailability] = (m, ct) => services.GetRequiredService<AvailabilityHandler>().HandleAsync(m, ct),
             [QueueNames.InventoryCommands] = (m, ct) => services.GetRequiredService<ReservationExpiryHandler>().HandleAsync(m, ct),
         };
+        foreach (var route in services.GetServices<QueueRoute>())
+            routes.Add(route.Queue, route.Handler(services));
         return Task.WhenAll(routes.Select(r => Task.Run(() => processor.RunAsync(r.Key, r.Value, hostJson.Queues, stoppingToken), stoppingToken)));
     }
 }

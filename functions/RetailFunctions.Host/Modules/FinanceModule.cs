@@ -1,0 +1,9 @@
+namespace RetailFunctions.Host.Modules;
+
+/// <summary>The finance capability in the local runtime: its services, queue and timer triggers, and API routes.</summary>
+public static class FinanceModule
+{
+    public static IServiceCollection AddFinance(this IServiceCollection services, IConfiguration configuration) => services;
+
+    public static RouteGroupBuilder MapFinance(this RouteGroupBuilder api) => api;
+}
