@@ -16,6 +16,7 @@ builder.Services.AddRetailFunctions(settings, hostJson);
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddCustomers(builder.Configuration);
 builder.Services.AddFinance(builder.Configuration);
+builder.Services.AddReconciliation(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
@@ -36,6 +37,7 @@ api.MapOperations();
 api.MapOrders();
 api.MapCustomers();
 api.MapFinance();
+api.MapReconciliation();
 
 app.Run();
 

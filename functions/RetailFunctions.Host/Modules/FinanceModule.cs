@@ -1,6 +1,6 @@
 namespace RetailFunctions.Host.Modules;
 
-/// <summary>The finance capability in the local runtime: its services, queue and timer triggers, and API routes.</summary>
+/// <summary>The finance capability (journal entries and ERP posting) in the local runtime: its services, queue and timer triggers, and API routes.</summary>
 public static class FinanceModule
 {
     public static IServiceCollection AddFinance(this IServiceCollection services, IConfiguration configuration) => services;
