@@ -1,0 +1,286 @@
+using static RetailFunctions.Domain.Orders.OrderEvent;
+
+namespace RetailFunctions.Domain.Orders;
+
+/// <summary>
+/// The order workflow's rules as two pure functions. Decide answers a command with events or a refusal; Evolve folds
+/// an event into the next state. Channel facts (a web store's order, fulfilment or refund) are recorded, never refused;
+/// requests (an associate's return, a refund, a store action) are checked and refused with a reason a person can act on.
+/// </summary>
+public static class OrderDecider
+{
+    public static OrderDecision Decide(OrderCommand command, Order order, OrderPolicy policy)
+    {
+        if (order.AppliedCommands.Contains(command.CommandId)) return OrderDecision.NoOp;
+        return command switch
+        {
+            OrderCommand.RecordOrder c => RecordOrder(c, order),
+            OrderCommand.AllocateStock c => Allocate(c, order),
+            OrderCommand.RecordReservation c => RecordReservation(c, order),
+            OrderCommand.AdvanceShipment c => Advance(c, order, policy),
+            OrderCommand.RecordChannelFulfilment c => ChannelFulfilment(c, order),
+            OrderCommand.CancelOrder c => Cancel(c, order, policy),
+            OrderCommand.ExpirePickup c => ExpirePickup(c, order, policy),
+            OrderCommand.RecordPayment c => RecordPayment(c, order),
+            OrderCommand.AcceptReturn c => AcceptReturn(c, order, policy),
+            OrderCommand.RecordChannelRefund c => ChannelRefund(c, order),
+            OrderCommand.IssueRefund c => IssueRefund(c, order, policy),
+            _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
+        };
+    }
+
+    private static OrderDecision Accept(params IEnumerable<OrderEvent> events) => new OrderDecision.Accept([.. events]);
+
+    private static OrderDecision Refuse(string reason) => new OrderDecision.Refuse(reason);
+
+    // ---- channel facts ----
+
+    private static OrderDecision RecordOrder(OrderCommand.RecordOrder c, Order order)
+    {
+        if (order.IsKnown && order.Version >= c.Version) return OrderDecision.NoOp;
+        var events = new List<OrderEvent>
+        {
+            order.IsKnown ? new OrderRevised(c.At, c.Draft, c.Version) : new OrderPlaced(c.At, c.Draft, c.Version),
+        };
+        if (!order.IsKnown && c.Draft.Method == FulfilmentMethod.CarryOut && c.Draft.FulfilmentLocation is { } till)
+            events.Add(new StockAllocated(c.At, CarriedOut(order, c.Draft, till, c.At)));
+        var newlyFulfilled = c.ChannelFulfilled.Where(f => f.Value > (order.ChannelFulfilled.TryGetValue(f.Key, out var had) ? had : 0m))
+            .ToDictionary(f => f.Key, f => f.Value);
+        if (newlyFulfilled.Count > 0)
+            events.Add(new ChannelFulfilled(c.At, newlyFulfilled, c.Draft.FulfilmentLocation));
+        if (c.CancelledAt is { } cancelledAt && !order.IsCancelled)
+            events.Add(new OrderCancelled(cancelledAt, c.CancelReason ?? "cancelled in the channel", c.Actor));
+        return Accept(events);
+    }
+
+    /// <summary>A till sale: the goods left with the customer and the till already moved the stock.</summary>
+    private static Shipment CarriedOut(Order order, OrderDraft draft, string till, DateTimeOffset at) =>
+        new($"S{order.Shipments.Count + 1}", till, FulfilmentMethod.CarryOut, ShipmentStage.PickedUp,
+            [.. draft.Lines.Where(l => l.MovesStock && l.Sku is not null)
+                .Select(l => new ShipmentLine(l.LineId, l.Sku!, l.Quantity, ReservationId(order.OrderId, $"S{order.Shipments.Count + 1}", l.LineId), ReservationState.Consumed))],
+            [], null, at);
+
+    private static OrderDecision ChannelFulfilment(OrderCommand.RecordChannelFulfilment c, Order order)
+    {
+        var newly = c.Lines.Where(f => f.Value > 0m)
+            .Select(f => (f.Key, Total: (order.ChannelFulfilled.TryGetValue(f.Key, out var had) ? had : 0m) + f.Value))
+            .ToDictionary(f => f.Key, f => f.Total);
+        return newly.Count == 0 ? OrderDecision.NoOp : Accept(new ChannelFulfilled(c.At, newly, c.Location));
+    }
+
+    private static OrderDecision RecordPayment(OrderCommand.RecordPayment c, Order order) =>
+        order.Payments.SelectMany(p => p.Transactions).Any(t => t.TransactionId == c.Transaction.TransactionId)
+            ? OrderDecision.NoOp
+            : Accept(new PaymentRecorded(c.At, c.Tender, c.Transaction));
+
+    private static OrderDecision ChannelRefund(OrderCommand.RecordChannelRefund c, Order order)
+    {
+        if (order.Refunds.Any(r => r.RefundId == c.RefundId)) return OrderDecision.NoOp;
+        var events = new List<OrderEvent>();
+        var restocked = c.Lines.Where(l => l.Restock && l.Quantity > 0m).ToList();
+        if (restocked.Count > 0)
+            events.Add(new ReturnAccepted(c.At, new OrderReturn(c.RefundId, restocked[0].Location ?? order.Draft?.FulfilmentLocation ?? "",
+                [.. restocked.Select(l => new ReturnLine(l.LineId, order.Line(l.LineId)?.Sku ?? "", l.Quantity, ReturnDisposition.Sellable, l.Amount, l.Tax))],
+                c.At, c.Actor)));
+        var tenders = c.Transactions.Where(t => t.Transaction.Kind == PaymentKind.Refund)
+            .Select(t => new TenderRefund(t.Tender.PaymentId, t.Tender.Method, t.Tender.Last4, t.Transaction.Amount)).ToList();
+        var total = tenders.Sum(t => t.Amount);
+        var tax = c.Lines.Sum(l => l.Tax);
+        var goods = Math.Max(0m, c.Lines.Sum(l => l.Amount) - tax);
+        events.Add(new RefundIssued(c.At, new Refund(c.RefundId, restocked.Count > 0 ? c.RefundId : null, goods, tax,
+            Math.Max(0m, total - goods - tax), tenders, 0m, "refunded in the channel", [], c.At)));
+        foreach (var t in c.Transactions.Where(t => t.Transaction.Kind != PaymentKind.Refund))
+            events.Add(new PaymentRecorded(c.At, t.Tender, t.Transaction));
+        return Accept(events);
+    }
+
+    // ---- allocation ----
+
+    public static string ReservationId(string orderId, string shipmentId, string lineId) => $"order:{orderId}:{shipmentId}:{lineId}";
+
+    /// <summary>Line quantities not yet placed in a shipment, fulfilled by the channel, or backordered.</summary>
+    public static IReadOnlyList<StockNeed> Needs(Order order) =>
+        [.. order.Lines.Where(l => l.MovesStock && l.Sku is not null)
+            .Select(l => new StockNeed(l.LineId, l.Sku!, l.Quantity
+                - Math.Max(order.Allocated(l.LineId), order.ChannelFulfilled.TryGetValue(l.LineId, out var f) ? f : 0m)
+                - order.Backorders.Where(b => b.LineId == l.LineId).Sum(b => b.Quantity)))
+            .Where(n => n.Quantity > 0m)];
+
+    private static OrderDecision Allocate(OrderCommand.AllocateStock c, Order order)
+    {
+        if (!order.IsKnown || order.IsCancelled || order.Draft!.Method == FulfilmentMethod.CarryOut) return OrderDecision.NoOp;
+        var events = new List<OrderEvent>();
+        foreach (var unmapped in order.Lines.Where(l => l.MovesStock && l.Sku is null && order.Backorders.All(b => b.LineId != l.LineId)))
+            events.Add(new LineBackordered(c.At, new Backorder(unmapped.LineId, "", unmapped.Quantity, $"item {unmapped.ChannelItem ?? unmapped.Title} has no canonical SKU")));
+
+        var needs = Needs(order);
+        if (needs.Count == 0) return Accept(events);
+        var draft = order.Draft;
+        var plan = draft.FulfilmentLocation is { } fixedLocation
+            ? AtFixedLocation(needs, fixedLocation, order.RefusedLocations)
+            : FulfilmentRouter.Route(needs, c.Candidates, draft.ShipTo, preferred: null, order.RefusedLocations);
+
+        var next = order.Shipments.Count;
+        foreach (var (location, lines) in plan.Shipments)
+        {
+            var shipmentId = $"S{++next}";
+            events.Add(new StockAllocated(c.At, new Shipment(shipmentId, location, draft.Method, ShipmentStage.Allocated,
+                [.. lines.Select(l => new ShipmentLine(l.LineId, l.Sku, l.Quantity, ReservationId(order.OrderId, shipmentId, l.LineId), ReservationState.Pending))],
+                [], null, null)));
+        }
+        events.AddRange(plan.Backorders.Select(b => new LineBackordered(c.At, b)));
+        return Accept(events);
+    }
+
+    /// <summary>A pickup store, or a location the channel or the associate chose: the ledger has the last word there.</summary>
+    private static RoutePlan AtFixedLocation(IReadOnlyList<StockNeed> needs, string location, IReadOnlyList<string> refused)
+    {
+        var here = needs.Where(n => !refused.Contains(FulfilmentRouter.RefusalKey(n.LineId, location))).ToList();
+        var backorders = needs.Except(here).Select(n => new Backorder(n.LineId, n.Sku, n.Quantity, $"{location} cannot promise {n.Quantity} of {n.Sku}")).ToList();
+        return new RoutePlan(here.Count == 0 ? [] : [(location, here)], backorders);
+    }
+
+    private static OrderDecision RecordReservation(OrderCommand.RecordReservation c, Order order)
+    {
+        var shipment = order.Shipments.FirstOrDefault(s => s.ShipmentId == c.ShipmentId);
+        var line = shipment?.Lines.FirstOrDefault(l => l.LineId == c.LineId);
+        if (shipment is null || line is null || line.Reservation != ReservationState.Pending) return OrderDecision.NoOp;
+        return c.Reserved
+            ? Accept(new ReservationConfirmed(c.At, c.ShipmentId, c.LineId))
+            : Accept(new ReservationRefused(c.At, c.ShipmentId, c.LineId, shipment.Location, c.Reason ?? "refused by the stock ledger"));
+    }
+
+    // ---- store actions and timeouts ----
+
+    private static readonly ShipmentStage[] ShipPath = [ShipmentStage.Allocated, ShipmentStage.Picking, ShipmentStage.Packed, ShipmentStage.Shipped, ShipmentStage.Delivered];
+    private static readonly ShipmentStage[] PickupPath = [ShipmentStage.Allocated, ShipmentStage.Picking, ShipmentStage.ReadyForPickup, ShipmentStage.PickedUp];
+
+    private static OrderDecision Advance(OrderCommand.AdvanceShipment c, Order order, OrderPolicy policy)
+    {
+        if (!order.IsKnown) return Refuse($"order {order.OrderId} is not known");
+        var shipment = order.Shipments.FirstOrDefault(s => s.ShipmentId == c.ShipmentId);
+        if (shipment is null)
+            return Refuse($"order {order.OrderId} has no shipment {c.ShipmentId}; it has {(order.Shipments.Count == 0 ? "none yet" : string.Join(", ", order.Shipments.Select(s => s.ShipmentId)))}");
+        if (shipment.Stage == c.Stage) return OrderDecision.NoOp;
+        if (order.IsCancelled || !shipment.IsOpen) return Refuse($"shipment {c.ShipmentId} of order {order.OrderId} is {(order.IsCancelled ? "cancelled" : shipment.Stage.ToString())}");
+        var path = shipment.Method == FulfilmentMethod.Pickup ? PickupPath : ShipPath;
+        var from = Array.IndexOf(path, shipment.Stage);
+        var to = Array.IndexOf(path, c.Stage);
+        if (to < 0)
+            return Refuse($"a {shipment.Method.ToString().ToLowerInvariant()} shipment has no stage {c.Stage}; its stages are {string.Join(", ", path.Skip(1))}");
+        if (to < from)
+            return Refuse($"shipment {c.ShipmentId} is already {shipment.Stage}; it cannot go back to {c.Stage}");
+        var events = new List<OrderEvent> { new ShipmentAdvanced(c.At, c.ShipmentId, c.Stage, c.TrackingNumbers, c.Actor) };
+        if (c.Stage == ShipmentStage.ReadyForPickup)
+            events.Add(new PickupDeadlineSet(c.At, c.ShipmentId, c.At + policy.PickupWindow));
+        return Accept(events);
+    }
+
+    private static OrderDecision ExpirePickup(OrderCommand.ExpirePickup c, Order order, OrderPolicy policy)
+    {
+        var shipment = order.Shipments.FirstOrDefault(s => s.ShipmentId == c.ShipmentId);
+        if (order.IsCancelled || shipment is not { Stage: ShipmentStage.ReadyForPickup, PickupDeadline: { } due } || due > c.At)
+            return OrderDecision.NoOp;
+        var events = new List<OrderEvent> { new PickupExpired(c.At, c.ShipmentId) };
+        events.AddRange(CancellationEvents(order, $"not picked up by {due:yyyy-MM-dd HH:mm} UTC", c.Actor, c.At, policy));
+        return Accept(events);
+    }
+
+    private static OrderDecision Cancel(OrderCommand.CancelOrder c, Order order, OrderPolicy policy)
+    {
+        if (!order.IsKnown) return Refuse($"order {order.OrderId} is not known");
+        if (order.IsCancelled) return OrderDecision.NoOp;
+        if (order.Shipments.FirstOrDefault(s => s.HasLeft && s.Method != FulfilmentMethod.CarryOut) is { } gone)
+            return Refuse($"shipment {gone.ShipmentId} of order {order.OrderId} is already {gone.Stage}; take those goods back as a return instead");
+        if (order.Draft!.Method == FulfilmentMethod.CarryOut)
+            return Refuse($"order {order.OrderId} was carried out at the till; take the goods back as a return instead");
+        return Accept(CancellationEvents(order, c.Reason, c.Actor, c.At, policy));
+    }
+
+    /// <summary>Cancel, void what was only authorized, and refund everything captured.</summary>
+    private static IEnumerable<OrderEvent> CancellationEvents(Order order, string reason, string actor, DateTimeOffset at, OrderPolicy policy)
+    {
+        yield return new OrderCancelled(at, reason, actor);
+        foreach (var payment in order.Payments.Where(p => p.Authorized > p.Captured && !p.Voided))
+            yield return new PaymentRecorded(at, payment.Tender,
+                new PaymentTransaction($"void:{order.OrderId}:{payment.Tender.PaymentId}", payment.Tender.PaymentId, PaymentKind.Void, payment.Authorized - payment.Captured, at));
+        var refundable = order.Payments.Sum(p => p.Refundable);
+        if (refundable > 0m)
+        {
+            var split = RefundMath.Allocate(refundable, order.Payments, policy, at);
+            yield return new RefundIssued(at, new Refund($"cancel:{order.OrderId}", null, refundable, 0m, 0m, split.Tenders, split.StoreCredit,
+                $"order cancelled: {reason}", split.Notes, at));
+        }
+    }
+
+    // ---- returns and refunds ----
+
+    private static OrderDecision AcceptReturn(OrderCommand.AcceptReturn c, Order order, OrderPolicy policy)
+    {
+        if (order.Returns.Any(r => r.ReturnId == c.ReturnId)) return OrderDecision.NoOp;
+        if (!order.IsKnown) return Refuse($"order {order.OrderId} is not known");
+        if (c.Lines.Count == 0) return Refuse("a return needs at least one line");
+        var requested = new List<(OrderLine, decimal, ReturnDisposition)>();
+        foreach (var group in c.Lines.GroupBy(l => l.LineId))
+        {
+            var line = order.Line(group.Key);
+            if (line is null)
+                return Refuse($"order {order.OrderId} has no line {group.Key}; its lines are {string.Join(", ", order.Lines.Select(l => l.LineId))}");
+            var quantity = group.Sum(l => l.Quantity);
+            if (group.Any(l => l.Quantity <= 0m)) return Refuse($"line {line.LineId}: a returned quantity must be positive");
+            var returnable = order.Fulfilled(line.LineId) - order.Returned(line.LineId);
+            if (quantity > returnable)
+                return Refuse($"line {line.LineId} ({line.Title}): {quantity} returned but only {returnable} of {line.Quantity} bought can still be returned"
+                    + (order.Fulfilled(line.LineId) < line.Quantity ? $" ({line.Quantity - order.Fulfilled(line.LineId)} not yet fulfilled; cancel those instead)" : ""));
+            var windowEnds = ReturnBasis(order, line.LineId) + policy.ReturnWindow;
+            if (c.At > windowEnds)
+                return Refuse($"line {line.LineId} ({line.Title}): the {policy.ReturnWindow.TotalDays:0}-day return window ended on {windowEnds:yyyy-MM-dd}");
+            requested.AddRange(group.Select(l => (line, l.Quantity, l.Disposition)));
+        }
+
+        var amounts = RefundMath.ForReturn(order, requested, c.RefundShipping);
+        var events = new List<OrderEvent> { new ReturnAccepted(c.At, new OrderReturn(c.ReturnId, c.Location, amounts.Lines, c.At, c.Actor)) };
+        if (RefundFor(order, $"return:{c.ReturnId}", c.ReturnId, amounts.Goods, amounts.Tax, amounts.Shipping, $"return {c.ReturnId}", policy, c.At) is { } refund)
+            events.Add(refund);
+        return Accept(events);
+    }
+
+    /// <summary>The return window runs from when the customer got the line: the latest shipment that carried it, else the order.</summary>
+    private static DateTimeOffset ReturnBasis(Order order, string lineId) =>
+        order.Shipments.Where(s => s.HasLeft && s.Lines.Any(l => l.LineId == lineId)).Select(s => s.CompletedAt).OfType<DateTimeOffset>()
+            .DefaultIfEmpty(order.Draft!.PlacedAt).Max();
+
+    private static OrderDecision IssueRefund(OrderCommand.IssueRefund c, Order order, OrderPolicy policy)
+    {
+        if (order.Refunds.Any(r => r.RefundId == c.RefundId)) return OrderDecision.NoOp;
+        if (!order.IsKnown) return Refuse($"order {order.OrderId} is not known");
+        var shipping = c.RefundShipping ? RefundMath.RemainingShipping(order) : 0m;
+        var goods = c.Amount ?? 0m;
+        if (goods < 0m) return Refuse("a refund amount must be positive");
+        if (goods + shipping <= 0m)
+            return Refuse(c.RefundShipping ? $"order {order.OrderId} has no shipping left to refund" : "a refund needs an amount or refundShipping");
+        var refundable = order.Payments.Sum(p => p.Refundable);
+        if (goods + shipping > refundable)
+            return Refuse($"a refund of {goods + shipping:0.00} {order.Currency} exceeds the {refundable:0.00} still captured on order {order.OrderId}");
+        return Accept(RefundFor(order, c.RefundId, null, goods, 0m, shipping, c.Reason, policy, c.At)!);
+    }
+
+    /// <summary>A refund never exceeds what was captured and not yet refunded; what cannot go back is noted, not lost.</summary>
+    private static RefundIssued? RefundFor(Order order, string refundId, string? returnId, decimal goods, decimal tax, decimal shipping, string reason, OrderPolicy policy, DateTimeOffset at)
+    {
+        var wanted = goods + tax + shipping;
+        if (wanted <= 0m) return null;
+        // Nothing captured (an unpaid order) still records the refund due, so finance sees it.
+        var refundable = order.Payments.Sum(p => p.Refundable);
+        var amount = Math.Min(wanted, refundable);
+        var notes = new List<string>();
+        if (amount < wanted)
+            notes.Add($"{wanted:0.00} due but only {refundable:0.00} captured and not yet refunded: {wanted - amount:0.00} left for the finance owner");
+        var split = RefundMath.Allocate(amount, order.Payments, policy, at);
+        notes.AddRange(split.Notes);
+        // When the captured money falls short, goods absorb the shortfall first; tax and shipping stay as computed.
+        var scaledGoods = Math.Max(0m, goods - (wanted - amount));
+        return new RefundIssued(at, new Refund(refundId, returnId, scaledGoods, Math.Min(tax, amount - scaledGoods), Math.Max(0m, amount - scaledGoods - tax),
+            split.Tenders, split.StoreCredit, reason, notes, at, wanted - amount));
+    }
+}

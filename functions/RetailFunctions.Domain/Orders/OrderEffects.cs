@@ -1,0 +1,104 @@
+using static RetailFunctions.Domain.Orders.OrderEvent;
+
+namespace RetailFunctions.Domain.Orders;
+
+/// <summary>
+/// What the world must do after an event: stock in the ledger, a task for a store, a timeout, an exception for an
+/// owner, a published event. Effects are stored with the state that caused them (an outbox) and each is idempotent
+/// by its id, so running one twice after a crash changes nothing.
+/// </summary>
+public abstract record OrderEffect(string EffectId)
+{
+    /// <summary>Read what every location can promise and route the unplaced lines (an AllocateStock command).</summary>
+    public sealed record RouteStock(string EffectId) : OrderEffect(EffectId);
+
+    public sealed record ReserveStock(string EffectId, string ShipmentId, string LineId, string Sku, string Location, decimal Quantity, string ReservationId, string Channel)
+        : OrderEffect(EffectId);
+
+    public sealed record ReleaseStock(string EffectId, string Sku, string ReservationId, string Reason) : OrderEffect(EffectId);
+
+    /// <summary>The goods left: the reservation becomes a sale, or, if none was made, a sale at the fallback location.</summary>
+    public sealed record ConsumeStock(string EffectId, string Sku, string ReservationId, string? Location, decimal Quantity) : OrderEffect(EffectId);
+
+    public sealed record ReturnStock(string EffectId, string Sku, string? Location, decimal Quantity, ReturnDisposition Disposition, string Reason) : OrderEffect(EffectId);
+
+    /// <summary>Tell a store to pick a shipment (an outgoing message to the store's task list).</summary>
+    public sealed record RequestPick(string EffectId, string ShipmentId, string Location, FulfilmentMethod Method, IReadOnlyList<ShipmentLine> Lines) : OrderEffect(EffectId);
+
+    public sealed record SchedulePickupExpiry(string EffectId, string ShipmentId, DateTimeOffset DueAt) : OrderEffect(EffectId);
+
+    public sealed record RaiseException(string EffectId, string Owner, string Reason, string Detail) : OrderEffect(EffectId);
+
+    /// <summary>The event itself, for the capabilities that follow orders (loyalty, journal, the timeline).</summary>
+    public sealed record Publish(string EffectId, OrderEvent Event, long Sequence) : OrderEffect(EffectId);
+}
+
+public static class OrderEffects
+{
+    public static IReadOnlyList<OrderEffect> For(Order before, OrderEvent e, Order after)
+    {
+        var prefix = $"{after.OrderId}:{after.Sequence}";
+        var effects = new List<OrderEffect>();
+        void Add(Func<string, OrderEffect> create) => effects.Add(create($"{prefix}:{effects.Count}"));
+
+        switch (e)
+        {
+            case OrderPlaced or OrderRevised when !after.IsCancelled && OrderDecider.Needs(after).Count > 0:
+            case ReservationRefused when !after.IsCancelled:
+                Add(id => new OrderEffect.RouteStock(id));
+                break;
+            case StockAllocated a:
+                foreach (var line in a.Shipment.Lines.Where(l => l.Reservation == ReservationState.Pending))
+                    Add(id => new OrderEffect.ReserveStock(id, a.Shipment.ShipmentId, line.LineId, line.Sku, a.Shipment.Location, line.Quantity, line.ReservationId,
+                        after.Draft!.Channel));
+                if (a.Shipment.Method != FulfilmentMethod.CarryOut)
+                    Add(id => new OrderEffect.RequestPick(id, a.Shipment.ShipmentId, a.Shipment.Location, a.Shipment.Method, a.Shipment.Lines));
+                break;
+            case LineBackordered b:
+                Add(id => new OrderEffect.RaiseException(id, "inventory", b.Backorder.Sku.Length == 0 ? "unmapped-sku" : "backorder",
+                    $"order {after.OrderId} line {b.Backorder.LineId}: {b.Backorder.Reason}"));
+                break;
+            case ShipmentAdvanced s when s.Stage is ShipmentStage.Shipped or ShipmentStage.PickedUp or ShipmentStage.Delivered:
+                var shipment = before.Shipments.First(x => x.ShipmentId == s.ShipmentId);
+                foreach (var line in shipment.Lines.Where(l => l.Reservation is ReservationState.Pending or ReservationState.Reserved))
+                    Add(id => new OrderEffect.ConsumeStock(id, line.Sku, line.ReservationId, shipment.Location, line.Quantity));
+                break;
+            case PickupDeadlineSet d:
+                Add(id => new OrderEffect.SchedulePickupExpiry(id, d.ShipmentId, d.DueAt));
+                break;
+            case ChannelFulfilled f:
+                foreach (var (lineId, quantity) in f.Lines)
+                {
+                    var held = before.Shipments.Where(s => s.IsOpen).SelectMany(s => s.Lines.Select(l => (s.Location, Line: l)))
+                        .Where(x => x.Line.LineId == lineId && x.Line.Reservation is ReservationState.Pending or ReservationState.Reserved).ToList();
+                    foreach (var (location, line) in held)
+                        Add(id => new OrderEffect.ConsumeStock(id, line.Sku, line.ReservationId, location, line.Quantity));
+                    var previously = before.ChannelFulfilled.TryGetValue(lineId, out var had) ? had : 0m;
+                    var unheld = quantity - previously - held.Sum(x => x.Line.Quantity);
+                    if (unheld > 0m && after.Line(lineId) is { Sku: { } sku } && after.Line(lineId)!.MovesStock)
+                        Add(id => new OrderEffect.ConsumeStock(id, sku, $"order:{after.OrderId}:channel:{lineId}:{quantity}", f.Location, unheld));
+                }
+                break;
+            case OrderCancelled or PickupExpired:
+                foreach (var line in before.Shipments.Where(s => s.IsOpen && !s.HasLeft).SelectMany(s => s.Lines)
+                             .Where(l => l.Reservation is ReservationState.Pending or ReservationState.Reserved))
+                    Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, e is PickupExpired ? "pickup deadline passed" : "order cancelled"));
+                break;
+            case ReturnAccepted r:
+                foreach (var line in r.Return.Lines.Where(l => l.Sku.Length > 0))
+                    Add(id => new OrderEffect.ReturnStock(id, line.Sku, r.Return.Location.Length == 0 ? null : r.Return.Location, line.Quantity, line.Disposition,
+                        $"return {r.Return.ReturnId} of order {after.OrderId}"));
+                break;
+            case RefundIssued { Refund.Unrefunded: > 0m } r:
+                Add(id => new OrderEffect.RaiseException(id, "finance", "refund-shortfall",
+                    $"order {after.OrderId} refund {r.Refund.RefundId}: {r.Refund.Unrefunded:0.00} {after.Currency} due but not captured"));
+                break;
+            case PaymentRecorded { Transaction.Kind: PaymentKind.Chargeback } p:
+                Add(id => new OrderEffect.RaiseException(id, "finance", "chargeback",
+                    $"order {after.OrderId}: chargeback of {p.Transaction.Amount:0.00} {after.Currency} on {p.Tender.Method}{(p.Tender.Last4 is { } l4 ? $" ending {l4}" : "")}"));
+                break;
+        }
+        Add(id => new OrderEffect.Publish(id, e, after.Sequence));
+        return effects;
+    }
+}

@@ -1,0 +1,108 @@
+namespace RetailFunctions.Domain.Orders;
+
+public sealed record RefundAmounts(decimal Goods, decimal Tax, decimal Shipping, IReadOnlyList<ReturnLine> Lines)
+{
+    public decimal Total => Goods + Tax + Shipping;
+}
+
+public sealed record TenderSplit(IReadOnlyList<TenderRefund> Tenders, decimal StoreCredit, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Refund arithmetic from the order's own figures: a returned unit is worth its share of the line's gross (after
+/// discount, with its tax), the last units of a line take whatever cents are left so a fully returned line refunds
+/// exactly what was paid, and the money goes back to the tenders in proportion to what each still holds.
+/// </summary>
+public static class RefundMath
+{
+    public static decimal Cents(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
+
+    public static RefundAmounts ForReturn(Order order, IReadOnlyList<(OrderLine Line, decimal Quantity, ReturnDisposition Disposition)> lines, bool refundShipping)
+    {
+        var returnLines = new List<ReturnLine>();
+        foreach (var (line, quantity, disposition) in lines)
+        {
+            var previous = order.Returns.SelectMany(r => r.Lines).Where(l => l.LineId == line.LineId).ToList();
+            var returnedBefore = previous.Sum(l => l.Quantity);
+            var gross = order.GrossOf(line);
+            var isLast = returnedBefore + quantity >= line.Quantity;
+            var amount = isLast ? gross - previous.Sum(l => l.Amount) : Cents(gross * quantity / line.Quantity);
+            var tax = isLast ? line.Tax - previous.Sum(l => l.Tax) : Cents(line.Tax * quantity / line.Quantity);
+            returnLines.Add(new ReturnLine(line.LineId, line.Sku ?? "", quantity, disposition, amount, tax));
+        }
+        var shipping = refundShipping ? RemainingShipping(order) : 0m;
+        var totalTax = returnLines.Sum(l => l.Tax);
+        return new RefundAmounts(returnLines.Sum(l => l.Amount) - totalTax, totalTax, shipping, returnLines);
+    }
+
+    /// <summary>Shipping (with its tax when prices exclude tax) not yet refunded.</summary>
+    public static decimal RemainingShipping(Order order) =>
+        order.Draft is null ? 0m
+        : Math.Max(0m, order.Draft.Shipping + (order.Draft.TaxesIncluded ? 0m : order.Draft.ShippingTax) - order.Refunds.Sum(r => r.Shipping));
+
+    /// <summary>
+    /// Splits a refund across the tenders in proportion to what each can still take back, the rounding cent going to
+    /// the largest. A share the tender cannot take goes to store credit: an expired card, cash above the till's limit,
+    /// or a tender that was store credit in the first place.
+    /// </summary>
+    public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at)
+    {
+        var open = payments.Where(p => p.Refundable > 0m)
+            .OrderByDescending(p => p.Refundable).ThenBy(p => p.Tender.PaymentId, StringComparer.Ordinal).ToList();
+        var refundable = open.Sum(p => p.Refundable);
+        if (amount <= 0m || refundable <= 0m) return new TenderSplit([], 0m, []);
+
+        var shares = open.Select(p => Cents(amount * p.Refundable / refundable)).ToArray();
+        shares[0] += amount - shares.Sum();
+
+        var tenders = new List<TenderRefund>();
+        var storeCredit = 0m;
+        var notes = new List<string>();
+        for (var i = 0; i < open.Count; i++)
+        {
+            var tender = open[i].Tender;
+            var share = Math.Min(shares[i], open[i].Refundable);
+            if (share <= 0m) continue;
+            if (IsStoreCredit(tender.Method))
+            {
+                storeCredit += share;
+            }
+            else if (IsCard(tender.Method) && ExpiredBy(tender.CardExpiry, at))
+            {
+                storeCredit += share;
+                notes.Add($"card ending {tender.Last4 ?? "????"} expired ({tender.CardExpiry}): {share:0.00} as store credit");
+            }
+            else if (IsCash(tender.Method) && share > policy.CashRefundLimit)
+            {
+                tenders.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, policy.CashRefundLimit));
+                storeCredit += share - policy.CashRefundLimit;
+                notes.Add($"cash refunds are limited to {policy.CashRefundLimit:0.00}: {share - policy.CashRefundLimit:0.00} as store credit");
+            }
+            else
+            {
+                tenders.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, share));
+            }
+        }
+        return new TenderSplit(tenders, storeCredit, notes);
+    }
+
+    public static bool IsCash(string method) => method.Equals("cash", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsStoreCredit(string method) => method.Equals("store_credit", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsCard(string method) =>
+        method.Contains("card", StringComparison.OrdinalIgnoreCase) && !method.Contains("gift", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Card expiry as yyyy-MM or MM/yy; a card is good through the last day of its month.</summary>
+    public static bool ExpiredBy(string? expiry, DateTimeOffset at)
+    {
+        if (string.IsNullOrWhiteSpace(expiry)) return false;
+        int year, month;
+        var parts = expiry.Split('-', '/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out var first) || !int.TryParse(parts[1], out var second)) return false;
+        if (parts[0].Length == 4) (year, month) = (first, second);
+        else (year, month) = (second < 100 ? 2000 + second : second, first);
+        if (month is < 1 or > 12) return false;
+        var firstDayAfter = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
+        return at >= firstDayAfter;
+    }
+}
