@@ -12,7 +12,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
     Console.WriteLine("  --quick   small sizes, about a minute and a half; the default run takes about five minutes");
-    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell, freshness, poslog, mask");
+    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell, freshness, poslog, mask, reconcile");
     return 0;
 }
 var onlyIndex = Array.IndexOf(args, "--only");
@@ -67,6 +67,7 @@ try
     if (Runs("freshness")) await InventoryBench.FreshnessAsync(config, report, stop.Token);
     if (Runs("poslog")) CpuBench.PosLog(config, report, stop.Token);
     if (Runs("mask")) CpuBench.ShopifyMaskFastPath(config, report, stop.Token);
+    if (Runs("reconcile")) await ReconcileBench.RunAsync(config, report, stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
