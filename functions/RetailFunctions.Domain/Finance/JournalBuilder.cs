@@ -98,10 +98,16 @@ public static class JournalBuilder
         if (string.IsNullOrWhiteSpace(fact.FactId)) return "factId is required";
         if (string.IsNullOrWhiteSpace(fact.Store)) return "store is required";
         if (string.IsNullOrWhiteSpace(fact.Channel)) return "channel is required";
+        if (fact.Store.Length > 100 || fact.FactId.Length > 400) return "store or factId is too long";
         if (!Currencies.IsCode(fact.Currency)) return $"currency '{fact.Currency}' is not an ISO 4217 code";
         if (fact.BusinessDay == default) return "businessDay is required";
         return fact switch
         {
+            // Collections come from JSON too: a missing one is a refusal, not a crash.
+            FinancialFact.Sale s when s.Lines is null || s.Tenders is null => "a sale needs lines and tenders",
+            FinancialFact.Return r when r.Lines is null || r.Refunds is null => "a return needs lines and refunds",
+            FinancialFact.Refund r when r.Refunds is null => "a refund needs refunds (the tenders given back)",
+            FinancialFact.GiftCardSold g when g.Tenders is null => "a gift card sale needs tenders",
             FinancialFact.Sale s when s.Lines.Any(NegativeLine) => "a sale line has a negative gross, discount or tax",
             FinancialFact.Sale s when s.Lines.Any(l => l.Discount > l.Gross) => "a sale line's discount exceeds its gross amount",
             FinancialFact.Sale s when s.Tenders.Any(t => string.IsNullOrWhiteSpace(t.Method)) => "a tender has no method",

@@ -1,0 +1,202 @@
+using RetailFunctions.Domain.Finance;
+using RetailFunctions.Domain.Operations;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Security;
+
+namespace RetailFunctions.Pipeline.Finance;
+
+public enum JournalOutcome
+{
+    Recorded,
+    AlreadyRecorded,
+    Refused,
+    NothingToPost,
+}
+
+/// <summary>What became of a fact: its entry id and status, or why it was refused (a 'finance' exception is raised too).</summary>
+public sealed record JournalRecordResult(JournalOutcome Outcome, string? EntryId, string? Status, string Detail);
+
+/// <summary>A fix for a rejected posting: accounts to replace, or rebuild the entry from its fact with the current chart.</summary>
+public sealed record RepostRequest(string By, string? Note, IReadOnlyDictionary<string, string>? AccountOverrides, bool Rebuild);
+
+/// <summary>
+/// The journal's entry point. Order, till and payment flows call <see cref="RecordAsync"/> with a financial fact:
+/// the entry is built (pure), stored once per fact, and its posting queued for the ERP (or kept for the day's summary
+/// in summarised mode). Calling it again with the same fact is harmless and re-queues a posting that was lost.
+/// </summary>
+public sealed class JournalService(IJournalStore store, IMessageSender sender, IExceptionStore exceptions, FinanceOptions options, TimeProvider clock)
+{
+    public async Task<JournalRecordResult> RecordAsync(FinancialFact fact, CancellationToken ct, string? sourceMessageId = null)
+    {
+        fact = WithoutCardNumbers(fact);
+        switch (JournalBuilder.Build(fact, options.Chart, options.Rules))
+        {
+            case JournalDecision.Refuse refuse:
+                await exceptions.RaiseAsync(new BusinessException(
+                    $"unbalanced:{JournalIds.ForFact(fact)}", Owners.Finance, FinanceExceptionReasons.UnbalancedFact, refuse.Reason,
+                    sourceMessageId ?? fact.FactId, null, Keys(fact.Store, fact.BusinessDay, null, fact.FactId), ExceptionStatuses.Open, clock.GetUtcNow()), ct);
+                return new JournalRecordResult(JournalOutcome.Refused, null, null, refuse.Reason);
+            case JournalDecision.Nothing nothing:
+                return new JournalRecordResult(JournalOutcome.NothingToPost, null, null, nothing.Reason);
+            case JournalDecision.Post post:
+                var now = clock.GetUtcNow();
+                var summarised = options.ModeFor(fact.Store) == PostingMode.Summarised;
+                var factJson = FinanceJson.Serialize(fact);
+                var candidate = new StoredJournalEntry(post.Entry, summarised ? PostingStatuses.AwaitingSummary : PostingStatuses.Recorded, 0, now,
+                    QueuedAt: summarised ? null : now, Fact: factJson.Length <= 30_000 ? factJson : null)
+                    .WithAudit(now, "journal", "recorded", $"{fact.Kind} {fact.FactId}");
+                var (stored, added) = await store.AddAsync(candidate, ct);
+                // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which
+                // lands here; the posting is idempotent by entry id, so a second message does no harm.
+                if (stored.Status == PostingStatuses.Recorded)
+                    await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(stored, now, sourceMessageId), ct);
+                return new JournalRecordResult(added ? JournalOutcome.Recorded : JournalOutcome.AlreadyRecorded, stored.EntryId, stored.Status,
+                    $"{fact.Kind} {fact.FactId}: {stored.EntryId} {stored.Status}");
+            default:
+                throw new InvalidOperationException("unknown journal decision");
+        }
+    }
+
+    /// <summary>
+    /// Re-posts a rejected entry after a fix (or unchanged, once the ERP side is fixed): a new revision, queued again,
+    /// with an audit entry; its open exception is acknowledged now and resolved when the ERP accepts it.
+    /// </summary>
+    public async Task<(StoredJournalEntry? Entry, string? Refusal)> RepostAsync(DateOnly businessDay, string storeId, string entryId, RepostRequest request, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            if (await store.GetAsync(businessDay, storeId, entryId, ct) is not { } current) return (null, null);
+            if (current.Status != PostingStatuses.Rejected)
+                return (current, $"{entryId} is {current.Status}; only a rejected posting can be re-posted");
+            var (entry, refusal) = Fix(current, request);
+            if (refusal is not null) return (current, refusal);
+            var now = clock.GetUtcNow();
+            var changes = entry!.Lines.SequenceEqual(current.Entry.Lines) ? "unchanged" : request.Rebuild ? "rebuilt from its fact" : "accounts replaced";
+            var next = (current with { Entry = entry, Status = PostingStatuses.Recorded, Revision = current.Revision + 1, QueuedAt = now, Rejection = null })
+                .WithAudit(now, request.By, "reposted", $"revision {current.Revision + 1}, {changes}{(request.Note is { } note ? $": {note}" : "")}");
+            if (!await store.TryReplaceAsync(next, ct)) continue;
+            if (current.OpenExceptionId is { } exceptionId)
+                await exceptions.TransitionAsync(Owners.Finance, exceptionId, ExceptionLifecycle.Acknowledge, request.By,
+                    $"re-posted as revision {next.Revision} ({changes})", now, ct);
+            await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(next, now, null), ct);
+            return (next, null);
+        }
+        throw new InvalidOperationException($"journal entry {entryId} kept changing while it was re-posted");
+    }
+
+    private (JournalEntry? Entry, string? Refusal) Fix(StoredJournalEntry current, RepostRequest request)
+    {
+        var entry = current.Entry;
+        if (request.Rebuild)
+        {
+            if (entry.Source == JournalEntry.SummarySource) return (null, "a summary is fixed with account overrides, not rebuilt");
+            if (current.Fact is null || FinanceJson.Read(current.Fact).Fact is not { } fact) return (null, "the entry's fact was not kept; fix it with account overrides");
+            switch (JournalBuilder.Build(fact, options.Chart, options.Rules))
+            {
+                case JournalDecision.Post post: entry = post.Entry; break;
+                case JournalDecision.Refuse refuse: return (null, $"the rebuilt entry is refused: {refuse.Reason}");
+                default: return (null, "the rebuilt entry moves no money");
+            }
+        }
+        if (request.AccountOverrides is { Count: > 0 } overrides)
+        {
+            if (overrides.Any(o => string.IsNullOrWhiteSpace(o.Value))) return (null, "an account override maps to an empty account");
+            entry = entry with { Lines = entry.Lines.Select(l => overrides.TryGetValue(l.Account, out var to) ? l with { Account = to.Trim() } : l).ToList() };
+        }
+        return (entry, null);
+    }
+
+    /// <summary>
+    /// Summarised mode: closes the store's (or every store's) business day into summaries and queues them. Entries that
+    /// arrive later go into a further summary of the same day when it is closed again.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredJournalEntry>> CloseSummariesAsync(DateOnly businessDay, string? storeId, CancellationToken ct)
+    {
+        var stores = storeId is not null
+            ? [storeId]
+            : (await store.FindAsync(businessDay, businessDay, PostingStatuses.AwaitingSummary, ct)).Select(e => e.Entry.Store).Distinct().ToList();
+        var queued = new List<StoredJournalEntry>();
+        foreach (var s in stores)
+        {
+            foreach (var summary in await store.SummariseAsync(businessDay, s, clock.GetUtcNow(), ct))
+            {
+                await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(summary, clock.GetUtcNow(), null), ct);
+                queued.Add(summary);
+            }
+        }
+        return queued;
+    }
+
+    /// <summary>The summary timer: closes every business day in the look-back window that ended long enough ago.</summary>
+    public async Task<string> CloseDueSummariesAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var queued = 0;
+        for (var back = options.LookbackDays; back >= 1; back--)
+        {
+            var day = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-back);
+            if (new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) + options.SummaryCloseAfter > now) continue;
+            queued += (await CloseSummariesAsync(day, null, ct)).Count;
+        }
+        return $"{queued} summaries queued for the ERP";
+    }
+
+    /// <summary>
+    /// The safety net behind "nothing lost": entries still owed to the ERP whose posting was queued long ago (its
+    /// message dead-lettered during an outage, or lost in a crash) are queued again. Postings are idempotent.
+    /// </summary>
+    public async Task<string> RequeueStaleAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var requeued = 0;
+        foreach (var entry in await store.FindAsync(today.AddDays(-options.LookbackDays), today.AddDays(1), PostingStatuses.Recorded, ct))
+        {
+            if (entry.QueuedAt is { } queuedAt && now - queuedAt < options.RequeueAfter) continue;
+            if (!await store.TryReplaceAsync(entry with { QueuedAt = now }, ct)) continue;
+            await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(entry, now, null), ct);
+            requeued++;
+        }
+        return $"{requeued} unposted journal entries queued again";
+    }
+
+    /// <summary>Card numbers never reach the journal: references and reasons are free text a till or an agent typed.</summary>
+    private static FinancialFact WithoutCardNumbers(FinancialFact fact)
+    {
+        static string? Mask(string? text) => text is null ? null : PanMasker.MaskText(text).Text;
+        fact = fact with { Reference = Mask(fact.Reference) };
+        return fact switch
+        {
+            FinancialFact.Refund r => r with { Reason = Mask(r.Reason) },
+            FinancialFact.Chargeback c => c with { Reason = Mask(c.Reason) },
+            _ => fact,
+        };
+    }
+
+    internal static Dictionary<string, string> Keys(string store, DateOnly businessDay, string? entryId, string? factId)
+    {
+        var keys = new Dictionary<string, string> { [BusinessKeys.Store] = store, [FinanceKeys.BusinessDay] = businessDay.ToString("yyyy-MM-dd") };
+        if (entryId is not null) keys[FinanceKeys.Entry] = entryId;
+        if (factId is not null) keys[FinanceKeys.Fact] = factId;
+        return keys;
+    }
+}
+
+/// <summary>Business keys of finance messages and exceptions, beside the shared ones.</summary>
+public static class FinanceKeys
+{
+    public const string BusinessDay = "businessDay";
+    public const string Entry = "entry";
+    public const string Fact = "fact";
+}
+
+public static class ErpPostingEnvelopes
+{
+    public const string Type = "finance.journal.post";
+
+    /// <summary>A small message naming the entry; the handler reads the entry as stored, so a fix is what gets posted.</summary>
+    public static Envelope Create(StoredJournalEntry entry, DateTimeOffset at, string? causation) => new(
+        Guid.CreateVersion7(at).ToString("N"), Type, $"erp-post:{entry.EntryId}:{entry.Revision}", entry.EntryId, causation,
+        JournalService.Keys(entry.Entry.Store, entry.Entry.BusinessDay, entry.EntryId, null), at, "finance", Payload: null);
+}
