@@ -55,7 +55,8 @@ public abstract record LoyaltyCommand(string CustomerId, string IdempotencyKey, 
         : LoyaltyCommand(CustomerId, $"transfer:{TransferId}:in", At);
 }
 
-public abstract record LoyaltyEvent(long Points, DateTimeOffset At)
+/// <summary>What happened to a ledger; Delta is the signed change of the balance.</summary>
+public abstract record LoyaltyEvent(long Delta, DateTimeOffset At)
 {
     public sealed record Accrued(string OrderId, string Channel, Money Net, string Tier, decimal Rate, long Points, DateTimeOffset ExpiresAt, DateTimeOffset At) : LoyaltyEvent(Points, At);
     /// <summary>A return that arrived before its purchase: kept, and applied when the purchase arrives.</summary>
@@ -133,8 +134,8 @@ public static class LoyaltyDecider
     public static long ReversalPoints(OrderAccrual order, decimal returnedNetInAll)
     {
         if (order.Net <= 0m) return 0;
-        var share = Math.Min(1m, returnedNetInAll / order.Net);
-        var target = (long)Math.Floor(order.Points * share);
+        // Multiply before dividing, so that a third of 99 points is 33, not 32.999...
+        var target = (long)Math.Floor(order.Points * Math.Min(returnedNetInAll, order.Net) / order.Net);
         return Math.Max(0, target - order.ReversedPoints);
     }
 
