@@ -43,9 +43,14 @@ public static class OrderEffects
 
         switch (e)
         {
-            case OrderPlaced or OrderRevised when !after.IsCancelled && OrderDecider.Needs(after).Count > 0:
-            case ReservationRefused when !after.IsCancelled:
-                Add(id => new OrderEffect.RouteStock(id));
+            case OrderPlaced or OrderRevised or ReservationRefused:
+                // Lines the channel fulfilled before the order itself arrived: their sale is recorded now.
+                if (e is OrderPlaced)
+                    foreach (var (lineId, quantity) in after.ChannelFulfilled)
+                        if (after.Line(lineId) is { Sku: { } sku, MovesStock: true })
+                            Add(id => new OrderEffect.ConsumeStock(id, sku, $"order:{after.OrderId}:channel:{lineId}:{quantity}", after.Draft!.FulfilmentLocation, quantity));
+                if (!after.IsCancelled && OrderDecider.Needs(after).Count > 0)
+                    Add(id => new OrderEffect.RouteStock(id));
                 break;
             case StockAllocated a:
                 foreach (var line in a.Shipment.Lines.Where(l => l.Reservation == ReservationState.Pending))
