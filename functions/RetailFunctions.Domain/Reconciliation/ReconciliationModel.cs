@@ -93,10 +93,13 @@ public static class MatchStatuses
     public const string Rejected = "rejected";
 }
 
-/// <summary>A physical count of a SKU at a location next to the ledger's on-hand figure just before it.</summary>
+/// <summary>
+/// A physical count of a SKU at a location next to the ledger's on-hand figure just before it. The stream is sorted
+/// by SKU, then location (the separator sorts before any character, so "A-1" comes before "A-10" as the ledger keeps them).
+/// </summary>
 public sealed record StockCount(string Sku, string Location, decimal Counted, decimal LedgerOnHand, string Reference)
 {
-    public string Key => $"{Location}|{Sku}";
+    public string Key => $"{Sku}\u0001{Location}";
 }
 
 /// <summary>
