@@ -1,0 +1,290 @@
+using System.Security.Cryptography;
+using System.Text;
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Customers;
+using RetailFunctions.Domain.Loyalty;
+using RetailFunctions.Domain.Operations;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Pipeline.Customers;
+
+/// <summary>
+/// One profile per shopper: resolves the identifiers any channel sends to a profile (creating, linking or merging as
+/// the matching rules say), records purchases and returns with their points exactly once, and serves the record the
+/// views are cut from. Each step loads, decides with the pure rules, and saves; nothing personal is logged or put in
+/// an exception.
+/// </summary>
+public sealed class CustomerService(ICustomerStore customers, LoyaltyService loyalty, IExceptionStore exceptions, CustomerOptions options, TimeProvider clock)
+{
+    public const string AmbiguousMatch = "ambiguous-customer-match";
+    private const int MaxAttempts = 8;
+    private const int MaxMergeDepth = 8;
+
+    /// <summary>The profile a reference belongs to, created or completed as the rules say; null when it names no usable identifier.</summary>
+    public async Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct)
+    {
+        var normalized = ContactPoints.Normalize(reference, options.RegionOf(reference.Store));
+        for (var attempt = 1; ; attempt++)
+        {
+            var candidates = await CandidatesAsync(normalized.Points, ct);
+            var resolution = IdentityResolver.Resolve(normalized.Points, candidates);
+            var resolved = await ApplyAsync(resolution, reference.Store, sourceKey, at, ct);
+            if (resolved is not null || resolution is Resolution.Unidentified) return resolved;
+            // Another writer claimed one of the identifiers meanwhile: resolve again against what it wrote.
+            if (attempt >= MaxAttempts) throw new InvalidOperationException($"identifiers of {sourceKey} stayed contended after {attempt} attempts");
+        }
+    }
+
+    private async Task<ResolvedCustomer?> ApplyAsync(Resolution resolution, string? store, string sourceKey, DateTimeOffset at, CancellationToken ct)
+    {
+        switch (resolution)
+        {
+            case Resolution.Unidentified:
+                return null;
+            case Resolution.New n:
+            {
+                var id = NewCustomerId(sourceKey, at);
+                var claimed = new List<ContactPoint>();
+                foreach (var point in n.Contacts)
+                {
+                    if (await customers.ClaimAsync(point, id, ct)) { claimed.Add(point); continue; }
+                    foreach (var release in claimed) await customers.ReleaseAsync(release, id, ct);
+                    return null;
+                }
+                await customers.ExecuteAsync(new CustomerCommand.Register(id, n.Contacts, null, null, new Dictionary<string, ConsentChoice>(), store, at), ct);
+                return new ResolvedCustomer(id, "new", true);
+            }
+            case Resolution.Matched m:
+                await LinkAsync(m.CustomerId, m.ToLink, at, ct);
+                return new ResolvedCustomer(m.CustomerId, m.Rule, false);
+            case Resolution.Merge m:
+                await MergeAsync(m.SurvivorId, m.AbsorbedId, m.Rule, "identifiers of both profiles arrived together in one event", "system",
+                    $"auto:{Hash(sourceKey)}", at, ct);
+                await LinkAsync(m.SurvivorId, m.ToLink, at, ct);
+                return new ResolvedCustomer(m.SurvivorId, m.Rule, false);
+            case Resolution.Ambiguous a:
+                await exceptions.RaiseAsync(new BusinessException(
+                    $"customer-match:{Hash(sourceKey)}", Owners.Crm, AmbiguousMatch,
+                    $"{a.Reason}; the activity was attributed to {a.CustomerId} and nothing was merged or linked. Candidates: {string.Join(", ", a.Candidates)}",
+                    sourceKey, null,
+                    new Dictionary<string, string> { ["customer"] = a.CustomerId, ["candidates"] = string.Join(",", a.Candidates) },
+                    ExceptionStatuses.Open, clock.GetUtcNow()), ct);
+                return new ResolvedCustomer(a.CustomerId, $"ambiguous:{a.Rule}", false);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(resolution), resolution.GetType().Name, "unknown resolution");
+        }
+    }
+
+    private async Task LinkAsync(string customerId, IReadOnlyList<ContactPoint> points, DateTimeOffset at, CancellationToken ct)
+    {
+        var claimed = new List<ContactPoint>();
+        foreach (var point in points)
+            if (await customers.ClaimAsync(point, customerId, ct)) claimed.Add(point);
+        if (claimed.Count > 0) await customers.ExecuteAsync(new CustomerCommand.LinkContacts(customerId, claimed, at), ct);
+    }
+
+    /// <summary>Every profile the identifiers are indexed to, followed through merges to the survivor.</summary>
+    private async Task<List<MatchCandidate>> CandidatesAsync(IReadOnlyList<ContactPoint> points, CancellationToken ct)
+    {
+        var candidates = new List<MatchCandidate>();
+        foreach (var point in points)
+        {
+            if (await customers.FindAsync(point, ct) is not { } id) continue;
+            switch (await FollowAsync(id, ct))
+            {
+                case (_, CustomerState.Active active):
+                    candidates.Add(new MatchCandidate(point, active.Profile));
+                    break;
+                case (var claimant, CustomerState.Unknown):
+                    // Claimed by a writer that stopped before saving the profile: complete it now.
+                    await customers.ExecuteAsync(new CustomerCommand.Register(claimant, [point], null, null, new Dictionary<string, ConsentChoice>(), null, clock.GetUtcNow()), ct);
+                    if (await customers.GetAsync(claimant, ct) is CustomerState.Active created) candidates.Add(new MatchCandidate(point, created.Profile));
+                    break;
+            }
+        }
+        return candidates;
+    }
+
+    /// <summary>The profile an id leads to: itself, or the survivor of the merges it went through.</summary>
+    public async Task<(string CustomerId, CustomerState State)> FollowAsync(string customerId, CancellationToken ct)
+    {
+        var id = customerId;
+        for (var depth = 0; depth < MaxMergeDepth; depth++)
+        {
+            var state = await customers.GetAsync(id, ct);
+            if (state is not CustomerState.Merged merged) return (id, state);
+            id = merged.Into;
+        }
+        throw new InvalidOperationException($"customer {customerId} leads through more than {MaxMergeDepth} merges");
+    }
+
+    /// <summary>
+    /// Creates or updates the profile of a web-store customer (customers/create, customers/update): names, contact
+    /// points and the marketing consent the store reports, as explicit choices at the customer's update time.
+    /// </summary>
+    public async Task<ResolvedCustomer?> UpsertFromShopifyAsync(string shopDomain, CustomerSnapshot customer, DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        var at = customer.UpdatedAt ?? receivedAt;
+        var reference = new CustomerReference(SourceSystems.Shopify, customer.ChannelCustomerId, customer.Email, customer.Phone);
+        var resolved = await ResolveAsync(reference, $"shopify:{shopDomain}:customer:{customer.ChannelCustomerId}:{at.UtcTicks}", at, ct);
+        if (resolved is null) return null;
+        var consent = new Dictionary<string, ConsentChoice>(StringComparer.Ordinal);
+        if (customer.AcceptsEmailMarketing is { } email) consent[ConsentPurposes.Email] = new ConsentChoice(email, $"shopify:{shopDomain}", at);
+        if (customer.AcceptsSmsMarketing is { } sms) consent[ConsentPurposes.Sms] = new ConsentChoice(sms, $"shopify:{shopDomain}", at);
+        var points = ContactPoints.Normalize(reference, options.DefaultRegion).Points;
+        await customers.ExecuteAsync(new CustomerCommand.Register(resolved.CustomerId, [], customer.FirstName, customer.LastName, consent, null, at), ct);
+        return resolved with { Contacts = points.Count };
+    }
+
+    /// <summary>
+    /// A purchase or a return: resolves the shopper, adds it to their history once, and accrues or reverses their
+    /// points once. Safe to call again with the same activity.
+    /// </summary>
+    public async Task<ActivityResult> RecordActivityAsync(CustomerActivity activity, CancellationToken ct)
+    {
+        if (activity.Problem() is { } problem) throw Refused.Invalid(problem.Field, problem.Reason);
+        var resolved = await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt, ct);
+        if (resolved is null) return new ActivityResult(null, "unidentified", false, 0, null, "no usable identifier: no profile, no points");
+
+        var entry = new HistoryEntry(activity.IdempotencyKey, activity.Kind, activity.OrderId, activity.OriginalOrderId, activity.Channel,
+            activity.Store, activity.Net, activity.OccurredAt, resolved.CustomerId);
+        var recorded = await customers.AddHistoryAsync(resolved.CustomerId, entry, ct);
+        LoyaltyCommand command = activity.Kind == ActivityKind.Purchase
+            ? new LoyaltyCommand.Accrue(resolved.CustomerId, activity.OrderId, activity.Channel, activity.Net, $"activity:{activity.IdempotencyKey}", activity.OccurredAt)
+            : new LoyaltyCommand.Reverse(resolved.CustomerId, activity.OriginalOrderId!, activity.OrderId, activity.Net, $"activity:{activity.IdempotencyKey}", activity.OccurredAt);
+        var result = await loyalty.ExecuteAsync(command, ct);
+        var summary = result.Refusal is { } refusal ? $"no points: {refusal.Reason}" : $"{result.Outcome}: {result.Events.Sum(e => e.Delta)} points";
+        return new ActivityResult(resolved.CustomerId, resolved.Rule, recorded,
+            result.Outcome == CommandOutcome.Applied ? result.Events.Sum(e => e.Delta) : 0, result.Account.Balance, summary);
+    }
+
+    /// <summary>
+    /// The survivor absorbs the other profile: the merge is recorded on both, and the absorbed profile's points move
+    /// to the survivor with their expiry. Every step is idempotent under the merge id, so a retry completes a merge.
+    /// </summary>
+    public async Task<string> MergeAsync(string survivorId, string absorbedId, string rule, string reason, string by, string mergeId, DateTimeOffset at, CancellationToken ct)
+    {
+        var (survivor, survivorState) = await FollowAsync(survivorId, ct);
+        if (survivorState is not CustomerState.Active) throw Refused.NotFound("customerId", $"customer {survivorId} is not an active profile");
+        if (await customers.GetAsync(absorbedId, ct) is CustomerState.Merged { Into: var into, MergeId: var existing } && into == survivor) return existing;
+        if (absorbedId == survivor) throw Refused.Invalid("otherId", "a profile cannot absorb itself");
+        if (await customers.GetAsync(absorbedId, ct) is not CustomerState.Active)
+            throw Refused.Conflict("otherId", $"customer {absorbedId} is not an active profile and cannot be merged");
+
+        await customers.ExecuteAsync(new CustomerCommand.Absorb(survivor, new MergeRecord(mergeId, absorbedId, rule, reason, by, at)), ct);
+        await customers.ExecuteAsync(new CustomerCommand.MarkMerged(absorbedId, survivor, mergeId, at), ct);
+        await loyalty.TransferAsync(absorbedId, survivor, mergeId, null, at, ct);
+        return mergeId;
+    }
+
+    /// <summary>Reverses a merge: both profiles stand alone again and the points that moved go back (as far as they are unspent).</summary>
+    public async Task ReverseMergeAsync(string survivorId, string mergeId, string by, DateTimeOffset at, CancellationToken ct)
+    {
+        var state = await customers.GetAsync(survivorId, ct);
+        var merge = state switch
+        {
+            CustomerState.Active a => a.Profile.Merges.FirstOrDefault(m => m.MergeId == mergeId),
+            CustomerState.Anonymized a => a.Merges.FirstOrDefault(m => m.MergeId == mergeId),
+            _ => null,
+        } ?? throw Refused.NotFound("mergeId", $"customer {survivorId} has no merge {mergeId}");
+        await customers.ExecuteAsync(new CustomerCommand.ReverseMerge(survivorId, mergeId, by, at), ct);
+        await customers.ExecuteAsync(new CustomerCommand.Restore(merge.AbsorbedId, mergeId, at), ct);
+        var moved = await loyalty.TransferAsync(merge.AbsorbedId, survivorId, mergeId, null, merge.At, ct);
+        await loyalty.TransferAsync(survivorId, merge.AbsorbedId, $"{mergeId}:reversal", moved, at, ct);
+    }
+
+    /// <summary>
+    /// Removes a profile's personal data (and that of the profiles it absorbed): the contact points leave the index
+    /// first, then names, contacts, consent and notes go. History and the points ledger stay under the bare id.
+    /// </summary>
+    public async Task<int> AnonymizeAsync(string customerId, string reason, DateTimeOffset at, CancellationToken ct)
+    {
+        var anonymized = 0;
+        var (id, state) = await FollowAsync(customerId, ct);
+        var ids = new List<string> { id };
+        if (state is CustomerState.Active active) ids.AddRange(active.Profile.AbsorbedIds);
+        foreach (var each in ids)
+        {
+            var current = await customers.GetAsync(each, ct);
+            var contacts = current switch
+            {
+                CustomerState.Active a => a.Profile.Contacts,
+                CustomerState.Merged m => m.Profile.Contacts,
+                _ => [],
+            };
+            foreach (var contact in contacts) await customers.ReleaseAsync(contact, each, ct);
+            if (current is CustomerState.Unknown) continue;
+            if ((await customers.ExecuteAsync(new CustomerCommand.Anonymize(each, reason, at), ct)).Count > 0) anonymized++;
+        }
+        return anonymized;
+    }
+
+    /// <summary>Shopify's customers/redact: anonymizes every profile its customer id, email or phone leads to. Creates nothing.</summary>
+    public async Task<int> RedactAsync(ShopifyCustomerRedact request, DateTimeOffset at, CancellationToken ct)
+    {
+        var reference = new CustomerReference(SourceSystems.Shopify, request.CustomerId, request.Email, request.Phone);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var point in ContactPoints.Normalize(reference, options.DefaultRegion).Points)
+            if (await customers.FindAsync(point, ct) is { } id) ids.Add((await FollowAsync(id, ct)).CustomerId);
+        var anonymized = 0;
+        foreach (var id in ids) anonymized += await AnonymizeAsync(id, $"customers/redact from {request.ShopDomain}", at, ct);
+        return anonymized;
+    }
+
+    /// <summary>The profile a contact point leads to.</summary>
+    public async Task<string?> FindAsync(CustomerReference reference, CancellationToken ct)
+    {
+        foreach (var point in ContactPoints.Normalize(reference, options.RegionOf(reference.Store)).Points)
+            if (await customers.FindAsync(point, ct) is { } id) return (await FollowAsync(id, ct)).CustomerId;
+        return null;
+    }
+
+    /// <summary>Everything the views are cut from, for the survivor an id leads to; null when there is no such profile.</summary>
+    public async Task<CustomerRecord?> GetRecordAsync(string customerId, CancellationToken ct)
+    {
+        var (id, state) = await FollowAsync(customerId, ct);
+        var profile = state switch
+        {
+            CustomerState.Active a => a.Profile,
+            CustomerState.Anonymized a => CustomerProfile.New(a.CustomerId, a.At) with { Merges = a.Merges },
+            _ => null,
+        };
+        if (profile is null) return null;
+        var absorbed = new List<CustomerProfile>();
+        var history = new List<HistoryEntry>(await customers.GetHistoryAsync(id, ct));
+        foreach (var other in profile.AbsorbedIds)
+        {
+            if (await customers.GetAsync(other, ct) is CustomerState.Merged m) absorbed.Add(m.Profile);
+            history.AddRange(await customers.GetHistoryAsync(other, ct));
+        }
+        return new CustomerRecord(profile, absorbed, history, await loyalty.SummaryAsync(id, ct));
+    }
+
+    /// <summary>Runs a command on a profile that a person asked for through the API.</summary>
+    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken ct) => await customers.ExecuteAsync(command, ct);
+
+    /// <summary>Links contact points a person keyed in, refusing any that another profile holds.</summary>
+    public async Task<IReadOnlyList<ContactPoint>> AddContactsAsync(string customerId, CustomerReference reference, DateTimeOffset at, CancellationToken ct)
+    {
+        var normalized = ContactPoints.Normalize(reference, options.RegionOf(reference.Store));
+        if (normalized.Unusable.Count > 0) throw Refused.Invalid(normalized.Unusable[0], $"{normalized.Unusable[0]} is not a usable {normalized.Unusable[0]}");
+        if (normalized.Points.Count == 0) throw Refused.Invalid("email", "name at least one of email, phone, loyaltyId");
+        if (await customers.GetAsync(customerId, ct) is not CustomerState.Active)
+            throw Refused.NotFound("customerId", $"customer {customerId} is not an active profile");
+        foreach (var point in normalized.Points)
+            if (await customers.FindAsync(point, ct) is { } holder && (await FollowAsync(holder, ct)).CustomerId != customerId)
+                throw Refused.Conflict(ContactPoint.KindName(point.Kind), $"that {ContactPoint.KindName(point.Kind)} belongs to customer {holder}; merge the profiles instead");
+        await LinkAsync(customerId, normalized.Points, at, ct);
+        return normalized.Points;
+    }
+
+    /// <summary>
+    /// A new profile's id: random, prefixed. Not derived from any identifier, so it carries no personal data.
+    /// </summary>
+    private static string NewCustomerId(string sourceKey, DateTimeOffset at) => $"cus-{Guid.CreateVersion7(at):N}";
+
+    /// <summary>A short stable digest of a key, so exception ids and merge ids carry no personal data.</summary>
+    public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..24];
+}
+
+public sealed record ResolvedCustomer(string CustomerId, string Rule, bool Created, int Contacts = 0);
