@@ -42,6 +42,7 @@ public static class ContainerNames
     public const string PosUploads = "pos-uploads";
     public const string LargePayloads = "large-payloads";
     public const string SettlementUploads = "settlement-uploads";
+    public const string ChannelCatalogs = "channel-catalogs";
 }
 
 public sealed record ResourceNameList(IReadOnlyList<string> Queues, IReadOnlyList<string> Tables, IReadOnlyList<string> Containers)
