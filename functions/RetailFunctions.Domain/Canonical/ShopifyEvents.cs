@@ -41,7 +41,11 @@ public sealed record PaymentSnapshot(
     string? CardLast4,
     DateTimeOffset? ProcessedAt);
 
-public sealed record ShippingLineSnapshot(string Title, decimal Price, IReadOnlyList<TaxLine> TaxLines);
+/// <summary>A shipping line. Code and delivery category tell a local pickup from a delivery.</summary>
+public sealed record ShippingLineSnapshot(string Title, decimal Price, IReadOnlyList<TaxLine> TaxLines, string? Code = null, string? DeliveryCategory = null);
+
+/// <summary>Where the order ships to, as far as routing needs it: the geocoded point Shopify adds to the address.</summary>
+public sealed record ShipToSnapshot(double? Latitude, double? Longitude, string? CountryCode, string? Zip);
 
 public sealed record OrderSnapshot(
     string Channel,
@@ -66,7 +70,9 @@ public sealed record OrderSnapshot(
     decimal TotalTax,
     decimal TotalPrice,
     bool TaxesIncluded,
-    string? Note);
+    string? Note,
+    ShipToSnapshot? ShipTo = null,
+    IReadOnlyList<string>? GatewayNames = null);
 
 public sealed record RefundLineSnapshot(
     string ChannelRefundLineId,

@@ -15,7 +15,7 @@ public static class OrderDecider
         return command switch
         {
             OrderCommand.RecordOrder c => RecordOrder(c, order),
-            OrderCommand.AllocateStock c => Allocate(c, order),
+            OrderCommand.AllocateStock c => Allocate(c, order, policy),
             OrderCommand.RecordReservation c => RecordReservation(c, order),
             OrderCommand.AdvanceShipment c => Advance(c, order, policy),
             OrderCommand.RecordChannelFulfilment c => ChannelFulfilment(c, order),
@@ -106,7 +106,7 @@ public static class OrderDecider
                 - order.Backorders.Where(b => b.LineId == l.LineId).Sum(b => b.Quantity)))
             .Where(n => n.Quantity > 0m)];
 
-    private static OrderDecision Allocate(OrderCommand.AllocateStock c, Order order)
+    private static OrderDecision Allocate(OrderCommand.AllocateStock c, Order order, OrderPolicy policy)
     {
         if (!order.IsKnown || order.IsCancelled || order.Draft!.Method == FulfilmentMethod.CarryOut) return OrderDecision.NoOp;
         var events = new List<OrderEvent>();
@@ -118,7 +118,9 @@ public static class OrderDecider
         var draft = order.Draft;
         var plan = draft.FulfilmentLocation is { } fixedLocation
             ? AtFixedLocation(needs, fixedLocation, order.RefusedLocations)
-            : FulfilmentRouter.Route(needs, c.Candidates, draft.ShipTo, preferred: null, order.RefusedLocations);
+            : FulfilmentRouter.Route(needs, c.Candidates, draft.ShipTo, policy.PreferredLocation, order.RefusedLocations);
+        if (policy.MayOversell(draft.Channel) && policy.PreferredLocation is { } preferred && plan.Backorders.Count > 0)
+            plan = Oversold(plan, preferred, order.RefusedLocations);
 
         var next = order.Shipments.Count;
         foreach (var (location, lines) in plan.Shipments)
@@ -130,6 +132,19 @@ public static class OrderDecider
         }
         events.AddRange(plan.Backorders.Select(b => new LineBackordered(c.At, b)));
         return Accept(events);
+    }
+
+    /// <summary>A channel that may oversell holds its shortfall at the preferred location rather than backordering it.</summary>
+    private static RoutePlan Oversold(RoutePlan plan, string preferred, IReadOnlyList<string> refused)
+    {
+        var held = plan.Backorders.Where(b => b.Sku.Length > 0 && !refused.Contains(FulfilmentRouter.RefusalKey(b.LineId, preferred)))
+            .Select(b => new StockNeed(b.LineId, b.Sku, b.Quantity)).ToList();
+        if (held.Count == 0) return plan;
+        var shipments = plan.Shipments.ToList();
+        var index = shipments.FindIndex(s => s.Location == preferred);
+        if (index >= 0) shipments[index] = (preferred, [.. shipments[index].Lines, .. held]);
+        else shipments.Add((preferred, held));
+        return new RoutePlan(shipments, [.. plan.Backorders.Where(b => !held.Any(h => h.LineId == b.LineId))]);
     }
 
     /// <summary>A pickup store, or a location the channel or the associate chose: the ledger has the last word there.</summary>

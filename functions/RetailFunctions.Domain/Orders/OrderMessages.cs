@@ -3,10 +3,17 @@ namespace RetailFunctions.Domain.Orders;
 /// <summary>Stock a location can promise for one SKU, with where the location is, for routing.</summary>
 public sealed record StockCandidate(string Location, string Sku, decimal Available, GeoPoint? Position);
 
-/// <summary>The store's rules the decider applies: the time a customer has to pick up, to return, and cash limits.</summary>
-public sealed record OrderPolicy(TimeSpan PickupWindow, TimeSpan ReturnWindow, decimal CashRefundLimit)
+/// <summary>
+/// The retailer's rules the decider applies: the time a customer has to pick up and to return, the cash refund limit,
+/// the location shipping prefers when the customer's position is unknown (the warehouse), and the channels allowed to
+/// sell beyond stock (their shortfall is held at the preferred location instead of backordered).
+/// </summary>
+public sealed record OrderPolicy(TimeSpan PickupWindow, TimeSpan ReturnWindow, decimal CashRefundLimit, string? PreferredLocation = null,
+    IReadOnlyList<string>? OversellChannels = null)
 {
     public static OrderPolicy Default { get; } = new(TimeSpan.FromDays(3), TimeSpan.FromDays(30), 100m);
+
+    public bool MayOversell(string channel) => OversellChannels?.Contains(channel, StringComparer.OrdinalIgnoreCase) == true;
 }
 
 public sealed record ReturnRequestLine(string LineId, decimal Quantity, ReturnDisposition Disposition);

@@ -3,6 +3,7 @@ using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Shopify;
 
@@ -17,7 +18,7 @@ public sealed class ShopifyWebhookHandler(
     IDeliveryLog deliveries,
     IBlobStore blobs,
     ICatalogStore catalog,
-    StockPoster stock,
+    ShopifyOrderRecorder orders,
     ChannelLevelReconciler levels,
     TimeProvider clock)
 {
@@ -60,55 +61,19 @@ public sealed class ShopifyWebhookHandler(
 
     private async Task<string> ApplyAsync(ShopifyEvent canonical, ExceptionSource source, CancellationToken ct) => canonical switch
     {
-        ShopifyEvent.OrderCreated e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
-        ShopifyEvent.OrderUpdated e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
-        ShopifyEvent.OrderPaid e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
-        ShopifyEvent.OrderFulfilled e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
-        ShopifyEvent.OrderCancelled e => await SellOrderAsync(e.Delivery, e.Order, source, ct),
-        ShopifyEvent.RefundCreated e => await RestockRefundAsync(e.Delivery, e.Refund, source, ct),
+        ShopifyEvent.OrderCreated e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
+        ShopifyEvent.OrderUpdated e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
+        ShopifyEvent.OrderPaid e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
+        ShopifyEvent.OrderFulfilled e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
+        ShopifyEvent.OrderCancelled e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
+        ShopifyEvent.RefundCreated e => await orders.RecordRefundAsync(e.Delivery, e.Refund, ct),
         ShopifyEvent.ProductUpserted e => await UpsertProductAsync(e.Product, ct),
         ShopifyEvent.InventoryLevelObserved e => await levels.ReconcileAsync(e, source, ct),
-        ShopifyEvent.FulfillmentCreated e => await FulfilAsync(e.Delivery, e.Fulfillment, source, ct),
+        ShopifyEvent.FulfillmentCreated e => await orders.RecordFulfilmentAsync(e.Delivery, e.Fulfillment, ct),
         ShopifyEvent.CustomerUpserted e => $"recorded: customer {e.Customer.ChannelCustomerId}",
         ShopifyEvent.Unhandled e => $"recorded: topic {e.Delivery.Topic} has no handler",
         _ => throw new InvalidOperationException($"no handling for {canonical.GetType().Name}"),
     };
-
-    /// <summary>
-    /// Every order topic carries the whole order, so each one converges the ledger to it: each line reserved once,
-    /// consumed once when fulfilled, released once when the order is cancelled. Arrival order does not matter.
-    /// </summary>
-    private async Task<string> SellOrderAsync(ShopifyDelivery delivery, OrderSnapshot order, ExceptionSource source, CancellationToken ct)
-    {
-        var counts = new PostingCounts();
-        var occurredAt = order.CancelledAt ?? order.UpdatedAt ?? order.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow();
-        foreach (var line in ShopifyStockPlan.StockLines(order))
-        {
-            var change = ShopifyStockPlan.Change(delivery, order, line, ShopifyStockPlan.IntentFor(delivery, order, line), occurredAt);
-            counts.Add(await stock.PostAsync(change, source, ct));
-        }
-        return $"order {order.ChannelOrderId}: {counts}";
-    }
-
-    private async Task<string> FulfilAsync(ShopifyDelivery delivery, FulfillmentSnapshot fulfillment, ExceptionSource source, CancellationToken ct)
-    {
-        var counts = new PostingCounts();
-        var at = fulfillment.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow();
-        foreach (var line in fulfillment.Lines.Where(l => l.Quantity > 0m && (l.VariantId is not null || !string.IsNullOrWhiteSpace(l.Sku))))
-            counts.Add(await stock.PostAsync(ShopifyStockPlan.Fulfil(delivery, fulfillment, line, at), source, ct));
-        return $"fulfillment {fulfillment.ChannelFulfillmentId} of order {fulfillment.ChannelOrderId}: {counts}";
-    }
-
-    private async Task<string> RestockRefundAsync(ShopifyDelivery delivery, RefundSnapshot refund, ExceptionSource source, CancellationToken ct)
-    {
-        var counts = new PostingCounts();
-        foreach (var line in refund.Lines.Where(ShopifyStockPlan.ReturnsToStock))
-        {
-            var change = ShopifyStockPlan.Return(delivery, refund, line, refund.CreatedAt ?? delivery.TriggeredAt ?? clock.GetUtcNow());
-            counts.Add(await stock.PostAsync(change, source, ct));
-        }
-        return $"refund {refund.ChannelRefundId} of order {refund.ChannelOrderId}: {counts}";
-    }
 
     private async Task<string> UpsertProductAsync(ProductSnapshot product, CancellationToken ct)
     {

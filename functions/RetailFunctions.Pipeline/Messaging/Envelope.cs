@@ -28,6 +28,9 @@ public static class MessageTypes
     public const string PosBatchReceived = "pos.batch.received";
     public const string AvailabilityChanged = "inventory.availability.changed";
     public const string ReservationDue = "inventory.reservation.due";
+    public const string OrderCommand = "order.command";
+    public const string OrderEvent = "order.event";
+    public const string StorePickRequested = "store.pick.requested";
 }
 
 /// <summary>Business key names used on envelopes, exceptions and telemetry.</summary>

@@ -82,7 +82,20 @@ public static class ShopifyMapper
             OptionalDecimal(order, "total_tax", Root) ?? 0m,
             OptionalDecimal(order, "total_price", Root) ?? 0m,
             Bool(order, "taxes_included", Root) ?? false,
-            FreeText(String(order, "note", Root)));
+            FreeText(String(order, "note", Root)),
+            ShipTo(order),
+            [.. Array(order, "payment_gateway_names", Root).Where(g => g.Item.ValueKind == JsonValueKind.String).Select(g => g.Item.GetString()!)]);
+    }
+
+    private static ShipToSnapshot? ShipTo(JsonElement order)
+    {
+        const string at = "shipping_address";
+        if (Object(order, at, Root) is not { } address) return null;
+        return new ShipToSnapshot(
+            (double?)OptionalDecimal(address, "latitude", at),
+            (double?)OptionalDecimal(address, "longitude", at),
+            String(address, "country_code", at),
+            String(address, "zip", at));
     }
 
     public static RefundSnapshot Refund(JsonElement refund)
@@ -218,7 +231,9 @@ public static class ShopifyMapper
     private static ShippingLineSnapshot ShippingLine(JsonElement line, string at) => new(
         String(line, "title", at) ?? String(line, "code", at) ?? "",
         RequiredDecimal(line, "price", at),
-        TaxLines(line, at));
+        TaxLines(line, at),
+        String(line, "code", at),
+        String(line, "delivery_category", at));
 
     private static List<TaxLine> TaxLines(JsonElement owner, string at) =>
     [

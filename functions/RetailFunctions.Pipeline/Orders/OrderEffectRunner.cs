@@ -1,0 +1,124 @@
+using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Operations;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Pipeline.Orders;
+
+/// <summary>
+/// Runs one effect of the order workflow against the world: the stock ledger, the queues, the exception store.
+/// Each run is idempotent by the effect's own keys; what the world answers comes back as commands for the order.
+/// </summary>
+public sealed class OrderEffectRunner(
+    IInventoryStore stock,
+    InventoryService inventory,
+    ICatalogStore catalog,
+    IExceptionStore exceptions,
+    IMessageSender sender,
+    InventoryOptions inventoryOptions,
+    TimeProvider clock)
+{
+    private static readonly IReadOnlyList<OrderCommand> NoAnswer = [];
+
+    public async Task<IReadOnlyList<OrderCommand>> RunAsync(Order order, OrderEffect effect, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        switch (effect)
+        {
+            case OrderEffect.RouteStock:
+                return [new OrderCommand.AllocateStock($"allocate:{effect.EffectId}", "router", now, await CandidatesAsync(order, ct))];
+
+            case OrderEffect.ReserveStock r:
+                var reserved = await inventory.ExecuteAsync(new InventoryCommand.Reserve(r.Sku, r.Location, r.Channel, r.Quantity, r.ReservationId,
+                    $"order {order.OrderId}", ExpiresAt: null, inventoryOptions.MayOversell(r.Channel), now), ct);
+                return [new OrderCommand.RecordReservation($"reservation:{effect.EffectId}", "inventory", now, r.ShipmentId, r.LineId,
+                    reserved.Outcome != CommandOutcome.Refused, reserved.Outcome == CommandOutcome.Refused ? reserved.Summary : null)];
+
+            case OrderEffect.ReleaseStock r:
+                await inventory.ExecuteAsync(new InventoryCommand.Release(r.Sku, r.ReservationId, r.Reason, now), ct);
+                return NoAnswer;
+
+            case OrderEffect.ConsumeStock c:
+                var location = c.Location ?? inventoryOptions.DefaultFulfillmentLocation;
+                var consumed = await inventory.ExecuteAsync(new InventoryCommand.Consume(c.Sku, c.ReservationId, $"order {order.OrderId}", now, location, c.Quantity), ct);
+                await RaiseNegativeStockAsync(order, effect, consumed, ct);
+                return NoAnswer;
+
+            case OrderEffect.ReturnStock r:
+                var at = r.Location ?? inventoryOptions.DefaultFulfillmentLocation;
+                if (at is null)
+                {
+                    await RaiseAsync(order, effect, Owners.Inventory, ExceptionReasons.UnmappedLocation,
+                        $"{r.Reason}: {r.Quantity} of {r.Sku} came back but no location is named and no default fulfillment location is configured", ct);
+                    return NoAnswer;
+                }
+                var kind = r.Disposition == ReturnDisposition.Damaged ? MovementKind.ReturnDamaged : MovementKind.Return;
+                await inventory.ExecuteAsync(new InventoryCommand.RecordMovement(new StockMovement(r.Sku, at, kind, r.Quantity, $"order-return:{effect.EffectId}",
+                    $"order {order.OrderId}", r.Reason, $"order:{order.OrderId}", now)), ct);
+                return NoAnswer;
+
+            case OrderEffect.RequestPick p:
+                await sender.SendAsync(QueueNames.OrderEvents, OrderEnvelopes.PickRequest(
+                    new StoreTask(p.Location, order.OrderId, p.ShipmentId, p.Method, p.Lines, ShipmentStage.Allocated, now, now), now), ct);
+                return NoAnswer;
+
+            case OrderEffect.SchedulePickupExpiry s:
+                await ScheduleExpiryAsync(order.OrderId, s.ShipmentId, s.DueAt, ct);
+                return NoAnswer;
+
+            case OrderEffect.RaiseException x:
+                await RaiseAsync(order, effect, x.Owner, x.Reason, x.Detail, ct);
+                return NoAnswer;
+
+            case OrderEffect.Publish p:
+                await sender.SendAsync(QueueNames.OrderEvents, OrderEnvelopes.Event(order, p.Event, p.Sequence, now), ct);
+                return NoAnswer;
+
+            default:
+                throw new InvalidOperationException($"no runner for effect {effect.GetType().Name}");
+        }
+    }
+
+    /// <summary>The queue hides a message for at most a few days, so a far deadline arrives early and is sent on again.</summary>
+    public Task ScheduleExpiryAsync(string orderId, string shipmentId, DateTimeOffset dueAt, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var delay = dueAt - now;
+        var command = new OrderCommand.ExpirePickup($"expire:{shipmentId}:{dueAt.UtcTicks}", "pickup-deadline", dueAt, shipmentId);
+        return sender.SendAsync(QueueNames.OrderWorkflow, OrderEnvelopes.Command(orderId, command, now, dueAt: dueAt), ct,
+            delay <= TimeSpan.Zero ? null : delay > ReservationExpiryHandler.MaxQueueDelay ? ReservationExpiryHandler.MaxQueueDelay : delay);
+    }
+
+    /// <summary>What each location can promise on the order's channel for the SKUs still to place, with where it is.</summary>
+    private async Task<IReadOnlyList<StockCandidate>> CandidatesAsync(Order order, CancellationToken ct)
+    {
+        var needs = OrderDecider.Needs(order);
+        if (needs.Count == 0 || order.Draft is null) return [];
+        var positions = (await catalog.ListLocationsAsync(ct)).ToDictionary(
+            l => l.Id, l => l.Latitude is { } lat && l.Longitude is { } lon ? new GeoPoint(lat, lon) : null, StringComparer.Ordinal);
+        var candidates = new List<StockCandidate>();
+        foreach (var sku in needs.Select(n => n.Sku).Distinct(StringComparer.Ordinal))
+            foreach (var location in await stock.GetStockAsync(sku, ct))
+                candidates.Add(new StockCandidate(location.Level.Location, sku, Availability.ForChannel(location.Level, location.Policy, order.Draft.Channel),
+                    positions.GetValueOrDefault(location.Level.Location)));
+        return candidates;
+    }
+
+    private async Task RaiseNegativeStockAsync(Order order, OrderEffect effect, InventoryResult result, CancellationToken ct)
+    {
+        if (result.Outcome != CommandOutcome.Applied) return;
+        foreach (var level in result.Levels.Where(l => l.OnHand < 0m))
+            await RaiseAsync(order, effect, Owners.Inventory, ExceptionReasons.NegativeStock,
+                $"{level.Sku} at {level.Location} is at {level.OnHand} on hand after order {order.OrderId} was fulfilled", ct);
+    }
+
+    private async Task RaiseAsync(Order order, OrderEffect effect, string owner, string reason, string detail, CancellationToken ct)
+    {
+        var keys = new Dictionary<string, string> { [BusinessKeys.Order] = order.OrderId };
+        if (order.Draft?.PlacedAtLocation is { } store) keys[BusinessKeys.Store] = store;
+        await exceptions.RaiseAsync(new BusinessException(StockPoster.ExceptionId(effect.EffectId, reason), owner, reason, detail, effect.EffectId,
+            $"order:{order.OrderId}", keys, ExceptionStatuses.Open, clock.GetUtcNow()), ct);
+    }
+}

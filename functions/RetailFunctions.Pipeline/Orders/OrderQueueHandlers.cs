@@ -1,0 +1,83 @@
+using System.Text.Json;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline.Messaging;
+
+namespace RetailFunctions.Pipeline.Orders;
+
+/// <summary>
+/// The order-workflow queue: store actions sent by the API and timeouts sent as delayed messages. A timeout that
+/// arrives before its due time (the queue's delay has a ceiling) is sent on again; otherwise the command runs at the
+/// time it is handled. Refusals are final answers, not failures: the message completes with the reason.
+/// </summary>
+public sealed class OrderCommandHandler(OrderService orders, OrderEffectRunner effects, TimeProvider clock)
+{
+    public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
+    {
+        OrderCommandMessage command;
+        try
+        {
+            command = OrderEnvelopes.ReadCommand(message.Envelope);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or NotSupportedException)
+        {
+            return new HandlerOutcome.Poison($"order command unreadable: {e.Message}", e.GetType().FullName);
+        }
+
+        if (command.Command is OrderCommand.ExpirePickup expire && expire.At > clock.GetUtcNow())
+        {
+            await effects.ScheduleExpiryAsync(command.OrderId, expire.ShipmentId, expire.At, ct);
+            return new HandlerOutcome.Completed($"order {command.OrderId}: pickup of {expire.ShipmentId} not due until {expire.At:O}; rescheduled");
+        }
+
+        var result = await orders.ExecuteAsync(command.OrderId, command.Command, ct);
+        return new HandlerOutcome.Completed(result.Refusal is { } refusal
+            ? $"order {command.OrderId}: {command.Command.GetType().Name} refused: {refusal}"
+            : $"order {command.OrderId}: {command.Command.GetType().Name} {(result.Changed ? "applied" : "already applied")}; now {result.Order.Status}");
+    }
+}
+
+/// <summary>
+/// The order-events queue: a store's pick list follows its shipments, and every subscribed capability receives each
+/// event. Subscribers are idempotent by the message's order and sequence.
+/// </summary>
+public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrderEventSubscriber> subscribers)
+{
+    public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
+    {
+        var envelope = message.Envelope;
+        try
+        {
+            switch (envelope.Type)
+            {
+                case MessageTypes.StorePickRequested:
+                    var task = OrderJson.Deserialize<StoreTask>(envelope.Payload!);
+                    await tasks.AddAsync(task, ct);
+                    return new HandlerOutcome.Completed($"store {task.Location}: pick {task.ShipmentId} of order {task.OrderId}");
+                case MessageTypes.OrderEvent:
+                    var published = OrderJson.Deserialize<OrderEventMessage>(envelope.Payload!);
+                    await FollowOnStoreListAsync(published, ct);
+                    foreach (var subscriber in subscribers)
+                        await subscriber.HandleAsync(published, ct);
+                    return new HandlerOutcome.Completed($"order {published.OrderId} event {published.Sequence} {published.EventType}");
+                default:
+                    return new HandlerOutcome.Poison($"order-events queue cannot handle message type {envelope.Type}");
+            }
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException || envelope.Payload is null)
+        {
+            return new HandlerOutcome.Poison($"{envelope.Type} unreadable: {e.Message}", e.GetType().FullName);
+        }
+    }
+
+    private async Task FollowOnStoreListAsync(OrderEventMessage published, CancellationToken ct)
+    {
+        var changed = published.Event switch
+        {
+            OrderEvent.ShipmentAdvanced s => published.Order.Shipments.Where(x => x.ShipmentId == s.ShipmentId),
+            OrderEvent.OrderCancelled or OrderEvent.PickupExpired => published.Order.Shipments.Where(x => !x.IsOpen),
+            _ => [],
+        };
+        foreach (var shipment in changed)
+            await tasks.AdvanceAsync(shipment.Location, published.OrderId, shipment.ShipmentId, shipment.Stage, published.Event.At, ct);
+    }
+}

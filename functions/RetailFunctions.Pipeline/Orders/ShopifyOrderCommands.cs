@@ -1,0 +1,129 @@
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline.Handlers;
+
+namespace RetailFunctions.Pipeline.Orders;
+
+/// <summary>
+/// Pure translation of web-store topics into order commands. SKUs and locations arrive already resolved against the
+/// catalog; a line whose SKU is unknown keeps its channel item so the workflow can raise it as unmapped.
+/// </summary>
+public static class ShopifyOrderCommands
+{
+    private static readonly string[] PickupCodes = ["pickup", "local pickup", "store pickup", "pick up in store", "click & collect", "click and collect"];
+
+    /// <summary>A pickup order: a shipping line Shopify categorises as pickup, or whose code names one, at the order's location.</summary>
+    public static bool IsPickup(OrderSnapshot order) =>
+        order.ShippingLines.Any(s => string.Equals(s.DeliveryCategory, "pickup", StringComparison.OrdinalIgnoreCase)
+                                     || s.Code is { } code && PickupCodes.Contains(code.Trim(), StringComparer.OrdinalIgnoreCase));
+
+    public static OrderCommand.RecordOrder Record(ShopifyDelivery delivery, OrderSnapshot order, IReadOnlyDictionary<string, string?> skuByLine,
+        string? location, DateTimeOffset now)
+    {
+        var pickup = IsPickup(order) && location is not null;
+        var references = new List<ChannelReference> { new(SourceSystems.Shopify, "id", order.ChannelOrderId) };
+        if (order.OrderName is { } name) references.Add(new(SourceSystems.Shopify, "name", name));
+        var draft = new OrderDraft(
+            Channels.Web,
+            references,
+            order.Currency,
+            order.CreatedAt ?? delivery.TriggeredAt ?? now,
+            order.Customer is { } c ? new CustomerReference(c.ChannelCustomerId, c.Email, c.Phone, null) : null,
+            pickup ? FulfilmentMethod.Pickup : FulfilmentMethod.Ship,
+            location,
+            order.ShipTo is { Latitude: { } lat, Longitude: { } lon } ? new GeoPoint(lat, lon) : null,
+            PlacedAtLocation: null,
+            [.. order.Lines.Select(l => new OrderLine(l.ChannelLineId, skuByLine.GetValueOrDefault(l.ChannelLineId), l.Title, l.Quantity, l.UnitPrice,
+                l.TotalDiscount, l.TaxLines.Sum(t => t.Amount), l.IsGiftCard || !(l.VariantId is not null || !string.IsNullOrWhiteSpace(l.Sku)),
+                l.VariantId ?? l.Sku))],
+            order.ShippingLines.Sum(s => s.Price),
+            order.ShippingLines.SelectMany(s => s.TaxLines).Sum(t => t.Amount),
+            order.TaxesIncluded);
+        var fulfilled = order.Lines.Where(l => l.FulfillmentStatus is "fulfilled").ToDictionary(l => l.ChannelLineId, l => l.Quantity);
+        return new OrderCommand.RecordOrder(CommandId(delivery), $"shopify:{delivery.ShopDomain}", now, draft,
+            order.UpdatedAt ?? order.CreatedAt ?? delivery.TriggeredAt ?? now, order.CancelledAt, order.CancelReason, fulfilled);
+    }
+
+    /// <summary>
+    /// Payments: the order's own transactions when the payload carries them; otherwise what its financial status
+    /// says was authorized or captured, as transactions named by that status so each is recorded once.
+    /// </summary>
+    public static IEnumerable<OrderCommand.RecordPayment> Payments(ShopifyDelivery delivery, OrderSnapshot order, DateTimeOffset now)
+    {
+        var actor = $"shopify:{delivery.ShopDomain}";
+        var at = order.UpdatedAt ?? order.CreatedAt ?? now;
+        if (order.Payments.Count > 0)
+        {
+            foreach (var payment in order.Payments.Where(p => p.Status is "success"))
+                foreach (var (kind, suffix) in KindsOf(payment.Kind))
+                {
+                    var tender = TenderOf(order, payment.Gateway, payment.CardLast4);
+                    yield return new OrderCommand.RecordPayment($"shopify-transaction:{payment.ChannelTransactionId}{suffix}", actor, now, tender,
+                        new PaymentTransaction($"shopify:{payment.ChannelTransactionId}{suffix}", tender.PaymentId, kind, payment.Amount, payment.ProcessedAt ?? at));
+                }
+            yield break;
+        }
+        var derived = TenderOf(order, gateway: null, last4: null);
+        var kinds = order.FinancialStatus switch
+        {
+            "authorized" => [PaymentKind.Authorization],
+            "paid" or "partially_refunded" or "refunded" => new[] { PaymentKind.Authorization, PaymentKind.Capture },
+            "voided" => [PaymentKind.Authorization, PaymentKind.Void],
+            _ => [],
+        };
+        foreach (var kind in kinds)
+            yield return new OrderCommand.RecordPayment($"shopify-status:{order.ChannelOrderId}:{kind}", actor, now, derived,
+                new PaymentTransaction($"shopify:{order.ChannelOrderId}:{kind.ToString().ToLowerInvariant()}", derived.PaymentId, kind, order.TotalPrice, at));
+    }
+
+    public static OrderCommand.RecordChannelFulfilment Fulfilment(ShopifyDelivery delivery, FulfillmentSnapshot fulfillment, string? location, DateTimeOffset now) =>
+        new($"shopify-fulfillment:{fulfillment.ChannelFulfillmentId}", $"shopify:{delivery.ShopDomain}", fulfillment.CreatedAt ?? delivery.TriggeredAt ?? now,
+            fulfillment.Lines.Where(l => l.Quantity > 0m).GroupBy(l => l.ChannelLineId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity)),
+            location);
+
+    public static OrderCommand.RecordChannelRefund Refund(ShopifyDelivery delivery, RefundSnapshot refund, IReadOnlyDictionary<string, string?> locationByRefundLine,
+        IReadOnlyList<string> gatewayNames, DateTimeOffset now)
+    {
+        var at = refund.CreatedAt ?? delivery.TriggeredAt ?? now;
+        var gateway = gatewayNames.Count > 0 ? gatewayNames[0] : null;
+        return new OrderCommand.RecordChannelRefund($"shopify-refund:{refund.ChannelRefundId}", $"shopify:{delivery.ShopDomain}", at,
+            $"shopify:{refund.ChannelRefundId}",
+            [.. refund.Lines.Select(l => new ChannelRefundLine(l.ChannelLineId, l.Quantity, ShopifyStockPlan.ReturnsToStock(l),
+                locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + l.TotalTax, l.TotalTax))],
+            [.. refund.Transactions.Where(t => t.Status is "success" && KindsOf(t.Kind).Any()).Select(t =>
+            {
+                var tender = TenderOf(t.Gateway ?? gateway, t.CardLast4);
+                return new ChannelRefundTransaction(tender,
+                    new PaymentTransaction($"shopify:{t.ChannelTransactionId}", tender.PaymentId, KindsOf(t.Kind).First().Kind, t.Amount, t.ProcessedAt ?? at));
+            })]);
+    }
+
+    public static string CommandId(ShopifyDelivery delivery) => $"shopify:{delivery.Topic}:{delivery.WebhookId}";
+
+    private static IEnumerable<(PaymentKind Kind, string Suffix)> KindsOf(string kind) => kind switch
+    {
+        "authorization" => [(PaymentKind.Authorization, "")],
+        "capture" => [(PaymentKind.Capture, "")],
+        "sale" => [(PaymentKind.Authorization, ":authorization"), (PaymentKind.Capture, "")],
+        "void" => [(PaymentKind.Void, "")],
+        "refund" => [(PaymentKind.Refund, "")],
+        _ => [],
+    };
+
+    private static Tender TenderOf(OrderSnapshot order, string? gateway, string? last4) =>
+        TenderOf(gateway ?? (order.GatewayNames is { Count: > 0 } names ? names[0] : null), last4);
+
+    /// <summary>One tender per gateway; the method is what a refund policy needs to know (card, cash, gift card).</summary>
+    private static Tender TenderOf(string? gateway, string? last4) =>
+        new($"shopify:{gateway ?? "payment"}", MethodOf(gateway), gateway, Token: null, last4, CardExpiry: null);
+
+    private static string MethodOf(string? gateway) => gateway?.ToLowerInvariant() switch
+    {
+        "gift_card" => "gift_card",
+        "cash" or "cash on delivery (cod)" => "cash",
+        "paypal" => "paypal",
+        "manual" => "manual",
+        null => "card",
+        _ => "card",
+    };
+}

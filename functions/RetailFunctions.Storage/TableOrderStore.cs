@@ -1,0 +1,178 @@
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Orders;
+
+namespace RetailFunctions.Storage;
+
+/// <summary>
+/// Orders in one table. Each order is one row (partition = order id, row "order") holding its state and its outbox
+/// as JSON, written together under the row's ETag. A table property holds at most 64 KiB, so larger JSON is split
+/// across numbered properties. Channel references are index rows: partition "ref:{channel}", row "{normalized value}".
+/// </summary>
+public sealed class TableOrderStore(StorageAccount account) : IOrderStore
+{
+    private const string OrderRow = "order";
+    private const int ChunkChars = 30_000;
+    private TableClient Table => account.Table(TableNames.Orders);
+
+    public async Task<StoredOrder> LoadAsync(string orderId, CancellationToken cancellationToken)
+    {
+        var found = await Table.GetEntityIfExistsAsync<TableEntity>(orderId, OrderRow, cancellationToken: cancellationToken);
+        if (!found.HasValue) return new StoredOrder(Order.Empty(orderId), [], null);
+        var entity = found.Value!;
+        return new StoredOrder(
+            OrderJson.Deserialize<Order>(ReadChunks(entity, "State")),
+            OrderJson.Deserialize<List<OrderEffect>>(ReadChunks(entity, "Pending")),
+            entity.ETag.ToString());
+    }
+
+    public async Task<bool> TrySaveAsync(Order order, IReadOnlyList<OrderEffect> pending, string? etag, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(order.OrderId, OrderRow)
+        {
+            ["Status"] = order.Status.ToString(),
+            ["Channel"] = order.Draft?.Channel,
+            ["PendingCount"] = pending.Count,
+            ["Sequence"] = order.Sequence,
+        };
+        WriteChunks(entity, "State", OrderJson.Serialize(order));
+        WriteChunks(entity, "Pending", OrderJson.Serialize(pending));
+        try
+        {
+            if (etag is null) await Table.AddEntityAsync(entity, cancellationToken);
+            else await Table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    public async Task<string?> FindAsync(string channel, string value, CancellationToken cancellationToken)
+    {
+        var found = await Table.GetEntityIfExistsAsync<TableEntity>(ReferencePartition(channel), TableKeys.Escape(OrderIds.NormalizeReference(value)),
+            cancellationToken: cancellationToken);
+        return found.HasValue ? found.Value!.GetString("OrderId") : null;
+    }
+
+    public async Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken)
+    {
+        var partition = ReferencePartition(channel);
+        var rows = references.Select(r => TableKeys.Escape(OrderIds.NormalizeReference(r.Value))).Append(TableKeys.Escape(OrderIds.NormalizeReference(orderId))).Distinct();
+        var actions = rows.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+            new TableEntity(partition, row) { ["OrderId"] = orderId })).ToList();
+        foreach (var batch in actions.Chunk(100))
+            await Table.SubmitTransactionAsync(batch, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ListWithPendingAsync(DateTimeOffset unchangedSince, int max, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.RowKey == OrderRow && e.GetInt32("PendingCount") > 0 && e.Timestamp < unchangedSince,
+                           select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            ids.Add(e.PartitionKey);
+            if (ids.Count >= max) break;
+        }
+        return ids;
+    }
+
+    private static string ReferencePartition(string channel) => $"ref:{channel.ToLowerInvariant()}";
+
+    private static void WriteChunks(TableEntity entity, string name, string json)
+    {
+        var chunks = json.Chunk(ChunkChars).Select(c => new string(c)).ToList();
+        entity[$"{name}Chunks"] = chunks.Count;
+        for (var i = 0; i < chunks.Count; i++) entity[$"{name}{i}"] = chunks[i];
+    }
+
+    private static string ReadChunks(TableEntity entity, string name)
+    {
+        var count = entity.GetInt32($"{name}Chunks") ?? 0;
+        var json = new StringBuilder();
+        for (var i = 0; i < count; i++) json.Append(entity.GetString($"{name}{i}"));
+        return json.ToString();
+    }
+}
+
+/// <summary>Stores' pick lists: partition = location, row = "{order}:{shipment}".</summary>
+public sealed class TableStoreTaskStore(StorageAccount account) : IStoreTaskStore
+{
+    private TableClient Table => account.Table(TableNames.StoreTasks);
+
+    public async Task AddAsync(StoreTask task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.AddEntityAsync(ToEntity(task), cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Requested already; its stage may have moved on since.
+        }
+    }
+
+    public async Task AdvanceAsync(string location, string orderId, string shipmentId, ShipmentStage stage, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var found = await Table.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(location), RowKey(orderId, shipmentId), cancellationToken: cancellationToken);
+            if (!found.HasValue) return;
+            var entity = found.Value!;
+            if (!IsLater(stage, Enum.Parse<ShipmentStage>(entity.GetString("Stage")))) return;
+            entity["Stage"] = stage.ToString();
+            entity["UpdatedAt"] = at;
+            try
+            {
+                await Table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<StoreTask>> ListAsync(string location, bool openOnly, CancellationToken cancellationToken)
+    {
+        var tasks = new List<StoreTask>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == TableKeys.Escape(location), cancellationToken: cancellationToken))
+        {
+            var task = FromEntity(e);
+            if (!openOnly || IsOpen(task.Stage)) tasks.Add(task);
+        }
+        return [.. tasks.OrderBy(t => t.RequestedAt)];
+    }
+
+    private static bool IsOpen(ShipmentStage stage) => stage is ShipmentStage.Allocated or ShipmentStage.Picking or ShipmentStage.Packed or ShipmentStage.ReadyForPickup;
+
+    /// <summary>Closing stages (cancelled, expired, gone to the customer) are final; otherwise only forward.</summary>
+    private static bool IsLater(ShipmentStage next, ShipmentStage current) => IsOpen(current) && next != current && (next > current || !IsOpen(next));
+
+    private static string RowKey(string orderId, string shipmentId) => TableKeys.Escape($"{orderId}:{shipmentId}");
+
+    private static TableEntity ToEntity(StoreTask task) => new(TableKeys.Escape(task.Location), RowKey(task.OrderId, task.ShipmentId))
+    {
+        ["OrderId"] = task.OrderId,
+        ["ShipmentId"] = task.ShipmentId,
+        ["Method"] = task.Method.ToString(),
+        ["Lines"] = OrderJson.Serialize(task.Lines),
+        ["Stage"] = task.Stage.ToString(),
+        ["RequestedAt"] = task.RequestedAt,
+        ["UpdatedAt"] = task.UpdatedAt,
+    };
+
+    private static StoreTask FromEntity(TableEntity e) => new(
+        TableKeys.Unescape(e.PartitionKey),
+        e.GetString("OrderId"),
+        e.GetString("ShipmentId"),
+        Enum.Parse<FulfilmentMethod>(e.GetString("Method")),
+        OrderJson.Deserialize<List<ShipmentLine>>(e.GetString("Lines")),
+        Enum.Parse<ShipmentStage>(e.GetString("Stage")),
+        e.GetDateTimeOffset("RequestedAt") ?? default,
+        e.GetDateTimeOffset("UpdatedAt") ?? default);
+}
