@@ -37,11 +37,10 @@ public static class OrderDecider
 
     private static OrderDecision RecordOrder(OrderCommand.RecordOrder c, Order order)
     {
-        if (order.IsKnown && order.Version >= c.Version) return OrderDecision.NoOp;
-        var events = new List<OrderEvent>
-        {
-            order.IsKnown ? new OrderRevised(c.At, c.Draft, c.Version) : new OrderPlaced(c.At, c.Draft, c.Version),
-        };
+        // Details follow the newest version only; cancellation and fulfilment only ever grow, so any snapshot may add them.
+        var events = new List<OrderEvent>();
+        if (!order.IsKnown) events.Add(new OrderPlaced(c.At, c.Draft, c.Version));
+        else if (c.Version > order.Version) events.Add(new OrderRevised(c.At, c.Draft, c.Version));
         if (!order.IsKnown && c.Draft.Method == FulfilmentMethod.CarryOut && c.Draft.FulfilmentLocation is { } till)
             events.Add(new StockAllocated(c.At, CarriedOut(order, c.Draft, till, c.At)));
         var newlyFulfilled = c.ChannelFulfilled.Where(f => f.Value > (order.ChannelFulfilled.TryGetValue(f.Key, out var had) ? had : 0m))
