@@ -1,9 +1,69 @@
+using System.Globalization;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Host.Api;
+using RetailFunctions.Host.Workers;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Storage;
+
 namespace RetailFunctions.Host.Modules;
 
-/// <summary>The orders capability in the local runtime: its services, queue and timer triggers, and API routes.</summary>
+/// <summary>
+/// The orders capability in the local runtime: the durable order workflow, its two queues (commands and timeouts;
+/// published events and store pick requests), the outbox sweep, and the order routes.
+/// </summary>
 public static class OrdersModule
 {
-    public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration) => services;
+    public const string OutboxSweep = "orderOutboxSweep";
 
-    public static RouteGroupBuilder MapOrders(this RouteGroupBuilder api) => api;
+    public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IOrderStore, TableOrderStore>();
+        services.AddSingleton<IStoreTaskStore, TableStoreTaskStore>();
+        services.AddSingleton(sp => PolicyFrom(configuration, sp.GetRequiredService<InventoryOptions>()));
+        services.AddSingleton<OrderEffectRunner>();
+        services.AddSingleton<OrderService>();
+        services.AddSingleton<ShopifyOrderRecorder>();
+        services.AddSingleton<OrderCommandHandler>();
+        services.AddSingleton<OrderEventsHandler>();
+        services.AddSingleton(new QueueRoute(QueueNames.OrderWorkflow, sp => sp.GetRequiredService<OrderCommandHandler>().HandleAsync));
+        services.AddSingleton(new QueueRoute(QueueNames.OrderEvents, sp => sp.GetRequiredService<OrderEventsHandler>().HandleAsync));
+        services.AddSingleton(new TimerJob(OutboxSweep, "*/30 * * * * *", async (sp, ct) =>
+        {
+            var store = sp.GetRequiredService<IOrderStore>();
+            var orders = sp.GetRequiredService<OrderService>();
+            var clock = sp.GetRequiredService<TimeProvider>();
+            var stalled = await store.ListWithPendingAsync(clock.GetUtcNow() - TimeSpan.FromSeconds(30), 200, ct);
+            var ran = 0;
+            foreach (var orderId in stalled) ran += await orders.DrainAsync(orderId, ct);
+            return $"{stalled.Count} orders with unfinished effects, {ran} effects run";
+        }));
+        return services;
+    }
+
+    public static RouteGroupBuilder MapOrders(this RouteGroupBuilder api)
+    {
+        api.MapOrderRoutes();
+        return api;
+    }
+
+    /// <summary>Orders:PickupWindow and Orders:ReturnWindow (TimeSpan, e.g. 3.00:00:00), Orders:CashRefundLimit.</summary>
+    public static OrderPolicy PolicyFrom(IConfiguration configuration, InventoryOptions inventory)
+    {
+        var defaults = OrderPolicy.Default;
+        return new OrderPolicy(
+            Span(configuration, "Orders:PickupWindow") ?? defaults.PickupWindow,
+            Span(configuration, "Orders:ReturnWindow") ?? defaults.ReturnWindow,
+            decimal.TryParse(configuration["Orders:CashRefundLimit"], NumberStyles.Number, CultureInfo.InvariantCulture, out var limit) ? limit : defaults.CashRefundLimit,
+            inventory.DefaultFulfillmentLocation,
+            [.. inventory.OversellChannels]);
+    }
+
+    private static TimeSpan? Span(IConfiguration configuration, string key) =>
+        configuration[key] is { Length: > 0 } text
+            ? TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+                ? span
+                : throw new InvalidOperationException($"{key} must be a positive TimeSpan such as 3.00:00:00; found '{text}'")
+            : null;
 }
