@@ -124,10 +124,11 @@ public static class CatalogAudit
             foreach (var alias in item.Aliases.Where(a => a.System != "*")) set.Add(alias.System);
         }
         var allChannels = presence.Values.SelectMany(s => s).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var productChannels = listed.Where(l => l.ProductId is not null).GroupBy(l => (l.Channel, l.ProductId))
-            .ToDictionary(g => g.Key, g => g.Select(l => l.Sku!.Trim()).ToHashSet(StringComparer.Ordinal));
-        var productOf = listed.Where(l => l.ProductId is not null).GroupBy(l => l.Sku!.Trim(), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(l => l.ProductId!).Distinct().ToList(), StringComparer.Ordinal);
+        // Variants of one product: SKUs that share a product id in any channel.
+        var siblings = listed.Where(l => l.ProductId is not null).GroupBy(l => (l.Channel, l.ProductId))
+            .SelectMany(g => g.Select(l => (Sku: l.Sku!.Trim(), Product: g.Select(x => x.Sku!.Trim()).ToList())))
+            .GroupBy(x => x.Sku, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.SelectMany(x => x.Product).Where(s => s != g.Key).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         if (allChannels.Count > 1)
         {
             foreach (var (sku, set) in presence.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -135,8 +136,8 @@ public static class CatalogAudit
                 var missing = allChannels.Except(set).ToList();
                 if (missing.Count == 0) continue;
                 // A variant whose product is in that channel with other variants is a missing variant, not a missing product.
-                var variantGaps = missing.Where(ch => productOf.TryGetValue(sku, out var products)
-                    && productChannels.Keys.Any(k => k.Channel == ch && products.Contains(k.ProductId!))).ToList();
+                var variantGaps = missing.Where(ch => siblings.TryGetValue(sku, out var others)
+                    && others.Any(o => presence.TryGetValue(o, out var where) && where.Contains(ch))).ToList();
                 foreach (var ch in variantGaps)
                     Add(CatalogIssues.MissingVariant, sku, ch, null, null,
                         $"{ch} lists other variants of {sku}'s product but not {sku} (present in {string.Join(", ", set)})",
