@@ -1,0 +1,107 @@
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Customers;
+using RetailFunctions.Domain.Loyalty;
+using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Storage;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Storage.Tests;
+
+/// <summary>The points ledger against a real Azurite: no overdraw under concurrency, exactly-once commands, the sweep.</summary>
+public sealed class LoyaltyStoreTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private static readonly LoyaltyProgram Program = LoyaltyProgram.Default;
+    private TableLoyaltyStore _store = null!;
+    // A second store stands for a second runtime instance: its writers are not queued behind ours.
+    private TableLoyaltyStore _otherInstance = null!;
+
+    public async Task InitializeAsync()
+    {
+        var account = StorageAccount.FromConnectionString(azurite.ConnectionString);
+        await account.ProvisionAsync(CancellationToken.None);
+        _store = new TableLoyaltyStore(account);
+        _otherInstance = new TableLoyaltyStore(account);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static string NewCustomer() => $"cus-{Guid.NewGuid():N}";
+
+    private Task<Pipeline.Customers.LoyaltyResult> Accrue(string customer, decimal net, string order, DateTimeOffset? at = null) =>
+        _store.ExecuteAsync(new LoyaltyCommand.Accrue(customer, order, Channels.Pos, new Money(net, "EUR"), $"activity:{order}", at ?? DateTimeOffset.UtcNow), Program, CancellationToken.None);
+
+    private async Task<CommandOutcome> TryRedeem(TableLoyaltyStore store, string customer, string redemption, long points)
+    {
+        try
+        {
+            return (await store.ExecuteAsync(new LoyaltyCommand.Redeem(customer, redemption, points, Channels.Web, null, DateTimeOffset.UtcNow), Program, CancellationToken.None)).Outcome;
+        }
+        catch (Refused)
+        {
+            return CommandOutcome.Refused;
+        }
+    }
+
+    [Fact]
+    public async Task GivenConcurrentRedemptionsFromTwoInstances_WhenTheyAskForMoreThanTheBalance_ThenExactlyTheAffordableOnesPassAndNothingIsOverdrawn()
+    {
+        var customer = NewCustomer();
+        await Accrue(customer, 1000m, "o1");
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            TryRedeem(i % 2 == 0 ? _store : _otherInstance, customer, $"red-{i}", 50)));
+        Assert.Equal(20, outcomes.Count(o => o == CommandOutcome.Applied));
+        Assert.Equal(20, outcomes.Count(o => o == CommandOutcome.Refused));
+        Assert.Equal(0L, (await _store.GetAccountAsync(customer, CancellationToken.None)).Balance);
+
+        var entries = await _store.GetEntriesAsync(customer, 100, CancellationToken.None);
+        Assert.Equal(20, entries.Count(e => e.Kind == "redemption"));
+        Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
+        Assert.All(entries, e => Assert.True(e.BalanceAfter >= 0));
+        Assert.Equal(0L, entries[^1].BalanceAfter);
+    }
+
+    [Fact]
+    public async Task GivenARedemption_WhenItIsRetriedAfterTheBalanceChanged_ThenAlreadyAppliedWithTheFirstEvents()
+    {
+        var customer = NewCustomer();
+        await Accrue(customer, 100m, "o1");
+        Assert.Equal(CommandOutcome.Applied, await TryRedeem(_store, customer, "red-1", 80));
+        var retry = await _otherInstance.ExecuteAsync(new LoyaltyCommand.Redeem(customer, "red-1", 80, Channels.Web, null, DateTimeOffset.UtcNow), Program, CancellationToken.None);
+        Assert.Equal(CommandOutcome.AlreadyApplied, retry.Outcome);
+        Assert.Equal(80L, Assert.IsType<LoyaltyEvent.Redeemed>(Assert.Single(retry.Events)).Points);
+        Assert.Equal(20L, retry.Account.Balance);
+    }
+
+    [Fact]
+    public async Task GivenTheSamePurchaseDeliveredConcurrently_ThenItsPointsAreEarnedOnce()
+    {
+        var customer = NewCustomer();
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? _store : _otherInstance).ExecuteAsync(
+            new LoyaltyCommand.Accrue(customer, "o1", Channels.Pos, new Money(120m, "EUR"), "activity:same", DateTimeOffset.UtcNow), Program, CancellationToken.None)));
+        Assert.Equal(1, results.Count(r => r.Outcome == CommandOutcome.Applied));
+        Assert.Equal(120L, (await _store.GetAccountAsync(customer, CancellationToken.None)).Balance);
+    }
+
+    [Fact]
+    public async Task GivenAPurchaseAndTwoPartialReturns_ThenTheOrderRowKeepsTheReversalExact()
+    {
+        var customer = NewCustomer();
+        await Accrue(customer, 99m, "o1");
+        foreach (var (id, net) in new[] { ("r1", 33m), ("r2", 66m) })
+            await _store.ExecuteAsync(new LoyaltyCommand.Reverse(customer, "o1", id, new Money(net, "EUR"), $"activity:{id}", DateTimeOffset.UtcNow), Program, CancellationToken.None);
+        Assert.Equal(0L, (await _store.GetAccountAsync(customer, CancellationToken.None)).Balance);
+        Assert.Equal(["accrual", "reversal", "reversal"], (await _store.GetEntriesAsync(customer, 10, CancellationToken.None)).Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task GivenPointsPastTheirExpiry_WhenDue_ThenTheAccountIsListedAndTheSweepTakesThem()
+    {
+        var customer = NewCustomer();
+        var longAgo = DateTimeOffset.UtcNow.AddDays(-Program.ExpiryDays - 2);
+        await Accrue(customer, 70m, "old", longAgo);
+        Assert.Contains(customer, await _store.DueForExpiryAsync(DateTimeOffset.UtcNow, 10_000, CancellationToken.None));
+        var swept = await _store.ExecuteAsync(new LoyaltyCommand.Expire(customer, DateTimeOffset.UtcNow), Program, CancellationToken.None);
+        Assert.Equal(-70L, swept.Events.Sum(e => e.Delta));
+        Assert.DoesNotContain(customer, await _store.DueForExpiryAsync(DateTimeOffset.UtcNow, 10_000, CancellationToken.None));
+    }
+}
