@@ -175,6 +175,27 @@ public sealed class JournalPostingTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     [Fact]
+    public async Task GivenARejectionCausedByTheChart_WhenTheChartIsFixedAndTheEntryRebuilt_ThenTheRebuiltEntryIsBooked()
+    {
+        var store = Store();
+        _erp.CloseAccount("1190", "no general clearing account");
+        var recorded = await Service().RecordAsync(SaleOf(store, 1, "voucher"), CancellationToken.None);
+        await DrainAsync(Handler());
+        Assert.Equal(PostingStatuses.Rejected, (await _journal.GetAsync(Day, store, recorded.EntryId!, CancellationToken.None))!.Status);
+
+        var fixedChart = ChartOfAccounts.Default.With([new("TenderClearing:voucher", "1150")]);
+        var (rebuilt, refusal) = await Service(FinanceOptions.Default with { Chart = fixedChart })
+            .RepostAsync(Day, store, recorded.EntryId!, new RepostRequest("controller", "vouchers clear through 1150", null, Rebuild: true), CancellationToken.None);
+        Assert.Null(refusal);
+        Assert.Contains("rebuilt from its fact", rebuilt!.History![^1].Note);
+        await DrainAsync(Handler());
+
+        var booking = _erp.Booked(recorded.EntryId!)!;
+        Assert.Contains(booking.Lines, l => l.Account == "1150" && l.Debit == 11.8m);
+        Assert.Equal(1, booking.Revision);
+    }
+
+    [Fact]
     public async Task GivenTheErpDownPastEveryRetry_WhenTheOutageEnds_ThenTheRequeueTimerPostsWhatWasLeft()
     {
         var store = Store();

@@ -61,6 +61,10 @@ public static class FinanceJson
             var fact = JsonSerializer.Deserialize<FinancialFact>(json, Options);
             return fact is null ? (null, "the body is not a financial fact") : (fact, null);
         }
+        catch (JsonException e) when (e.Message.Contains("discriminator", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, $"kind must be one of {string.Join(", ", Kinds.Keys)}");
+        }
         catch (JsonException e)
         {
             return (null, e.Path is { } path ? $"{path}: {e.Message}" : e.Message);
