@@ -41,7 +41,11 @@ public static class FulfilmentRouter
                 if (left == 0m) break;
             }
             if (left > 0m)
-                backorders.Add(new Backorder(need.LineId, need.Sku, left, $"no location can promise {left} more of {need.Sku}"));
+            {
+                var promised = usable.Where(c => c.Sku == need.Sku).Sum(c => c.Available);
+                backorders.Add(new Backorder(need.LineId, need.Sku, left,
+                    $"only {promised} of {need.Sku} can be promised across all locations; {left} of {need.Quantity} backordered"));
+            }
         }
         return new RoutePlan([.. placed.Select(p => (p.Key, (IReadOnlyList<StockNeed>)p.Value))], backorders);
     }

@@ -181,7 +181,8 @@ public sealed record OrderDraft(
     decimal Shipping,
     decimal ShippingTax,
     bool TaxesIncluded,
-    DateOnly? BusinessDay = null);
+    DateOnly? BusinessDay = null,
+    string? SourceReference = null);
 
 public sealed record Order(
     string OrderId,

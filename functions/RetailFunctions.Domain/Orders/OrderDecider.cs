@@ -40,7 +40,8 @@ public static class OrderDecider
         // Details follow the newest version only; cancellation and fulfilment only ever grow, so any snapshot may add them.
         var events = new List<OrderEvent>();
         if (!order.IsKnown) events.Add(new OrderPlaced(c.At, c.Draft, c.Version));
-        else if (c.Version > order.Version) events.Add(new OrderRevised(c.At, c.Draft, c.Version));
+        else if (c.Version > order.Version || c.Version == order.Version && MapsMoreLines(order, c.Draft))
+            events.Add(new OrderRevised(c.At, c.Draft, c.Version));
         if (!order.IsKnown && c.Draft.Method == FulfilmentMethod.CarryOut && c.Draft.FulfilmentLocation is { } till)
             events.Add(new StockAllocated(c.At, CarriedOut(order, c.Draft, till, c.At)));
         var newlyFulfilled = c.ChannelFulfilled.Where(f => f.Value > (order.ChannelFulfilled.TryGetValue(f.Key, out var had) ? had : 0m))
@@ -51,6 +52,10 @@ public static class OrderDecider
             events.Add(new OrderCancelled(cancelledAt, c.CancelReason ?? "cancelled in the channel", c.Actor));
         return Accept(events);
     }
+
+    /// <summary>The same version again, but lines that had no canonical SKU now have one: the catalog was fixed and the event replayed.</summary>
+    private static bool MapsMoreLines(Order order, OrderDraft draft) =>
+        draft.Lines.Any(l => l.Sku is not null && order.Line(l.LineId) is { Sku: null });
 
     /// <summary>A till sale: the goods left with the customer and the till already moved the stock.</summary>
     private static Shipment CarriedOut(Order order, OrderDraft draft, string till, DateTimeOffset at) =>
@@ -96,6 +101,11 @@ public static class OrderDecider
     // ---- allocation ----
 
     public static string ReservationId(string orderId, string shipmentId, string lineId) => $"order:{orderId}:{shipmentId}:{lineId}";
+
+    /// <summary>True while some line still waits for routing, including lines whose SKU is not yet known (raised as unmapped).</summary>
+    public static bool HasUnplacedLines(Order order) =>
+        !order.IsCancelled && (Needs(order).Count > 0
+            || order.Lines.Any(l => l.MovesStock && l.Sku is null && order.Backorders.All(b => b.LineId != l.LineId)));
 
     /// <summary>Line quantities not yet placed in a shipment, fulfilled by the channel, or backordered.</summary>
     public static IReadOnlyList<StockNeed> Needs(Order order) =>

@@ -49,7 +49,7 @@ public static class OrderEffects
                     foreach (var (lineId, quantity) in after.ChannelFulfilled)
                         if (after.Line(lineId) is { Sku: { } sku, MovesStock: true })
                             Add(id => new OrderEffect.ConsumeStock(id, sku, $"order:{after.OrderId}:channel:{lineId}:{quantity}", after.Draft!.FulfilmentLocation, quantity));
-                if (!after.IsCancelled && OrderDecider.Needs(after).Count > 0)
+                if (OrderDecider.HasUnplacedLines(after))
                     Add(id => new OrderEffect.RouteStock(id));
                 break;
             case StockAllocated a:

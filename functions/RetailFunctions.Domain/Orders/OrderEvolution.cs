@@ -20,7 +20,13 @@ public static class OrderEvolution
     public static Order Apply(Order order, OrderEvent e) => e switch
     {
         OrderPlaced p => order with { Draft = p.Draft, Version = p.Version },
-        OrderRevised r => order with { Draft = r.Draft, Version = r.Version },
+        // A line that now has a SKU is no longer held as unmapped: it is routed again.
+        OrderRevised r => order with
+        {
+            Draft = r.Draft,
+            Version = r.Version,
+            Backorders = [.. order.Backorders.Where(b => b.Sku.Length > 0 || r.Draft.Lines.Any(l => l.LineId == b.LineId && l.Sku is null))],
+        },
         StockAllocated a => order with { Shipments = [.. order.Shipments, a.Shipment] },
         LineBackordered b => order with { Backorders = [.. order.Backorders, b.Backorder] },
         ReservationConfirmed c => WithLine(order, c.ShipmentId, c.LineId, l => l with { Reservation = ReservationState.Reserved }),
