@@ -84,7 +84,7 @@ public static class OrderDecider
         var restocked = c.Lines.Where(l => l.Restock && l.Quantity > 0m).ToList();
         if (restocked.Count > 0)
             events.Add(new ReturnAccepted(c.At, new OrderReturn(c.RefundId, restocked[0].Location ?? order.Draft?.FulfilmentLocation ?? "",
-                [.. restocked.Select(l => new ReturnLine(l.LineId, order.Line(l.LineId)?.Sku ?? "", l.Quantity, ReturnDisposition.Sellable, l.Amount, l.Tax))],
+                [.. restocked.Select(l => new ReturnLine(l.LineId, l.Sku ?? order.Line(l.LineId)?.Sku ?? "", l.Quantity, ReturnDisposition.Sellable, l.Amount, l.Tax))],
                 c.At, c.Actor)));
         var tenders = c.Transactions.Where(t => t.Transaction.Kind == PaymentKind.Refund)
             .Select(t => new TenderRefund(t.Tender.PaymentId, t.Tender.Method, t.Tender.Last4, t.Transaction.Amount)).ToList();

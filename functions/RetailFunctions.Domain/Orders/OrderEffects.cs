@@ -49,6 +49,12 @@ public static class OrderEffects
                     foreach (var (lineId, quantity) in after.ChannelFulfilled)
                         if (after.Line(lineId) is { Sku: { } sku, MovesStock: true })
                             Add(id => new OrderEffect.ConsumeStock(id, sku, $"order:{after.OrderId}:channel:{lineId}:{quantity}", after.Draft!.FulfilmentLocation, quantity));
+                if (e is OrderPlaced)
+                    foreach (var r in before.Returns)
+                        foreach (var line in r.Lines.Where(l => l.Sku.Length == 0))
+                            if (after.Line(line.LineId) is { Sku: { } sku, MovesStock: true })
+                                Add(id => new OrderEffect.ReturnStock(id, sku, r.Location.Length == 0 ? null : r.Location, line.Quantity, line.Disposition,
+                                    $"return {r.ReturnId} of order {after.OrderId}"));
                 if (OrderDecider.HasUnplacedLines(after))
                     Add(id => new OrderEffect.RouteStock(id));
                 break;

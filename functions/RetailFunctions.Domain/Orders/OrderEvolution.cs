@@ -19,7 +19,16 @@ public static class OrderEvolution
 
     public static Order Apply(Order order, OrderEvent e) => e switch
     {
-        OrderPlaced p => order with { Draft = p.Draft, Version = p.Version },
+        // Returns recorded before the order was known learn their SKUs from its lines.
+        OrderPlaced p => order with
+        {
+            Draft = p.Draft,
+            Version = p.Version,
+            Returns = [.. order.Returns.Select(r => r with
+            {
+                Lines = [.. r.Lines.Select(l => l.Sku.Length > 0 ? l : l with { Sku = p.Draft.Lines.FirstOrDefault(x => x.LineId == l.LineId)?.Sku ?? "" })],
+            })],
+        },
         // A line that now has a SKU is no longer held as unmapped: it is routed again.
         OrderRevised r => order with
         {

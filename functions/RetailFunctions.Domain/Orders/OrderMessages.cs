@@ -19,7 +19,7 @@ public sealed record OrderPolicy(TimeSpan PickupWindow, TimeSpan ReturnWindow, d
 public sealed record ReturnRequestLine(string LineId, decimal Quantity, ReturnDisposition Disposition);
 
 /// <summary>A refunded line as the channel reports it, with its own amounts, so the record does not depend on arrival order.</summary>
-public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Restock, string? Location, decimal Amount, decimal Tax);
+public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Restock, string? Location, decimal Amount, decimal Tax, string? Sku = null);
 
 public sealed record ChannelRefundTransaction(Tender Tender, PaymentTransaction Transaction);
 
