@@ -60,8 +60,9 @@ public static class OrderEvolution
         },
         PaymentRecorded p => WithTransaction(order, p.Tender, p.Transaction),
         ReturnAccepted r => order with { Returns = [.. order.Returns, r.Return] },
+        // A channel refund can arrive before the payment it returns money to: the tender is known by what the refund says until then.
         RefundIssued r => r.Refund.Tenders.Aggregate(order with { Refunds = [.. order.Refunds, r.Refund] }, (o, t) =>
-            WithTransaction(o, o.Payments.First(p => p.Tender.PaymentId == t.PaymentId).Tender,
+            WithTransaction(o, o.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender ?? new Tender(t.PaymentId, t.Method, null, null, t.Last4, null),
                 new PaymentTransaction($"refund:{r.Refund.RefundId}:{t.PaymentId}", t.PaymentId, PaymentKind.Refund, t.Amount, r.At))),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };

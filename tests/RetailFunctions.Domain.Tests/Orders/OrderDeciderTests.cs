@@ -592,6 +592,22 @@ public sealed class OrderDeciderTests
     }
 
     [Fact]
+    public void GivenUnknownOrder_WhenChannelRefundArrivesFirst_ThenRecordedNotRefused()
+    {
+        var step = When(Order.Empty(OrderId), ChannelRefund("R1", [new ChannelRefundLine("L1", 1m, false, null, 10m, 0m)],
+            new ChannelRefundTransaction(Card(), new PaymentTransaction("t-r1", "P-CARD", PaymentKind.Refund, 10m, At(90)))));
+
+        Assert.Null(step.Refusal);
+        var refund = Assert.Single(step.Next.Refunds);
+        Assert.Equal(("R1", 10m, 0m, 0m, 10m), (refund.RefundId, refund.Goods, refund.Tax, refund.Shipping, refund.Tenders.Single().Amount));
+        Assert.Equal(10m, step.Next.Refunded);
+
+        var paid = Given(step.Next, Record(Draft()), Pay(Card(), PaymentKind.Capture, 20m));
+        var payment = Assert.Single(paid.Payments);
+        Assert.Equal((20m, 10m, 10m, "tok-P-CARD"), (payment.Captured, payment.Refunded, payment.Refundable, payment.Tender.Token));
+    }
+
+    [Fact]
     public void GivenShippedOrder_WhenChannelRefundRestocksAtAStore_ThenAReturnAndItsStockAreRecorded()
     {
         var order = Given(ReservedAndPaid(), Advance("S1", ShipmentStage.Shipped));
