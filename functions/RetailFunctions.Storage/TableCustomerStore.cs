@@ -15,7 +15,8 @@ namespace RetailFunctions.Storage;
 /// <list type="bullet">
 /// <item>partition <c>{customerId}</c>: row <c>p:{customerId}</c> the profile (state, merge pointer, JSON; ETag-checked),
 /// rows <c>h:{key}</c> its purchases and returns, one per activity key;</item>
-/// <item>partition and row <c>x:{kind}:{value}</c>: the contact-point index, each identifier held by exactly one profile.</item>
+/// <item>partition and row <c>x:{kind}:{value}</c>: the contact-point index, each identifier held by exactly one profile;</item>
+/// <item>partition and row <c>o:{orderId}</c>: whose an order is, for returns that name no shopper.</item>
 /// </list>
 /// </summary>
 public sealed class TableCustomerStore(StorageAccount account) : ICustomerStore
@@ -127,6 +128,28 @@ public sealed class TableCustomerStore(StorageAccount account) : ICustomerStore
         }
         return history.OrderBy(h => h.At).ToList();
     }
+
+    public async Task LinkOrderAsync(string orderId, string customerId, CancellationToken cancellationToken)
+    {
+        var key = OrderKey(orderId);
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(key, key) { ["CustomerId"] = customerId }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // The order is already someone's: the first profile it was recorded on keeps it.
+        }
+    }
+
+    public async Task<string?> FindOrderAsync(string orderId, CancellationToken cancellationToken)
+    {
+        var key = OrderKey(orderId);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(key, key, ["CustomerId"], cancellationToken);
+        return row.HasValue ? row.Value!.GetString("CustomerId") : null;
+    }
+
+    private static string OrderKey(string orderId) => TableKeys.Escape($"o:{orderId}");
 
     private static string IndexKey(ContactPoint point) => TableKeys.Escape($"x:{point.Key}");
     private static string ProfileRow(string customerId) => $"p:{TableKeys.Escape(customerId)}";

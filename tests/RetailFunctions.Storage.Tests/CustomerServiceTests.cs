@@ -150,6 +150,16 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task GivenAReturnThatNamesNoShopper_ThenTheBuyerOfTheOriginalOrderIsFoundAndTheirPointsReversed()
+    {
+        var purchase = Purchase($"p-{Unique()}", new CustomerReference(Phone: NewPhone()), 50m);
+        var bought = await _service.RecordActivityAsync(purchase, CancellationToken.None);
+        var returned = await _service.RecordActivityAsync(new CustomerActivity($"r-{Unique()}", ActivityKind.Return, new CustomerReference(), $"ret-{Unique()}",
+            Channels.Web, null, new Money(50m, "EUR"), Now, purchase.OrderId), CancellationToken.None);
+        Assert.Equal((bought.CustomerId, "original-order", -50L), (returned.CustomerId, returned.Resolution, returned.PointsDelta));
+    }
+
+    [Fact]
     public async Task GivenNoUsableIdentifier_ThenNoProfileAndNoPoints()
     {
         var result = await _service.RecordActivityAsync(Purchase($"anon-{Unique()}", new CustomerReference(Phone: "n/a"), 10m), CancellationToken.None);

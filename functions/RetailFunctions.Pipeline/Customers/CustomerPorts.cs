@@ -29,6 +29,11 @@ public interface ICustomerStore
     Task<bool> AddHistoryAsync(string customerId, HistoryEntry entry, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string customerId, CancellationToken cancellationToken);
+
+    /// <summary>Remembers whose an order is (the first profile it was recorded on), so a return that names no shopper finds them.</summary>
+    Task LinkOrderAsync(string orderId, string customerId, CancellationToken cancellationToken);
+
+    Task<string?> FindOrderAsync(string orderId, CancellationToken cancellationToken);
 }
 
 /// <summary>What became of a loyalty command: the events written (or first written, for a repeat) and the account after.</summary>

@@ -143,8 +143,13 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     public async Task<ActivityResult> RecordActivityAsync(CustomerActivity activity, CancellationToken ct)
     {
         if (activity.Problem() is { } problem) throw Refused.Invalid(problem.Field, problem.Reason);
-        var resolved = await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt, ct);
+        // A return belongs to whoever made the purchase, whatever the till keyed in (often nothing).
+        var buyer = activity.Kind == ActivityKind.Return && await customers.FindOrderAsync(activity.OriginalOrderId!, ct) is { } original
+            ? new ResolvedCustomer((await FollowAsync(original, ct)).CustomerId, "original-order", false)
+            : null;
+        var resolved = buyer ?? await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt, ct);
         if (resolved is null) return new ActivityResult(null, "unidentified", false, 0, null, "no usable identifier: no profile, no points");
+        if (activity.Kind == ActivityKind.Purchase) await customers.LinkOrderAsync(activity.OrderId, resolved.CustomerId, ct);
 
         var entry = new HistoryEntry(activity.IdempotencyKey, activity.Kind, activity.OrderId, activity.OriginalOrderId, activity.Channel,
             activity.Store, activity.Net, activity.OccurredAt, resolved.CustomerId);
