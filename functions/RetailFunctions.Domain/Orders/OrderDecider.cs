@@ -187,6 +187,8 @@ public static class OrderDecider
             return Refuse($"order {order.OrderId} has no shipment {c.ShipmentId}; it has {(order.Shipments.Count == 0 ? "none yet" : string.Join(", ", order.Shipments.Select(s => s.ShipmentId)))}");
         if (shipment.Stage == c.Stage) return OrderDecision.NoOp;
         if (order.IsCancelled || !shipment.IsOpen) return Refuse($"shipment {c.ShipmentId} of order {order.OrderId} is {(order.IsCancelled ? "cancelled" : shipment.Stage.ToString())}");
+        if (shipment.Method == FulfilmentMethod.CarryOut)
+            return Refuse($"shipment {c.ShipmentId} of order {order.OrderId} was carried out at the till; it has no store stages");
         var path = shipment.Method == FulfilmentMethod.Pickup ? PickupPath : ShipPath;
         var from = Array.IndexOf(path, shipment.Stage);
         var to = Array.IndexOf(path, c.Stage);

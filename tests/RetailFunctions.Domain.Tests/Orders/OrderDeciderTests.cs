@@ -357,6 +357,15 @@ public sealed class OrderDeciderTests
     }
 
     [Fact]
+    public void GivenTillSale_WhenShippedOrDelivered_ThenRefusedAsTheWrongPath()
+    {
+        var order = Given(Record(Draft(FulfilmentMethod.CarryOut, "STORE-3", channel: "pos")));
+
+        foreach (var stage in new[] { ShipmentStage.Picking, ShipmentStage.Shipped, ShipmentStage.Delivered, ShipmentStage.ReadyForPickup })
+            Assert.Equal("shipment S1 of order O-1 was carried out at the till; it has no store stages", Refusal(When(order, Advance("S1", stage))));
+    }
+
+    [Fact]
     public void GivenOrder_WhenUnknownShipmentAdvanced_ThenRefusedListingTheShipments()
     {
         Assert.Equal("order O-1 has no shipment S9; it has S1", Refusal(When(ReservedAndPaid(), Advance("S9", ShipmentStage.Picking))));
