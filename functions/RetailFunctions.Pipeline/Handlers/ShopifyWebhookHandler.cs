@@ -61,11 +61,11 @@ public sealed class ShopifyWebhookHandler(
 
     private async Task<string> ApplyAsync(ShopifyEvent canonical, ExceptionSource source, CancellationToken ct) => canonical switch
     {
-        ShopifyEvent.OrderCreated e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
-        ShopifyEvent.OrderUpdated e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
-        ShopifyEvent.OrderPaid e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
-        ShopifyEvent.OrderFulfilled e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
-        ShopifyEvent.OrderCancelled e => await orders.RecordOrderAsync(e.Delivery, e.Order, ct),
+        ShopifyEvent.OrderCreated e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
+        ShopifyEvent.OrderUpdated e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
+        ShopifyEvent.OrderPaid e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
+        ShopifyEvent.OrderFulfilled e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
+        ShopifyEvent.OrderCancelled e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
         ShopifyEvent.RefundCreated e => await orders.RecordRefundAsync(e.Delivery, e.Refund, ct),
         ShopifyEvent.ProductUpserted e => await UpsertProductAsync(e.Product, ct),
         ShopifyEvent.InventoryLevelObserved e => await levels.ReconcileAsync(e, source, ct),

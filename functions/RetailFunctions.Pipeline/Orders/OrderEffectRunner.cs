@@ -119,6 +119,6 @@ public sealed class OrderEffectRunner(
         var keys = new Dictionary<string, string> { [BusinessKeys.Order] = order.OrderId };
         if (order.Draft?.PlacedAtLocation is { } store) keys[BusinessKeys.Store] = store;
         await exceptions.RaiseAsync(new BusinessException(StockPoster.ExceptionId(effect.EffectId, reason), owner, reason, detail, effect.EffectId,
-            $"order:{order.OrderId}", keys, ExceptionStatuses.Open, clock.GetUtcNow()), ct);
+            order.Draft?.SourceReference ?? $"order:{order.OrderId}", keys, ExceptionStatuses.Open, clock.GetUtcNow()), ct);
     }
 }

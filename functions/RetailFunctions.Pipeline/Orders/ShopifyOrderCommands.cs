@@ -18,7 +18,7 @@ public static class ShopifyOrderCommands
                                      || s.Code is { } code && PickupCodes.Contains(code.Trim(), StringComparer.OrdinalIgnoreCase));
 
     public static OrderCommand.RecordOrder Record(ShopifyDelivery delivery, OrderSnapshot order, IReadOnlyDictionary<string, string?> skuByLine,
-        string? location, DateTimeOffset now)
+        string? location, DateTimeOffset now, string? sourceReference = null)
     {
         var pickup = IsPickup(order) && location is not null;
         var references = new List<ChannelReference> { new(SourceSystems.Shopify, "id", order.ChannelOrderId) };
@@ -38,9 +38,12 @@ public static class ShopifyOrderCommands
                 l.VariantId ?? l.Sku))],
             order.ShippingLines.Sum(s => s.Price),
             order.ShippingLines.SelectMany(s => s.TaxLines).Sum(t => t.Amount),
-            order.TaxesIncluded);
+            order.TaxesIncluded,
+            SourceReference: sourceReference);
         var fulfilled = order.Lines.Where(l => l.FulfillmentStatus is "fulfilled").ToDictionary(l => l.ChannelLineId, l => l.Quantity);
-        return new OrderCommand.RecordOrder(CommandId(delivery), $"shopify:{delivery.ShopDomain}", now, draft,
+        // The id names what was resolved too: a replay after the catalog was fixed is a new command, a plain repeat is not.
+        var resolved = string.Join(",", skuByLine.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}")) + $"@{location}";
+        return new OrderCommand.RecordOrder($"{CommandId(delivery)}:{Fingerprint(resolved)}", $"shopify:{delivery.ShopDomain}", now, draft,
             order.UpdatedAt ?? order.CreatedAt ?? delivery.TriggeredAt ?? now, order.CancelledAt, order.CancelReason, fulfilled);
     }
 
@@ -82,14 +85,15 @@ public static class ShopifyOrderCommands
             location);
 
     public static OrderCommand.RecordChannelRefund Refund(ShopifyDelivery delivery, RefundSnapshot refund, IReadOnlyDictionary<string, string?> locationByRefundLine,
-        IReadOnlyList<string> gatewayNames, DateTimeOffset now)
+        IReadOnlyDictionary<string, string?> skuByRefundLine, IReadOnlyList<string> gatewayNames, DateTimeOffset now)
     {
         var at = refund.CreatedAt ?? delivery.TriggeredAt ?? now;
         var gateway = gatewayNames.Count > 0 ? gatewayNames[0] : null;
         return new OrderCommand.RecordChannelRefund($"shopify-refund:{refund.ChannelRefundId}", $"shopify:{delivery.ShopDomain}", at,
             $"shopify:{refund.ChannelRefundId}",
             [.. refund.Lines.Select(l => new ChannelRefundLine(l.ChannelLineId, l.Quantity, ShopifyStockPlan.ReturnsToStock(l),
-                locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + l.TotalTax, l.TotalTax))],
+                locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + l.TotalTax, l.TotalTax,
+                skuByRefundLine.GetValueOrDefault(l.ChannelRefundLineId)))],
             [.. refund.Transactions.Where(t => t.Status is "success" && KindsOf(t.Kind).Any()).Select(t =>
             {
                 var tender = TenderOf(t.Gateway ?? gateway, t.CardLast4);
@@ -99,6 +103,9 @@ public static class ShopifyOrderCommands
     }
 
     public static string CommandId(ShopifyDelivery delivery) => $"shopify:{delivery.Topic}:{delivery.WebhookId}";
+
+    private static string Fingerprint(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12];
 
     private static IEnumerable<(PaymentKind Kind, string Suffix)> KindsOf(string kind) => kind switch
     {

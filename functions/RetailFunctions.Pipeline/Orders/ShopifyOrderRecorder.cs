@@ -10,7 +10,7 @@ namespace RetailFunctions.Pipeline.Orders;
 /// </summary>
 public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore catalog, TimeProvider clock)
 {
-    public async Task<string> RecordOrderAsync(ShopifyDelivery delivery, OrderSnapshot order, CancellationToken ct)
+    public async Task<string> RecordOrderAsync(ShopifyDelivery delivery, OrderSnapshot order, string? sourceReference, CancellationToken ct)
     {
         var orderId = OrderIds.ForShopify(delivery.ShopDomain, order.ChannelOrderId);
         var skus = new Dictionary<string, string?>();
@@ -19,7 +19,7 @@ public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore cata
         var location = await ResolveLocationAsync(order.ChannelLocationId, ct);
         var now = clock.GetUtcNow();
 
-        var result = await orders.ExecuteAsync(orderId, ShopifyOrderCommands.Record(delivery, order, skus, location, now), ct);
+        var result = await orders.ExecuteAsync(orderId, ShopifyOrderCommands.Record(delivery, order, skus, location, now, sourceReference), ct);
         foreach (var payment in ShopifyOrderCommands.Payments(delivery, order, now))
             result = await orders.ExecuteAsync(orderId, payment, ct);
         var unmapped = skus.Count(s => s.Value is null && order.Lines.First(l => l.ChannelLineId == s.Key) is { IsGiftCard: false } l && (l.VariantId ?? l.Sku) is not null);
@@ -39,11 +39,15 @@ public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore cata
     {
         var orderId = OrderIds.ForShopify(delivery.ShopDomain, refund.ChannelOrderId);
         var locations = new Dictionary<string, string?>();
+        var skus = new Dictionary<string, string?>();
         foreach (var line in refund.Lines)
+        {
             locations[line.ChannelRefundLineId] = await ResolveLocationAsync(line.ChannelLocationId, ct);
+            skus[line.ChannelRefundLineId] = await ResolveSkuAsync(line.VariantId, line.Sku, ct);
+        }
         var known = await orders.LoadAsync(orderId, ct);
         var gateways = known.Order.Payments.Select(p => p.Tender.Gateway).OfType<string>().ToList();
-        var result = await orders.ExecuteAsync(orderId, ShopifyOrderCommands.Refund(delivery, refund, locations, gateways, clock.GetUtcNow()), ct);
+        var result = await orders.ExecuteAsync(orderId, ShopifyOrderCommands.Refund(delivery, refund, locations, skus, gateways, clock.GetUtcNow()), ct);
         return $"refund {refund.ChannelRefundId} of order {orderId}: {(result.Changed ? "recorded" : "already recorded")}; {result.Order.Status}";
     }
 
