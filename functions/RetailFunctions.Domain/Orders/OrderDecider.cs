@@ -66,8 +66,11 @@ public static class OrderDecider
 
     private static OrderDecision ChannelFulfilment(OrderCommand.RecordChannelFulfilment c, Order order)
     {
+        // A fulfilment adds to what the channel fulfilled before, but never beyond the line: a snapshot may already have counted it.
         var newly = c.Lines.Where(f => f.Value > 0m)
-            .Select(f => (f.Key, Total: (order.ChannelFulfilled.TryGetValue(f.Key, out var had) ? had : 0m) + f.Value))
+            .Select(f => (f.Key, Had: order.ChannelFulfilled.TryGetValue(f.Key, out var had) ? had : 0m))
+            .Select(f => (f.Key, f.Had, Total: Math.Min(f.Had + c.Lines[f.Key], order.Line(f.Key)?.Quantity ?? decimal.MaxValue)))
+            .Where(f => f.Total > f.Had)
             .ToDictionary(f => f.Key, f => f.Total);
         return newly.Count == 0 ? OrderDecision.NoOp : Accept(new ChannelFulfilled(c.At, newly, c.Location));
     }

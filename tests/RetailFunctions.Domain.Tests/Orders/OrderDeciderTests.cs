@@ -601,6 +601,39 @@ public sealed class OrderDeciderTests
     }
 
     [Fact]
+    public void GivenSnapshotSaidFulfilled_WhenTheSameFulfilmentArrives_ThenTheLineIsNotFulfilledOrConsumedTwice()
+    {
+        var order = Given(Record(Draft(), fulfilled: new Dictionary<string, decimal> { ["L1"] = 2m }));
+
+        var step = When(order, ChannelFulfilment("F1", "STORE-5", ("L1", 2m)));
+
+        AssertNoOp(order, step);
+        Assert.Equal(2m, order.Fulfilled("L1"));
+    }
+
+    [Fact]
+    public void GivenFulfilmentArrivedFirst_WhenTheSnapshotSayingFulfilledArrives_ThenTheLineIsFulfilledOnce()
+    {
+        var order = Given(Record(Draft()), ChannelFulfilment("F1", "STORE-5", ("L1", 2m)));
+
+        var step = When(order, Record(Draft(), version: At(40), fulfilled: new Dictionary<string, decimal> { ["L1"] = 2m }));
+
+        Assert.Empty(Effects<OrderEffect.ConsumeStock>(step));
+        Assert.Equal(2m, step.Next.Fulfilled("L1"));
+    }
+
+    [Fact]
+    public void GivenPartlyFulfilledLine_WhenTheChannelFulfilsTheRest_ThenTheQuantitiesAdd()
+    {
+        var order = Given(Record(Draft(lines: [Line("L1", "SKU-A", 3m, 10m)])), ChannelFulfilment("F1", "STORE-5", ("L1", 1m)));
+
+        var step = When(order, ChannelFulfilment("F2", "STORE-5", ("L1", 2m)));
+
+        Assert.Equal(new OrderEffect.ConsumeStock("O-1:3:0", "SKU-A", "order:O-1:channel:L1:3", "STORE-5", 2m), Assert.Single(Effects<OrderEffect.ConsumeStock>(step)));
+        Assert.Equal(3m, step.Next.Fulfilled("L1"));
+    }
+
+    [Fact]
     public void GivenUnknownOrder_WhenChannelRefundArrivesFirst_ThenRecordedNotRefused()
     {
         var step = When(Order.Empty(OrderId), ChannelRefund("R1", [new ChannelRefundLine("L1", 1m, false, null, 10m, 0m)],
