@@ -21,7 +21,8 @@ public static class RefundMath
         var returnLines = new List<ReturnLine>();
         foreach (var (line, quantity, disposition) in lines)
         {
-            var previous = order.Returns.SelectMany(r => r.Lines).Where(l => l.LineId == line.LineId).ToList();
+            // Earlier entries of this same return count as returned before, so the line's last unit still takes the leftover cents.
+            var previous = order.Returns.SelectMany(r => r.Lines).Concat(returnLines).Where(l => l.LineId == line.LineId).ToList();
             var returnedBefore = previous.Sum(l => l.Quantity);
             var gross = order.GrossOf(line);
             var isLast = returnedBefore + quantity >= line.Quantity;

@@ -108,6 +108,32 @@ public sealed class OrderReturnRefundTests
     }
 
     [Fact]
+    public void GivenLineReturnedWithTwoDispositionsAtOnce_WhenRefunded_ThenTheRefundIsExactlyTheLine()
+    {
+        var order = Shipped(Draft(lines: [Line("L1", "SKU-A", 2m, 5m, tax: 0.01m)]));
+        Assert.Equal(10.01m, order.Total);
+
+        var step = When(order, Return("R1", "STORE-9", At(60), false, Back("L1", 1m), Back("L1", 1m, ReturnDisposition.Damaged)));
+
+        var lines = Single<ReturnAccepted>(step).Return.Lines;
+        Assert.Equal([(ReturnDisposition.Sellable, 5.01m, 0.01m), (ReturnDisposition.Damaged, 5.00m, 0.00m)], lines.Select(l => (l.Disposition, l.Amount, l.Tax)));
+        var refund = Single<RefundIssued>(step).Refund;
+        Assert.Equal((10m, 0.01m, 0m), (refund.Goods, refund.Tax, refund.Unrefunded));
+        Assert.Empty(Effects<OrderEffect.RaiseException>(step));
+    }
+
+    [Fact]
+    public void GivenLineOfThreeReturnedAsThreeEntries_WhenRefunded_ThenNoCentIsLost()
+    {
+        var order = Shipped(Draft(lines: [Line("L1", "SKU-A", 3m, 3.33m, tax: 1.00m)]));
+
+        var step = When(order, Return("R1", "STORE-9", At(60), false, Back("L1", 1m), Back("L1", 1m, ReturnDisposition.Damaged), Back("L1", 1m)));
+
+        Assert.Equal([3.66m, 3.66m, 3.67m], Single<ReturnAccepted>(step).Return.Lines.Select(l => l.Amount));
+        Assert.Equal(10.99m, Single<RefundIssued>(step).Refund.Total);
+    }
+
+    [Fact]
     public void GivenFullyReturnedLine_WhenReturnedAgain_ThenRefusedAsBeyondWhatWasBought()
     {
         var order = Given(Shipped(), Return("R1", "STORE-9", At(60), false, Back("L1", 2m)));
