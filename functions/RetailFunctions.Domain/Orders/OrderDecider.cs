@@ -233,7 +233,7 @@ public static class OrderDecider
         foreach (var payment in order.Payments.Where(p => p.Authorized > p.Captured && !p.Voided))
             yield return new PaymentRecorded(at, payment.Tender,
                 new PaymentTransaction($"void:{order.OrderId}:{payment.Tender.PaymentId}", payment.Tender.PaymentId, PaymentKind.Void, payment.Authorized - payment.Captured, at));
-        var refundable = order.Payments.Sum(p => p.Refundable);
+        var refundable = RefundMath.Refundable(order);
         if (refundable > 0m)
         {
             var split = RefundMath.Allocate(refundable, order.Payments, policy, at);
@@ -288,7 +288,7 @@ public static class OrderDecider
         if (goods < 0m) return Refuse("a refund amount must be positive");
         if (goods + shipping <= 0m)
             return Refuse(c.RefundShipping ? $"order {order.OrderId} has no shipping left to refund" : "a refund needs an amount or refundShipping");
-        var refundable = order.Payments.Sum(p => p.Refundable);
+        var refundable = RefundMath.Refundable(order);
         if (goods + shipping > refundable)
             return Refuse($"a refund of {goods + shipping:0.00} {order.Currency} exceeds the {refundable:0.00} still captured on order {order.OrderId}");
         return Accept(RefundFor(order, c.RefundId, null, goods, 0m, shipping, c.Reason, policy, c.At)!);
@@ -300,7 +300,7 @@ public static class OrderDecider
         var wanted = goods + tax + shipping;
         if (wanted <= 0m) return null;
         // Nothing captured (an unpaid order) still records the refund due, so finance sees it.
-        var refundable = order.Payments.Sum(p => p.Refundable);
+        var refundable = RefundMath.Refundable(order);
         var amount = Math.Min(wanted, refundable);
         var notes = new List<string>();
         if (amount < wanted)

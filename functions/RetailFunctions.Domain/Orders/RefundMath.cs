@@ -35,6 +35,12 @@ public static class RefundMath
         return new RefundAmounts(returnLines.Sum(l => l.Amount) - totalTax, totalTax, shipping, returnLines);
     }
 
+    /// <summary>
+    /// What can still be refunded on the order: captured, less what went back to the tenders or was charged back, less
+    /// what was given as store credit instead (that money came out of the same captures but left no transaction on them).
+    /// </summary>
+    public static decimal Refundable(Order order) => Math.Max(0m, order.Payments.Sum(p => p.Refundable) - order.Refunds.Sum(r => r.StoreCredit));
+
     /// <summary>Shipping (with its tax when prices exclude tax) not yet refunded.</summary>
     public static decimal RemainingShipping(Order order) =>
         order.Draft is null ? 0m

@@ -268,6 +268,28 @@ public sealed class OrderReturnRefundTests
     }
 
     [Fact]
+    public void GivenRefundPaidAsStoreCredit_WhenRefundedAgain_ThenRefusedBeyondCaptured()
+    {
+        var order = Given(Record(Draft()), Pay(Card(expiry: "2026-10"), PaymentKind.Capture, 20m), Refund("G1", 15m));
+        Assert.Equal(15m, Assert.Single(order.Refunds).StoreCredit);
+
+        Assert.Equal("a refund of 6.00 EUR exceeds the 5.00 still captured on order O-1", Refusal(When(order, Refund("G2", 6m))));
+        var rest = Single<RefundIssued>(When(order, Refund("G2", 5m))).Refund;
+        Assert.Equal(5m, rest.StoreCredit);
+    }
+
+    [Fact]
+    public void GivenCashRefundPartlyPaidAsStoreCredit_WhenTheOrderIsCancelled_ThenOnlyWhatIsLeftIsRefunded()
+    {
+        var order = Given(Record(Draft(lines: [Line("L1", "SKU-A", 1m, 150m)])), Pay(Cash(), PaymentKind.Capture, 150m), Refund("G1", 120m));
+        Assert.Equal((100m, 20m), (order.Refunds.Single().Tenders.Single().Amount, order.Refunds.Single().StoreCredit));
+
+        var refund = Single<RefundIssued>(When(order, Cancel())).Refund;
+
+        Assert.Equal((30m, 30m), (refund.Goods, refund.Tenders.Sum(t => t.Amount) + refund.StoreCredit));
+    }
+
+    [Fact]
     public void GivenCapturedOrder_WhenRefundExceedsCaptured_ThenRefused()
     {
         var order = Given(Record(Draft()), Pay(Card(), PaymentKind.Capture, 20m));
