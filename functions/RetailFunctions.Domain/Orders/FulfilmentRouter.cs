@@ -16,9 +16,8 @@ public static class FulfilmentRouter
         IReadOnlyList<StockNeed> needs, IReadOnlyList<StockCandidate> candidates, GeoPoint? shipTo, string? preferred,
         IReadOnlyCollection<string> refused)
     {
-        var usable = candidates
-            .Where(c => c.Available > 0m && !refused.Contains(RefusalKey(needs.FirstOrDefault(n => n.Sku == c.Sku)?.LineId, c.Location)))
-            .ToList();
+        // A refusal is per line and location: each line below skips the locations that refused it, and only it.
+        var usable = candidates.Where(c => c.Available > 0m).ToList();
         var remaining = usable.ToDictionary(c => (c.Location, c.Sku), c => c.Available);
 
         if (SingleLocation(needs, usable, remaining, shipTo, preferred, refused) is { } whole)
@@ -42,7 +41,7 @@ public static class FulfilmentRouter
             }
             if (left > 0m)
             {
-                var promised = usable.Where(c => c.Sku == need.Sku).Sum(c => c.Available);
+                var promised = usable.Where(c => c.Sku == need.Sku && !refused.Contains(RefusalKey(need.LineId, c.Location))).Sum(c => c.Available);
                 backorders.Add(new Backorder(need.LineId, need.Sku, left,
                     $"only {promised} of {need.Sku} can be promised across all locations; {left} of {need.Quantity} backordered"));
             }

@@ -110,4 +110,23 @@ public sealed class FulfilmentRouterTests
 
         Assert.Equal([("ROT", "L1", 1m)], Placed(plan));
     }
+
+    [Fact]
+    public void GivenALocationRefusedOneLine_WhenAnotherLineOfTheSameSkuIsRouted_ThenThatLineMayStillUseIt()
+    {
+        var plan = Route([Need("L1", "A", 1m), Need("L2", "A", 1m)], Amsterdam, null, [FulfilmentRouter.RefusalKey("L1", "HAA")],
+            At("HAA", "A", 9m, Haarlem), At("ROT", "A", 1m, Rotterdam));
+
+        Assert.Equal([("ROT", "L1", 1m), ("HAA", "L2", 1m)], Placed(plan));
+        Assert.Empty(plan.Backorders);
+    }
+
+    [Fact]
+    public void GivenALocationRefusedALine_WhenNothingElseCanFillIt_ThenTheBackorderCountsOnlyWhatTheLineMayStillUse()
+    {
+        var plan = Route([Need("L1", "A", 2m)], Amsterdam, null, [FulfilmentRouter.RefusalKey("L1", "HAA")], At("HAA", "A", 9m, Haarlem), At("ROT", "A", 1m, Rotterdam));
+
+        Assert.Equal([("ROT", "L1", 1m)], Placed(plan));
+        Assert.Equal("only 1 of A can be promised across all locations; 1 of 2 backordered", Assert.Single(plan.Backorders).Reason);
+    }
 }
