@@ -257,3 +257,49 @@ public sealed class OrderWorkflowTests(OrdersFixture fixture) : IClassFixture<Or
         Assert.Equal(5m, await Http.OnHand("BOOT-O", "STORE-S"));
     }
 }
+
+public sealed class TillOrderTests(OrdersFixture fixture) : IClassFixture<OrdersFixture>
+{
+    private HttpClient Http => fixture.Http;
+
+    [Fact]
+    public async Task GivenTillSale_WhenFoundByItsReceiptAndReturnedInAnotherStore_ThenThatStoreRestocksAndCashAboveTheLimitBecomesStoreCredit()
+    {
+        await Http.PutJson("api/catalog/locations/STORE-61", new { aliases = new[] { new { system = "pos", value = "61" } } });
+        await Http.PutJson("api/catalog/locations/STORE-62", new { aliases = new[] { new { system = "pos", value = "62" } } });
+        await Http.PutJson("api/catalog/skus/COAT-T", new { title = "Coat", aliases = new[] { new { system = "pos", kind = "item", value = "till-coat" } } });
+        await Http.Receive("COAT-T", "STORE-61", 4m);
+        const string batch = """
+            { "storeId": "61", "currency": "EUR", "transactions": [
+              { "workstationId": "2", "sequenceNumber": "812", "businessDay": "2026-11-21", "type": "sale", "loyaltyId": "LOY-61-1",
+                "lines": [ { "itemId": "till-coat", "quantity": 2, "unitPrice": 60, "extendedAmount": 120 } ],
+                "tenders": [ { "type": "cash", "amount": 140 }, { "type": "cash", "amount": 20, "change": true } ] } ] }
+            """;
+        var upload = await Http.PostAsync("api/pos/transactions", new StringContent(batch, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
+
+        var sale = await Calls.Eventually(async () =>
+        {
+            var response = await Http.GetAsync("api/orders/by-channel/pos/61-812");
+            return response.IsSuccessStatusCode ? await response.Json() : default;
+        }, o => o.ValueKind == JsonValueKind.Object && o.GetProperty("status").GetString() == "Closed", "the till sale as a closed order");
+        var orderId = sale.GetProperty("orderId").GetString()!;
+        Assert.Equal("CarryOut", sale.GetProperty("method").GetString());
+        Assert.Equal(120m, sale.GetProperty("totals").GetProperty("captured").GetDecimal());
+        Assert.Equal(orderId, (await Http.GetJson("api/orders/by-channel/pos/61-2-20261121-812")).GetProperty("orderId").GetString());
+        Assert.Equal(2m, await Http.OnHand("COAT-T", "STORE-61"));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/orders/{orderId}/returns")
+        {
+            Content = JsonContent.Create(new { returnId = "TILL-RET-1", location = "STORE-62", lines = new[] { new { lineId = "1", quantity = 2, disposition = "sellable" } } }),
+        };
+        var returned = await Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, returned.StatusCode);
+        var refund = (await returned.Json()).GetProperty("refunds")[0];
+        Assert.Equal(50m, refund.GetProperty("tenders")[0].GetProperty("amount").GetDecimal());
+        Assert.Equal(70m, refund.GetProperty("storeCredit").GetDecimal());
+        Assert.Contains("cash refunds are limited", refund.GetProperty("notes")[0].GetString());
+        await Calls.Eventually(() => Http.OnHand("COAT-T", "STORE-62"), v => v == 2m, "the coats to be back on the other store's shelf");
+        Assert.Equal(2m, await Http.OnHand("COAT-T", "STORE-61"));
+    }
+}

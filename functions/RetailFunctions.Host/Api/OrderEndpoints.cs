@@ -69,9 +69,7 @@ public static class OrderEndpoints
             {
                 var placed = OrderRequests.Place(request, Actor(http), clock.GetUtcNow());
                 if (placed.Value is not var (orderId, record, payments)) return placed.Problem!;
-                var result = await orders.ExecuteAsync(orderId, record, ct);
-                foreach (var payment in payments)
-                    result = await orders.ExecuteAsync(orderId, payment, ct);
+                var result = await orders.ExecuteAllAsync(orderId, [record, .. payments], ct);
                 return result.Changed || result.Refusal is null
                     ? Results.Created($"/api/orders/{orderId}", OrderView.Of(await orders.LoadAsync(orderId, ct)))
                     : Refused(result.Refusal);

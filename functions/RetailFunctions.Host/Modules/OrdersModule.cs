@@ -25,6 +25,7 @@ public static class OrdersModule
         services.AddSingleton<OrderEffectRunner>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<ShopifyOrderRecorder>();
+        services.AddSingleton<PosOrderRecorder>();
         services.AddSingleton<OrderCommandHandler>();
         services.AddSingleton<OrderEventsHandler>();
         services.AddSingleton(new QueueRoute(QueueNames.OrderWorkflow, sp => sp.GetRequiredService<OrderCommandHandler>().HandleAsync));

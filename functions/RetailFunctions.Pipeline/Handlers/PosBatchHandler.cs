@@ -2,6 +2,7 @@ using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
 using RetailFunctions.Pipeline.Ports;
 
@@ -18,7 +19,7 @@ public sealed record PosHandlerOptions(int ChunkSize)
 /// A retry resumes after the last saved chunk; transactions of an interrupted chunk run again, and their movements
 /// are no-ops the second time because each line has its own idempotency key.
 /// </summary>
-public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosHandlerOptions options, TimeProvider clock)
+public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, PosHandlerOptions options, TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
@@ -83,6 +84,7 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
         var counts = new PostingCounts();
         foreach (var change in changes)
             counts.Add(await stock.PostAsync(change, source, ct));
+        await orders.RecordAsync(transaction, source.PayloadReference!, ct);
 
         return counts.Exceptions > 0
             ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,

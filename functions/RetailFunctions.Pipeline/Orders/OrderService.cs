@@ -21,27 +21,46 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
 
     public OrderPolicy Policy => policy;
 
-    public async Task<OrderResult> ExecuteAsync(string orderId, OrderCommand command, CancellationToken ct)
+    public Task<OrderResult> ExecuteAsync(string orderId, OrderCommand command, CancellationToken ct) => ExecuteAllAsync(orderId, [command], ct);
+
+    /// <summary>
+    /// Several commands for one order (an order and its payments) decided in order and saved in one write. The first
+    /// refusal stops the rest and is returned; what was accepted before it is kept.
+    /// </summary>
+    public async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
     {
-        var (order, refusal, changed) = await DecideAndSaveAsync(orderId, command, ct);
+        var (order, refusal, changed) = await DecideAndSaveAsync(orderId, commands, ct);
         await DrainAsync(orderId, ct);
-        if (refusal is not null || !changed) return new OrderResult(order, refusal, changed);
-        return new OrderResult((await store.LoadAsync(orderId, ct)).Order, null, true);
+        if (!changed) return new OrderResult(order, refusal, changed);
+        return new OrderResult((await store.LoadAsync(orderId, ct)).Order, refusal, true);
     }
 
     public Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct) => store.LoadAsync(orderId, ct);
 
-    private async Task<(Order Order, string? Refusal, bool Changed)> DecideAndSaveAsync(string orderId, OrderCommand command, CancellationToken ct)
+    private async Task<(Order Order, string? Refusal, bool Changed)> DecideAndSaveAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
     {
-        if (command is OrderCommand.RecordOrder record)
+        foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
             await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var stored = await store.LoadAsync(orderId, ct);
-            var step = OrderWorkflow.Execute(command, stored.Order, policy);
-            if (step.Refusal is not null || !step.Changed) return (stored.Order, step.Refusal, false);
-            if (await store.TrySaveAsync(step.Next, [.. stored.Pending, .. step.Effects], stored.ETag, ct))
-                return (step.Next, null, true);
+            var state = stored.Order;
+            var effects = new List<OrderEffect>();
+            string? refusal = null;
+            foreach (var command in commands)
+            {
+                var step = OrderWorkflow.Execute(command, state, policy);
+                if (step.Refusal is not null)
+                {
+                    refusal = step.Refusal;
+                    break;
+                }
+                state = step.Next;
+                effects.AddRange(step.Effects);
+            }
+            if (ReferenceEquals(state, stored.Order)) return (stored.Order, refusal, false);
+            if (await store.TrySaveAsync(state, [.. stored.Pending, .. effects], stored.ETag, ct))
+                return (state, refusal, true);
         }
         throw new OrderConcurrencyException(orderId);
     }

@@ -19,9 +19,8 @@ public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore cata
         var location = await ResolveLocationAsync(order.ChannelLocationId, ct);
         var now = clock.GetUtcNow();
 
-        var result = await orders.ExecuteAsync(orderId, ShopifyOrderCommands.Record(delivery, order, skus, location, now, sourceReference), ct);
-        foreach (var payment in ShopifyOrderCommands.Payments(delivery, order, now))
-            result = await orders.ExecuteAsync(orderId, payment, ct);
+        var result = await orders.ExecuteAllAsync(orderId,
+            [ShopifyOrderCommands.Record(delivery, order, skus, location, now, sourceReference), .. ShopifyOrderCommands.Payments(delivery, order, now)], ct);
         var unmapped = skus.Count(s => s.Value is null && order.Lines.First(l => l.ChannelLineId == s.Key) is { IsGiftCard: false } l && (l.VariantId ?? l.Sku) is not null);
         return $"order {orderId}: {result.Order.Status}" + (unmapped > 0 ? $"; {unmapped} lines without a canonical SKU" : "")
             + (order.ChannelLocationId is not null && location is null ? $"; location {order.ChannelLocationId} is not mapped, routed instead" : "");
