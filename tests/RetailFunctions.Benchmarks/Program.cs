@@ -5,14 +5,15 @@ using RetailFunctions.Benchmarks;
 // Figures of the ingestion path on this machine, each next to the baseline it is compared with, measured in the
 // same run: raw Azurite enqueues vs signed webhooks through the real runtime, a bare XmlReader pass vs the POSLog
 // reader; and the stock ledger's guarantees under load: checkouts racing for the last units (on one runtime and on
-// two), and how soon a till sale reaches the web store's figure. A broken invariant makes the run exit with 1.
+// two), and how soon a till sale reaches the web store's figure; and order workflows driven to Closed per second
+// next to the raw Table write rate. A broken invariant makes the run exit with 1.
 // Run it with: bash eng/bench.sh [--quick]
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
     Console.WriteLine("  --quick   small sizes, about a minute and a half; the default run takes about five minutes");
-    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell, freshness, poslog, mask, reconcile, loyalty");
+    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell, freshness, poslog, mask, reconcile, loyalty, orders");
     return 0;
 }
 var onlyIndex = Array.IndexOf(args, "--only");
@@ -56,6 +57,8 @@ report.Ratio("end-to-end processed / raw enqueue 1 KiB", "webhookEndToEndProcess
 report.Ratio("oversell race, 2 runtimes / 1", "oversellRaceTwoInstances", "oversellRace", "reservation decisions per second on two runtimes sharing storage vs one");
 report.Ratio("PosLogReader.Read / bare XmlReader", "posLogReader", "posLogBare", "POSLog parsing to transactions vs only reading the XML");
 report.Ratio("MaskPosLogXml / bare XmlReader", "posLogMask", "posLogBare", "the edge's POSLog masking copy vs only reading the XML");
+report.Ratio("order workflows / raw table upsert", "orderWorkflows", "rawTableUpsert", "orders placed and driven to Closed per second per raw single-entity Table upsert");
+report.Ratio("order workflow table ops / raw table upsert", "orderWorkflowTableOps", "rawTableUpsert", "Table round trips per second the order workflows drive (orders/s x round trips per order) per raw upsert");
 var loadAtStart = Machine.LoadAverage();
 try
 {
@@ -69,6 +72,7 @@ try
     if (Runs("mask")) CpuBench.ShopifyMaskFastPath(config, report, stop.Token);
     if (Runs("reconcile")) await ReconcileBench.RunAsync(config, report, stop.Token);
     if (Runs("loyalty")) await LoyaltyBench.RunAsync(config, report, stop.Token);
+    if (Runs("orders")) await OrderBench.RunAsync(config, report, stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
