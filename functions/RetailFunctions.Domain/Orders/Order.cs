@@ -142,8 +142,11 @@ public sealed record ReturnLine(string LineId, string Sku, decimal Quantity, Ret
 
 public sealed record OrderReturn(string ReturnId, string Location, IReadOnlyList<ReturnLine> Lines, DateTimeOffset At, string Actor);
 
-/// <summary>What a refund gives back to one tender.</summary>
-public sealed record TenderRefund(string PaymentId, string Method, string? Last4, decimal Amount);
+/// <summary>
+/// What a refund gives back to one tender. A refund the channel already made names its own transaction, so the same
+/// transaction arriving with the order's payments is recognised rather than counted again.
+/// </summary>
+public sealed record TenderRefund(string PaymentId, string Method, string? Last4, decimal Amount, string? TransactionId = null);
 
 public sealed record Refund(
     string RefundId,

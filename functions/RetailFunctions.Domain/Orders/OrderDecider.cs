@@ -90,7 +90,7 @@ public static class OrderDecider
                 [.. restocked.Select(l => new ReturnLine(l.LineId, l.Sku ?? order.Line(l.LineId)?.Sku ?? "", l.Quantity, ReturnDisposition.Sellable, l.Amount, l.Tax))],
                 c.At, c.Actor)));
         var tenders = c.Transactions.Where(t => t.Transaction.Kind == PaymentKind.Refund)
-            .Select(t => new TenderRefund(t.Tender.PaymentId, t.Tender.Method, t.Tender.Last4, t.Transaction.Amount)).ToList();
+            .Select(t => new TenderRefund(t.Tender.PaymentId, t.Tender.Method, t.Tender.Last4, t.Transaction.Amount, t.Transaction.TransactionId)).ToList();
         var total = tenders.Sum(t => t.Amount);
         var tax = c.Lines.Sum(l => l.Tax);
         var goods = Math.Max(0m, c.Lines.Sum(l => l.Amount) - tax);

@@ -63,7 +63,7 @@ public static class OrderEvolution
         // A channel refund can arrive before the payment it returns money to: the tender is known by what the refund says until then.
         RefundIssued r => r.Refund.Tenders.Aggregate(order with { Refunds = [.. order.Refunds, r.Refund] }, (o, t) =>
             WithTransaction(o, o.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender ?? new Tender(t.PaymentId, t.Method, null, null, t.Last4, null),
-                new PaymentTransaction($"refund:{r.Refund.RefundId}:{t.PaymentId}", t.PaymentId, PaymentKind.Refund, t.Amount, r.At))),
+                new PaymentTransaction(t.TransactionId ?? $"refund:{r.Refund.RefundId}:{t.PaymentId}", t.PaymentId, PaymentKind.Refund, t.Amount, r.At))),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };
 

@@ -669,6 +669,21 @@ public sealed class OrderDeciderTests
     }
 
     [Fact]
+    public void GivenChannelRefund_WhenItsTransactionAlsoArrivesWithTheOrdersPayments_ThenTheMoneyIsRefundedOnce()
+    {
+        var refund = ChannelRefund("R1", [], new ChannelRefundTransaction(Card(), new PaymentTransaction("shopify:T-R1", "P-CARD", PaymentKind.Refund, 5m, At(90))));
+        var payment = Pay(Card(), PaymentKind.Refund, 5m, "shopify:T-R1", At(90));
+        var paid = Given(Record(Draft()), Pay(Card(), PaymentKind.Capture, 20m));
+
+        var refundFirst = Given(paid, refund, payment);
+        var paymentFirst = Given(paid, payment, refund);
+
+        Assert.Equal((5m, 15m), (refundFirst.Refunded, refundFirst.Payments.Single().Refundable));
+        Assert.Equal((5m, 15m), (paymentFirst.Refunded, paymentFirst.Payments.Single().Refundable));
+        Assert.Equal(["shopify:T-R1"], refundFirst.Payments.Single().Transactions.Where(t => t.Kind == PaymentKind.Refund).Select(t => t.TransactionId));
+    }
+
+    [Fact]
     public void GivenFullyRefundedOrder_WhenTheChannelRefundsMore_ThenStillRecorded()
     {
         var order = Given(Record(Draft()), Pay(Card(), PaymentKind.Capture, 20m), Refund("G1", 20m));
