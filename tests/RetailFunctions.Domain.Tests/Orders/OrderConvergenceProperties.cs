@@ -26,8 +26,12 @@ public sealed class OrderConvergenceProperties
         Record(Snapshot($"v{n}@example.com", new GeoPoint(52 + n / 100d, 4.9)), version: At(n * 10), id: $"shopify:orders/updated:{n}",
             cancelledAt: cancelledAt, cancelReason: cancelledAt is null ? null : "customer", fulfilled: fulfilled, at: At(n * 10 + 1));
 
-    private static RecordPayment Transaction(string id, PaymentKind kind, decimal amount) =>
-        new($"shopify-transaction:{id}", "shopify:shop", At(3), Gateway, new PaymentTransaction($"shopify:{id}", Gateway.PaymentId, kind, amount, At(3)));
+    /// <summary>A transaction from the order's payments; a refund is processed when the channel's refund is made.</summary>
+    private static RecordPayment Transaction(string id, PaymentKind kind, decimal amount)
+    {
+        var at = kind == PaymentKind.Refund ? At(90) : At(3);
+        return new($"shopify-transaction:{id}", "shopify:shop", at, Gateway, new PaymentTransaction($"shopify:{id}", Gateway.PaymentId, kind, amount, at));
+    }
 
     private static RecordChannelRefund Refunded(decimal amount, params ChannelRefundLine[] lines) =>
         new("shopify-refund:R1", "shopify:shop", At(90), "shopify:R1", lines,
@@ -41,7 +45,10 @@ public sealed class OrderConvergenceProperties
     private static RecordChannelFulfilment Fulfilment(string id, string line, decimal quantity) =>
         new($"shopify-fulfillment:{id}", "shopify:shop", At(40), new Dictionary<string, decimal> { [line] = quantity }, DefaultLocation);
 
-    /// <summary>Placed, paid, fulfilled by the web store in two fulfilments, and one line refunded and restocked in a store.</summary>
+    /// <summary>
+    /// Placed, paid, fulfilled by the web store in two fulfilments, and one line refunded and restocked in a store; the
+    /// refund's transaction also arrives with the order's payments.
+    /// </summary>
     private static OrderCommand[] FulfilledInputs() =>
     [
         Version(1),
@@ -52,9 +59,10 @@ public sealed class OrderConvergenceProperties
         Fulfilment("F1", "L1", 2m),
         Fulfilment("F2", "L2", 1m),
         Refunded(6m, new ChannelRefundLine("L2", 1m, true, "STORE-4", 6m, 1m)),
+        Transaction("T-R1", PaymentKind.Refund, 6m),
     ];
 
-    /// <summary>Placed, paid, cancelled in the web store and refunded in full, shipping included.</summary>
+    /// <summary>Placed, paid, cancelled in the web store and refunded in full, shipping included, the refund also arriving as a payment.</summary>
     private static OrderCommand[] CancelledInputs() =>
     [
         Version(1),
@@ -63,7 +71,30 @@ public sealed class OrderConvergenceProperties
         Transaction("T-AUTH", PaymentKind.Authorization, 30m),
         Transaction("T-CAP", PaymentKind.Capture, 30m),
         Refunded(30m, new ChannelRefundLine("L1", 2m, false, null, 20m, 0m), new ChannelRefundLine("L2", 1m, false, null, 6m, 1m)),
+        Transaction("T-R1", PaymentKind.Refund, 30m),
     ];
+
+    /// <summary>A line of three fulfilled in two parts; only the newest snapshot says the line is fulfilled.</summary>
+    private static OrderCommand[] PartlyFulfilledInputs() =>
+    [
+        Record(Snapshot("v1@example.com", new GeoPoint(52, 4.9)) with { Lines = [Line("L1", "SKU-A", 3m, 10m)] }, version: At(10), id: "shopify:orders/create:1"),
+        Record(Snapshot("v2@example.com", new GeoPoint(52, 4.9)) with { Lines = [Line("L1", "SKU-A", 3m, 10m)] }, version: At(50), id: "shopify:orders/updated:2",
+            fulfilled: new Dictionary<string, decimal> { ["L1"] = 3m }),
+        Transaction("T-CAP", PaymentKind.Capture, 34m),
+        Fulfilment("F1", "L1", 1m),
+        Fulfilment("F2", "L1", 2m),
+    ];
+
+    [Fact]
+    public void AnyPermutationAndDuplicationOfAPartlyFulfilledWebOrdersInputsReachesTheSameOrderAndStock()
+    {
+        var (expected, ledger) = Run(PartlyFulfilledInputs());
+
+        Assert.Equal((OrderStatus.Fulfilled, 3m), (expected.Status, expected.Fulfilled("L1")));
+        Assert.Equal(["SKU-A@WH on hand -3"], ledger.Position());
+
+        AssertConverges(PartlyFulfilledInputs(), expected, ledger, seed: 3000);
+    }
 
     [Fact]
     public void AnyPermutationAndDuplicationOfAFulfilledWebOrdersInputsReachesTheSameOrderAndStock()
