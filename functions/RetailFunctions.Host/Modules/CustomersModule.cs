@@ -4,6 +4,7 @@ using RetailFunctions.Domain.Loyalty;
 using RetailFunctions.Host.Api;
 using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline.Customers;
+using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Storage;
 
 namespace RetailFunctions.Host.Modules;
@@ -21,6 +22,7 @@ public static class CustomersModule
         services.AddSingleton<ILoyaltyStore, TableLoyaltyStore>();
         services.AddSingleton<LoyaltyService>();
         services.AddSingleton<CustomerService>();
+        services.AddSingleton<IOrderEventSubscriber, CustomerOrderSubscriber>();
         services.AddSingleton(new TimerJob(ExpiryTimer, "0 15 3 * * *", (sp, ct) => sp.GetRequiredService<LoyaltyService>().ExpireDueAsync(ct)));
         return services;
     }

@@ -4,6 +4,7 @@ using RetailFunctions.Host.Api;
 using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Finance;
+using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Storage;
 
@@ -21,6 +22,7 @@ public static class FinanceModule
         services.AddSingleton(FinanceSettings.Options(configuration));
         services.AddSingleton<IJournalStore, TableJournalStore>();
         services.AddSingleton<JournalService>();
+        services.AddSingleton<IOrderEventSubscriber, JournalOrderSubscriber>();
         services.AddSingleton<JournalReconciliationSources>();
         services.AddSingleton<IJournalTotalSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
         services.AddSingleton<IErpAcknowledgementSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());

@@ -2,6 +2,7 @@ using System.Text;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Ports;
@@ -19,6 +20,7 @@ public sealed class ShopifyWebhookHandler(
     IBlobStore blobs,
     ICatalogStore catalog,
     ShopifyOrderRecorder orders,
+    CustomerService customers,
     ChannelLevelReconciler levels,
     TimeProvider clock)
 {
@@ -33,6 +35,9 @@ public sealed class ShopifyWebhookHandler(
         var archiveBlob = ShopifyEnvelopes.ArchiveBlobName(delivery, envelope.OccurredAt);
         await blobs.PutIfAbsentAsync(ContainerNames.RawArchive, archiveBlob, body, "application/json", ct, ShopifyEnvelopes.ArchiveMetadata(envelope));
 
+        if (delivery.Topic == ShopifyCustomerRedact.Topic)
+            return await RedactAsync(delivery, body, archiveBlob, envelope, ct);
+
         ShopifyEvent canonical;
         try
         {
@@ -46,6 +51,24 @@ public sealed class ShopifyWebhookHandler(
 
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.RawArchive}/{archiveBlob}", envelope.Keys);
         var outcome = await ApplyAsync(canonical, source, ct);
+        await RecordAsync(delivery, outcome, archiveBlob, envelope, ct);
+        return new HandlerOutcome.Completed(outcome);
+    }
+
+    /// <summary>The mandatory privacy topic: the shopper's profiles are anonymized; financial records stay.</summary>
+    private async Task<HandlerOutcome> RedactAsync(ShopifyDelivery delivery, ReadOnlyMemory<byte> body, string archiveBlob, Envelope envelope, CancellationToken ct)
+    {
+        ShopifyCustomerRedact redact;
+        try
+        {
+            redact = ShopifyCustomerRedact.Parse(body.Span);
+        }
+        catch (PayloadException invalid)
+        {
+            await RecordAsync(delivery, $"rejected: {invalid.Field}: {invalid.Reason}", archiveBlob, envelope, ct);
+            return new HandlerOutcome.Poison($"{delivery.Topic} payload invalid at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
+        }
+        var outcome = $"customer redacted: {await customers.RedactAsync(redact, clock.GetUtcNow(), ct)} profiles anonymized";
         await RecordAsync(delivery, outcome, archiveBlob, envelope, ct);
         return new HandlerOutcome.Completed(outcome);
     }
@@ -70,7 +93,9 @@ public sealed class ShopifyWebhookHandler(
         ShopifyEvent.ProductUpserted e => await UpsertProductAsync(e.Product, ct),
         ShopifyEvent.InventoryLevelObserved e => await levels.ReconcileAsync(e, source, ct),
         ShopifyEvent.FulfillmentCreated e => await orders.RecordFulfilmentAsync(e.Delivery, e.Fulfillment, ct),
-        ShopifyEvent.CustomerUpserted e => $"recorded: customer {e.Customer.ChannelCustomerId}",
+        ShopifyEvent.CustomerUpserted e => await customers.UpsertFromShopifyAsync(e.Delivery.ShopDomain, e.Customer, e.Delivery.TriggeredAt ?? clock.GetUtcNow(), ct) is { } c
+            ? $"customer {e.Customer.ChannelCustomerId}: profile {c.CustomerId} ({c.Rule})"
+            : $"customer {e.Customer.ChannelCustomerId}: no usable identifier",
         ShopifyEvent.Unhandled e => $"recorded: topic {e.Delivery.Topic} has no handler",
         _ => throw new InvalidOperationException($"no handling for {canonical.GetType().Name}"),
     };

@@ -1,0 +1,65 @@
+using RetailFunctions.Domain.Finance;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline.Orders;
+using FinanceTender = RetailFunctions.Domain.Finance.Tender;
+
+namespace RetailFunctions.Pipeline.Finance;
+
+/// <summary>
+/// Orders feed the journal: a sale once the order is captured in full, a return or refund for every refund issued,
+/// a chargeback when a tender is charged back. Fact ids come from the order, so a redelivered event posts nothing twice.
+/// </summary>
+public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEventSubscriber
+{
+    public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
+    {
+        foreach (var fact in FactsFor(message))
+            await journal.RecordAsync(fact, cancellationToken, sourceMessageId: $"{message.OrderId}:{message.Sequence}");
+    }
+
+    public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message)
+    {
+        var order = message.Order;
+        if (order.Draft is not { } draft) yield break;
+        var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? order.Shipments.FirstOrDefault()?.Location ?? draft.Channel;
+        var day = draft.BusinessDay ?? DateOnly.FromDateTime(message.Event.At.UtcDateTime);
+        var reference = order.OrderId;
+        switch (message.Event)
+        {
+            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } when order.Captured >= order.Total && order.Total > 0m:
+                var captures = order.Payments.Where(p => p.Captured > 0m).Select(p => new FinanceTender(MethodOf(p.Tender), p.Captured)).ToList();
+                var lines = order.Lines.Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
+                if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
+                yield return new FinancialFact.Sale($"order:{order.OrderId}:sale", store, draft.Channel, day, draft.Currency, message.Event.At, reference, lines, captures);
+                break;
+            case OrderEvent.RefundIssued { Refund: var refund } when refund.Total > 0m:
+                var refunds = refund.Tenders.Select(t => new FinanceTender(MethodOf(order.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender, t.Method), t.Amount)).ToList();
+                if (refund.StoreCredit > 0m) refunds.Add(new FinanceTender(TenderMethods.StoreCredit, refund.StoreCredit));
+                var paid = refunds.Sum(t => t.Amount);
+                if (paid <= 0m) yield break;
+                yield return refund.ReturnId is not null
+                    ? new FinancialFact.Return($"order:{order.OrderId}:refund:{refund.RefundId}", store, draft.Channel, day, draft.Currency, refund.At, reference,
+                        [new SaleLine(paid - refund.Tax, 0m, refund.Tax)], refunds)
+                    : new FinancialFact.Refund($"order:{order.OrderId}:refund:{refund.RefundId}", store, draft.Channel, day, draft.Currency, refund.At, reference,
+                        paid - refund.Tax, refund.Tax, refunds, refund.Reason);
+                break;
+            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Chargeback } chargeback:
+                yield return new FinancialFact.Chargeback($"order:{order.OrderId}:chargeback:{chargeback.Transaction.TransactionId}", store, draft.Channel, day,
+                    draft.Currency, chargeback.At, reference, MethodOf(chargeback.Tender), chargeback.Transaction.Amount, 0m, "chargeback");
+                break;
+        }
+    }
+
+    /// <summary>Tender clearing accounts are per payment method: the gateway for cards paid online, else the method.</summary>
+    private static string MethodOf(Domain.Orders.Tender? tender, string? fallback = null)
+    {
+        var method = tender?.Method ?? fallback ?? "other";
+        return method switch
+        {
+            "gift_card" => TenderMethods.GiftCard,
+            "store_credit" => TenderMethods.StoreCredit,
+            "card" when tender?.Gateway is { Length: > 0 } gateway => TenderMethods.Normalize(gateway).Replace('_', '-'),
+            _ => TenderMethods.Normalize(method).Replace('_', '-'),
+        };
+    }
+}
