@@ -301,5 +301,16 @@ public sealed class TillOrderTests(OrdersFixture fixture) : IClassFixture<Orders
         Assert.Contains("cash refunds are limited", refund.GetProperty("notes")[0].GetString());
         await Calls.Eventually(() => Http.OnHand("COAT-T", "STORE-62"), v => v == 2m, "the coats to be back on the other store's shelf");
         Assert.Equal(2m, await Http.OnHand("COAT-T", "STORE-61"));
+
+        // Finance sees the sale on the till's business day at the selling store, and the refund where and when it was paid out.
+        var sold = await Calls.Eventually(() => Http.GetJson("api/finance/journal?businessDay=2026-11-21&store=STORE-61"),
+            j => j.EnumerateArray().Any(e => e.GetProperty("factId").GetString() == $"order:{orderId}:sale"), "the sale's journal entry");
+        var saleEntry = sold.EnumerateArray().First(e => e.GetProperty("factId").GetString() == $"order:{orderId}:sale");
+        Assert.True(saleEntry.GetProperty("isBalanced").GetBoolean());
+        Assert.Equal(120m, saleEntry.GetProperty("totalDebit").GetDecimal());
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        var refunded = await Calls.Eventually(() => Http.GetJson($"api/finance/journal?businessDay={today}&store=STORE-62"),
+            j => j.EnumerateArray().Any(e => e.GetProperty("factId").GetString() == $"order:{orderId}:refund:return:TILL-RET-1"), "the refund's journal entry");
+        Assert.True(refunded.EnumerateArray().First(e => e.GetProperty("factId").GetString() == $"order:{orderId}:refund:return:TILL-RET-1").GetProperty("isBalanced").GetBoolean());
     }
 }

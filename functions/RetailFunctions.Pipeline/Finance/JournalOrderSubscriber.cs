@@ -37,10 +37,13 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                 if (refund.StoreCredit > 0m) refunds.Add(new FinanceTender(TenderMethods.StoreCredit, refund.StoreCredit));
                 var paid = refunds.Sum(t => t.Amount);
                 if (paid <= 0m) yield break;
+                // Money goes back where and when the refund happens: the returning store, that day.
+                var refundStore = order.Returns.FirstOrDefault(r => r.ReturnId == refund.ReturnId) is { Location.Length: > 0 } returned ? returned.Location : store;
+                var refundDay = DateOnly.FromDateTime(refund.At.UtcDateTime);
                 yield return refund.ReturnId is not null
-                    ? new FinancialFact.Return($"order:{order.OrderId}:refund:{refund.RefundId}", store, draft.Channel, day, draft.Currency, refund.At, reference,
+                    ? new FinancialFact.Return($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
                         [new SaleLine(paid - refund.Tax, 0m, refund.Tax)], refunds)
-                    : new FinancialFact.Refund($"order:{order.OrderId}:refund:{refund.RefundId}", store, draft.Channel, day, draft.Currency, refund.At, reference,
+                    : new FinancialFact.Refund($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
                         paid - refund.Tax, refund.Tax, refunds, refund.Reason);
                 break;
             case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Chargeback } chargeback:
