@@ -73,6 +73,29 @@ public sealed class OrderDeciderTests
     }
 
     [Fact]
+    public void GivenOnlyUnmappedLines_WhenPlaced_ThenRoutingIsStillRequestedSoTheyAreRaised()
+    {
+        var step = When(Order.Empty(OrderId), Record(Draft(lines: [Line("L1", null, 1m, 10m)])));
+
+        Assert.Single(Effects<OrderEffect.RouteStock>(step));
+        Assert.Equal("unmapped-sku", Assert.Single(Effects<OrderEffect.RaiseException>(When(step.Next, Allocate()))).Reason);
+    }
+
+    [Fact]
+    public void GivenUnmappedLineBackordered_WhenTheSameVersionArrivesMapped_ThenRevisedAndRoutedAgain()
+    {
+        var order = Given(Record(Draft(lines: [Line("L1", null, 1m, 10m)])), Allocate());
+        Assert.Equal(OrderStatus.Backordered, order.Status);
+
+        var step = When(order, Record(Draft(lines: [Line("L1", "SKU-A", 1m, 10m)]), id: "replayed after the catalog fix"));
+
+        Assert.Equal(["OrderRevised"], Kinds(step));
+        Assert.Empty(step.Next.Backorders);
+        Assert.Single(Effects<OrderEffect.RouteStock>(step));
+        Assert.Equal("WH", Single<StockAllocated>(When(step.Next, Allocate(Stock("WH", "SKU-A", 3m)))).Shipment.Location);
+    }
+
+    [Fact]
     public void GivenTillSale_WhenAllocationArrives_ThenNoOp()
     {
         var order = Given(Record(Draft(FulfilmentMethod.CarryOut, "STORE-3", channel: "pos")));
@@ -458,6 +481,21 @@ public sealed class OrderDeciderTests
         Assert.Equal(["PickupExpired", "OrderCancelled", "PaymentRecorded"], Kinds(step));
         Assert.Equal(new PaymentTransaction("void:O-1:P-CARD", "P-CARD", PaymentKind.Void, 20m, At(30) + TimeSpan.FromDays(4)), Single<PaymentRecorded>(step).Transaction);
         Assert.Equal("voided", step.Next.Payments.Single().Status);
+    }
+
+    [Fact]
+    public void GivenPartlyCapturedPickup_WhenDeadlinePasses_ThenTheRestIsVoidedAndTheCaptureRefunded()
+    {
+        var order = Given(Record(Draft(FulfilmentMethod.Pickup, "STORE-1")), Allocate(), Reserved("S1", "L1"), Pay(Card(), PaymentKind.Authorization, 20m),
+            Pay(Card(), PaymentKind.Capture, 5m), Advance("S1", ShipmentStage.ReadyForPickup, At(30)));
+
+        var step = When(order, Expire("S1", At(30) + TimeSpan.FromDays(3)));
+
+        Assert.Equal(["PickupExpired", "OrderCancelled", "PaymentRecorded", "RefundIssued"], Kinds(step));
+        Assert.Equal((PaymentKind.Void, 15m), (Single<PaymentRecorded>(step).Transaction.Kind, Single<PaymentRecorded>(step).Transaction.Amount));
+        Assert.Equal(5m, Single<RefundIssued>(step).Refund.Tenders.Single().Amount);
+        Assert.Single(Effects<OrderEffect.ReleaseStock>(step));
+        Assert.Equal((0m, OrderStatus.Cancelled), (step.Next.Payments.Single().Refundable, step.Next.Status));
     }
 
     [Fact]
