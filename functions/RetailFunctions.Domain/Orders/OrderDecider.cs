@@ -105,9 +105,12 @@ public static class OrderDecider
 
     public static string ReservationId(string orderId, string shipmentId, string lineId) => $"order:{orderId}:{shipmentId}:{lineId}";
 
-    /// <summary>True while some line still waits for routing, including lines whose SKU is not yet known (raised as unmapped).</summary>
+    /// <summary>
+    /// True while some line still waits for routing, including lines whose SKU is not yet known (raised as unmapped).
+    /// A till sale's lines never do: the customer left with them.
+    /// </summary>
     public static bool HasUnplacedLines(Order order) =>
-        !order.IsCancelled && (Needs(order).Count > 0
+        !order.IsCancelled && order.Draft?.Method != FulfilmentMethod.CarryOut && (Needs(order).Count > 0
             || order.Lines.Any(l => l.MovesStock && l.Sku is null && order.Backorders.All(b => b.LineId != l.LineId)));
 
     /// <summary>Line quantities not yet placed in a shipment, fulfilled by the channel, or backordered.</summary>

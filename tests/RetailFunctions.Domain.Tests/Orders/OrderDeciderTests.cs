@@ -68,6 +68,7 @@ public sealed class OrderDeciderTests
         Assert.Empty(Effects<OrderEffect.ReserveStock>(step));
         Assert.Empty(Effects<OrderEffect.RequestPick>(step));
         Assert.Empty(Effects<OrderEffect.ConsumeStock>(step));
+        Assert.Empty(Effects<OrderEffect.RouteStock>(step));
         Assert.Equal(OrderStatus.Closed, step.Next.Status);
         Assert.Equal(2m, step.Next.Fulfilled("L1"));
     }
