@@ -226,6 +226,8 @@ public static class OrderDecider
             return Refuse($"shipment {gone.ShipmentId} of order {order.OrderId} is already {gone.Stage}; take those goods back as a return instead");
         if (order.Draft!.Method == FulfilmentMethod.CarryOut)
             return Refuse($"order {order.OrderId} was carried out at the till; take the goods back as a return instead");
+        if (order.Lines.FirstOrDefault(l => order.ChannelFulfilled.GetValueOrDefault(l.LineId) > 0m) is { } fulfilled)
+            return Refuse($"line {fulfilled.LineId} of order {order.OrderId} was fulfilled by the channel; take those goods back as a return instead");
         return Accept(CancellationEvents(order, c.Reason, c.Actor, c.At, policy));
     }
 

@@ -532,6 +532,14 @@ public sealed class OrderDeciderTests
     }
 
     [Fact]
+    public void GivenLineFulfilledByTheChannel_WhenCancelled_ThenRefusedPointingToAReturn()
+    {
+        var order = Given(Record(Draft()), Pay(Card(), PaymentKind.Capture, 20m), ChannelFulfilment("F1", "WH", ("L1", 1m)));
+
+        Assert.Equal("line L1 of order O-1 was fulfilled by the channel; take those goods back as a return instead", Refusal(When(order, Cancel())));
+    }
+
+    [Fact]
     public void GivenTillSale_WhenCancelled_ThenRefusedPointingToAReturn()
     {
         var order = Given(Record(Draft(FulfilmentMethod.CarryOut, "STORE-3", channel: "pos")));
