@@ -34,6 +34,7 @@ public static class TableNames
     public const string Journal = "Journal";
     public const string Settlements = "Settlements";
     public const string Reconciliation = "Reconciliation";
+    public const string CapturedPayments = "CapturedPayments";
 }
 
 public static class ContainerNames

@@ -217,6 +217,23 @@ public sealed class OrderWorkflowTests(OrdersFixture fixture) : IClassFixture<Or
         await Calls.Eventually(() => Http.GetJson("api/exceptions?owner=finance"),
             e => e.EnumerateArray().Any(x => x.GetProperty("reason").GetString() == "chargeback" && x.GetProperty("detail").GetString()!.Contains("marketplace-MP-77")),
             "the chargeback exception for finance");
+
+        // The nightly reconciliation sees what the order captured and refunded, waiting for the processor's settlement.
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        await Calls.Eventually(async () =>
+        {
+            Assert.True((await Http.PostAsync($"api/reconciliation/run?businessDay={today}", null)).IsSuccessStatusCode);
+            return await Http.GetJson($"api/reconciliation/{today}");
+        }, r => SettledArea(r, "STORE-S").Expected >= 4, "the order's captures and refunds in the reconciliation");
+        var report = await Http.GetJson($"api/reconciliation/{today}");
+        Assert.Equal(100m - 10.01m, SettledArea(report, "STORE-S").Total);
+    }
+
+    private static (long Expected, decimal Total) SettledArea(JsonElement report, string store)
+    {
+        var areas = report.GetProperty("report").GetProperty("summary").GetProperty("areas").EnumerateArray()
+            .Where(a => a.GetProperty("area").GetString() == "Settlements" && a.GetProperty("store").GetString() == store).ToList();
+        return (areas.Sum(a => a.GetProperty("expectedCount").GetInt64()), areas.Sum(a => a.GetProperty("expectedTotal").GetDecimal()));
     }
 
     [Fact]

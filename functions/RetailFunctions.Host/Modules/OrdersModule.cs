@@ -5,6 +5,7 @@ using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Handlers;
 using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Storage;
 
 namespace RetailFunctions.Host.Modules;
@@ -26,6 +27,9 @@ public static class OrdersModule
         services.AddSingleton<OrderService>();
         services.AddSingleton<ShopifyOrderRecorder>();
         services.AddSingleton<PosOrderRecorder>();
+        services.AddSingleton<ICapturedPaymentLedger, TableCapturedPaymentStore>();
+        services.AddSingleton<ICapturedPaymentSource>(sp => sp.GetRequiredService<ICapturedPaymentLedger>());
+        services.AddSingleton<IOrderEventSubscriber, CapturedPaymentSubscriber>();
         services.AddSingleton<OrderCommandHandler>();
         services.AddSingleton<OrderEventsHandler>();
         services.AddSingleton(new QueueRoute(QueueNames.OrderWorkflow, sp => sp.GetRequiredService<OrderCommandHandler>().HandleAsync));
