@@ -213,6 +213,9 @@ public static class OrderDecider
         var shipment = order.Shipments.FirstOrDefault(s => s.ShipmentId == c.ShipmentId);
         if (order.IsCancelled || shipment is not { Stage: ShipmentStage.ReadyForPickup, PickupDeadline: { } due } || due > c.At)
             return OrderDecision.NoOp;
+        // Collected and recorded by the channel (a pickup fulfilled at the store's till): nothing is left to expire.
+        if (shipment.Lines.Any(l => l.Reservation == ReservationState.Consumed) || order.Lines.Any(l => order.ChannelFulfilled.GetValueOrDefault(l.LineId) > 0m))
+            return OrderDecision.NoOp;
         var events = new List<OrderEvent> { new PickupExpired(c.At, c.ShipmentId) };
         events.AddRange(CancellationEvents(order, $"not picked up by {due:yyyy-MM-dd HH:mm} UTC", c.Actor, c.At, policy));
         return Accept(events);

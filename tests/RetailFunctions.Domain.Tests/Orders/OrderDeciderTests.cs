@@ -500,6 +500,15 @@ public sealed class OrderDeciderTests
     }
 
     [Fact]
+    public void GivenPickupCollectedThroughTheChannel_WhenTheDeadlinePasses_ThenNoOp()
+    {
+        var order = Given(ReservedAndPaid(FulfilmentMethod.Pickup, "STORE-1"), Advance("S1", ShipmentStage.ReadyForPickup, At(30)),
+            ChannelFulfilment("F1", "STORE-1", ("L1", 2m)));
+
+        AssertNoOp(order, When(order, Expire("S1", At(30) + TimeSpan.FromDays(3))));
+    }
+
+    [Fact]
     public void GivenPickedUp_WhenExpiryArrives_ThenNoOp()
     {
         var order = Given(ReservedAndPaid(FulfilmentMethod.Pickup, "STORE-1"), Advance("S1", ShipmentStage.ReadyForPickup, At(30)), Advance("S1", ShipmentStage.PickedUp, At(40)));
