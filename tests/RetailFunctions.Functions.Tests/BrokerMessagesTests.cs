@@ -45,6 +45,17 @@ public sealed class BrokerMessagesTests
     }
 
     [Fact]
+    public void GivenOperatorReplay_WhenMapped_ThenTheMessageIdNamesTheReplaySoDuplicateDetectionLetsItThrough()
+    {
+        var replay = ShopifyEnvelopes.MarkReplay(Sample(), "deadletter:dl-7");
+
+        var id = BrokerMessages.ToBroker(replay, Now).MessageId;
+
+        Assert.Equal("order-command:o-1:c-1|replay:deadletter:dl-7", id);
+        Assert.NotEqual(BrokerMessages.ToBroker(Sample(), Now).MessageId, id);
+    }
+
+    [Fact]
     public void GivenIdempotencyKeyOfExactlyTheLimit_WhenMapped_ThenItIsKeptAsItIs()
     {
         var key = new string('k', BrokerMessages.MaxMessageIdLength);
@@ -153,6 +164,15 @@ public sealed class BrokerMessagesTests
         var error = Assert.ThrowsAny<JsonException>(() => BrokerMessages.ToEnvelope(message));
 
         if (body.StartsWith('{')) Assert.Contains("m-9", error.Message);
+    }
+
+    [Fact]
+    public void GivenUnreadableBody_WhenTriedToRead_ThenThereIsNoEnvelopeAndNoException()
+    {
+        var message = new BrokerMessage("m-9", null, null, "application/json", "{oops", new Dictionary<string, object>());
+
+        Assert.Null(BrokerMessages.TryReadEnvelope(message));
+        Assert.Equal("env-1", BrokerMessages.TryReadEnvelope(BrokerMessages.ToBroker(Sample(), Now))?.Id);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public static class BrokerMessages
         foreach (var (name, value) in envelope.Keys) properties[KeyPrefix + name] = value;
 
         return new BrokerMessage(
-            MessageIdFor(envelope.IdempotencyKey),
+            MessageIdFor(envelope),
             envelope.CorrelationId,
             envelope.Type,
             JsonContentType,
@@ -58,12 +58,34 @@ public static class BrokerMessages
             ? envelope
             : throw new JsonException($"message {message.MessageId} is not an envelope");
 
+    /// <summary>The envelope, or null when the message does not carry one (the trigger then dead-letters it).</summary>
+    public static Envelope? TryReadEnvelope(BrokerMessage message)
+    {
+        try
+        {
+            return ToEnvelope(message);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Whether the envelope, as JSON, is too large to travel inline and its payload must go to a blob first.</summary>
     public static bool NeedsBlob(Envelope envelope) =>
         envelope.Payload is not null && Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(envelope, Json)) > MaxInlineBytes;
 
     /// <summary>The blob a spilled payload goes to: one per queue and envelope, as the local sender names it.</summary>
     public static string BlobNameFor(string queue, Envelope envelope) => $"{queue}/{envelope.Id}";
+
+    /// <summary>
+    /// The idempotency key; an operator's replay (a dead letter or an archived webhook sent again) adds its replay
+    /// source, so duplicate detection does not drop the replay as a resend of the original within the window.
+    /// </summary>
+    public static string MessageIdFor(Envelope envelope) =>
+        envelope.Header(ShopifyEnvelopes.ReplayHeader) is { } replay
+            ? MessageIdFor($"{envelope.IdempotencyKey}|replay:{replay}")
+            : MessageIdFor(envelope.IdempotencyKey);
 
     /// <summary>
     /// The idempotency key itself when the broker accepts it; a longer key becomes its SHA-256 (hex), which is just as
