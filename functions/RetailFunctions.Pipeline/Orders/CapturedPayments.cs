@@ -1,3 +1,4 @@
+using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Pipeline.Reconciliation;
@@ -12,8 +13,10 @@ public interface ICapturedPaymentLedger : ICapturedPaymentSource
 }
 
 /// <summary>
-/// Follows orders into the captured-payment ledger: every capture and refund transaction, keyed by the id the
-/// payment provider's settlement names (a web-store transaction id without our prefix, a gateway's charge id).
+/// Follows orders into the captured-payment ledger: every capture and refund a payment processor settles, keyed by
+/// the id the processor's settlement names (a web-store transaction id without our prefix, a gateway's charge id; a
+/// refund the channel made by its own refund transaction). Money no processor settles stays out: a till's takings
+/// (reconciled against its till close), cash, gift cards and store credit.
 /// </summary>
 public sealed class CapturedPaymentSubscriber(ICapturedPaymentLedger ledger) : IOrderEventSubscriber
 {
@@ -30,12 +33,14 @@ public sealed class CapturedPaymentSubscriber(ICapturedPaymentLedger ledger) : I
         var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? draft.Channel;
         switch (message.Event)
         {
-            case OrderEvent.PaymentRecorded { Transaction: { Kind: PaymentKind.Capture or PaymentKind.Refund } tx }:
+            case OrderEvent.PaymentRecorded { Transaction: { Kind: PaymentKind.Capture or PaymentKind.Refund } tx } payment
+                when ProcessorSettles(draft, payment.Tender.Method):
                 yield return Item(tx.TransactionId, store, tx.Kind, tx.Amount, draft, tx.At, order.OrderId);
                 break;
             case OrderEvent.RefundIssued { Refund: var refund }:
-                foreach (var tender in refund.Tenders)
-                    yield return Item($"refund:{refund.RefundId}:{tender.PaymentId}", store, PaymentKind.Refund, tender.Amount, draft, refund.At, order.OrderId);
+                foreach (var tender in refund.Tenders.Where(t => ProcessorSettles(draft, t.Method)))
+                    yield return Item(tender.TransactionId ?? $"refund:{refund.RefundId}:{tender.PaymentId}", store, PaymentKind.Refund, tender.Amount, draft,
+                        refund.At, order.OrderId);
                 break;
         }
     }
@@ -43,6 +48,13 @@ public sealed class CapturedPaymentSubscriber(ICapturedPaymentLedger ledger) : I
     private static MatchItem Item(string transactionId, string store, PaymentKind kind, decimal amount, OrderDraft draft, DateTimeOffset at, string orderId) =>
         new(SettlementKey(transactionId), store, kind == PaymentKind.Capture ? "capture" : "refund", kind == PaymentKind.Capture ? amount : -amount,
             Fee: null, draft.Currency, draft.BusinessDay is { } day && kind == PaymentKind.Capture ? day : DateOnly.FromDateTime(at.UtcDateTime), orderId);
+
+    /// <summary>
+    /// Whether a payment processor's settlement will list this money: not a till's (its takings are checked against the
+    /// till close), nor cash, gift cards or store credit, which no processor handles.
+    /// </summary>
+    public static bool ProcessorSettles(OrderDraft draft, string method) =>
+        draft.Channel != Channels.Pos && method is not ("cash" or "gift_card" or "store_credit");
 
     /// <summary>Web-store transactions are recorded as "shopify:{id}"; their settlement names the bare id.</summary>
     public static string SettlementKey(string transactionId) =>
