@@ -115,3 +115,33 @@ public sealed partial class TriggerParityTests
     [GeneratedRegex("""\.Map(?:Get|Post|Put|Delete|Patch|OpenApi)\("(?<route>/[^"]*)""")]
     private static partial Regex MappedRoute();
 }
+
+/// <summary>The settings the Functions app reads are the ones infra gives it.</summary>
+public sealed class InfraSettingsTests
+{
+    private static string FunctionAppModule()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "RetailFunctions.sln")))
+                return File.ReadAllText(Path.Combine(dir.FullName, "infra", "modules", "functionapp.bicep"));
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Theory]
+    [InlineData("__fullyQualifiedNamespace")]
+    [InlineData("__clientId")]
+    [InlineData("__credential")]
+    public void GivenTheServiceBusConnectionName_WhenInfraSetsTheAppSettings_ThenTheyAreNamedAfterIt(string suffix)
+    {
+        Assert.Contains($"{FunctionTriggers.ServiceBusConnection}{suffix}:", FunctionAppModule());
+    }
+
+    [Theory]
+    [InlineData("AzureWebJobsStorage__accountName:")]
+    [InlineData("AzureWebJobsStorage__clientId:")]
+    [InlineData("name: 'dotnet-isolated'")]
+    public void GivenTheStorageAndRuntimeTheAppExpects_WhenInfraDeploysIt_ThenTheyAreSet(string setting)
+    {
+        Assert.Contains(setting, FunctionAppModule());
+    }
+}
