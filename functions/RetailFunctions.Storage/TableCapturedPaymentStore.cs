@@ -27,6 +27,7 @@ public sealed class TableCapturedPaymentStore(StorageAccount account) : ICapture
                 ["Amount"] = payment.Amount.ToString(CultureInfo.InvariantCulture),
                 ["Currency"] = payment.Currency,
                 ["Reference"] = payment.Reference,
+                ["Fee"] = payment.Fee?.ToString(CultureInfo.InvariantCulture),
             }, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -39,7 +40,8 @@ public sealed class TableCapturedPaymentStore(StorageAccount account) : ICapture
     {
         await foreach (var e in Table.QueryAsync<TableEntity>(e => e.PartitionKey == Day(businessDay), cancellationToken: cancellationToken))
             yield return new MatchItem(TableKeys.Unescape(e.RowKey), e.GetString("Store"), e.GetString("Kind"),
-                decimal.Parse(e.GetString("Amount"), CultureInfo.InvariantCulture), null, e.GetString("Currency"), businessDay, e.GetString("Reference"));
+                decimal.Parse(e.GetString("Amount"), CultureInfo.InvariantCulture),
+                e.GetString("Fee") is { } fee ? decimal.Parse(fee, CultureInfo.InvariantCulture) : null, e.GetString("Currency"), businessDay, e.GetString("Reference"));
     }
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

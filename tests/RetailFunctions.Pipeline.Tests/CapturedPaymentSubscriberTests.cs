@@ -50,4 +50,21 @@ public sealed class CapturedPaymentSubscriberTests
 
         Assert.Equal([("5002", 24m)], Payments(OrderOf("web"), Capture("card", "shopify:5002", 24m)));
     }
+
+    [Fact]
+    public void GivenAGatewaysContractedFee_ThenACaptureExpectsItAndARefundOrAnUnlistedGatewayExpectsNone()
+    {
+        var fees = new ExpectedProcessorFees(new Dictionary<string, ProcessorFee> { ["shopify_payments"] = ExpectedProcessorFees.Parse("2.9% + 0.30") });
+        var order = OrderOf("web");
+        PaymentTransaction Tx(string id, PaymentKind kind, decimal amount) => new(id, "P1", kind, amount, At);
+        decimal? FeeOf(string gateway, PaymentTransaction tx) => Assert.Single(CapturedPaymentSubscriber.PaymentsFor(new OrderEventMessage(order.OrderId, 1, "PaymentRecorded",
+            new OrderEvent.PaymentRecorded(At, new Tender("P1", "card", gateway, null, null, null), tx), order), fees)).Fee;
+
+        Assert.Equal(3.23m, FeeOf("shopify_payments", Tx("shopify:1", PaymentKind.Capture, 101m)));
+        Assert.Equal(1.84m, FeeOf("Shopify_Payments", Tx("shopify:2", PaymentKind.Capture, 53m)));
+        Assert.Null(FeeOf("shopify_payments", Tx("shopify:3", PaymentKind.Refund, 53m)));
+        Assert.Null(FeeOf("paypal", Tx("pp-4", PaymentKind.Capture, 53m)));
+        Assert.Equal(new ProcessorFee(0m, 0.25m), ExpectedProcessorFees.Parse("0.25"));
+        Assert.Throws<FormatException>(() => ExpectedProcessorFees.Parse("two percent"));
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Host.Api;
 using RetailFunctions.Host.Workers;
+using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Pipeline.Settlements;
@@ -28,6 +29,10 @@ public static class ReconciliationModule
         services.AddSingleton(new ReconciliationRunOptions(
             new ReconciliationOptions(Setting("Reconciliation:SettlementLagDays", 3), Setting("Reconciliation:PostingLagDays", 2)),
             Setting("Reconciliation:MaxExceptionsPerRun", 1000)));
+        // The fee each gateway's contract expects per capture, Reconciliation:ExpectedFees:{gateway} = "2.9%+0.30".
+        services.AddSingleton(new ExpectedProcessorFees(configuration.GetSection("Reconciliation:ExpectedFees").GetChildren()
+            .Where(c => !string.IsNullOrWhiteSpace(c.Value))
+            .ToDictionary(c => c.Key.Trim().ToLowerInvariant(), c => ExpectedProcessorFees.Parse(c.Value!))));
         services.AddSingleton(new TillSourceOptions(Setting("Reconciliation:LateUploadDays", 7)));
 
         services.AddSingleton<ISettlementStore, TableSettlementStore>();

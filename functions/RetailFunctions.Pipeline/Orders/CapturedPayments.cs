@@ -18,15 +18,15 @@ public interface ICapturedPaymentLedger : ICapturedPaymentSource
 /// refund the channel made by its own refund transaction). Money no processor settles stays out: a till's takings
 /// (reconciled against its till close), cash, gift cards and store credit.
 /// </summary>
-public sealed class CapturedPaymentSubscriber(ICapturedPaymentLedger ledger) : IOrderEventSubscriber
+public sealed class CapturedPaymentSubscriber(ICapturedPaymentLedger ledger, ExpectedProcessorFees? fees = null) : IOrderEventSubscriber
 {
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
-        foreach (var payment in PaymentsFor(message))
+        foreach (var payment in PaymentsFor(message, fees))
             await ledger.RecordAsync(payment, cancellationToken);
     }
 
-    public static IEnumerable<MatchItem> PaymentsFor(OrderEventMessage message)
+    public static IEnumerable<MatchItem> PaymentsFor(OrderEventMessage message, ExpectedProcessorFees? fees = null)
     {
         var order = message.Order;
         if (order.Draft is not { } draft) yield break;
@@ -35,7 +35,12 @@ public sealed class CapturedPaymentSubscriber(ICapturedPaymentLedger ledger) : I
         {
             case OrderEvent.PaymentRecorded { Transaction: { Kind: PaymentKind.Capture or PaymentKind.Refund } tx } payment
                 when ProcessorSettles(draft, payment.Tender.Method):
-                yield return Item(tx.TransactionId, store, tx.Kind, tx.Amount, draft, tx.At, order.OrderId);
+                // The gateway is the tender's as the order holds it: a capture recorded later may name only the payment.
+                var gateway = order.Payments.FirstOrDefault(p => p.Tender.PaymentId == tx.PaymentId)?.Tender.Gateway ?? payment.Tender.Gateway;
+                yield return Item(tx.TransactionId, store, tx.Kind, tx.Amount, draft, tx.At, order.OrderId) with
+                {
+                    Fee = tx.Kind == PaymentKind.Capture ? fees?.For(gateway, tx.Amount) : null,
+                };
                 break;
             case OrderEvent.RefundIssued { Refund: var refund }:
                 foreach (var tender in refund.Tenders.Where(t => ProcessorSettles(draft, t.Method)))
@@ -60,3 +65,35 @@ public sealed class CapturedPaymentSubscriber(ICapturedPaymentLedger ledger) : I
     public static string SettlementKey(string transactionId) =>
         transactionId.StartsWith("shopify:", StringComparison.Ordinal) ? transactionId["shopify:".Length..] : transactionId;
 }
+
+/// <summary>
+/// The processing fee each gateway's contract says a capture costs (a rate and a fixed part, rounded to the cent), so
+/// the reconciliation can tell a fee that differs from it. Gateways not listed have no expected fee: their fees are
+/// not compared. Refunds have none either (processors keep or return the original fee by their own rules).
+/// </summary>
+public sealed record ExpectedProcessorFees(IReadOnlyDictionary<string, ProcessorFee> ByGateway)
+{
+    public static ExpectedProcessorFees None { get; } = new(new Dictionary<string, ProcessorFee>());
+
+    public decimal? For(string? gateway, decimal amount) =>
+        gateway is not null && ByGateway.TryGetValue(gateway.Trim().ToLowerInvariant(), out var fee)
+            ? Math.Round(amount * fee.Rate + fee.Fixed, 2, MidpointRounding.AwayFromZero)
+            : null;
+
+    /// <summary>Reads "2.9%+0.30", "1.5%" or "0.25": a percentage of the amount, a fixed amount, or both.</summary>
+    public static ProcessorFee Parse(string text)
+    {
+        decimal rate = 0m, fixedPart = 0m;
+        foreach (var part in text.Replace(" ", "", StringComparison.Ordinal).Split('+', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var percent = part.EndsWith('%');
+            if (!decimal.TryParse(percent ? part[..^1] : part, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 0m)
+                throw new FormatException($"'{text}' is not a fee: expected a percentage, a fixed amount or both, like 2.9%+0.30");
+            if (percent) rate += value / 100m;
+            else fixedPart += value;
+        }
+        return new ProcessorFee(rate, fixedPart);
+    }
+}
+
+public sealed record ProcessorFee(decimal Rate, decimal Fixed);
