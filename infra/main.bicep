@@ -31,6 +31,9 @@ param connectorSecrets {
 @description('Plain, non-secret app settings of the pipeline (e.g. Shopify__Admin__BaseUrl, Inventory__DefaultFulfillmentLocation). Secrets go in connectorSecrets.')
 param pipelineSettings object = {}
 
+@description('Client id of the Entra ID app registration whose app roles (store-associate, crm, finance, ...) callers hold. When set, App Service authentication validates tokens and the API takes roles from them; when empty, roles come from the X-RetailFunctions-Role header behind the function key.')
+param entraClientId string = ''
+
 // Service Bus delivery settings mirror the root host.json (extensions.queues), so a message is retried the same
 // number of times and locked for the same time in Azure as on the local runtime:
 //   maxDeliveryCount = host.json extensions.queues.maxDequeueCount   (5)
@@ -205,6 +208,7 @@ module functionApp 'modules/functionapp.bicep' = {
     shopifyWebhookSecretNames: shopifyWebhookSecretNames
     connectorSecrets: connectorSecrets
     pipelineSettings: pipelineSettings
+    entraClientId: entraClientId
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId

@@ -55,6 +55,9 @@ param connectorSecrets {
 @description('Plain, non-secret pipeline settings merged into the app settings.')
 param pipelineSettings object
 
+@description('Entra ID app registration client id for App Service authentication; empty leaves it off.')
+param entraClientId string
+
 @description('Memory of each instance, in MB.')
 param instanceMemoryMB int
 
@@ -94,7 +97,10 @@ var connectorSecretSettings = toObject(
   c => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${c.secretName})'
 )
 
-var appSettings = union(pipelineSettings, identitySettings, webhookSecretSettings, connectorSecretSettings)
+// With Entra ID on, the API reads the caller's app roles from the principal App Service authentication validated.
+var callerSettings = empty(entraClientId) ? {} : { Api__IdentitySource: 'entra' }
+
+var appSettings = union(pipelineSettings, identitySettings, webhookSecretSettings, connectorSecretSettings, callerSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -157,6 +163,36 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'appsettings'
   properties: appSettings
+}
+
+// Tokens are validated by the platform, which also strips any X-MS-CLIENT-PRINCIPAL a caller sends itself.
+// Anonymous requests still pass: the Shopify webhook signs its own and every other route needs a function key.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(entraClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${entraClientId}'
+          ]
+        }
+      }
+    }
+    platform: {
+      enabled: true
+    }
+  }
 }
 
 resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {

@@ -75,13 +75,27 @@ public sealed class FunctionAppTests
     [Fact]
     public void AppSettings_AreAppliedToTheApp()
     {
-        var (template, config) = Infra.Single("Microsoft.Web/sites/config");
+        var (template, config) = Infra.ResourcesOfType("Microsoft.Web/sites/config").Single(c => c.Resource.NameExpression.EndsWith("'appsettings')]", StringComparison.Ordinal));
 
-        Assert.EndsWith("'appsettings')]", config.NameExpression);
         Assert.Equal("[variables('appSettings')]", config.Json["properties"]?.ToString());
-        // Plain pipeline settings first, so an identity or secret setting can never be overridden by one of them.
-        Assert.Equal("[union(parameters('pipelineSettings'), variables('identitySettings'), variables('webhookSecretSettings'), variables('connectorSecretSettings'))]",
+        // Plain pipeline settings first, so an identity, secret or caller setting can never be overridden by one of them.
+        Assert.Equal("[union(parameters('pipelineSettings'), variables('identitySettings'), variables('webhookSecretSettings'), variables('connectorSecretSettings'), variables('callerSettings'))]",
             template.Variables["appSettings"]?.ToString());
+    }
+
+    [Fact]
+    public void EntraAuthentication_IsOnlyDeployedWithAClientId_AndLetsAnonymousWebhooksThrough()
+    {
+        var (template, auth) = Infra.ResourcesOfType("Microsoft.Web/sites/config").Single(c => c.Resource.NameExpression.EndsWith("'authsettingsV2')]", StringComparison.Ordinal));
+
+        Assert.Equal("[not(empty(parameters('entraClientId')))]", auth.Json["condition"]?.ToString());
+        Assert.Equal("AllowAnonymous", auth.Json["properties"]!["globalValidation"]!["unauthenticatedClientAction"]!.GetValue<string>());
+        Assert.False(auth.Json["properties"]!["globalValidation"]!["requireAuthentication"]!.GetValue<bool>());
+        Assert.Equal("[parameters('entraClientId')]", auth.Json["properties"]!["identityProviders"]!["azureActiveDirectory"]!["registration"]!["clientId"]!.ToString());
+        // The API trusts the platform's principal (and ignores the local role header) only when the platform validates it.
+        Assert.Contains("Api__IdentitySource", template.Variables["callerSettings"]!.ToString());
+        Assert.Contains("empty(parameters('entraClientId'))", template.Variables["callerSettings"]!.ToString());
+        Assert.Equal("", Infra.Main.Parameters["entraClientId"]!["defaultValue"]!.GetValue<string>());
     }
 
     [Fact]

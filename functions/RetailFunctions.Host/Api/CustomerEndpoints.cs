@@ -198,10 +198,9 @@ public static class CustomerEndpoints
             });
         });
 
-    private static string? Role(HttpContext context) => context.Request.Headers[InventoryEndpoints.RoleHeader].FirstOrDefault();
+    private static string? Role(HttpContext context) => Caller.Role(context);
 
-    private static string Actor(HttpContext context) =>
-        context.Request.Headers[InventoryEndpoints.UserHeader].FirstOrDefault() is { Length: > 0 } user ? user : Role(context) ?? "api";
+    private static string Actor(HttpContext context) => Caller.Actor(context);
 
     /// <summary>Turns a refusal into problem+json: 400 naming the field, 403, 404 or 409.</summary>
     private static async Task<IResult> Guard(Func<Task<IResult>> action)

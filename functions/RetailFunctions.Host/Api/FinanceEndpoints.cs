@@ -49,7 +49,7 @@ public static class FinanceEndpoints
         {
             if (!TryDay(businessDay, out var day))
                 return Http.Problem(StatusCodes.Status400BadRequest, "Bad business day", "businessDay must be yyyy-MM-dd", "businessDay");
-            var by = request?.By ?? context.Request.Headers[InventoryEndpoints.UserHeader].FirstOrDefault() ?? "api";
+            var by = request?.By ?? Caller.Actor(context);
             var (entry, refusal) = await journal.RepostAsync(day, store, entryId,
                 new RepostRequest(by, request?.Note, request?.AccountOverrides, request?.Rebuild ?? false), ct);
             if (entry is null)

@@ -96,8 +96,7 @@ public static class InventoryEndpoints
             .WithSummary("Low-stock alerts raised when available crosses a reorder point");
     }
 
-    private static string Actor(HttpContext context) =>
-        context.Request.Headers[UserHeader].FirstOrDefault() is { Length: > 0 } user ? user : context.Request.Headers[RoleHeader].FirstOrDefault() ?? "api";
+    private static string Actor(HttpContext context) => Caller.Actor(context);
 
     private static async Task<IResult> RecordMovement(MovementRequest request, HttpContext context, InventoryService inventory, TimeProvider clock, CancellationToken ct)
     {
@@ -105,7 +104,7 @@ public static class InventoryEndpoints
             return missing;
         if (request.Quantity is not { } quantity)
             return Http.Problem(StatusCodes.Status400BadRequest, "Missing field", "quantity is required", "quantity");
-        var role = context.Request.Headers[RoleHeader].FirstOrDefault();
+        var role = Caller.Role(context);
         if (ManualMovements.PermissionRefusal(request.Kind!, role) is { } refusal)
             return ManualMovements.Kinds.Contains(request.Kind!)
                 ? Http.Problem(StatusCodes.Status403Forbidden, "Not permitted", refusal, RoleHeader)

@@ -49,7 +49,7 @@ public static class OperationsEndpoints
     private static async Task<IResult> Transition(string owner, string id, string action, TransitionRequest? request, HttpContext context,
         IExceptionStore exceptions, TimeProvider clock, CancellationToken ct)
     {
-        var by = request?.By ?? context.Request.Headers[InventoryEndpoints.UserHeader].FirstOrDefault() ?? "api";
+        var by = request?.By ?? Caller.Actor(context);
         var (exception, refusal) = await exceptions.TransitionAsync(owner, id, action, by, request?.Note, clock.GetUtcNow(), ct);
         if (exception is null)
             return Http.Problem(StatusCodes.Status404NotFound, "Unknown exception", $"owner '{owner}' has no exception '{id}'", "id");

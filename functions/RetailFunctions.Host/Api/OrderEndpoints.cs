@@ -124,8 +124,7 @@ public static class OrderEndpoints
 
     private static IResult Refused(string reason) => Http.Problem(StatusCodes.Status409Conflict, "Refused", reason);
 
-    private static string Actor(HttpContext http) =>
-        http.Request.Headers[InventoryEndpoints.UserHeader].FirstOrDefault() is { Length: > 0 } user ? user : "api";
+    private static string Actor(HttpContext http) => Caller.Actor(http);
 
     /// <summary>A validated request: the command, or a 400 problem naming the field.</summary>
     private sealed record Validated<T>(T? Value, IResult? Problem) where T : class
