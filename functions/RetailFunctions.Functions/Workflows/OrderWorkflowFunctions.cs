@@ -42,7 +42,7 @@ public sealed class OrderWorkflowFunctions(OrderCommandHandler commands, OrderSe
     }
 
     /// <summary>
-    /// Starts the order's orchestration unless it runs already. With a command: a running orchestration receives it
+    /// Starts the order's orchestration unless one is pending or running. With a command: a live orchestration receives it
     /// as a store action, a finished one starts again with it; without: a finished one stays finished (a resent
     /// order-placed event must not revive it).
     /// </summary>
@@ -50,7 +50,7 @@ public sealed class OrderWorkflowFunctions(OrderCommandHandler commands, OrderSe
     {
         var instanceId = OrderOrchestration.InstanceIdFor(orderId);
         var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, ct);
-        if (existing is { IsRunning: true })
+        if (existing is { IsCompleted: false })
         {
             if (command is not null) await client.RaiseEventAsync(instanceId, OrderOrchestration.StoreActionEvent, command, ct);
         }
