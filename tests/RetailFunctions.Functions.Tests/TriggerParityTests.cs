@@ -119,13 +119,15 @@ public sealed partial class TriggerParityTests
 /// <summary>The settings the Functions app reads are the ones infra gives it.</summary>
 public sealed class InfraSettingsTests
 {
-    private static string FunctionAppModule()
+    private static string FunctionAppPath()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "RetailFunctions.sln")))
-                return File.ReadAllText(Path.Combine(dir.FullName, "infra", "modules", "functionapp.bicep"));
+                return Path.Combine(dir.FullName, "infra", "modules", "functionapp.bicep");
         throw new InvalidOperationException("repository root not found");
     }
+
+    private static string FunctionAppModule() => File.ReadAllText(FunctionAppPath());
 
     [Theory]
     [InlineData("__fullyQualifiedNamespace")]
@@ -134,6 +136,20 @@ public sealed class InfraSettingsTests
     public void GivenTheServiceBusConnectionName_WhenInfraSetsTheAppSettings_ThenTheyAreNamedAfterIt(string suffix)
     {
         Assert.Contains($"{FunctionTriggers.ServiceBusConnection}{suffix}:", FunctionAppModule());
+    }
+
+    [Fact]
+    public void GivenHostJsonsDequeueCount_WhenInfraCreatesTheQueues_ThenTheBrokerDeadLettersAfterAsManyDeliveries()
+    {
+        // The trigger dead-letters a failing message itself on its last delivery (host.json); the broker's own limit must match.
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(FunctionAppPath())))!;
+        var main = File.ReadAllText(Path.Combine(root, "infra", "main.bicep"));
+        var hostJson = RetailFunctions.Host.Settings.HostJson.Read(Path.Combine(root, "host.json"));
+
+        var infra = System.Text.RegularExpressions.Regex.Match(main, @"param maxDeliveryCount int = (\d+)");
+
+        Assert.True(infra.Success, "infra/main.bicep declares no maxDeliveryCount default");
+        Assert.Equal(hostJson.Queues.MaxDequeueCount, int.Parse(infra.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Theory]
