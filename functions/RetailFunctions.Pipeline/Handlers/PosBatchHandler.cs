@@ -39,8 +39,10 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
                 chunk.Add(await ProcessAsync(batch, parsed, message.Envelope, ct));
                 if (chunk.Count < options.EffectiveChunkSize) continue;
                 batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Processing, null);
-                await batches.SaveChunkAsync(batch, chunk, ct);
+                // Still ours? A consumer whose message lapsed and was taken over must not write: its stale batch
+                // row would overwrite the other consumer's progress (a completed batch back to processing).
                 await message.KeepAlive(ct);
+                await batches.SaveChunkAsync(batch, chunk, ct);
                 chunk.Clear();
             }
         }
@@ -55,6 +57,7 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
         }
 
         batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Completed, clock.GetUtcNow());
+        await message.KeepAlive(ct);
         await batches.SaveChunkAsync(batch, chunk, ct);
         return new HandlerOutcome.Completed(
             $"batch {batch.BatchId}: {batch.Applied} applied, {batch.Exceptions} exceptions, {batch.Malformed} malformed, {batch.Recorded} recorded");
