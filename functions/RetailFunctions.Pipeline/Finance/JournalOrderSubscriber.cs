@@ -22,7 +22,9 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         var order = message.Order;
         if (order.Draft is not { } draft) yield break;
         var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? order.Shipments.FirstOrDefault()?.Location ?? draft.Channel;
-        var day = draft.BusinessDay ?? DateOnly.FromDateTime(message.Event.At.UtcDateTime);
+        // A payment is dated by its own transaction, not by when the record of it arrived (a web order's capture
+        // recorded on Monday from Friday's webhook is Friday's sale).
+        var day = draft.BusinessDay ?? DateOnly.FromDateTime((message.Event is OrderEvent.PaymentRecorded recorded ? recorded.Transaction.At : message.Event.At).UtcDateTime);
         var reference = order.OrderId;
         switch (message.Event)
         {
