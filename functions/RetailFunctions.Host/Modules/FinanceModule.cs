@@ -19,7 +19,7 @@ public static class FinanceModule
 
     public static IServiceCollection AddFinance(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(FinanceSettings.Options(configuration));
+        services.AddSingleton(FinanceSettings.Options(configuration) with { PostToErp = FinanceSettings.Erp(configuration) is not null });
         services.AddSingleton<IJournalStore, TableJournalStore>();
         services.AddSingleton<JournalService>();
         services.AddSingleton<IOrderEventSubscriber, JournalOrderSubscriber>();
@@ -28,8 +28,8 @@ public static class FinanceModule
         services.AddSingleton<IErpAcknowledgementSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
         services.AddSingleton(new TimerJob(SummaryTimer, "0 30 * * * *", (sp, ct) => sp.GetRequiredService<JournalService>().CloseDueSummariesAsync(ct)));
 
-        // Without an ERP the journal still records and the postings wait on their queue (nothing is lost); the
-        // worker and the requeue timer start once Erp:BaseUrl is set.
+        // Without an ERP the journal still records every entry, unqueued (nothing is lost, no queue grows unread);
+        // once Erp:BaseUrl is set, the worker starts and the requeue timer sends what was never queued.
         if (FinanceSettings.Erp(configuration) is { } erp)
         {
             services.AddSingleton(erp);

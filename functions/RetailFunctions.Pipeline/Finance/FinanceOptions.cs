@@ -22,6 +22,12 @@ public sealed record FinanceOptions(
 
     public PostingMode ModeFor(string store) => ModeByStore.TryGetValue(store, out var mode) ? mode : Mode;
 
+    /// <summary>
+    /// False while no ERP is configured: entries are recorded but not queued, so no queue grows without a consumer
+    /// (and trips the edges' backpressure); once an ERP is set, the requeue timer sends everything never queued.
+    /// </summary>
+    public bool PostToErp { get; init; } = true;
+
     /// <summary>"transaction" (the default) or "summary"; anything else is a configuration error.</summary>
     public static PostingMode ParseMode(string? value, string setting) => value?.Trim().ToLowerInvariant() switch
     {

@@ -44,12 +44,12 @@ public sealed class JournalService(IJournalStore store, IMessageSender sender, I
                 var summarised = options.ModeFor(fact.Store) == PostingMode.Summarised;
                 var factJson = FinanceJson.Serialize(fact);
                 var candidate = new StoredJournalEntry(post.Entry, summarised ? PostingStatuses.AwaitingSummary : PostingStatuses.Recorded, 0, now,
-                    QueuedAt: summarised ? null : now, Fact: factJson.Length <= 30_000 ? factJson : null)
+                    QueuedAt: summarised || !options.PostToErp ? null : now, Fact: factJson.Length <= 30_000 ? factJson : null)
                     .WithAudit(now, "journal", "recorded", $"{fact.Kind} {fact.FactId}");
                 var (stored, added) = await store.AddAsync(candidate, ct);
                 // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which
                 // lands here; the posting is idempotent by entry id, so a second message does no harm.
-                if (stored.Status == PostingStatuses.Recorded)
+                if (stored.Status == PostingStatuses.Recorded && options.PostToErp)
                     await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(stored, now, sourceMessageId), ct);
                 return new JournalRecordResult(added ? JournalOutcome.Recorded : JournalOutcome.AlreadyRecorded, stored.EntryId, stored.Status,
                     $"{fact.Kind} {fact.FactId}: {stored.EntryId} {stored.Status}");
@@ -79,7 +79,8 @@ public sealed class JournalService(IJournalStore store, IMessageSender sender, I
             if (current.OpenExceptionId is { } exceptionId)
                 await exceptions.TransitionAsync(Owners.Finance, exceptionId, ExceptionLifecycle.Acknowledge, request.By,
                     $"re-posted as revision {next.Revision} ({changes})", now, ct);
-            await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(next, now, null), ct);
+            if (options.PostToErp)
+                await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(next, now, null), ct);
             return (next, null);
         }
         throw new InvalidOperationException($"journal entry {entryId} kept changing while it was re-posted");
@@ -121,7 +122,8 @@ public sealed class JournalService(IJournalStore store, IMessageSender sender, I
         {
             foreach (var summary in await store.SummariseAsync(businessDay, s, clock.GetUtcNow(), ct))
             {
-                await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(summary, clock.GetUtcNow(), null), ct);
+                if (options.PostToErp)
+                    await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(summary, clock.GetUtcNow(), null), ct);
                 queued.Add(summary);
             }
         }
