@@ -29,7 +29,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
             entity.ETag.ToString());
     }
 
-    public async Task<bool> TrySaveAsync(Order order, IReadOnlyList<OrderEffect> pending, string? etag, CancellationToken cancellationToken)
+    public async Task<string?> TrySaveAsync(Order order, IReadOnlyList<OrderEffect> pending, string? etag, CancellationToken cancellationToken)
     {
         var entity = new TableEntity(order.OrderId, OrderRow)
         {
@@ -42,13 +42,14 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
         WriteChunks(entity, "Pending", OrderJson.Serialize(pending));
         try
         {
-            if (etag is null) await Table.AddEntityAsync(entity, cancellationToken);
-            else await Table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken);
-            return true;
+            var written = etag is null
+                ? await Table.AddEntityAsync(entity, cancellationToken)
+                : await Table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken);
+            return written.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"the write of order {order.OrderId} returned no ETag");
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            return false;
+            return null;
         }
     }
 

@@ -71,7 +71,7 @@ public static class OrderEndpoints
                 if (placed.Value is not var (orderId, record, payments)) return placed.Problem!;
                 var result = await orders.ExecuteAllAsync(orderId, [record, .. payments], ct);
                 return result.Changed || result.Refusal is null
-                    ? Results.Created($"/api/orders/{orderId}", OrderView.Of(await orders.LoadAsync(orderId, ct)))
+                    ? Results.Created($"/api/orders/{orderId}", OrderView.Of(result.Stored))
                     : Refused(result.Refusal);
             })
             .WithSummary("Places an order from the app, a marketplace, curbside or a store associate (endless aisle); stock is reserved and routed");
@@ -114,7 +114,7 @@ public static class OrderEndpoints
             return Http.Problem(StatusCodes.Status404NotFound, "Order not found", $"no order {orderId}");
         var result = await orders.ExecuteAsync(orderId, command, ct);
         if (result.Refusal is { } refusal) return Refused(refusal);
-        var view = OrderView.Of(await orders.LoadAsync(orderId, ct));
+        var view = OrderView.Of(result.Stored);
         return created is not null && result.Changed ? Results.Created(created, view) : Results.Ok(view);
     }
 

@@ -38,7 +38,7 @@ public static class OrderView
                 captured = order.Captured,
                 refunded = order.Refunded,
                 storeCredit = order.Refunds.Sum(r => r.StoreCredit),
-                refundable = order.Payments.Sum(p => p.Refundable),
+                refundable = RefundMath.Refundable(order),
             },
             payments = order.Payments.Select(p => new
             {

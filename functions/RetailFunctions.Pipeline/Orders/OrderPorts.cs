@@ -10,8 +10,11 @@ public interface IOrderStore
     /// <summary>The stored order, or an empty one with no tag when none exists yet.</summary>
     Task<StoredOrder> LoadAsync(string orderId, CancellationToken cancellationToken);
 
-    /// <summary>Writes state and outbox together if the row is still at <paramref name="etag"/>; false when someone wrote first.</summary>
-    Task<bool> TrySaveAsync(Order order, IReadOnlyList<OrderEffect> pending, string? etag, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes state and outbox together if the row is still at <paramref name="etag"/> (null: the row must not exist);
+    /// the row's new tag, or null when someone wrote first.
+    /// </summary>
+    Task<string?> TrySaveAsync(Order order, IReadOnlyList<OrderEffect> pending, string? etag, CancellationToken cancellationToken);
 
     /// <summary>Finds an order by a channel's reference (Shopify id or name, a till receipt).</summary>
     Task<string?> FindAsync(string channel, string value, CancellationToken cancellationToken);

@@ -2,8 +2,11 @@ using RetailFunctions.Domain.Orders;
 
 namespace RetailFunctions.Pipeline.Orders;
 
-/// <summary>What a caller learns from a command: the order as it now stands, or why the command was refused.</summary>
-public sealed record OrderResult(Order Order, string? Refusal, bool Changed);
+/// <summary>What a caller learns from a command: the order as it now stands (with its outbox), or why the command was refused.</summary>
+public sealed record OrderResult(StoredOrder Stored, string? Refusal, bool Changed)
+{
+    public Order Order => Stored.Order;
+}
 
 public sealed class OrderConcurrencyException(string orderId)
     : Exception($"order {orderId} kept changing while a command was applied; the message will be retried");
@@ -12,7 +15,9 @@ public sealed class OrderConcurrencyException(string orderId)
 /// Drives the order workflow durably: load the order, decide, save the new state with its effects in one write
 /// (ETag-checked), then run the effects and remove them. Effects that answer back (routing, the ledger's answer to a
 /// reservation) are fed in as commands in the same save that removes them. A crash anywhere leaves the effects in
-/// the row, and the next message for the order, or the sweep, runs them again: each is idempotent.
+/// the row, and the next message for the order, or the sweep, runs them again: each is idempotent. The row is read
+/// once per command; later writes go on from the tag the last write returned, and re-read only when someone else
+/// wrote in between.
 /// </summary>
 public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy)
 {
@@ -29,15 +34,14 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
     /// </summary>
     public async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
     {
-        var (order, refusal, changed) = await DecideAndSaveAsync(orderId, commands, ct);
-        await DrainAsync(orderId, ct);
-        if (!changed) return new OrderResult(order, refusal, changed);
-        return new OrderResult((await store.LoadAsync(orderId, ct)).Order, refusal, true);
+        var (stored, refusal, changed) = await DecideAndSaveAsync(orderId, commands, ct);
+        var (drained, _) = await DrainAsync(stored, ct);
+        return new OrderResult(drained, refusal, changed);
     }
 
     public Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct) => store.LoadAsync(orderId, ct);
 
-    private async Task<(Order Order, string? Refusal, bool Changed)> DecideAndSaveAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
+    private async Task<(StoredOrder Stored, string? Refusal, bool Changed)> DecideAndSaveAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
     {
         foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
             await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
@@ -45,7 +49,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         {
             var stored = await store.LoadAsync(orderId, ct);
             var state = stored.Order;
-            var effects = new List<OrderEffect>();
+            var effectsToRun = new List<OrderEffect>();
             string? refusal = null;
             foreach (var command in commands)
             {
@@ -56,24 +60,25 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
                     break;
                 }
                 state = step.Next;
-                effects.AddRange(step.Effects);
+                effectsToRun.AddRange(step.Effects);
             }
-            if (ReferenceEquals(state, stored.Order)) return (stored.Order, refusal, false);
-            if (await store.TrySaveAsync(state, [.. stored.Pending, .. effects], stored.ETag, ct))
-                return (state, refusal, true);
+            if (ReferenceEquals(state, stored.Order)) return (stored, refusal, false);
+            List<OrderEffect> pending = [.. stored.Pending, .. effectsToRun];
+            if (await store.TrySaveAsync(state, pending, stored.ETag, ct) is { } etag)
+                return (new StoredOrder(state, pending, etag), refusal, true);
         }
         throw new OrderConcurrencyException(orderId);
     }
 
-    /// <summary>Runs the order's outbox until it is empty (bounded: each round's answers can add effects).</summary>
-    public async Task<int> DrainAsync(string orderId, CancellationToken ct)
+    /// <summary>Runs the order's outbox until it is empty; the number of effects run.</summary>
+    public async Task<int> DrainAsync(string orderId, CancellationToken ct) => (await DrainAsync(await store.LoadAsync(orderId, ct), ct)).Ran;
+
+    /// <summary>Runs the outbox from a known state of the row (bounded: each round's answers can add effects).</summary>
+    private async Task<(StoredOrder Stored, int Ran)> DrainAsync(StoredOrder stored, CancellationToken ct)
     {
         var ran = 0;
-        for (var round = 0; round < MaxRounds; round++)
+        for (var round = 0; round < MaxRounds && stored.Pending.Count > 0; round++)
         {
-            var stored = await store.LoadAsync(orderId, ct);
-            if (stored.Pending.Count == 0) return ran;
-
             var answers = new List<OrderCommand>();
             foreach (var effect in stored.Pending)
                 answers.AddRange(await effects.RunAsync(stored.Order, effect, ct));
@@ -90,11 +95,15 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
                     state = step.Next;
                     pending.AddRange(step.Effects);
                 }
-                if (await store.TrySaveAsync(state, pending, stored.ETag, ct)) break;
-                if (attempt >= MaxAttempts) throw new OrderConcurrencyException(orderId);
-                stored = await store.LoadAsync(orderId, ct);
+                if (await store.TrySaveAsync(state, pending, stored.ETag, ct) is { } etag)
+                {
+                    stored = new StoredOrder(state, pending, etag);
+                    break;
+                }
+                if (attempt >= MaxAttempts) throw new OrderConcurrencyException(stored.Order.OrderId);
+                stored = await store.LoadAsync(stored.Order.OrderId, ct);
             }
         }
-        return ran;
+        return (stored, ran);
     }
 }
