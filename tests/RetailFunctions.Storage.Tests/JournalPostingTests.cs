@@ -324,6 +324,22 @@ public sealed class JournalPostingTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     /// <summary>An in-memory erp-postings queue, so the tests decide when messages are worked and can duplicate them.</summary>
+    [Fact]
+    public async Task GivenNoErpConfigured_WhenFactsAreRecorded_ThenNothingIsQueuedAndTheRequeueSendsThemOnceAnErpIsSet()
+    {
+        var store = Store();
+        var offline = Service(FinanceOptions.Default with { PostToErp = false, RequeueAfter = TimeSpan.Zero });
+        for (var n = 1; n <= 3; n++)
+            Assert.Equal(JournalOutcome.Recorded, (await offline.RecordAsync(SaleOf(store, n, day: DateOnly.FromDateTime(DateTime.UtcNow)), CancellationToken.None)).Outcome);
+        Assert.Empty(_sender.TryTakeAll(QueueNames.ErpPostings));
+
+        // An ERP is configured: the requeue timer's run queues what was never sent, and it is booked once.
+        await Service().RequeueStaleAsync(CancellationToken.None);
+        var (completed, failed, _) = await DrainAsync(Handler());
+        Assert.Equal((3, 0), (completed, failed));
+        Assert.Equal(3, _erp.Bookings.Count(b => b.Store == store));
+    }
+
     private sealed class CapturingSender : IMessageSender
     {
         public sealed record Sent(Envelope Envelope, int Attempt);
