@@ -36,6 +36,15 @@ public sealed class ChaosReport(int seed, ScenarioSize size, string faults)
     public int AppliedTwice { get; set; }
     public int WebFiguresCompared { get; set; }
     public double DrainSeconds { get; set; }
+    public int StoreActions { get; set; }
+    public int StoreActionDuplicates { get; set; }
+    public int AzuriteRestarts { get; set; }
+    public double AzuriteDownSeconds { get; set; }
+    public int OrdersCompared { get; set; }
+    public int ShoppersCompared { get; set; }
+    public long PointsExpected { get; set; }
+    public int JournalGroupsCompared { get; set; }
+    public int JournalEntries { get; set; }
     public SortedDictionary<string, int> DeadLettersByReason { get; } = new(StringComparer.Ordinal);
     public TimeSpan Elapsed { get; private set; }
 
@@ -53,9 +62,12 @@ public sealed class ChaosReport(int seed, ScenarioSize size, string faults)
             .AppendLine($"  reordered              {Reordered} events moved, {ArrivedBeforeCreate} orders whose cancellation, fulfilment or refund came before their creation")
             .AppendLine($"  poison                 {PoisonWebhooks} webhooks ({PoisonDeadLettered} dead-lettered), {MalformedTransactions} malformed till transactions sent ({MalformedReported} reported malformed)")
             .AppendLine($"  runtime                {Instances} instance(s), {Kills} kill(s) and restart(s) with {BacklogAtKill} messages queued or in flight")
+            .AppendLine($"  store actions          {StoreActions} (ready for pickup, picked up, returns, goodwill refunds; {StoreActionDuplicates} sent twice)")
+            .AppendLine($"  storage                {AzuriteRestarts} Azurite restart(s), {AzuriteDownSeconds:0.0} s without storage")
             .AppendLine($"  web store              {ChannelBursts} 429/5xx bursts, {ChannelAttempts} calls, {ChannelSets} figures set")
             .AppendLine($"  dead letters           {(DeadLettersByReason.Count == 0 ? "none" : string.Join(", ", DeadLettersByReason.Select(d => $"{d.Key} x{d.Value}")))}")
-            .AppendLine($"  compared               {LevelsCompared} (sku, location) levels, {MovementsInLedger} movements ({AppliedTwice} applied twice), {WebFiguresCompared} web store figures")
+            .AppendLine($"  compared               {LevelsCompared} (sku, location) levels, {MovementsInLedger} movements ({AppliedTwice} applied twice), {WebFiguresCompared} web store figures,")
+            .AppendLine($"                         {OrdersCompared} order statuses, {ShoppersCompared} shoppers' points ({PointsExpected} in all), {JournalGroupsCompared} journal totals ({JournalEntries} entries)")
             .AppendLine($"  timing                 drained in {DrainSeconds:0.0} s, {elapsed.TotalSeconds:0.0} s in all")
             .AppendLine($"  differences            {Differences.Count}");
         foreach (var difference in Differences) text.AppendLine($"    - {difference}");

@@ -21,6 +21,12 @@ public sealed record Faults
     /// <summary>The web store's Admin API answers bursts of 429 and 503.</summary>
     public bool ChannelFaults { get; init; } = true;
 
+    /// <summary>
+    /// Azurite stopped and started again on the same ports while the store actions are sent. The chaos run keeps
+    /// Azurite's data on disk (--location), so a restart is an outage, not a lost storage account.
+    /// </summary>
+    public bool AzuriteRestart { get; init; } = true;
+
     public double DuplicateRate { get; init; } = 0.2;
     public double UploadDuplicateRate { get; init; } = 0.3;
     public int ReorderWindow { get; init; } = 6;
@@ -29,7 +35,10 @@ public sealed record Faults
     public double EarlyEndRate { get; init; } = 0.15;
 
     public static Faults All { get; } = new();
-    public static Faults None { get; } = new() { Duplicates = false, Reorder = false, Poison = false, Kill = false, TwoInstances = false, ChannelFaults = false };
+    public static Faults None { get; } = new()
+    {
+        Duplicates = false, Reorder = false, Poison = false, Kill = false, TwoInstances = false, ChannelFaults = false, AzuriteRestart = false,
+    };
 
     public override string ToString() =>
         string.Join(", ", new[]
@@ -40,6 +49,7 @@ public sealed record Faults
             Kill ? "kill/restart" : null,
             TwoInstances ? "two instances" : null,
             ChannelFaults ? "channel 429/503 bursts" : null,
+            AzuriteRestart ? "Azurite restart" : null,
         }.OfType<string>().DefaultIfEmpty("none"));
 }
 

@@ -33,8 +33,14 @@ public sealed class Harness : IAsyncDisposable
 {
     public const string Secret = "chaos-webhook-secret";
 
-    /// <summary>The queues the runtime consumes; inventory-alerts is outbound only.</summary>
-    private static readonly string[] ConsumedQueues = ["shopify-webhooks", "pos-batches", "channel-availability", "inventory-commands"];
+    /// <summary>
+    /// The queues the runtime consumes; inventory-alerts is outbound only, and erp-postings waits for an ERP the run
+    /// does not configure. A pickup deadline waits on order-workflow, so the drain lasts at least the pickup window.
+    /// </summary>
+    private static readonly string[] ConsumedQueues = ["shopify-webhooks", "pos-batches", "channel-availability", "inventory-commands", "order-workflow", "order-events"];
+
+    /// <summary>The pickup window of the run: uncollected pickup orders expire this long after they were made ready.</summary>
+    public static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(5);
 
     private readonly HarnessOptions _options;
     private readonly Scenario _scenario;
@@ -43,7 +49,8 @@ public sealed class Harness : IAsyncDisposable
     private readonly List<(RuntimeProcess Runtime, HttpClient Http)> _instances = [];
     private readonly object _gate = new();
     private readonly List<(PosUpload Upload, string BatchId)> _batches = [];
-    private Azurite? _azurite;
+    private ChaosAzurite? _azurite;
+    private string _refundDay = PosUpload.BusinessDay;
     private FakeShopifyAdmin? _store;
     private int _next;
 
@@ -70,7 +77,7 @@ public sealed class Harness : IAsyncDisposable
         var faults = _options.Faults;
         Log($"seed {_options.Seed}, {_options.Size}: {_scenario.Skus.Count} SKUs, {_scenario.Stores.Count} stores + {Scenario.Warehouse}, " +
             $"{_scenario.Orders.Count} web orders, {_scenario.Uploads.Count} till batches; faults: {faults}");
-        _azurite = await Azurite.StartAsync();
+        _azurite = await ChaosAzurite.StartAsync();
         _store = await FakeShopifyAdmin.StartAsync();
         var settings = Settings();
         var count = faults.TwoInstances ? 2 : 1;
@@ -90,15 +97,27 @@ public sealed class Harness : IAsyncDisposable
         var drained = await DrainAsync();
         _report.DrainSeconds = drainClock.Elapsed.TotalSeconds;
         if (!drained)
-            _report.Differences.Add($"the pipeline did not drain within {_options.DrainTimeout.TotalSeconds:0} s (queues not empty or batches not completed)");
-        Log(drained ? $"drained in {_report.DrainSeconds:0.0} s" : "did not drain; comparing anyway");
+            _report.Differences.Add($"the pipeline did not drain within {_options.DrainTimeout.TotalSeconds:0} s after the day (queues not empty or batches not completed)");
+        Log(drained ? $"drained in {_report.DrainSeconds:0.0} s" : "did not drain; going on anyway");
 
+        await SendStoreActionsAsync();
+        Log($"store actions sent: {_report.StoreActions} ({_report.StoreActionDuplicates} twice), {_report.AzuriteRestarts} Azurite restart(s)");
+        drainClock.Restart();
+        drained = await DrainAsync();
+        _report.DrainSeconds += drainClock.Elapsed.TotalSeconds;
+        if (!drained)
+            _report.Differences.Add($"the pipeline did not drain within {_options.DrainTimeout.TotalSeconds:0} s after the store actions");
+        Log(drained ? $"drained again in {drainClock.Elapsed.TotalSeconds:0.0} s" : "did not drain; comparing anyway");
+
+        await CompareOrdersAsync();
         await CompareLevelsAsync();
         await CompareMovementsAsync();
         await CompareBatchesAsync();
         await CompareDeadLettersAsync();
         await CompareExceptionsAsync();
         await CompareWebStoreAsync();
+        await CompareLoyaltyAsync();
+        await CompareJournalAsync();
         _report.ChannelAttempts = _store.Attempts;
         _report.ChannelSets = _store.Sets.Count;
         _report.Finish();
@@ -116,6 +135,11 @@ public sealed class Harness : IAsyncDisposable
         ["Shopify__Admin__AccessToken"] = "chaos-admin-token",
         ["Shopify__Admin__BaseDelayMilliseconds"] = "50",
         ["Logging__LogLevel__Default"] = "Warning",
+        ["Orders__PickupWindow"] = PickupWindow.ToString("c", CultureInfo.InvariantCulture),
+        // One point per dollar whatever the tier, so a shopper's balance does not depend on the order purchases arrive in.
+        ["Loyalty__Currency"] = "USD",
+        ["Loyalty__Rates__any__any"] = "1",
+        ["Customers__DefaultRegion"] = "GB",
     };
 
     private static HttpClient Client(RuntimeProcess runtime) => new() { BaseAddress = runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -138,6 +162,8 @@ public sealed class Harness : IAsyncDisposable
     /// </summary>
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, string what)
     {
+        // Long enough to ride out a runtime restart or an Azurite restart.
+        var giveUp = DateTime.UtcNow.AddSeconds(90);
         for (var attempt = 1; ; attempt++)
         {
             var http = NextClient();
@@ -146,12 +172,12 @@ public sealed class Harness : IAsyncDisposable
                 using var request = build();
                 var response = await http.SendAsync(request);
                 if ((int)response.StatusCode < 500) return response;
-                if (attempt >= 40) return response;
+                if (DateTime.UtcNow > giveUp) return response;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && attempt < 40)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < giveUp)
             {
             }
-            catch (ObjectDisposedException) when (attempt < 40)
+            catch (ObjectDisposedException) when (DateTime.UtcNow < giveUp)
             {
             }
             _report.SendRetries++;
@@ -176,7 +202,17 @@ public sealed class Harness : IAsyncDisposable
             aliases = new[] { new { system = "shopify", value = Scenario.WarehouseShopifyLocation.ToString(CultureInfo.InvariantCulture) } },
         });
         foreach (var store in _scenario.Stores)
-            await Put($"api/catalog/locations/{store.Location}", new { name = $"Store {store.PosStoreId}", aliases = new[] { new { system = "pos", value = store.PosStoreId } } });
+        {
+            await Put($"api/catalog/locations/{store.Location}", new
+            {
+                name = $"Store {store.PosStoreId}",
+                aliases = new[]
+                {
+                    new { system = "pos", value = store.PosStoreId },
+                    new { system = "shopify", value = store.ShopifyLocationId.ToString(CultureInfo.InvariantCulture) },
+                },
+            });
+        }
         foreach (var sku in _scenario.Skus)
         {
             await Put($"api/catalog/skus/{sku.Sku}", new
@@ -206,6 +242,26 @@ public sealed class Harness : IAsyncDisposable
                 return request;
             }, "receipt");
             await Ensure(response, $"receipt {receipt.IdempotencyKey}");
+        }
+        // Shoppers enrol before the day with every identifier (an enrolment is a purchase of nothing: no points).
+        foreach (var shopper in _scenario.Shoppers)
+        {
+            var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/customers/activities")
+            {
+                Content = JsonContent.Create(new
+                {
+                    idempotencyKey = $"chaos-enrol-{shopper.Number}",
+                    kind = "purchase",
+                    customer = new { email = shopper.Email, phone = shopper.Phone, loyaltyId = shopper.LoyaltyId },
+                    orderId = $"enrol-{shopper.Number}",
+                    channel = "pos",
+                    store = _scenario.Stores[0].Location,
+                    net = 0m,
+                    currency = "USD",
+                    occurredAt = "2026-11-20T09:00:00Z",
+                }),
+            }, "enrolment");
+            await Ensure(response, $"enrolment of shopper {shopper.Number}");
         }
     }
 
@@ -521,6 +577,231 @@ public sealed class Harness : IAsyncDisposable
                 return;
             }
             await Task.Delay(500);
+        }
+    }
+
+    /// <summary>
+    /// After the day: what people do in the stores and the back office, through the API. Pickup orders are made
+    /// ready and collected (or left to expire), shipped orders are returned in a store (sellable or damaged) or get
+    /// a goodwill refund. With duplicates on, some requests are sent twice (a repeat must change nothing); with the
+    /// Azurite restart on, storage is stopped and started again halfway through.
+    /// </summary>
+    private async Task SendStoreActionsAsync()
+    {
+        _refundDay = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var random = new Random(unchecked(_options.Seed * 31 + 5));
+        var orders = _scenario.Orders.Where(o => o.IsPickup || o.Return is not null || o.Goodwill is not null).OrderBy(_ => random.Next()).ToList();
+        var restartAt = _options.Faults.AzuriteRestart ? orders.Count / 3 : -1;
+        Task? restart = null;
+        for (var i = 0; i < orders.Count; i++)
+        {
+            if (i == restartAt)
+            {
+                // Storage goes down while the store actions go on: requests meet 5xx and are retried, the runtimes'
+                // queue workers and outboxes meet errors and must pick up where they were once it is back.
+                var at = i;
+                restart = Task.Run(async () =>
+                {
+                    var down = await _azurite!.RestartAsync(TimeSpan.FromSeconds(1));
+                    _report.AzuriteRestarts++;
+                    _report.AzuriteDownSeconds += down.TotalSeconds;
+                    if (_azurite.GracefulStops < _azurite.Restarts)
+                        _report.Differences.Add("Azurite did not report its services closed within 20 s of SIGINT: it was killed, and may have lost its last writes");
+                    Log($"Azurite stopped and started again on the same ports ({down.TotalSeconds:0.0} s without storage), from the store actions of order {at + 1} of {orders.Count}");
+                });
+            }
+            var order = orders[i];
+            var found = await AwaitOrderAsync(order.OrderId, order.IsPickup ? "Paid" : "Fulfilled");
+            if (found is not var (orderId, shipmentId))
+            {
+                _report.Differences.Add($"web order {order.OrderId} never reached {(order.IsPickup ? "Paid" : "Fulfilled")}: its store actions were not sent");
+                continue;
+            }
+            var twice = _options.Faults.Duplicates && random.NextDouble() < _options.Faults.DuplicateRate;
+            if (order.IsPickup)
+            {
+                await ActAsync(order, orderId, $"shipments/{Uri.EscapeDataString(shipmentId!)}/ready-for-pickup", new { }, twice);
+                if (order.Pickup == PickupFate.Collected)
+                    await ActAsync(order, orderId, $"shipments/{Uri.EscapeDataString(shipmentId!)}/picked-up", new { }, twice);
+            }
+            if (order.Return is { } returned)
+            {
+                await ActAsync(order, orderId, "returns", new
+                {
+                    returnId = returned.ReturnId,
+                    location = returned.Store.Location,
+                    lines = new[] { new { lineId = returned.Line.LineId.ToString(CultureInfo.InvariantCulture), quantity = returned.Quantity, disposition = returned.Damaged ? "damaged" : "sellable" } },
+                }, twice);
+            }
+            if (order.Goodwill is { } goodwill)
+                await ActAsync(order, orderId, "refunds", new { refundId = goodwill.RefundId, amount = goodwill.Amount, reason = "goodwill: late delivery" }, twice);
+        }
+        if (restart is not null) await restart;
+    }
+
+    /// <summary>Waits (up to 30 s) until a web order is known and has reached a status; its id and first shipment.</summary>
+    private async Task<(string OrderId, string? ShipmentId)?> AwaitOrderAsync(long channelOrderId, string status)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using (var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"api/orders/by-channel/shopify/{channelOrderId}"), "order"))
+            {
+                if (response.IsSuccessStatusCode)
+                {
+                    using var view = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    var root = view.RootElement;
+                    if (root.GetProperty("status").GetString() == status)
+                    {
+                        var shipments = root.GetProperty("shipments");
+                        return (root.GetProperty("orderId").GetString()!, shipments.GetArrayLength() > 0 ? shipments[0].GetProperty("shipmentId").GetString() : null);
+                    }
+                }
+            }
+            if (DateTime.UtcNow > deadline) return null;
+            await Task.Delay(500);
+        }
+    }
+
+    private async Task ActAsync(WebOrder order, string orderId, string action, object body, bool twice)
+    {
+        for (var copy = 0; copy < (twice ? 2 : 1); copy++)
+        {
+            using var response = await SendAsync(() =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, $"api/orders/{Uri.EscapeDataString(orderId)}/{action}") { Content = JsonContent.Create(body, body.GetType()) };
+                request.Headers.Add("X-RetailFunctions-User", "chaos-associate");
+                return request;
+            }, action);
+            _report.StoreActions++;
+            if (copy > 0) _report.StoreActionDuplicates++;
+            if (!response.IsSuccessStatusCode)
+                _report.Differences.Add($"web order {order.OrderId}: {action}{(copy > 0 ? " (sent again)" : "")} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private async Task<JsonDocument?> TryGetJsonAsync(string path, string? role = null)
+    {
+        using var response = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (role is not null) request.Headers.Add("X-RetailFunctions-Role", role);
+            return request;
+        }, $"GET {path}");
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()) : null;
+    }
+
+    /// <summary>
+    /// Every web order and every till sale has its expected final status and no effect left pending (an effect a
+    /// killed runtime left in an order's row is finished by the next message or the outbox sweep: allowed 45 s).
+    /// </summary>
+    private async Task CompareOrdersAsync()
+    {
+        var wanted = _scenario.Orders.Select(o => (Path: $"api/orders/by-channel/shopify/{o.OrderId}", Name: $"web order {o.OrderId}", Status: Oracle.ExpectedStatus(o)))
+            .Concat(_scenario.Uploads.SelectMany(u => u.Transactions.Where(t => t is { Malformed: false, IsReturn: false })
+                .Select(t => (Path: $"api/orders/by-channel/pos/{u.Store.PosStoreId}-{t.Sequence}", Name: $"till sale {u.Store.PosStoreId}-{t.Sequence}", Status: "Closed"))))
+            .Distinct().ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (true)
+        {
+            var mismatches = new List<(string Path, string Name, string Status)>();
+            var problems = new List<string>();
+            foreach (var want in wanted)
+            {
+                using var view = await TryGetJsonAsync(want.Path);
+                var status = view?.RootElement.GetProperty("status").GetString();
+                var pending = view?.RootElement.GetProperty("pendingEffects").GetInt32() ?? 0;
+                if (status == want.Status && pending == 0) continue;
+                mismatches.Add(want);
+                problems.Add(view is null ? $"{want.Name}: not found, expected {want.Status}"
+                    : $"{want.Name}: {status}{(pending > 0 ? $" with {pending} effects pending" : "")}, expected {want.Status}");
+            }
+            if (mismatches.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                _report.OrdersCompared = wanted.Count;
+                _report.Differences.AddRange(problems);
+                return;
+            }
+            wanted = mismatches;
+            await Task.Delay(1000);
+        }
+    }
+
+    /// <summary>Each shopper's points balance (found by email, and the same profile by loyalty id and phone) against the oracle's.</summary>
+    private async Task CompareLoyaltyAsync()
+    {
+        var expected = Oracle.ExpectedPoints(_scenario);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var problems = new List<string>();
+            foreach (var shopper in _scenario.Shoppers)
+            {
+                using var byEmail = await TryGetJsonAsync($"api/customers?email={Uri.EscapeDataString(shopper.Email)}", "finance");
+                if (byEmail is null)
+                {
+                    problems.Add($"shopper {shopper.Number}: no profile found by {shopper.Email}");
+                    continue;
+                }
+                var id = byEmail.RootElement.GetProperty("customerId").GetString();
+                var balance = byEmail.RootElement.GetProperty("pointsBalance").GetInt64();
+                if (balance != expected[shopper.Number])
+                    problems.Add($"shopper {shopper.Number} ({id}): {balance} points, expected {expected[shopper.Number]}");
+                foreach (var query in new[] { $"loyaltyId={Uri.EscapeDataString(shopper.LoyaltyId)}", $"phone={Uri.EscapeDataString(shopper.Phone)}" })
+                {
+                    using var other = await TryGetJsonAsync($"api/customers?{query}", "finance");
+                    var otherId = other?.RootElement.GetProperty("customerId").GetString();
+                    if (otherId != id) problems.Add($"shopper {shopper.Number}: {query} finds {otherId ?? "nothing"}, by email {id}");
+                }
+            }
+            if (problems.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                _report.ShoppersCompared = _scenario.Shoppers.Count;
+                _report.PointsExpected = expected.Values.Sum();
+                _report.Differences.AddRange(problems);
+                return;
+            }
+            await Task.Delay(1000);
+        }
+    }
+
+    /// <summary>Journal entries per store, business day and kind (sale, return, refund): count and total against the oracle's.</summary>
+    private async Task CompareJournalAsync()
+    {
+        var expected = Oracle.ExpectedJournal(_scenario, _refundDay);
+        var days = new SortedSet<string>(StringComparer.Ordinal) { PosUpload.BusinessDay, _refundDay, DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) };
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var actual = new Dictionary<(string Store, string Day, string Kind), ExpectedJournal>();
+            var entries = 0;
+            foreach (var day in days)
+            {
+                using var list = await GetJsonAsync($"api/finance/journal?businessDay={day}");
+                foreach (var entry in list.RootElement.EnumerateArray())
+                {
+                    var key = (entry.GetProperty("store").GetString()!, entry.GetProperty("businessDay").GetString()!, entry.GetProperty("source").GetString()!);
+                    var total = entry.GetProperty("totalDebit").GetDecimal();
+                    actual[key] = actual.GetValueOrDefault(key) is { } had ? new ExpectedJournal(had.Entries + 1, had.Total + total) : new ExpectedJournal(1, total);
+                    entries++;
+                }
+            }
+            var problems = new List<string>();
+            foreach (var key in expected.Keys.Union(actual.Keys).Order())
+            {
+                var want = expected.GetValueOrDefault(key) ?? new ExpectedJournal(0, 0m);
+                var got = actual.GetValueOrDefault(key) ?? new ExpectedJournal(0, 0m);
+                if (want != got)
+                    problems.Add($"journal {key.Store} {key.Day} {key.Kind}: {got.Entries} entries for {got.Total:0.00}, expected {want.Entries} for {want.Total:0.00}");
+            }
+            if (problems.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                _report.JournalGroupsCompared = expected.Count;
+                _report.JournalEntries = entries;
+                _report.Differences.AddRange(problems);
+                return;
+            }
+            await Task.Delay(1000);
         }
     }
 

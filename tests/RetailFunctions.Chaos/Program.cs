@@ -1,7 +1,7 @@
 using RetailFunctions.Chaos;
 
 // Usage: chaos [--seed N] [--size small|large] [--no-duplicates] [--no-reorder] [--no-poison] [--no-kill]
-//              [--no-second-instance] [--no-channel-faults] [--quiet]
+//              [--no-second-instance] [--no-channel-faults] [--no-azurite-restart] [--no-faults] [--quiet]
 // Exit code 0 only when the run found no differences; 2 for a usage error.
 var options = new HarnessOptions { Log = Console.WriteLine };
 var faults = Faults.All;
@@ -23,12 +23,13 @@ for (var i = 0; i < args.Length; i++)
         case "--no-kill": faults = faults with { Kill = false }; break;
         case "--no-second-instance": faults = faults with { TwoInstances = false }; break;
         case "--no-channel-faults": faults = faults with { ChannelFaults = false }; break;
+        case "--no-azurite-restart": faults = faults with { AzuriteRestart = false }; break;
         case "--no-faults": faults = Faults.None; break;
         case "--quiet": options = options with { Log = _ => { } }; break;
         default:
             Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
             Console.Error.WriteLine("usage: chaos [--seed N] [--size small|large] [--no-duplicates] [--no-reorder] [--no-poison] [--no-kill] " +
-                "[--no-second-instance] [--no-channel-faults] [--no-faults] [--quiet]");
+                "[--no-second-instance] [--no-channel-faults] [--no-azurite-restart] [--no-faults] [--quiet]");
             return 2;
     }
 }
