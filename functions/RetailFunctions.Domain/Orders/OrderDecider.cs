@@ -85,9 +85,11 @@ public static class OrderDecider
         if (order.Refunds.Any(r => r.RefundId == c.RefundId)) return OrderDecision.NoOp;
         var events = new List<OrderEvent>();
         var restocked = c.Lines.Where(l => l.Restock && l.Quantity > 0m).ToList();
-        if (restocked.Count > 0)
-            events.Add(new ReturnAccepted(c.At, new OrderReturn(c.RefundId, restocked[0].Location ?? order.Draft?.FulfilmentLocation ?? "",
-                [.. restocked.Select(l => new ReturnLine(l.LineId, l.Sku ?? order.Line(l.LineId)?.Sku ?? "", l.Quantity, ReturnDisposition.Sellable, l.Amount, l.Tax))],
+        // One return per location the goods went back to; the first keeps the refund's id, which the refund links to.
+        var byLocation = restocked.GroupBy(l => l.Location ?? order.Draft?.FulfilmentLocation ?? "").ToList();
+        for (var i = 0; i < byLocation.Count; i++)
+            events.Add(new ReturnAccepted(c.At, new OrderReturn(i == 0 ? c.RefundId : $"{c.RefundId}@{byLocation[i].Key}", byLocation[i].Key,
+                [.. byLocation[i].Select(l => new ReturnLine(l.LineId, l.Sku ?? order.Line(l.LineId)?.Sku ?? "", l.Quantity, ReturnDisposition.Sellable, l.Amount, l.Tax))],
                 c.At, c.Actor)));
         var tenders = c.Transactions.Where(t => t.Transaction.Kind == PaymentKind.Refund)
             .Select(t => new TenderRefund(t.Tender.PaymentId, t.Tender.Method, t.Tender.Last4, t.Transaction.Amount, t.Transaction.TransactionId)).ToList();
@@ -217,7 +219,16 @@ public static class OrderDecider
         if (shipment.Lines.Any(l => l.Reservation == ReservationState.Consumed) || order.Lines.Any(l => order.ChannelFulfilled.GetValueOrDefault(l.LineId) > 0m))
             return OrderDecision.NoOp;
         var events = new List<OrderEvent> { new PickupExpired(c.At, c.ShipmentId) };
-        events.AddRange(CancellationEvents(order, $"not picked up by {due:yyyy-MM-dd HH:mm} UTC", c.Actor, c.At, policy));
+        var reason = $"not picked up by {due:yyyy-MM-dd HH:mm} UTC";
+        if (order.Shipments.Any(s => s.ShipmentId != c.ShipmentId && s.IsOpen))
+        {
+            // Other shipments stand (collected, shipped or still coming): only this one's goods are refunded.
+            var value = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Cents(order.GrossOf(line) * l.Quantity / line.Quantity) : 0m);
+            if (RefundFor(order, $"expired:{c.ShipmentId}", null, value, 0m, 0m, $"shipment {c.ShipmentId} {reason}", policy, c.At) is { } refund)
+                events.Add(refund);
+            return Accept(events);
+        }
+        events.AddRange(CancellationEvents(order, reason, c.Actor, c.At, policy));
         return Accept(events);
     }
 

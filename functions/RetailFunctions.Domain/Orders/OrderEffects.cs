@@ -35,6 +35,14 @@ public abstract record OrderEffect(string EffectId)
 
 public static class OrderEffects
 {
+    /// <summary>
+    /// A held (not yet gone) shipment line that a revision no longer covers: its line was removed, or cut below what is
+    /// held for it. It is released whole; what the line still needs is routed again.
+    /// </summary>
+    public static bool OverAllocated(Order before, OrderDraft revised, Shipment shipment, ShipmentLine line) =>
+        shipment.IsOpen && !shipment.HasLeft && line.Reservation is ReservationState.Pending or ReservationState.Reserved
+        && (revised.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } now || now.Quantity < before.Allocated(line.LineId));
+
     public static IReadOnlyList<OrderEffect> For(Order before, OrderEvent e, Order after)
     {
         var prefix = $"{after.OrderId}:{after.Sequence}";
@@ -45,6 +53,10 @@ public static class OrderEffects
         {
             case OrderPlaced or OrderRevised or ReservationRefused:
                 // Lines the channel fulfilled before the order itself arrived: their sale is recorded now.
+                if (e is OrderRevised revised)
+                    foreach (var held in before.Shipments)
+                        foreach (var line in held.Lines.Where(l => OverAllocated(before, revised.Draft, held, l)))
+                            Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, "order revised: line reduced or removed"));
                 if (e is OrderPlaced)
                     foreach (var (lineId, quantity) in after.ChannelFulfilled)
                         if (after.Line(lineId) is { Sku: { } sku, MovesStock: true })

@@ -35,6 +35,10 @@ public static class OrderEvolution
             Draft = r.Draft,
             Version = r.Version,
             Backorders = [.. order.Backorders.Where(b => b.Sku.Length > 0 || r.Draft.Lines.Any(l => l.LineId == b.LineId && l.Sku is null))],
+            Shipments = [.. order.Shipments.Select(s => s with
+            {
+                Lines = [.. s.Lines.Select(l => OrderEffects.OverAllocated(order, r.Draft, s, l) ? l with { Reservation = ReservationState.Released } : l)],
+            })],
         },
         StockAllocated a => order with { Shipments = [.. order.Shipments, a.Shipment] },
         LineBackordered b => order with { Backorders = [.. order.Backorders, b.Backorder] },

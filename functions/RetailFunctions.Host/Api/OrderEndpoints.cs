@@ -212,6 +212,8 @@ public static class OrderEndpoints
         public static Validated<OrderCommand.IssueRefund> Refund(RefundRequest r, string actor, DateTimeOffset now)
         {
             if (r.Amount is <= 0m) return Fail<OrderCommand.IssueRefund>("amount", "amount must be positive");
+            if (r.Amount is { } amount && amount != decimal.Round(amount, 2))
+                return Fail<OrderCommand.IssueRefund>("amount", "amount has more than two decimal places");
             if (r.Amount is null && r.RefundShipping != true) return Fail<OrderCommand.IssueRefund>("amount", "give an amount, or refundShipping: true");
             if (string.IsNullOrWhiteSpace(r.Reason)) return Fail<OrderCommand.IssueRefund>("reason", "a refund needs a reason");
             var refundId = string.IsNullOrWhiteSpace(r.RefundId) ? $"F-{Guid.CreateVersion7(now):N}"[..14] : r.RefundId.Trim();
