@@ -6,10 +6,10 @@ namespace RetailFunctions.Cli;
 /// <summary>The command tree: one file per command group under Commands/.</summary>
 public static class CliApp
 {
-    public static RootCommand Build(GlobalOptions globals, Terminal terminal)
+    public static RootCommand Build(GlobalOptions globals, Terminal terminal, Func<string, string?>? environment = null)
     {
         var root = new RootCommand(
-            "retail: operate a RetailFunctions runtime over its HTTP API (health, stock, POS batches, exceptions, dead letters, replays, reconciliation, catalog audit). " +
+            "retail: operate a RetailFunctions runtime over its HTTP API (health, stock, POS batches, exceptions, dead letters, replays, reconciliation, catalog audit, an order's trace, a simulated day, the chaos run). " +
             $"Exit codes: {ExitCodes.Ok} success, {ExitCodes.Failed} the runtime answered with an error or is unhealthy, {ExitCodes.Unreachable} the runtime cannot be reached.");
         // The usage line names the tool, whatever process hosts it (dotnet run, tests).
         root.HelpName = "retail";
@@ -24,6 +24,9 @@ public static class CliApp
         root.Subcommands.Add(ReplayCommands.Create(globals, terminal));
         root.Subcommands.Add(ReconcileCommands.Create(globals, terminal));
         root.Subcommands.Add(AuditCommands.Create(globals, terminal));
+        root.Subcommands.Add(TraceCommand.Create(globals, terminal));
+        root.Subcommands.Add(SimulateCommand.Create(globals, terminal, environment ?? Environment.GetEnvironmentVariable));
+        root.Subcommands.Add(ChaosCommand.Create(terminal));
         return root;
     }
 }

@@ -22,7 +22,7 @@ public static class Program
         CancellationToken cancellationToken = default)
     {
         var terminal = new Terminal(output, error);
-        var root = CliApp.Build(new GlobalOptions(environment ?? Environment.GetEnvironmentVariable), terminal);
+        var root = CliApp.Build(new GlobalOptions(environment ?? Environment.GetEnvironmentVariable), terminal, environment);
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return await root.Parse(args).InvokeAsync(configuration, cancellationToken);
     }

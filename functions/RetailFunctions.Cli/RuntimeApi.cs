@@ -49,11 +49,20 @@ public sealed class RuntimeApi : IDisposable
     }
 
     /// <summary>Sends a request and returns whatever came back; only an unreachable runtime throws.</summary>
-    public async Task<RuntimeResponse> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    public Task<RuntimeResponse> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        SendRawAsync(method, path, body is null ? null : JsonSerializer.Serialize(body, body.GetType(), BodyOptions), null, ct);
+
+    /// <summary>
+    /// Sends a request with a JSON body given as text (sent byte for byte, as a signed webhook needs) and extra
+    /// headers; returns whatever came back; only an unreachable runtime throws.
+    /// </summary>
+    public async Task<RuntimeResponse> SendRawAsync(HttpMethod method, string path, string? json, IReadOnlyDictionary<string, string>? headers, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        if (body is not null)
-            request.Content = new StringContent(JsonSerializer.Serialize(body, body.GetType(), BodyOptions), Encoding.UTF8, "application/json");
+        if (json is not null)
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+            request.Headers.TryAddWithoutValidation(name, value);
         try
         {
             using var response = await _http.SendAsync(request, ct);
