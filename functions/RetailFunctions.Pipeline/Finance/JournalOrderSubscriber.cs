@@ -21,7 +21,9 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
     {
         var order = message.Order;
         if (order.Draft is not { } draft) yield break;
-        var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? order.Shipments.FirstOrDefault()?.Location ?? draft.Channel;
+        // The order's own store, else its channel: never where it happened to be allocated, which depends on whether
+        // the event came before or after the allocation (a sale is captured before it; a later refund would not be).
+        var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? draft.Channel;
         // A payment is dated by its own transaction, not by when the record of it arrived (a web order's capture
         // recorded on Monday from Friday's webhook is Friday's sale).
         var day = draft.BusinessDay ?? DateOnly.FromDateTime((message.Event is OrderEvent.PaymentRecorded recorded ? recorded.Transaction.At : message.Event.At).UtcDateTime);
