@@ -40,7 +40,7 @@ public sealed class Harness : IAsyncDisposable
     private static readonly string[] ConsumedQueues = ["shopify-webhooks", "pos-batches", "channel-availability", "inventory-commands", "order-workflow", "order-events"];
 
     /// <summary>The pickup window of the run: uncollected pickup orders expire this long after they were made ready.</summary>
-    public static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(3);
 
     private readonly HarnessOptions _options;
     private readonly Scenario _scenario;
@@ -274,6 +274,7 @@ public sealed class Harness : IAsyncDisposable
             new[] { new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1), new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1) },
             new[] { new FakeShopifyAdmin.Scripted(502), new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 1) },
         };
+        Task? restarting = null;
         foreach (var send in _plan.Sends)
         {
             switch (send)
@@ -305,7 +306,10 @@ public sealed class Harness : IAsyncDisposable
                     break;
                 }
                 case Send.KillRuntime:
-                    await KillAndRestartAsync(settings);
+                    // With a second instance the day goes on against the survivor while the new process starts.
+                    var restart = KillAndRestartAsync(settings);
+                    if (_options.Faults.TwoInstances) restarting = restart;
+                    else await restart;
                     break;
                 case Send.ChannelBurst:
                     _store!.Then(bursts[_report.ChannelBursts % bursts.Length]);
@@ -313,6 +317,7 @@ public sealed class Harness : IAsyncDisposable
                     break;
             }
         }
+        if (restarting is not null) await restarting;
         _report.Reordered = _plan.Reordered;
         _report.ArrivedBeforeCreate = _plan.ArrivedBeforeCreate;
         _report.PoisonWebhooks = _plan.PoisonWebhooks;
