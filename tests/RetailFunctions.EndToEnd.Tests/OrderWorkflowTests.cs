@@ -181,6 +181,15 @@ public sealed class OrderWorkflowTests(OrdersFixture fixture) : IClassFixture<Or
         Assert.Equal(2m, await Http.Reserved("BOOT-X", "STORE-N"));
         Assert.Equal(2m, await Http.Reserved("BOOT-X", "STORE-W"));
         Assert.Equal(0m, order.GetProperty("backorders").GetArrayLength());
+
+        // Actions on an order nobody placed write nothing and say so.
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsJsonAsync("api/orders/app-NOPE/cancel", new { reason = "typo" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsJsonAsync("api/orders/app-NOPE/payments",
+            new { paymentId = "p", method = "card", kind = "capture", amount = 5m, transactionId = "t-1" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("api/orders/app-NOPE")).StatusCode);
+        var badAmount = await Http.PostAsJsonAsync("api/orders/app-APP-1001/refunds", new { amount = 1.005m, reason = "x" });
+        Assert.Equal(HttpStatusCode.BadRequest, badAmount.StatusCode);
+        Assert.Equal("amount", (await badAmount.Json()).GetProperty("field").GetString());
     }
 
     [Fact]

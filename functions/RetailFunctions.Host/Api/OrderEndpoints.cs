@@ -110,9 +110,9 @@ public static class OrderEndpoints
 
     private static async Task<IResult> RunAsync(OrderService orders, string orderId, OrderCommand command, CancellationToken ct, string? created = null)
     {
-        if (!(await orders.LoadAsync(orderId, ct)).Order.IsKnown)
+        var result = await orders.ExecuteOnKnownAsync(orderId, command, ct);
+        if (!result.Order.IsKnown)
             return Http.Problem(StatusCodes.Status404NotFound, "Order not found", $"no order {orderId}");
-        var result = await orders.ExecuteAsync(orderId, command, ct);
         if (result.Refusal is { } refusal) return Refused(refusal);
         var view = OrderView.Of(result.Stored);
         return created is not null && result.Changed ? Results.Created(created, view) : Results.Ok(view);

@@ -32,22 +32,32 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
     /// Several commands for one order (an order and its payments) decided in order and saved in one write. The first
     /// refusal stops the rest and is returned; what was accepted before it is kept.
     /// </summary>
-    public async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
+    public async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct) =>
+        await ExecuteAllAsync(orderId, commands, onlyIfKnown: false, ct);
+
+    /// <summary>A command about an existing order (an associate's action): nothing is written for an order never recorded.</summary>
+    public Task<OrderResult> ExecuteOnKnownAsync(string orderId, OrderCommand command, CancellationToken ct) =>
+        ExecuteAllAsync(orderId, [command], onlyIfKnown: true, ct);
+
+    private async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, CancellationToken ct)
     {
-        var (stored, refusal, changed) = await DecideAndSaveAsync(orderId, commands, ct);
+        var (stored, refusal, changed) = await DecideAndSaveAsync(orderId, commands, onlyIfKnown, ct);
+        if (!stored.Order.IsKnown && onlyIfKnown) return new OrderResult(stored, refusal, false);
         var (drained, _) = await DrainAsync(stored, ct);
         return new OrderResult(drained, refusal, changed);
     }
 
     public Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct) => store.LoadAsync(orderId, ct);
 
-    private async Task<(StoredOrder Stored, string? Refusal, bool Changed)> DecideAndSaveAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
+    private async Task<(StoredOrder Stored, string? Refusal, bool Changed)> DecideAndSaveAsync(string orderId, IReadOnlyList<OrderCommand> commands,
+        bool onlyIfKnown, CancellationToken ct)
     {
         foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
             await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var stored = await store.LoadAsync(orderId, ct);
+            if (onlyIfKnown && !stored.Order.IsKnown) return (stored, $"order {orderId} is not known", false);
             var state = stored.Order;
             var effectsToRun = new List<OrderEffect>();
             string? refusal = null;
