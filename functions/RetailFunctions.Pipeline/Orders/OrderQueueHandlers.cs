@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Orders;
 
@@ -55,6 +56,7 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
                     return new HandlerOutcome.Completed($"store {task.Location}: pick {task.ShipmentId} of order {task.OrderId}");
                 case MessageTypes.OrderEvent:
                     var published = OrderJson.Deserialize<OrderEventMessage>(envelope.Payload!);
+                    Measure(published);
                     await FollowOnStoreListAsync(published, ct);
                     foreach (var subscriber in subscribers)
                         await subscriber.HandleAsync(published, ct);
@@ -66,6 +68,26 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
         catch (Exception e) when (e is JsonException or NotSupportedException || envelope.Payload is null)
         {
             return new HandlerOutcome.Poison($"{envelope.Type} unreadable: {e.Message}", e.GetType().FullName);
+        }
+    }
+
+    /// <summary>Orders and parcels per channel and method: shipments per order is what fulfilment costs.</summary>
+    private static void Measure(OrderEventMessage published)
+    {
+        if (published.Order.Draft is not { } draft) return;
+        var channel = new KeyValuePair<string, object?>("channel", draft.Channel);
+        var method = new KeyValuePair<string, object?>("method", draft.Method.ToString());
+        switch (published.Event)
+        {
+            case OrderEvent.OrderPlaced:
+                PipelineTelemetry.OrdersPlaced.Add(1, channel, method);
+                break;
+            case OrderEvent.StockAllocated { Shipment.Method: not FulfilmentMethod.CarryOut }:
+                PipelineTelemetry.Shipments.Add(1, channel, method);
+                break;
+            case OrderEvent.LineBackordered b:
+                PipelineTelemetry.Backorders.Record((double)b.Backorder.Quantity, channel);
+                break;
         }
     }
 

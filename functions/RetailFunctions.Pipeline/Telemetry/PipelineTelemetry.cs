@@ -23,6 +23,10 @@ public static class PipelineTelemetry
     public static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("retail.deadletters", description: "Messages dead-lettered, by queue and failure class");
     public static readonly Counter<long> ExceptionsRaised = Meter.CreateCounter<long>("retail.exceptions.raised", description: "Business exceptions raised, by owner and reason");
     public static readonly Counter<double> OversellUnits = Meter.CreateCounter<double>("retail.oversell.units", description: "Units reserved beyond available on a channel that must not oversell");
+    public static readonly Counter<long> OrdersPlaced = Meter.CreateCounter<long>("retail.orders.placed", description: "Orders recorded, by channel and fulfilment method");
+    public static readonly Counter<long> Shipments = Meter.CreateCounter<long>("retail.fulfillment.shipments",
+        description: "Shipments allocated, by channel and method: divided by retail.orders.placed, the fulfilment cost per order in parcels");
+    public static readonly Histogram<double> Backorders = Meter.CreateHistogram<double>("retail.orders.backordered.units", description: "Units backordered, by channel");
     public static readonly Histogram<double> AvailabilityFreshness = Meter.CreateHistogram<double>("retail.availability.freshness", "ms",
         "From a stock change being committed to its availability reaching the channels");
 
