@@ -9,7 +9,8 @@ namespace RetailFunctions.Pipeline.Handlers;
 /// <summary>
 /// Brings the channels up to date with a location's stock. It always pushes the latest level, not the change that
 /// woke it, so a burst of a hundred sales becomes one or two pushes; it marks the version pushed only if the level
-/// has not moved meanwhile, and otherwise pushes again. Crossing the reorder point raises a low-stock alert.
+/// has not moved meanwhile, and otherwise pushes again (even when another consumer has pushed the newer version since:
+/// the older push may have landed after it). Crossing the reorder point raises a low-stock alert.
 /// </summary>
 public sealed class AvailabilityHandler(
     IInventoryStore inventory,
@@ -38,7 +39,9 @@ public sealed class AvailabilityHandler(
             if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
                 return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
             var level = stock.Level;
-            if (stock.PushedVersion >= level.Version && !(force && round == 1))
+            // After a round whose level moved on, another consumer may have pushed and marked the newer version
+            // before our older push reached the channel: the channel may now show ours, so push the latest again.
+            if (round == 1 && stock.PushedVersion >= level.Version && !force)
                 return new HandlerOutcome.Completed(log.Count == 0 ? $"{sku} at {location}: channels already have version {level.Version}" : string.Join("; ", log));
 
             try
