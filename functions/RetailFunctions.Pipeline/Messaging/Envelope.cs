@@ -60,3 +60,12 @@ public abstract record HandlerOutcome
     public sealed record Completed(string Summary) : HandlerOutcome;
     public sealed record Poison(string Reason, string? ExceptionType = null) : HandlerOutcome;
 }
+
+public static class EnvelopePayloads
+{
+    /// <summary>The payload as text, read back from its blob when it was too large for the queue.</summary>
+    public static async Task<string?> TextAsync(Envelope envelope, Ports.IBlobStore blobs, CancellationToken ct) =>
+        envelope.Payload ?? (envelope.PayloadBlob is { } blob
+            ? System.Text.Encoding.UTF8.GetString((await blobs.ReadAsync(ContainerNames.LargePayloads, blob, ct)).Span)
+            : null);
+}

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Orders;
@@ -10,14 +11,14 @@ namespace RetailFunctions.Pipeline.Orders;
 /// arrives before its due time (the queue's delay has a ceiling) is sent on again; otherwise the command runs at the
 /// time it is handled. Refusals are final answers, not failures: the message completes with the reason.
 /// </summary>
-public sealed class OrderCommandHandler(OrderService orders, OrderEffectRunner effects, TimeProvider clock)
+public sealed class OrderCommandHandler(OrderService orders, OrderEffectRunner effects, IBlobStore blobs, TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
         OrderCommandMessage command;
         try
         {
-            command = OrderEnvelopes.ReadCommand(message.Envelope);
+            command = OrderEnvelopes.ReadCommand(message.Envelope with { Payload = await EnvelopePayloads.TextAsync(message.Envelope, blobs, ct) });
         }
         catch (Exception e) when (e is JsonException or FormatException or NotSupportedException)
         {
@@ -41,11 +42,12 @@ public sealed class OrderCommandHandler(OrderService orders, OrderEffectRunner e
 /// The order-events queue: a store's pick list follows its shipments, and every subscribed capability receives each
 /// event. Subscribers are idempotent by the message's order and sequence.
 /// </summary>
-public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrderEventSubscriber> subscribers)
+public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrderEventSubscriber> subscribers, IBlobStore blobs)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
-        var envelope = message.Envelope;
+        // A large order's event travels as a blob reference.
+        var envelope = message.Envelope with { Payload = await EnvelopePayloads.TextAsync(message.Envelope, blobs, ct) };
         try
         {
             switch (envelope.Type)
