@@ -83,3 +83,36 @@ public sealed class OmnichannelShopperTests(OrdersFixture fixture) : IClassFixtu
         Assert.Equal(customerId, (await As("store-associate", HttpMethod.Get, "api/customers?email=omni.shopper%40example.com")).GetProperty("customerId").GetString());
     }
 }
+
+public sealed class CustomerPrivacyTests(OrdersFixture fixture) : IClassFixture<OrdersFixture>
+{
+    [Fact]
+    public async Task GivenAWebStoreCustomer_WhenTheShopAsksToRedactThem_ThenNoContactFindsThemAndTheProfileHoldsNoPersonalData()
+    {
+        var customer = JsonSerializer.Serialize(new
+        {
+            id = 88123, email = "private.person@example.com", phone = "+447700900888", first_name = "Pat", last_name = "Private",
+            updated_at = "2026-11-20T09:00:00Z", email_marketing_consent = new { state = "subscribed" },
+        });
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.SendAsync(Calls.ShopifyWebhook("customers/create", customer, "wh-priv-1"))).StatusCode);
+        async Task<HttpResponseMessage> Find() =>
+            await fixture.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/customers?email=private.person%40example.com") { Headers = { { "X-RetailFunctions-Role", "crm" } } });
+        var profile = await Calls.Eventually(async () => { var r = await Find(); return r.IsSuccessStatusCode ? await r.Json() : default; },
+            p => p.ValueKind == JsonValueKind.Object, "the web-store customer's profile");
+        var customerId = profile.GetProperty("customerId").GetString()!;
+        Assert.Equal("Pat", profile.GetProperty("firstName").GetString());
+
+        var redact = JsonSerializer.Serialize(new
+        {
+            shop_id = 954889, shop_domain = "e2e-shop.myshopify.com",
+            customer = new { id = 88123, email = "private.person@example.com", phone = "+447700900888" }, orders_to_redact = new[] { 299938 },
+        });
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.SendAsync(Calls.ShopifyWebhook("customers/redact", redact, "wh-priv-2"))).StatusCode);
+
+        await Calls.Eventually(async () => (await Find()).StatusCode, s => s == HttpStatusCode.NotFound, "the email to no longer find anyone");
+        using var byId = new HttpRequestMessage(HttpMethod.Get, $"api/customers/{customerId}") { Headers = { { "X-RetailFunctions-Role", "crm" } } };
+        var anonymized = await (await fixture.Http.SendAsync(byId)).Json();
+        Assert.DoesNotContain("Pat", anonymized.ToString());
+        Assert.DoesNotContain("private.person", anonymized.ToString());
+    }
+}
