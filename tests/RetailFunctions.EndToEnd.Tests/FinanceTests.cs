@@ -89,7 +89,7 @@ public sealed class FinanceTests(FinanceFixture fixture) : IClassFixture<Finance
         foreach (var fact in facts.Take(4)) Assert.Equal(HttpStatusCode.OK, (await Record(fact)).StatusCode); // redelivered: no second entry
 
         var entries = await Calls.Eventually(() => Journal(store), e => e.Count == 15 && e.All(x => x.GetProperty("status").GetString() is "posted" or "rejected"),
-            "every entry to be posted or rejected", 60);
+            "every entry to be posted or rejected", 120);
         Assert.All(entries, e => Assert.True(e.GetProperty("isBalanced").GetBoolean()));
         var rejected = Assert.Single(entries, e => e.GetProperty("status").GetString() == "rejected");
         Assert.Contains("giro clearing retired", rejected.GetProperty("rejection").GetString());
