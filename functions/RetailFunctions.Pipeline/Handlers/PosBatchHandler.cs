@@ -87,7 +87,7 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
         var counts = new PostingCounts();
         foreach (var change in changes)
             counts.Add(await stock.PostAsync(change, source, ct));
-        await orders.RecordAsync(transaction, source.PayloadReference!, ct);
+        await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
 
         return counts.Exceptions > 0
             ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,

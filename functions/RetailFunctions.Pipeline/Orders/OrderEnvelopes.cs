@@ -3,8 +3,14 @@ using RetailFunctions.Pipeline.Messaging;
 
 namespace RetailFunctions.Pipeline.Orders;
 
-/// <summary>A command for one order, as it travels on the order-workflow queue (store actions, timeouts).</summary>
-public sealed record OrderCommandMessage(string OrderId, OrderCommand Command);
+/// <summary>
+/// Commands for one order, as they travel on the order-workflow queue (till sales, store actions, timeouts): the
+/// first, and any that follow it in the same decision (a sale's payments).
+/// </summary>
+public sealed record OrderCommandMessage(string OrderId, OrderCommand Command, IReadOnlyList<OrderCommand>? Then = null)
+{
+    public IReadOnlyList<OrderCommand> All => [Command, .. Then ?? []];
+}
 
 /// <summary>An order event as other capabilities receive it: the event, its place in the order's history, and the order after it.</summary>
 public sealed record OrderEventMessage(string OrderId, long Sequence, string EventType, OrderEvent Event, Order Order);
@@ -19,6 +25,13 @@ public static class OrderEnvelopes
         if (dueAt is { } due) keys[DueAtKey] = due.ToString("O");
         return new(Guid.CreateVersion7(now).ToString("N"), MessageTypes.OrderCommand, $"order-command:{orderId}:{command.CommandId}",
             causation ?? command.CommandId, causation, keys, now, "orders", OrderJson.Serialize(new OrderCommandMessage(orderId, command)));
+    }
+
+    public static Envelope Commands(string orderId, IReadOnlyList<OrderCommand> commands, DateTimeOffset now, IReadOnlyDictionary<string, string>? keys = null)
+    {
+        var all = new Dictionary<string, string>(keys ?? new Dictionary<string, string>()) { [BusinessKeys.Order] = orderId };
+        return new(Guid.CreateVersion7(now).ToString("N"), MessageTypes.OrderCommand, $"order-command:{orderId}:{commands[0].CommandId}",
+            commands[0].CommandId, null, all, now, "orders", OrderJson.Serialize(new OrderCommandMessage(orderId, commands[0], [.. commands.Skip(1)])));
     }
 
     public static Envelope Event(Order order, OrderEvent e, long sequence, DateTimeOffset now)

@@ -25,13 +25,13 @@ public sealed class OrderCommandHandler(OrderService orders, OrderEffectRunner e
             return new HandlerOutcome.Poison($"order command unreadable: {e.Message}", e.GetType().FullName);
         }
 
-        if (command.Command is OrderCommand.ExpirePickup expire && expire.At > clock.GetUtcNow())
+        if (command.Command is OrderCommand.ExpirePickup expire && command.Then is not { Count: > 0 } && expire.At > clock.GetUtcNow())
         {
             await effects.ScheduleExpiryAsync(command.OrderId, expire.ShipmentId, expire.At, ct);
             return new HandlerOutcome.Completed($"order {command.OrderId}: pickup of {expire.ShipmentId} not due until {expire.At:O}; rescheduled");
         }
 
-        var result = await orders.ExecuteAsync(command.OrderId, command.Command, ct);
+        var result = await orders.ExecuteAllAsync(command.OrderId, command.All, ct);
         return new HandlerOutcome.Completed(result.Refusal is { } refusal
             ? $"order {command.OrderId}: {command.Command.GetType().Name} refused: {refusal}"
             : $"order {command.OrderId}: {command.Command.GetType().Name} {(result.Changed ? "applied" : "already applied")}; now {result.Order.Status}");

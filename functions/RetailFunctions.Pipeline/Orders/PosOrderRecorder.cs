@@ -4,10 +4,14 @@ using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Orders;
 
-/// <summary>Records a till sale on the unified order record, so it can be found by its receipt and returned anywhere.</summary>
-public sealed class PosOrderRecorder(OrderService orders, ICatalogStore catalog, TimeProvider clock)
+/// <summary>
+/// Records a till sale on the unified order record, so it can be found by its receipt and returned anywhere. The
+/// sale is sent to the order-workflow queue rather than decided here: a batch of hundreds of receipts moves its
+/// stock at the till's pace, and the orders follow on their own worker.
+/// </summary>
+public sealed class PosOrderRecorder(IMessageSender sender, ICatalogStore catalog, TimeProvider clock)
 {
-    public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, CancellationToken ct)
+    public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct)
     {
         if (!PosOrderCommands.IsOrder(transaction)) return null;
         var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, transaction.Receipt.StoreId, ct);
@@ -15,7 +19,9 @@ public sealed class PosOrderRecorder(OrderService orders, ICatalogStore catalog,
         foreach (var line in transaction.Lines.Where(l => !l.Voided))
             skus[line.Position] = await ResolveSkuAsync(line, ct);
         var orderId = OrderIds.ForReceipt(transaction.Receipt);
-        await orders.ExecuteAllAsync(orderId, PosOrderCommands.Record(transaction, store, skus, sourceReference, clock.GetUtcNow()), ct);
+        var now = clock.GetUtcNow();
+        await sender.SendAsync(QueueNames.OrderWorkflow,
+            OrderEnvelopes.Commands(orderId, PosOrderCommands.Record(transaction, store, skus, sourceReference, now), now, keys), ct);
         return orderId;
     }
 
