@@ -244,6 +244,16 @@ public sealed class FinanceDayTests(FinanceDayFixture fixture) : IClassFixture<F
         var importedStripe = await Http.PostAsync("api/settlements?source=stripe&store=app", new StringContent(stripe, Encoding.UTF8, "text/csv"));
         Assert.True(importedStripe.IsSuccessStatusCode, await importedStripe.Content.ReadAsStringAsync());
 
+        // The statements book what only the processors know: a fee per settled charge (the duplicate line's too, as
+        // stated) and the payout to the bank. They post like any entry before the night's run.
+        var withSettlements = await Calls.Eventually(Journal,
+            e => e.Count == entries.Count + 5 && e.All(x => x.GetProperty("status").GetString() is "posted" or "rejected"), "the processors' fees and payout to be posted", 45);
+        var fromStatements = withSettlements.Where(e => !entryIds.Contains(e.GetProperty("entryId").GetString()!)).ToList();
+        Assert.Equal(["payout", "processor-fee", "processor-fee", "processor-fee", "processor-fee"], fromStatements.Select(e => e.GetProperty("source").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(fromStatements, e => Assert.True(e.GetProperty("isBalanced").GetBoolean()));
+        Assert.Equal(1.84m + 3.23m + 3.23m + 1.97m, fromStatements.Where(e => e.GetProperty("source").GetString() == "processor-fee").Sum(e => e.GetProperty("totalDebit").GetDecimal()));
+        entryIds.UnionWith(fromStatements.Select(e => e.GetProperty("entryId").GetString()!));
+
         // The nightly run: exactly the planted differences, each with its cause and owner; a second run gives the same report.
         var rejectedId = rejected.GetProperty("entryId").GetString()!;
         var planted = new SortedSet<string>(StringComparer.Ordinal)

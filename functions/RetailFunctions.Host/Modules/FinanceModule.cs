@@ -5,6 +5,7 @@ using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Finance;
 using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Settlements;
 using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Storage;
 
@@ -23,6 +24,7 @@ public static class FinanceModule
         services.AddSingleton<IJournalStore, TableJournalStore>();
         services.AddSingleton<JournalService>();
         services.AddSingleton<IOrderEventSubscriber, JournalOrderSubscriber>();
+        services.AddSingleton<ISettlementLineSubscriber, SettlementJournalSubscriber>();
         services.AddSingleton<JournalReconciliationSources>();
         services.AddSingleton<IJournalTotalSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
         services.AddSingleton<IErpAcknowledgementSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());

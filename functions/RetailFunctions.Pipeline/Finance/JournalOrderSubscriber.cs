@@ -32,9 +32,17 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         {
             case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } when order.Captured >= order.Total && order.Total > 0m:
                 var captures = order.Payments.Where(p => p.Captured > 0m).Select(p => new FinanceTender(MethodOf(p.Tender), p.Captured)).ToList();
-                var lines = order.Lines.Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
+                // A gift card sold is a liability until it is spent, not revenue: its share of the tenders goes to it.
+                var giftCards = order.Lines.Where(l => l.IsGiftCard).Sum(order.GrossOf);
+                var (saleTenders, giftTenders) = SplitTenders(captures, giftCards);
+                var lines = order.Lines.Where(l => !l.IsGiftCard)
+                    .Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
                 if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
-                yield return new FinancialFact.Sale($"order:{order.OrderId}:sale", store, draft.Channel, day, draft.Currency, message.Event.At, reference, lines, captures);
+                if (lines.Count > 0)
+                    yield return new FinancialFact.Sale($"order:{order.OrderId}:sale", store, draft.Channel, day, draft.Currency, message.Event.At, reference, lines, saleTenders);
+                if (giftCards > 0m)
+                    yield return new FinancialFact.GiftCardSold($"order:{order.OrderId}:gift-cards", store, draft.Channel, day, draft.Currency, message.Event.At,
+                        reference, giftCards, giftTenders);
                 break;
             case OrderEvent.RefundIssued { Refund: var refund } when refund.Total > 0m:
                 var refunds = refund.Tenders.Select(t => new FinanceTender(MethodOf(order.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender, t.Method), t.Amount)).ToList();
@@ -55,6 +63,17 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                     draft.Currency, chargeback.At, reference, MethodOf(chargeback.Tender), chargeback.Transaction.Amount, 0m, "chargeback");
                 break;
         }
+    }
+
+    /// <summary>Splits what each tender paid between the goods and the gift cards, in proportion, to the cent.</summary>
+    public static (IReadOnlyList<FinanceTender> Sale, IReadOnlyList<FinanceTender> GiftCards) SplitTenders(IReadOnlyList<FinanceTender> captures, decimal giftCards)
+    {
+        var total = captures.Sum(t => t.Amount);
+        if (giftCards <= 0m || total <= 0m) return (captures, []);
+        var shares = captures.Select(t => Math.Round(t.Amount * giftCards / total, 2, MidpointRounding.AwayFromZero)).ToArray();
+        shares[^1] += giftCards - shares.Sum();
+        return ([.. captures.Select((t, i) => t with { Amount = t.Amount - shares[i] }).Where(t => t.Amount != 0m)],
+            [.. captures.Select((t, i) => t with { Amount = shares[i] }).Where(t => t.Amount != 0m)]);
     }
 
     /// <summary>Tender clearing accounts are per payment method: the gateway for cards paid online, else the method.</summary>

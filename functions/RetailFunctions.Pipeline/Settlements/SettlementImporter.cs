@@ -44,7 +44,13 @@ public sealed record SettlementImport(
 /// error names the line and field), archives the upload as received under a name derived from its content, then
 /// reads it again and upserts the lines in batches. Importing the same file twice gives the same rows.
 /// </summary>
-public sealed class SettlementImporter(ISettlementStore store, Ports.IBlobStore blobs)
+/// <summary>A capability that follows imported settlement lines (the journal books processor fees and payouts).</summary>
+public interface ISettlementLineSubscriber
+{
+    Task HandleAsync(SettlementLine line, CancellationToken cancellationToken);
+}
+
+public sealed class SettlementImporter(ISettlementStore store, Ports.IBlobStore blobs, IEnumerable<ISettlementLineSubscriber>? subscribers = null)
 {
     private const int BatchSize = 500;
 
@@ -75,12 +81,21 @@ public sealed class SettlementImporter(ISettlementStore store, Ports.IBlobStore 
         {
             batch.Add(line);
             if (batch.Count < BatchSize) continue;
-            await store.UpsertAsync(batch, cancellationToken);
+            await SaveAsync(batch, cancellationToken);
             batch.Clear();
         }
-        if (batch.Count > 0) await store.UpsertAsync(batch, cancellationToken);
+        if (batch.Count > 0) await SaveAsync(batch, cancellationToken);
 
         return new SettlementImport(source, storeId, $"{ContainerNames.SettlementUploads}/{upload}", lines, payments, stats.TestLinesSkipped, byType, days.ToList(), net);
+    }
+
+    /// <summary>Stored first, then followed: a re-import stores nothing new and each subscriber is idempotent per line.</summary>
+    private async Task SaveAsync(List<SettlementLine> batch, CancellationToken cancellationToken)
+    {
+        await store.UpsertAsync(batch, cancellationToken);
+        foreach (var subscriber in subscribers ?? [])
+            foreach (var line in batch)
+                await subscriber.HandleAsync(line, cancellationToken);
     }
 
     private static IEnumerable<SettlementLine> Read(string source, ReadOnlyMemory<byte> body, string store, SettlementReadStats? stats)
