@@ -113,8 +113,10 @@ public sealed class FinanceTests(FinanceFixture fixture) : IClassFixture<Finance
         Assert.Equal(1, posted.GetProperty("revision").GetInt32());
         Assert.Equal(15, fixture.Erp.Bookings.Count(b => b.Store == store));
         Assert.Equal(15, fixture.Erp.Bookings.Where(b => b.Store == store).Select(b => b.EntryId).Distinct().Count());
-        var resolved = await Http.GetJson("api/exceptions?owner=finance");
-        Assert.Equal("resolved", resolved.EnumerateArray().Single(x => x.GetProperty("id").GetString() == exceptionId).GetProperty("status").GetString());
+        // The posting is marked first, then its exception resolved: wait for both.
+        await Calls.Eventually(() => Http.GetJson("api/exceptions?owner=finance"),
+            e => e.EnumerateArray().Single(x => x.GetProperty("id").GetString() == exceptionId).GetProperty("status").GetString() == "resolved",
+            "the rejection's exception to be resolved");
 
         var again = await Http.PostAsJsonAsync($"api/finance/journal/{Day}/{store}/{entryId}/repost", new { by = "controller" });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);

@@ -22,6 +22,12 @@ public sealed class AvailabilityHandler(
 {
     private const int MaxRounds = 10;
 
+    /// <summary>
+    /// One push loop per SKU and location at a time in this process: a second consumer waits, then finds the latest
+    /// figure already pushed, instead of racing the first one and pushing it again.
+    /// </summary>
+    private readonly StripedLock _pushers = new(256);
+
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
         var sku = message.Envelope.Key(BusinessKeys.Sku);
@@ -33,6 +39,7 @@ public sealed class AvailabilityHandler(
         // Let the burst that started with this change finish, so one push carries all of it.
         var settle = options.PushCoalesceWindow - (clock.GetUtcNow() - message.Envelope.OccurredAt);
         if (settle > TimeSpan.Zero) await Task.Delay(settle, clock, ct);
+        using var turn = await _pushers.AcquireAsync($"{sku}|{location}", ct);
         var log = new List<string>();
         for (var round = 1; round <= MaxRounds; round++)
         {

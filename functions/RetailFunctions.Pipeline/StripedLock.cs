@@ -1,4 +1,4 @@
-namespace RetailFunctions.Storage;
+namespace RetailFunctions.Pipeline;
 
 /// <summary>
 /// One writer at a time per key within this process, from a fixed set of stripes. Writers of one hot SKU then queue
