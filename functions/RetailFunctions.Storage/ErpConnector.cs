@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Pipeline.Finance;
@@ -98,33 +97,7 @@ public sealed class ErpConnector(HttpClient http, ErpOptions options, TimeProvid
         || outcome.Result is { } r && (int)r.StatusCode >= 500;
 
     public static ResiliencePipeline<HttpResponseMessage> BuildPipeline(ErpOptions options, TimeProvider clock) =>
-        new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
-                MaxRetryAttempts = options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.BaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(30),
-                // A throttled call waits exactly as long as the ERP asks.
-                DelayGenerator = args => ValueTask.FromResult(ShopifyInventoryPublisher.RetryAfter(args.Outcome.Result, clock)),
-                OnRetry = args =>
-                {
-                    args.Outcome.Result?.Dispose();
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-            {
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
-                FailureRatio = 0.8,
-                MinimumThroughput = 20,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = options.BreakDuration,
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+        DownstreamResilience.Build(options.MaxRetries, options.BaseDelay, options.AttemptTimeout, options.BreakDuration, IsTransient, clock);
 }
 
 /// <summary>The JSON bodies of the ERP contract, as docs/finance.md shows them.</summary>

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
@@ -88,38 +87,5 @@ public sealed class ShopifyInventoryPublisher(HttpClient http, ShopifyAdminOptio
         || outcome.Result is { } r && (int)r.StatusCode >= 500;
 
     public static ResiliencePipeline<HttpResponseMessage> BuildPipeline(ShopifyAdminOptions options, TimeProvider clock) =>
-        new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
-                MaxRetryAttempts = options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.BaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(30),
-                // A throttled call waits exactly as long as the store asks.
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, clock)),
-                OnRetry = args =>
-                {
-                    args.Outcome.Result?.Dispose();
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-            {
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
-                FailureRatio = 0.8,
-                MinimumThroughput = 20,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = options.BreakDuration,
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
-
-    public static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeProvider clock)
-    {
-        if (response?.Headers.RetryAfter is not { } retryAfter) return null;
-        var delay = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - clock.GetUtcNow() : null);
-        return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, 0, TimeSpan.FromSeconds(30).Ticks)) : null;
-    }
+        DownstreamResilience.Build(options.MaxRetries, options.BaseDelay, options.AttemptTimeout, options.BreakDuration, IsTransient, clock);
 }
