@@ -22,7 +22,7 @@ public sealed class AvailabilityHandler(
     InventoryOptions options,
     TimeProvider clock)
 {
-    private const int MaxRounds = 10;
+    private const int MaxRounds = 4;
 
     /// <summary>
     /// One push per SKU and location at a time in this process: a second consumer waits, then finds the latest figure
