@@ -1,7 +1,9 @@
 using System.Text.Json;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Handlers;
@@ -17,6 +19,7 @@ public sealed class AvailabilityHandler(
     IEnumerable<IChannelPublisher> publishers,
     IAlertStore alerts,
     IMessageSender sender,
+    PilotGate pilot,
     InventoryOptions options,
     TimeProvider clock)
 {
@@ -34,6 +37,12 @@ public sealed class AvailabilityHandler(
         var location = message.Envelope.Key(BusinessKeys.Location);
         if (sku is null || location is null)
             return new HandlerOutcome.Poison("availability message without sku and location keys");
+
+        var mode = await pilot.ModeAsync(PilotFlow.AvailabilityPush, location, ct);
+        if (mode == FlowMode.Off)
+            return new HandlerOutcome.Completed($"{sku} at {location}: pilot: availability push is off here; nothing pushed");
+        if (mode == FlowMode.Shadow)
+            return new HandlerOutcome.Completed(await ShadowAsync(sku, location, ct));
 
         var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true";
         // Let the burst that started with this change finish, so one push carries all of it.
@@ -75,6 +84,16 @@ public sealed class AvailabilityHandler(
             }
         }
         throw new InvalidOperationException($"{sku} at {location} kept changing through {MaxRounds} push rounds; retrying later");
+    }
+
+    /// <summary>Shadow mode: what each channel would be sent is recorded for the shadow report, and nothing is sent.</summary>
+    private async Task<string> ShadowAsync(string sku, string location, CancellationToken ct)
+    {
+        if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
+            return $"{sku} at {location}: no stock rows";
+        var available = Availability.ForChannel(stock.Level, stock.Policy, Domain.Canonical.Channels.Web);
+        await pilot.RecordShadowPushAsync(new ShadowPush(sku, location, Domain.Canonical.Channels.Web, available, stock.Level.Version, clock.GetUtcNow()), ct);
+        return $"{sku} at {location}: pilot shadow: would push {available} (version {stock.Level.Version}); nothing pushed";
     }
 
     private async Task RaiseLowStockAsync(string sku, string location, decimal available, decimal reorderPoint, long version, Envelope cause, CancellationToken ct)
