@@ -15,6 +15,7 @@ public static class PilotModule
         services.AddSingleton(PilotSettings.Options(configuration));
         services.AddSingleton<IPilotStore, TablePilotStore>();
         services.AddSingleton<PilotGate>();
+        services.AddSingleton<PilotCatchUp>();
         return services;
     }
 
@@ -74,8 +75,8 @@ public static class PilotEndpoints
                 Results.Ok((await store.HistoryAsync(Math.Clamp(max ?? 200, 1, 5000), ct)).Select(Describe)))
             .WithSummary("Who changed which switch, when and why, newest first");
 
-        api.MapPut("/pilot/switches", async (SwitchRequest request, HttpContext context, IPilotStore store, PilotGate gate, TimeProvider clock,
-            CancellationToken ct) =>
+        api.MapPut("/pilot/switches", async (SwitchRequest request, HttpContext context, IPilotStore store, PilotGate gate, PilotCatchUp catchUp,
+            TimeProvider clock, CancellationToken ct) =>
         {
             if (!string.Equals(Caller.Role(context), ChangeRole, StringComparison.OrdinalIgnoreCase))
                 return Http.Problem(StatusCodes.Status403Forbidden, "Not permitted", $"changing a pilot switch needs the role '{ChangeRole}'",
@@ -87,8 +88,10 @@ public static class PilotEndpoints
             var change = new PilotSwitchChange(parsed.Switch!, Caller.Actor(context), clock.GetUtcNow(), request.Reason);
             await store.SaveSwitchAsync(change, ct);
             gate.Invalidate();
-            return Results.Ok(Describe(change));
-        }).WithSummary("Set one flow (or '*') to off, shadow or on for the chain, a region or a store; audited, effective everywhere within seconds");
+            var caughtUp = await catchUp.AfterChangeAsync(change, ct);
+            return Results.Ok(new { change = Describe(change), availabilityPushesQueued = caughtUp });
+        }).WithSummary("Set one flow (or '*') to off, shadow or on for the chain, a region or a store; audited, effective everywhere within " +
+            "seconds; turning availability on pushes the latest figure of what shadow withheld");
 
         api.MapGet("/pilot/mode", async (string? flow, string? location, PilotGate gate, CancellationToken ct) =>
         {

@@ -38,11 +38,8 @@ public sealed class AvailabilityHandler(
         if (sku is null || location is null)
             return new HandlerOutcome.Poison("availability message without sku and location keys");
 
-        var mode = await pilot.ModeAsync(PilotFlow.AvailabilityPush, location, ct);
-        if (mode == FlowMode.Off)
-            return new HandlerOutcome.Completed($"{sku} at {location}: pilot: availability push is off here; nothing pushed");
-        if (mode == FlowMode.Shadow)
-            return new HandlerOutcome.Completed(await ShadowAsync(sku, location, ct));
+        if (await pilot.ModeAsync(PilotFlow.AvailabilityPush, location, ct) is var mode and not FlowMode.On)
+            return new HandlerOutcome.Completed(await WithheldAsync(sku, location, mode, ct));
 
         var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true";
         // Let the burst that started with this change finish, so one push carries all of it.
@@ -86,14 +83,23 @@ public sealed class AvailabilityHandler(
         throw new InvalidOperationException($"{sku} at {location} kept changing through {MaxRounds} push rounds; retrying later");
     }
 
-    /// <summary>Shadow mode: what each channel would be sent is recorded for the shadow report, and nothing is sent.</summary>
-    private async Task<string> ShadowAsync(string sku, string location, CancellationToken ct)
+    /// <summary>
+    /// A pilot location not pushed to yet: nothing is sent. In shadow the figure is recorded for the shadow report.
+    /// Either way the version counts as dealt with, so the next change wakes the dispatcher again; switching the
+    /// flow on pushes the latest figure of every SKU the shadow report holds.
+    /// </summary>
+    private async Task<string> WithheldAsync(string sku, string location, FlowMode mode, CancellationToken ct)
     {
         if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
             return $"{sku} at {location}: no stock rows";
         var available = Availability.ForChannel(stock.Level, stock.Policy, Domain.Canonical.Channels.Web);
-        await pilot.RecordShadowPushAsync(new ShadowPush(sku, location, Domain.Canonical.Channels.Web, available, stock.Level.Version, clock.GetUtcNow()), ct);
-        return $"{sku} at {location}: pilot shadow: would push {available} (version {stock.Level.Version}); nothing pushed";
+        var now = clock.GetUtcNow();
+        if (mode == FlowMode.Shadow)
+            await pilot.RecordShadowPushAsync(new ShadowPush(sku, location, Domain.Canonical.Channels.Web, available, stock.Level.Version, now), ct);
+        await inventory.MarkPushedAsync(sku, location, stock.Level.Version, stock.Level.OnHand - stock.Level.Reserved, now, ct);
+        return mode == FlowMode.Shadow
+            ? $"{sku} at {location}: pilot shadow: would push {available} (version {stock.Level.Version}); nothing pushed"
+            : $"{sku} at {location}: pilot: availability push is off here; nothing pushed";
     }
 
     private async Task RaiseLowStockAsync(string sku, string location, decimal available, decimal reorderPoint, long version, Envelope cause, CancellationToken ct)
