@@ -37,7 +37,7 @@ public sealed record ShadowAvailability(
 /// Answers "is this flow on, in shadow or off here?" for every event. The switchboard (settings, then operators'
 /// changes) and the locations' aliases and regions are read at most once per refresh interval, so a change made on
 /// any instance takes effect everywhere within seconds without a restart, at a cost of two reads per interval rather
-/// than one per event.
+/// than one per event. With no switch at all, every flow is on.
 /// </summary>
 public sealed class PilotGate(IPilotStore store, ICatalogStore? catalog, PilotOptions options, TimeProvider clock)
 {
@@ -66,6 +66,12 @@ public sealed class PilotGate(IPilotStore store, ICatalogStore? catalog, PilotOp
 
     public async Task<PilotSwitchboard> BoardAsync(CancellationToken ct) => (await CurrentAsync(ct)).Board;
 
+    /// <summary>
+    /// A location's region for metrics' dimensions, as of the last read (empty before the first, or when it has
+    /// none): the pilot's health is watched per store and per region.
+    /// </summary>
+    public string RegionTag(string? location) => _current?.Locations.RegionOf(location) ?? "";
+
     public Task RecordShadowPushAsync(ShadowPush push, CancellationToken ct) => store.RecordShadowPushAsync(push, ct);
 
     public Task RecordShadowObservationAsync(string sku, string location, decimal? reported, DateTimeOffset observedAt, CancellationToken ct) =>
@@ -85,8 +91,7 @@ public sealed class PilotGate(IPilotStore store, ICatalogStore? catalog, PilotOp
             if (current is not null && clock.GetUtcNow() - current.ReadAt < options.RefreshInterval) return current;
             var changes = await store.ListSwitchesAsync(ct);
             var board = PilotSwitchboard.Combine(options.Settings, changes.OrderBy(c => c.ChangedAt).Select(c => c.Switch));
-            // With no switch at all every flow is on: no need to know where anything is.
-            var locations = board.Switches.Count == 0 || catalog is null ? LocationDirectory.Empty : LocationDirectory.Of(await catalog.ListLocationsAsync(ct));
+            var locations = catalog is null ? LocationDirectory.Empty : LocationDirectory.Of(await catalog.ListLocationsAsync(ct));
             _current = current = new Snapshot(board, locations, clock.GetUtcNow());
             return current;
         }
