@@ -12,7 +12,7 @@ namespace RetailFunctions.Functions.Messaging;
 /// message to the same handler. Worker.Extensions.ServiceBus 5.7 binds the body and the trigger metadata
 /// (MessageId, DeliveryCount...); the host settles: complete on return, abandon on a throw (ServiceBusQueueRunner).
 /// </summary>
-public sealed class QueueFunctions(ServiceBusQueueRunner runner)
+public sealed class QueueFunctions(ServiceBusQueueRunner runner, TimeProvider clock)
 {
     private const string Connection = FunctionTriggers.ServiceBusConnection;
 
@@ -36,14 +36,17 @@ public sealed class QueueFunctions(ServiceBusQueueRunner runner)
     public Task OrderWorkflow([ServiceBusTrigger(QueueNames.OrderWorkflow, Connection = Connection, IsBatched = false)] string message, FunctionContext context) =>
         Run(QueueNames.OrderWorkflow, message, context);
 
-    /// <summary>Order events; an order just placed also gets its orchestration (started once, by instance id).</summary>
+    /// <summary>
+    /// Order events. An order just placed also gets its orchestration (started once, by instance id); any other event
+    /// wakes it to read the order again, so a pickup deadline set outside it gets its durable timer.
+    /// </summary>
     [Function("OrderEvents")]
     public async Task OrderEvents([ServiceBusTrigger(QueueNames.OrderEvents, Connection = Connection, IsBatched = false)] string message,
         [DurableClient] DurableTaskClient durable, FunctionContext context)
     {
         var delivery = ServiceBusDelivery.From(message, context.BindingContext.BindingData);
-        if (BrokerMessages.TryReadEnvelope(delivery.Message) is { } envelope && StoreActions.OrderPlaced(envelope) is { } orderId)
-            await Workflows.OrderWorkflowFunctions.StartOnceAsync(durable, orderId, null, context.CancellationToken);
+        if (BrokerMessages.TryReadEnvelope(delivery.Message) is { } envelope)
+            await Workflows.OrderWorkflowFunctions.NotifyAsync(durable, envelope, clock.GetUtcNow(), context.CancellationToken);
         await Run(QueueNames.OrderEvents, message, context);
     }
 
