@@ -26,7 +26,11 @@ public sealed class PickupOrderBook(TimeSpan pickupWindow, TimeSpan returnWindow
     private readonly ConcurrentDictionary<string, int> steps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> pickupWindows = new(StringComparer.Ordinal);
 
-    /// <summary>How often each command id was applied to its order (a replayed or retried step must not count twice).</summary>
+    /// <summary>
+    /// How often each command id changed its order. A step that runs again (retried, or redelivered after a crash)
+    /// finds its command applied and changes nothing, as the real step does by command id; so this stays at 1 unless
+    /// the orchestration sends the same action under a new id.
+    /// </summary>
     public IReadOnlyDictionary<string, int> Applied => applied;
 
     /// <summary>How often a step carrying each command id ran (retries and redeliveries count).</summary>
@@ -36,6 +40,11 @@ public sealed class PickupOrderBook(TimeSpan pickupWindow, TimeSpan returnWindow
     public int StepsOf(string orderId) => steps.GetValueOrDefault(orderId);
 
     public string StatusOf(string orderId) => orders.TryGetValue(orderId, out var order) ? order.Status : "Unknown";
+
+    private readonly ConcurrentDictionary<string, ManualResetEventSlim> hangAfter = new(StringComparer.Ordinal);
+
+    /// <summary>The next step carrying this command id applies it and then never returns, as a process killed before it answers.</summary>
+    public void HangAfterApplyingOnce(string commandId, ManualResetEventSlim until) => hangAfter[commandId] = until;
 
     /// <summary>A pickup window of its own for one order (the book's default otherwise).</summary>
     public void SetPickupWindow(string orderId, TimeSpan window) => pickupWindows[orderId] = window;
@@ -57,8 +66,8 @@ public sealed class PickupOrderBook(TimeSpan pickupWindow, TimeSpan returnWindow
             lock (order)
             {
                 if (applied.TryAdd(command.CommandId, 1)) Apply(order, command, pickupWindows.GetValueOrDefault(step.OrderId, pickupWindow));
-                else applied[command.CommandId]++;
             }
+            if (hangAfter.TryRemove(command.CommandId, out var hang)) hang.Wait();
         }
         lock (order) return Progress(step.OrderId, order);
     }
