@@ -9,10 +9,8 @@ install_azurite
 track_started_processes
 trap 'exit 130' INT TERM
 
-# RetailFunctions.Local.slnf is the solution without the Azure Functions app, whose packages a machine without
-# nuget.org cannot restore (README, "Running in Azure Functions").
 echo "==> building (warnings are errors)"
-dotnet build "$repo/RetailFunctions.Local.slnf" -c Release -nologo -v quiet
+dotnet build "$repo/RetailFunctions.sln" -c Release -nologo -v quiet
 
 if [ -f "$repo/eng/bicep.sh" ]; then
   echo "==> checking infra/ with the Bicep compiler"
@@ -23,7 +21,7 @@ echo "==> running tests"
 set +e
 # One test assembly at a time (-m:1): the end-to-end tests measure coalescing and retries against real processes,
 # which two cores shared with the other assemblies' Azurites and runtimes would turn into noise.
-dotnet test "$repo/RetailFunctions.Local.slnf" -c Release --no-build -nologo -m:1 --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=840000 \
+dotnet test "$repo/RetailFunctions.sln" -c Release --no-build -nologo -m:1 --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=840000 \
   | tee "$RETAILFUNCTIONS_PID_DIR/test-output.txt"
 status=${PIPESTATUS[0]}
 set -e
