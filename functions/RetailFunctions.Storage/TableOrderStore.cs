@@ -84,14 +84,14 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
 
     private static string ReferencePartition(string channel) => $"ref:{channel.ToLowerInvariant()}";
 
-    private static void WriteChunks(TableEntity entity, string name, string json)
+    internal static void WriteChunks(TableEntity entity, string name, string json)
     {
         var chunks = json.Chunk(ChunkChars).Select(c => new string(c)).ToList();
         entity[$"{name}Chunks"] = chunks.Count;
         for (var i = 0; i < chunks.Count; i++) entity[$"{name}{i}"] = chunks[i];
     }
 
-    private static string ReadChunks(TableEntity entity, string name)
+    internal static string ReadChunks(TableEntity entity, string name)
     {
         var count = entity.GetInt32($"{name}Chunks") ?? 0;
         var json = new StringBuilder();
