@@ -2,11 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Azure.Data.Tables;
-using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using RetailFunctions.Pipeline.Security;
 using Xunit.Abstractions;
 
 namespace RetailFunctions.EndToEnd.Tests;
@@ -15,7 +11,7 @@ namespace RetailFunctions.EndToEnd.Tests;
 /// One shopper seeded through every path that copies their data, then Shopify's data request and redaction, checked
 /// by reading every table, queue and blob of the storage account.
 /// </summary>
-public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutputHelper output) : IClassFixture<OrdersFixture>
+public sealed class ShopperErasureTests(OrdersFixture fixture, ITestOutputHelper output) : IClassFixture<OrdersFixture>
 {
     private const string Shop = "e2e-shop.myshopify.com";
     private const string Email = "perpetua.quill@example.net";
@@ -30,8 +26,10 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
     [Fact]
     public async Task GivenAShopperSeededThroughEveryPath_WhenTheShopRequestsTheirDataAndThenTheirRedaction_ThenTheExportHoldsThemAndAfterwardsNoCopyAnywhereDoes()
     {
+        // The scan recognizes what it looks for: a card number as a till keys it.
+        Assert.Equal(["4111 1111 1111 1111"], StorageScan.CardNumbers("paid with 4111 1111 1111 1111 at 10:02"));
         await SeedAsync();
-        var before = await ScanAsync();
+        var before = await StorageScan.FindAsync(fixture.Azurite.ConnectionString, Personal);
         output.WriteLine($"before any request: {before.Count} findings in {before.Select(f => f.Where).Distinct().Count()} places");
         foreach (var place in before.Select(f => f.Where.Split('/')[0]).Distinct()) output.WriteLine($"  {place}");
         foreach (var where in new[] { "raw-archive", "large-payloads", "DeadLetters", "Orders", "Customers", "e2e-parked" })
@@ -43,7 +41,7 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
             shop_id = 954889, shop_domain = Shop, orders_requested = new[] { 5557931 },
             customer = new { id = 99101, email = Email, phone = Phone }, data_request = new { id = 9931 },
         });
-        await Webhook("customers/data_request", dataRequest, "wh-erase-request");
+        await Deliveries.SendAsync(Http, Shop, "customers/data_request", dataRequest, "wh-erase-request");
         await Calls.Eventually(async () => (await Http.GetJson("api/exceptions?owner=crm")).EnumerateArray()
             .Any(e => e.GetProperty("reason").GetString() == "customer-data-request"), found => found, "the data request's exception for crm", 60);
         var export = await AsCrm($"api/customers/data-requests/{Shop}/9931");
@@ -57,9 +55,9 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
         {
             shop_id = 954889, shop_domain = Shop, customer = new { id = 99101, email = Email, phone = Phone }, orders_to_redact = new[] { 5557931 },
         });
-        await Webhook("customers/redact", redact, "wh-erase-redact");
-        await DeliveryOutcome("wh-erase-redact", "customer redacted");
-        AssertClean(await ScanAsync(), "after the redaction");
+        await Deliveries.SendAsync(Http, Shop, "customers/redact", redact, "wh-erase-redact");
+        await Deliveries.WaitAsync(fixture.Azurite.ConnectionString, Shop, "wh-erase-redact", "customer redacted");
+        StorageScan.AssertClean(await StorageScan.FindAsync(fixture.Azurite.ConnectionString, Personal), "after the redaction");
 
         // The money stays: the order is still there, paid, with its total; only the shopper is gone from it.
         var order = await Http.GetJson("api/orders/by-channel/shopify/5557931");
@@ -71,8 +69,8 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
         var replayed = (await replay.Json()).GetProperty("replayed").GetInt32();
         Assert.True(replayed >= 5, $"{replayed} archived webhooks replayed");
         await Calls.Eventually(() => QueuedAsync("shopify-webhooks"), n => n == 0, "the replayed webhooks to be handled", 120);
-        await DeliveryOutcome("wh-erase-order", "");
-        AssertClean(await ScanAsync(), "after replaying the archive");
+        await Deliveries.WaitAsync(fixture.Azurite.ConnectionString, Shop, "wh-erase-order", "");
+        StorageScan.AssertClean(await StorageScan.FindAsync(fixture.Azurite.ConnectionString, Personal), "after replaying the archive");
     }
 
     private async Task SeedAsync()
@@ -88,7 +86,7 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
 
         var address = new { first_name = "Perpetua", last_name = "Quillfeather", address1 = "12 Lantern Row", address2 = "Flat 4b Oriel", city = "Mossbridge",
             zip = "MB7 3QX", country_code = "GB", phone = Phone };
-        await Webhook("customers/create", JsonSerializer.Serialize(new
+        await Deliveries.SendAsync(Http, Shop, "customers/create", JsonSerializer.Serialize(new
         {
             id = 99101, email = Email, phone = Phone, first_name = "Perpetua", last_name = "Quillfeather", updated_at = "2026-11-20T09:00:00Z",
             default_address = address, addresses = new[] { address }, email_marketing_consent = new { state = "subscribed" },
@@ -96,7 +94,7 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
         var profile = await Calls.Eventually(() => FindAsync(), p => p.ValueKind == JsonValueKind.Object, "the shopper's profile", 60);
         await AsCrm($"api/customers/{profile.GetProperty("customerId").GetString()}/contacts", new { loyaltyId = Loyalty });
 
-        await Webhook("orders/create", JsonSerializer.Serialize(new
+        await Deliveries.SendAsync(Http, Shop, "orders/create", JsonSerializer.Serialize(new
         {
             id = 5557931, name = "#W57931", currency = "EUR", created_at = "2026-11-22T09:00:00Z", updated_at = "2026-11-22T09:00:00Z",
             financial_status = "paid", payment_gateway_names = new[] { "shopify_payments" }, total_price = "30.00", taxes_included = false,
@@ -127,14 +125,14 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
             n => n == 2, "the till sale on the shopper's profile", 60);
 
         // A payload no handler can read is dead-lettered whole; one too large for a queue message is spilled to a blob.
-        await Webhook("orders/create", JsonSerializer.Serialize(new { id = "not-an-id", email = Email, phone = Phone, line_items = "none" }), "wh-erase-bad");
+        await Deliveries.SendAsync(Http, Shop, "orders/create", JsonSerializer.Serialize(new { id = "not-an-id", email = Email, phone = Phone, line_items = "none" }), "wh-erase-bad");
         await Calls.Eventually(async () => (await Http.GetJson("api/deadletters?queue=shopify-webhooks")).ToString(), t => t.Contains(Email), "the dead letter", 60);
-        await Webhook("customers/update", JsonSerializer.Serialize(new
+        await Deliveries.SendAsync(Http, Shop, "customers/update", JsonSerializer.Serialize(new
         {
             id = 99101, email = Email, phone = Phone, first_name = "Perpetua", last_name = "Quillfeather", updated_at = "2026-11-24T09:00:00Z",
             note = $"Perpetua Quillfeather of 12 Lantern Row, Mossbridge. {new string('x', 70_000)}",
         }), "wh-erase-large");
-        await DeliveryOutcome("wh-erase-large", "customer 99101");
+        await Deliveries.WaitAsync(fixture.Azurite.ConnectionString, Shop, "wh-erase-large", "customer 99101");
 
         // An envelope waiting in a queue nobody is reading yet.
         var parked = new QueueClient(fixture.Azurite.ConnectionString, "e2e-parked", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
@@ -146,68 +144,8 @@ public sealed partial class ShopperErasureTests(OrdersFixture fixture, ITestOutp
         }));
     }
 
-    private sealed record Finding(string Where, string What);
-
-    /// <summary>Every table row, queue message and blob (with its metadata) of the account, searched for the shopper and for card numbers.</summary>
-    private async Task<IReadOnlyList<Finding>> ScanAsync()
-    {
-        var findings = new List<Finding>();
-        void Search(string where, string? text)
-        {
-            if (string.IsNullOrEmpty(text)) return;
-            foreach (var value in Personal)
-                if (text.Contains(value, StringComparison.OrdinalIgnoreCase)) findings.Add(new(where, value));
-            foreach (Match pan in CardNumber().Matches(text))
-                if (Luhn.IsValid(pan.Value.Replace(" ", "").Replace("-", ""))) findings.Add(new(where, $"card number {pan.Value}"));
-        }
-        var connection = fixture.Azurite.ConnectionString;
-        var tables = new TableServiceClient(connection);
-        await foreach (var table in tables.QueryAsync())
-            await foreach (var row in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
-                foreach (var (key, value) in row)
-                    if (key is not ("odata.etag" or "Timestamp")) Search($"{table.Name}/{row.PartitionKey}/{row.RowKey}.{key}", value?.ToString());
-        var queues = new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
-        await foreach (var queue in queues.GetQueuesAsync())
-        {
-            var client = queues.GetQueueClient(queue.Name);
-            var peeked = (await client.PeekMessagesAsync(32)).Value;
-            Assert.True(peeked.Length < 32, $"{queue.Name} holds more messages than one peek shows");
-            foreach (var message in peeked) Search($"{queue.Name}/{message.MessageId}", message.Body.ToString());
-        }
-        var blobs = new BlobServiceClient(connection);
-        await foreach (var container in blobs.GetBlobContainersAsync())
-            await foreach (var blob in blobs.GetBlobContainerClient(container.Name).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, null, default))
-            {
-                var where = $"{container.Name}/{blob.Name}";
-                Search(where, blob.Name);
-                Search(where, string.Join(" ", blob.Metadata.Values));
-                Search(where, (await blobs.GetBlobContainerClient(container.Name).GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString());
-            }
-        return findings;
-    }
-
-    private static void AssertClean(IReadOnlyList<Finding> findings, string when) =>
-        Assert.True(findings.Count == 0, $"{when}, {findings.Count} copies of the shopper remain:\n{string.Join("\n", findings.Select(f => $"{f.What} in {f.Where}"))}");
-
-    /// <summary>13 to 19 digits, grouped by single spaces or dashes or not at all: what the edge masks when it passes Luhn.</summary>
-    [GeneratedRegex(@"(?<![\d])\d(?:[ \-]?\d){12,18}(?![\d])")]
-    private static partial Regex CardNumber();
-
     private async Task<int> QueuedAsync(string queue) =>
         (await new QueueClient(fixture.Azurite.ConnectionString, queue).GetPropertiesAsync()).Value.ApproximateMessagesCount;
-
-    private async Task DeliveryOutcome(string webhookId, string startsWith)
-    {
-        var deliveries = new TableClient(fixture.Azurite.ConnectionString, "Deliveries");
-        await Calls.Eventually(async () =>
-        {
-            var row = await deliveries.GetEntityIfExistsAsync<TableEntity>(Shop, $"w:{webhookId}");
-            return row.HasValue ? row.Value!.GetString("Outcome") : null;
-        }, o => o is not null && o.StartsWith(startsWith, StringComparison.Ordinal), $"delivery {webhookId} to be handled", 120);
-    }
-
-    private async Task Webhook(string topic, string body, string webhookId) =>
-        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook(topic, body, webhookId, shop: Shop))).StatusCode);
 
     private async Task<JsonElement> FindAsync()
     {

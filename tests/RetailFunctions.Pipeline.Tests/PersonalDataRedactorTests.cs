@@ -101,6 +101,20 @@ public sealed class PersonalDataRedactorTests
     }
 
     [Fact]
+    public void GivenAShopRedaction_ThenItCoversTheShopsDeliveriesAndWebOrdersButNotAnotherShopsOrTheTills()
+    {
+        var shop = ErasureTarget.For(Shop, true, [], [], [], ["GB"]);
+        StoredCopy Copy(CopyKind kind, string location, string? from = null) => new(kind, location, "{}", from, null, "v1");
+
+        Assert.True(shop.CoversWhole(Copy(CopyKind.RawArchive, "raw-archive/shopify/demo.myshopify.com/2026/11/20/w1.json", Shop)));
+        Assert.True(shop.CoversWhole(Copy(CopyKind.Order, "Orders/web-demo-450789469/order")));
+        Assert.False(shop.CoversWhole(Copy(CopyKind.Order, "Orders/web-other-450789469/order")));
+        Assert.False(shop.CoversWhole(Copy(CopyKind.Order, "Orders/pos-9-1-20261123-1/order")));
+        Assert.False(shop.CoversWhole(Copy(CopyKind.QueueMessage, "shopify-webhooks/m1", "other.myshopify.com")));
+        Assert.False(Jane.CoversWhole(Copy(CopyKind.Order, "Orders/web-demo-450789469/order")));
+    }
+
+    [Fact]
     public void GivenTheDocumentedDataRequestAndShopRedactPayloads_WhenParsed_ThenEveryFieldIsReadAsText()
     {
         var request = ShopifyDataRequest.Parse(Encoding.UTF8.GetBytes("""

@@ -120,6 +120,15 @@ public static class CustomerEndpoints
             }))
             .WithSummary("Remove a profile's personal data (crm); history and points stay under the bare id");
 
+        api.MapPost("/customers/{id}/erase", (string id, AnonymizeRequest request, HttpContext context, PrivacyService privacy, CancellationToken ct) =>
+            Guard(async () =>
+            {
+                CustomerRoles.Require(Role(context), CustomerRoles.MayAnonymize, "erase shoppers");
+                var outcome = await privacy.EraseCustomerAsync(id, string.IsNullOrWhiteSpace(request.Reason) ? "erasure request" : request.Reason, ct);
+                return Results.Ok(new { customerId = id, outcome });
+            }))
+            .WithSummary("Anonymize a profile and rewrite every stored copy of the shopper's data without it (crm); money and stock records stay");
+
         api.MapGet("/customers/data-requests/{shop}/{requestId}", (string shop, string requestId, HttpContext context, IBlobStore blobs, CancellationToken ct) =>
             Guard(async () =>
             {

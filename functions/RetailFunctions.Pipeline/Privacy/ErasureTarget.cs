@@ -50,5 +50,6 @@ public sealed record ErasureTarget(
     /// </summary>
     public bool CoversWhole(StoredCopy copy) =>
         WholeShop && (string.Equals(copy.Shop, Shop, StringComparison.OrdinalIgnoreCase)
-            || (copy.Kind == CopyKind.Order && copy.Location.StartsWith(Orders.OrderIds.ForShopify(Shop, ""), StringComparison.Ordinal)));
+            || (copy.Kind == CopyKind.Order
+                && copy.Location.StartsWith($"{TableNames.Orders}/{Orders.OrderIds.ForShopify(Shop, "")}", StringComparison.Ordinal)));
 }

@@ -80,12 +80,30 @@ public sealed class PrivacyService(
 
     public async Task<string> RedactShopAsync(ShopifyShopRedact request, Func<CancellationToken, Task> keepAlive, CancellationToken ct)
     {
-        var ids = await customers.FindHoldersAsync(ContactKind.ChannelId, $"{SourceSystems.Shopify}:", ct);
-        var target = await TargetAsync(request.ShopDomain, true, new CustomerReference(), ids, [], ct);
+        // The shop's shoppers: every profile holding a Shopify customer id, and whoever its web orders name (guests too).
+        var ids = new HashSet<string>(await customers.FindHoldersAsync(ContactKind.ChannelId, $"{SourceSystems.Shopify}:", ct), StringComparer.Ordinal);
+        foreach (var order in await OrdersAsync(await orders.ListIdsAsync(OrderIds.ForShopify(request.ShopDomain, ""), ct), ct))
+            if (order.Order.Draft?.Customer is { } c)
+                ids.UnionWith(await customers.FindAllAsync(new CustomerReference(SourceSystems.Shopify, c.ChannelCustomerId, c.Email, c.Phone, c.LoyaltyId), ct));
+        var target = await TargetAsync(request.ShopDomain, true, new CustomerReference(), [.. ids], [], ct);
         var anonymized = 0;
         foreach (var id in ids) anonymized += await customers.AnonymizeAsync(id, $"shop/redact from {request.ShopDomain}", clock.GetUtcNow(), ct);
         var report = await EraseAsync(target, keepAlive, ct);
         return $"shop redacted: {anonymized} profiles anonymized; {report}";
+    }
+
+    /// <summary>
+    /// An erasure an operator was asked for directly (a shopper in store, a letter): the profile an id leads to is
+    /// anonymized and every copy of their data is rewritten, as for customers/redact.
+    /// </summary>
+    public async Task<string> EraseCustomerAsync(string customerId, string reason, CancellationToken ct)
+    {
+        var (id, state) = await customers.FollowAsync(customerId, ct);
+        if (state is CustomerState.Unknown) throw Refused.NotFound("id", $"no customer {customerId}");
+        var target = await TargetAsync("", false, new CustomerReference(), [id], [], ct);
+        var anonymized = await customers.AnonymizeAsync(id, reason, clock.GetUtcNow(), ct);
+        var report = await EraseAsync(target, _ => Task.CompletedTask, ct);
+        return $"customer {id} erased: {anonymized} profiles anonymized; {report}";
     }
 
     /// <summary>
