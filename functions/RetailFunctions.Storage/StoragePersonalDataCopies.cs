@@ -22,6 +22,15 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
     private static readonly TimeSpan Hold = TimeSpan.FromMinutes(5);
     private const int MaxMessagesPerQueue = 10_000;
 
+    /// <summary>Tables whose rows carry text taken from payloads (envelopes, reasons, details, outcomes), and which properties.</summary>
+    private static readonly (string Table, CopyKind Kind, string[] Properties)[] TextRows =
+    [
+        (TableNames.DeadLetters, CopyKind.DeadLetter, ["Envelope", "Reason"]),
+        (TableNames.Exceptions, CopyKind.Exception, ["Detail", "BusinessKeys", "History"]),
+        (TableNames.Deliveries, CopyKind.Delivery, ["Outcome"]),
+        (TableNames.PosBatches, CopyKind.Delivery, ["Reason"]),
+    ];
+
     private static readonly (string Container, CopyKind Kind)[] Containers =
     [
         (ContainerNames.RawArchive, CopyKind.RawArchive),
@@ -36,10 +45,9 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
         foreach (var (container, kind) in Containers)
             await foreach (var blob in account.Container(container).GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, null, cancellationToken))
                 if (await ReadBlobAsync(kind, container, blob.Name, cancellationToken) is { } copy) yield return copy;
-        await foreach (var row in account.Table(TableNames.DeadLetters).QueryAsync<TableEntity>(cancellationToken: cancellationToken))
-            yield return DeadLetterCopy(row);
-        await foreach (var row in account.Table(TableNames.Exceptions).QueryAsync<TableEntity>(cancellationToken: cancellationToken))
-            yield return ExceptionCopy(row);
+        foreach (var (table, kind, _) in TextRows)
+            await foreach (var row in account.Table(table).QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+                yield return TextRowCopy(kind, table, row);
         await foreach (var row in account.Table(TableNames.Orders).QueryAsync<TableEntity>(e => e.RowKey == OrderRow, cancellationToken: cancellationToken))
             yield return OrderCopy(row);
         await foreach (var queue in account.Queues.GetQueuesAsync(cancellationToken: cancellationToken))
@@ -57,7 +65,7 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
                     var (queue, id) = Split(copy.Location);
                     await account.Queue(queue).UpdateMessageAsync(id, copy.Version, text, TimeSpan.Zero, cancellationToken);
                     return true;
-                case CopyKind.DeadLetter or CopyKind.Exception or CopyKind.Order:
+                case CopyKind.DeadLetter or CopyKind.Exception or CopyKind.Delivery or CopyKind.Order:
                     return await ReplaceRowAsync(copy, text, cancellationToken);
                 default:
                     var (container, name) = Split(copy.Location);
@@ -82,16 +90,11 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
     public async Task<StoredCopy?> ReloadAsync(StoredCopy copy, CancellationToken cancellationToken)
     {
         if (copy.Kind == CopyKind.QueueMessage) return null;
-        if (copy.Kind is CopyKind.DeadLetter or CopyKind.Exception or CopyKind.Order)
+        if (copy.Kind is CopyKind.DeadLetter or CopyKind.Exception or CopyKind.Delivery or CopyKind.Order)
         {
             var (table, partition, row) = RowOf(copy);
             var found = await account.Table(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
-            return !found.HasValue ? null : copy.Kind switch
-            {
-                CopyKind.DeadLetter => DeadLetterCopy(found.Value!),
-                CopyKind.Exception => ExceptionCopy(found.Value!),
-                _ => OrderCopy(found.Value!),
-            };
+            return !found.HasValue ? null : copy.Kind == CopyKind.Order ? OrderCopy(found.Value!) : TextRowCopy(copy.Kind, table, found.Value!);
         }
         var (container, name) = Split(copy.Location);
         return await ReadBlobAsync(copy.Kind, container, name, cancellationToken);
@@ -159,19 +162,17 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
 
     private const string OrderRow = "order";
 
-    private static StoredCopy DeadLetterCopy(TableEntity row)
+    /// <summary>
+    /// A row's text properties as one JSON object of strings; a dead letter's envelope names its shop, a delivery row
+    /// its shop.
+    /// </summary>
+    private static StoredCopy TextRowCopy(CopyKind kind, string table, TableEntity row)
     {
-        var text = row.GetString("Envelope") ?? "";
-        var envelope = TryEnvelope(text);
-        return new StoredCopy(CopyKind.DeadLetter, RowLocation(TableNames.DeadLetters, row), text, envelope?.Key(BusinessKeys.Shop),
-            envelope?.Key(BusinessKeys.Topic), row.ETag.ToString());
+        var fields = new JsonObject();
+        foreach (var property in TextRows.First(t => t.Table == table).Properties) fields[property] = row.GetString(property);
+        var shop = kind == CopyKind.DeadLetter ? TryEnvelope(row.GetString("Envelope") ?? "")?.Key(BusinessKeys.Shop) : row.GetString("Shop");
+        return new StoredCopy(kind, RowLocation(table, row), fields.ToJsonString(), shop, null, row.ETag.ToString());
     }
-
-    private static StoredCopy ExceptionCopy(TableEntity row) =>
-        new(CopyKind.Exception, RowLocation(TableNames.Exceptions, row),
-            new JsonObject { ["detail"] = row.GetString("Detail"), ["businessKeys"] = row.GetString("BusinessKeys"), ["history"] = row.GetString("History") }
-                .ToJsonString(),
-            null, null, row.ETag.ToString());
 
     private static StoredCopy OrderCopy(TableEntity row) =>
         new(CopyKind.Order, RowLocation(TableNames.Orders, row),
@@ -186,25 +187,22 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
         var found = await account.Table(table).GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken);
         if (!found.HasValue || found.Value!.ETag.ToString() != copy.Version) return false;
         var row = found.Value!;
-        switch (copy.Kind)
+        if (copy.Kind == CopyKind.Order)
         {
-            case CopyKind.DeadLetter:
-                row["Envelope"] = text;
-                break;
-            case CopyKind.Exception:
-                var fields = JsonNode.Parse(text)!.AsObject();
-                row["Detail"] = fields["detail"]?.GetValue<string>();
-                row["BusinessKeys"] = fields["businessKeys"]?.GetValue<string>();
-                row["History"] = fields["history"]?.GetValue<string>();
-                break;
-            default:
-                var order = JsonNode.Parse(text)!.AsObject();
-                foreach (var stale in row.Keys.Where(k => k.StartsWith("State", StringComparison.Ordinal) || k.StartsWith("Pending", StringComparison.Ordinal))
-                             .Where(k => k is not "PendingCount").ToList())
-                    row.Remove(stale);
-                TableOrderStore.WriteChunks(row, "State", order["state"]?.ToJsonString() ?? "");
-                TableOrderStore.WriteChunks(row, "Pending", order["pending"]?.ToJsonString() ?? "");
-                break;
+            var order = JsonNode.Parse(text)!.AsObject();
+            foreach (var stale in row.Keys.Where(k => k.StartsWith("State", StringComparison.Ordinal) || k.StartsWith("Pending", StringComparison.Ordinal))
+                         .Where(k => k is not "PendingCount").ToList())
+                row.Remove(stale);
+            TableOrderStore.WriteChunks(row, "State", order["state"]?.ToJsonString() ?? "");
+            TableOrderStore.WriteChunks(row, "Pending", order["pending"]?.ToJsonString() ?? "");
+        }
+        else
+        {
+            foreach (var (property, value) in JsonNode.Parse(text)!.AsObject())
+            {
+                if (value is null) row.Remove(property);
+                else row[property] = value.GetValue<string>();
+            }
         }
         await account.Table(table).UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
         return true;

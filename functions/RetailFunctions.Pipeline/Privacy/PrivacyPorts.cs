@@ -15,6 +15,8 @@ public enum CopyKind
     DeadLetter,
     /// <summary>A business exception's detail and keys.</summary>
     Exception,
+    /// <summary>What became of a delivery or a till transaction: text that may quote a payload.</summary>
+    Delivery,
     /// <summary>An envelope waiting in a queue.</summary>
     QueueMessage,
     /// <summary>An order's state and outbox.</summary>
