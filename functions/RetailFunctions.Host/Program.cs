@@ -38,6 +38,7 @@ api.MapOrders();
 api.MapCustomers();
 api.MapFinance();
 api.MapReconciliation();
+app.MapConsole(hostJson.RoutePrefix);
 
 app.Run();
 
