@@ -16,10 +16,9 @@ public sealed class TablePosBatchStore(StorageAccount account) : IPosBatchStore
     public async Task CreateAsync(PosBatch batch, CancellationToken cancellationToken)
     {
         // The index row first: a batch row without one would be missing from its day's list.
-        await Table.UpsertEntityAsync(new TableEntity(DayPartition(DateOnly.FromDateTime(batch.ReceivedAt.UtcDateTime)), TableKeys.Escape(batch.BatchId))
-        {
-            ["BatchId"] = batch.BatchId,
-        }, TableUpdateMode.Replace, cancellationToken);
+        var day = DateOnly.FromDateTime(batch.ReceivedAt.UtcDateTime);
+        await Table.UpsertEntityAsync(new TableEntity(DayPartition(day), TableKeys.Escape(batch.BatchId)) { ["BatchId"] = batch.BatchId },
+            TableUpdateMode.Replace, cancellationToken);
         await Table.AddEntityAsync(ToEntity(batch), cancellationToken);
     }
 

@@ -22,7 +22,8 @@ public sealed class OperationsRolesTests
 
     [Fact]
     public void ARefusalNamesWhatTheRoleAnswersFor() =>
-        Assert.Equal("role 'finance' may not work inventory exceptions; it answers for finance", OperationsRoles.ExceptionRefusal("finance", "inventory"));
+        Assert.Equal("role 'finance' may not work inventory exceptions; it answers for finance",
+            OperationsRoles.ExceptionRefusal("finance", "inventory"));
 
     [Theory]
     [InlineData("operator", true)]

@@ -15,8 +15,8 @@ public static class Browser
 
     public static string? MissingMessage =>
         File.Exists(ChromiumPath) && File.Exists(DriverPath) ? null
-        : $"browser tests skipped: no Chromium at {ChromiumPath} or no chromedriver at {DriverPath} " +
-          "(eng/test.sh installs Debian's chromium and chromium-driver when it runs as root; or set RETAILFUNCTIONS_CHROMIUM and RETAILFUNCTIONS_CHROMEDRIVER)";
+        : $"browser tests skipped: no Chromium at {ChromiumPath} or no chromedriver at {DriverPath} (eng/test.sh installs " +
+          "Debian's chromium and chromium-driver when it runs as root; or set RETAILFUNCTIONS_CHROMIUM and RETAILFUNCTIONS_CHROMEDRIVER)";
 
     public static ChromeDriver Start()
     {

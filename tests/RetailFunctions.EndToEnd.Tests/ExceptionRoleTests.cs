@@ -15,8 +15,8 @@ public sealed class ExceptionRoleTests(RuntimeFixture fixture) : IClassFixture<R
     public static async Task<BusinessException> Plant(string connectionString, string owner, string reason, string detail,
         IReadOnlyDictionary<string, string>? keys = null, string? payloadReference = null)
     {
-        var exception = new BusinessException($"{reason}-{Guid.NewGuid():N}", owner, reason, detail, $"msg-{Guid.NewGuid():N}", payloadReference,
-            keys ?? new Dictionary<string, string>(), ExceptionStatuses.Open, DateTimeOffset.UtcNow);
+        var exception = new BusinessException($"{reason}-{Guid.NewGuid():N}", owner, reason, detail, $"msg-{Guid.NewGuid():N}",
+            payloadReference, keys ?? new Dictionary<string, string>(), ExceptionStatuses.Open, DateTimeOffset.UtcNow);
         await new TableExceptionStore(StorageAccount.FromConnectionString(connectionString)).RaiseAsync(exception, CancellationToken.None);
         return exception;
     }
@@ -51,16 +51,17 @@ public sealed class ExceptionRoleTests(RuntimeFixture fixture) : IClassFixture<R
     {
         var finance = await Plant(fixture.Azurite.ConnectionString, Owners.Finance, "refund-shortfall", "refund 12.00 short");
 
-        var refused = await As("inventory-manager", HttpMethod.Post, $"api/exceptions/finance/{finance.Id}/resolve", new { note = "not mine" });
+        var path = $"api/exceptions/finance/{finance.Id}";
+        var refused = await As("inventory-manager", HttpMethod.Post, $"{path}/resolve", new { note = "not mine" });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains("inventory", (await refused.Json()).GetProperty("detail").GetString());
-        Assert.Equal(HttpStatusCode.Forbidden, (await As("inventory-manager", HttpMethod.Post, $"api/exceptions/finance/{finance.Id}/acknowledge")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await As("inventory-manager", HttpMethod.Get, $"api/exceptions/finance/{finance.Id}/payload")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("inventory-manager", HttpMethod.Post, $"{path}/acknowledge")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("inventory-manager", HttpMethod.Get, $"{path}/payload")).StatusCode);
 
         var open = await (await As("finance", HttpMethod.Get, "api/exceptions?owner=finance&status=open&max=5000")).Json();
         Assert.Contains(open.EnumerateArray(), x => x.GetProperty("id").GetString() == finance.Id);
 
-        var resolved = await As("finance", HttpMethod.Post, $"api/exceptions/finance/{finance.Id}/resolve", new { note = "refunded the rest" });
+        var resolved = await As("finance", HttpMethod.Post, $"{path}/resolve", new { note = "refunded the rest" });
         Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
         var history = (await resolved.Json()).GetProperty("history");
         Assert.Equal("finance", history[0].GetProperty("by").GetString());
@@ -80,14 +81,16 @@ public sealed class ExceptionRoleTests(RuntimeFixture fixture) : IClassFixture<R
     public async Task GivenAnUnmappedTillItem_WhenTheExceptionsPayloadIsAsked_ThenTheArchivedBatchComesBackWithTheCardMasked()
     {
         await Http.PutJson("api/catalog/locations/STORE-77", new { name = "Quay Street", aliases = new[] { new { system = "pos", value = "77" } } });
-        var upload = await Http.PostAsync("api/pos/transactions",
-            new StringContent(Payloads.PosLogSale("77", "9101", "00000000099999", cardNumber: "4111111111111111"), System.Text.Encoding.UTF8, "application/xml"));
+        var till = Payloads.PosLogSale("77", "9101", "00000000099999", cardNumber: "4111111111111111");
+        var upload = await Http.PostAsync("api/pos/transactions", new StringContent(till, System.Text.Encoding.UTF8, "application/xml"));
         Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
         var batchId = (await upload.Json()).GetProperty("batchId").GetString()!;
 
+        static bool OfBatch(System.Text.Json.JsonElement x, string batchId) =>
+            x.GetProperty("businessKeys").TryGetProperty("batch", out var b) && b.GetString() == batchId;
         var exceptions = await Calls.Eventually(() => Http.GetJson("api/exceptions?owner=inventory&max=5000"),
-            e => e.EnumerateArray().Any(x => x.GetProperty("businessKeys").TryGetProperty("batch", out var b) && b.GetString() == batchId), "the till item's exception");
-        var raised = exceptions.EnumerateArray().First(x => x.GetProperty("businessKeys").GetProperty("batch").GetString() == batchId);
+            e => e.EnumerateArray().Any(x => OfBatch(x, batchId)), "the till item's exception");
+        var raised = exceptions.EnumerateArray().First(x => OfBatch(x, batchId));
         var payload = await As("inventory-manager", HttpMethod.Get, $"api/exceptions/inventory/{raised.GetProperty("id").GetString()}/payload");
         Assert.Equal(HttpStatusCode.OK, payload.StatusCode);
         Assert.Equal("application/xml", payload.Content.Headers.ContentType?.MediaType);
@@ -107,7 +110,8 @@ public sealed class ExceptionRoleTests(RuntimeFixture fixture) : IClassFixture<R
     {
         foreach (var day in new[] { "2026-10-01", "2026-10-02" })
             Assert.Equal(HttpStatusCode.OK, (await Http.PostAsync($"api/reconciliation/run?businessDay={day}", null)).StatusCode);
-        var days = (await Http.GetJson("api/reconciliation?max=400")).EnumerateArray().Select(d => d.GetProperty("businessDay").GetString()).ToList();
+        var days = (await Http.GetJson("api/reconciliation?max=400")).EnumerateArray()
+            .Select(d => d.GetProperty("businessDay").GetString()).ToList();
         Assert.True(days.IndexOf("2026-10-02") is >= 0 and var later && later < days.IndexOf("2026-10-01"), string.Join(", ", days));
     }
 }

@@ -18,9 +18,9 @@ public static class ConsoleEndpoints
         var page = Read("index.html").Replace("{{apiBase}}", $"/{routePrefix}", StringComparison.Ordinal);
         var css = Read("console.css");
         var js = Read("console.js");
-        app.MapGet(Path, (HttpContext context) => Serve(context, page, "text/html; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet($"{Path}/console.css", (HttpContext context) => Serve(context, css, "text/css; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet($"{Path}/console.js", (HttpContext context) => Serve(context, js, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet(Path, (HttpContext c) => Serve(c, page, "text/html; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet($"{Path}/console.css", (HttpContext c) => Serve(c, css, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet($"{Path}/console.js", (HttpContext c) => Serve(c, js, "text/javascript; charset=utf-8")).ExcludeFromDescription();
     }
 
     private static IResult Serve(HttpContext context, string content, string contentType)

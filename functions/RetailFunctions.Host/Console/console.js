@@ -71,7 +71,8 @@ async function loadHealth() {
     const limits = health.backpressure;
     target.replaceChildren(
       el("p", {}, "Status: ", badge(health.status === "healthy" ? "ok" : "failed"), ` ${health.status}. The edges answer 503 beyond `,
-        `${limits.maxQueueDepth} messages or ${limits.maxQueueAgeSeconds} s of age on a queue (Retry-After ${limits.retryAfterSeconds} s).`),
+        `${limits.maxQueueDepth} messages or ${limits.maxQueueAgeSeconds} s of age on a queue `,
+        `(Retry-After ${limits.retryAfterSeconds} s).`),
       table("Queue depths", ["Queue", "Depth", "Oldest message (s)", "Backpressure"],
         health.queues.map(q => el("tr", {},
           el("td", {}, q.queue), el("td", { class: "num" }, q.depth),
@@ -122,7 +123,8 @@ function showException(owner, id) {
   const note = el("textarea", { id: "exception-note", name: "note" });
   const payload = el("div", {});
   // A web-store delivery is archived as raw-archive/shopify/{shop}/{day}/{webhook id}.json: replayable through /replay/raw.
-  const archived = x.payloadReference && x.payloadReference.startsWith("raw-archive/shopify/") ? x.payloadReference.slice("raw-archive/".length) : null;
+  const reference = x.payloadReference || "";
+  const archived = reference.startsWith("raw-archive/shopify/") ? reference.slice("raw-archive/".length) : null;
   const move = action => async () => {
     try {
       const moved = await api("POST", `/exceptions/${encodeURIComponent(owner)}/${encodeURIComponent(id)}/${action}`,
@@ -144,13 +146,15 @@ function showException(owner, id) {
       el("dt", {}, "Source message"), el("dd", { class: "keys" }, x.sourceMessageId),
       el("dt", {}, "Archived payload"), el("dd", { class: "keys" }, x.payloadReference || "none")),
     table("History", ["When", "By", "Action", "Note"], (x.history || []).map(h =>
-      el("tr", {}, el("td", {}, when(h.at)), el("td", {}, h.by), el("td", {}, h.action), el("td", {}, h.note || ""))), "No one has acted on it yet."),
+      el("tr", {}, el("td", {}, when(h.at)), el("td", {}, h.by), el("td", {}, h.action), el("td", {}, h.note || ""))),
+      "No one has acted on it yet."),
     el("div", { class: "actions" },
       x.payloadReference ? el("button", { type: "button", class: "secondary", onclick: async () => {
         try {
           const body = await api("GET", `/exceptions/${encodeURIComponent(owner)}/${encodeURIComponent(id)}/payload`);
           const text = typeof body === "string" ? body : JSON.stringify(body, null, 2);
-          payload.replaceChildren(el("pre", { "aria-label": "Archived payload" }, text.length > 20000 ? text.slice(0, 20000) + "\n[...]" : text));
+          const shown = text.length > 20000 ? text.slice(0, 20000) + "\n[...]" : text;
+          payload.replaceChildren(el("pre", { "aria-label": "Archived payload" }, shown));
         } catch (error) { say(error.message, true); }
       } }, "Show archived payload") : null,
       archived ? el("button", { type: "button", class: "secondary", onclick: async () => {
@@ -173,7 +177,8 @@ async function loadDeadLetters() {
   const target = $("deadletter-list");
   try {
     const letters = await api("GET", "/deadletters?max=200");
-    target.replaceChildren(table(`${letters.length} dead letter(s)`, ["Dead-lettered", "Queue", "Reason", "Attempts", "Business keys", "Replayed", ""],
+    target.replaceChildren(table(`${letters.length} dead letter(s)`,
+      ["Dead-lettered", "Queue", "Reason", "Attempts", "Business keys", "Replayed", ""],
       letters.map(d => el("tr", { "data-id": d.id },
         el("td", {}, when(d.deadLetteredAt)), el("td", {}, d.queue), el("td", {}, d.reason), el("td", { class: "num" }, d.attemptCount),
         el("td", { class: "keys" }, keysText(d.envelope && d.envelope.keys)),
@@ -199,7 +204,8 @@ async function loadBatches() {
         el("td", {}, when(b.receivedAt)), el("td", {}, b.store || ""), el("td", {}, b.format), el("td", {}, badge(b.status)),
         el("td", { class: "num" }, `${b.processedThrough}/${b.declaredTransactions}`), el("td", { class: "num" }, b.applied),
         el("td", { class: "num" }, b.exceptions), el("td", { class: "num" }, b.malformed), el("td", { class: "num" }, b.recorded),
-        el("td", {}, el("button", { type: "button", class: "secondary", "aria-label": `Open batch ${b.batchId}`, onclick: () => showBatch(b.batchId) }, "Open")))),
+        el("td", {}, el("button", { type: "button", class: "secondary", "aria-label": `Open batch ${b.batchId}`,
+          onclick: () => showBatch(b.batchId) }, "Open")))),
       "No batches that day."));
   } catch (error) { refusal(target, error); }
 }
@@ -214,7 +220,8 @@ async function showBatch(batchId) {
       table("Transactions", ["Position", "Receipt", "Kind", "Status", "Reason", "Movements applied", "Already applied"],
         transactions.map(t => el("tr", {},
           el("td", { class: "num" }, t.position), el("td", {}, t.receipt || ""), el("td", {}, t.kind), el("td", {}, badge(t.status)),
-          el("td", {}, t.reason || ""), el("td", { class: "num" }, t.movementsApplied), el("td", { class: "num" }, t.movementsAlreadyApplied))),
+          el("td", {}, t.reason || ""), el("td", { class: "num" }, t.movementsApplied),
+          el("td", { class: "num" }, t.movementsAlreadyApplied))),
         "No transaction processed yet.")));
     panel.hidden = false;
     panel.focus();
@@ -245,7 +252,8 @@ async function showReport(day) {
         ["Area", "Store", "Key", "Cause", "Amount", "Expected", "Actual", "Owner", "Detail"],
         differences.map(d => el("tr", {},
           el("td", {}, d.area), el("td", {}, d.store), el("td", { class: "keys" }, d.key), el("td", {}, d.cause),
-          el("td", { class: "num" }, `${d.amount} ${d.unit}`), el("td", { class: "num" }, d.expected ?? ""), el("td", { class: "num" }, d.actual ?? ""),
+          el("td", { class: "num" }, `${d.amount} ${d.unit}`), el("td", { class: "num" }, d.expected ?? ""),
+          el("td", { class: "num" }, d.actual ?? ""),
           el("td", {}, d.owner), el("td", {}, d.detail))), "No differences.")));
     panel.hidden = false;
     panel.focus();
