@@ -6,6 +6,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 require dotnet "install the .NET 10 SDK"
 install_azurite
 
+# The console's browser tests drive Debian's Chromium through its chromedriver: install both when missing (as root,
+# with apt-get, as CI runs); elsewhere those tests are skipped with the reason.
+chromium="${RETAILFUNCTIONS_CHROMIUM:-/usr/bin/chromium}"
+chromedriver="${RETAILFUNCTIONS_CHROMEDRIVER:-/usr/bin/chromedriver}"
+if [ ! -x "$chromium" ] || [ ! -x "$chromedriver" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing chromium and chromium-driver (apt-get) for the console's browser tests"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+      >/dev/null 2>&1 || echo "    could not install them: the browser tests will be skipped"
+  else
+    echo "==> no $chromium or $chromedriver, and installing them needs root and apt-get: the browser tests will be skipped"
+  fi
+fi
+
 track_started_processes
 trap 'exit 130' INT TERM
 
