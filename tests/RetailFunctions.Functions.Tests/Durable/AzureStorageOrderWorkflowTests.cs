@@ -44,7 +44,7 @@ public sealed class AzureStorageOrderWorkflowTests : IAsyncLifetime
         {
             var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
             {
-                TaskHubName = "RetailOrders",
+                TaskHubName = "RetailOrders", // host.json extensions.durableTask.hubName
                 StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
                 PartitionCount = 1,
                 // Short leases and visibility timeouts, so the next instance takes over a stopped one's work in seconds.
