@@ -29,6 +29,7 @@ public static class FunctionsServices
         services.AddCustomers(configuration);
         services.AddFinance(configuration);
         services.AddReconciliation(configuration);
+        services.AddPilot(configuration);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddOpenApi();
         services.AddProblemDetails();
@@ -36,7 +37,7 @@ public static class FunctionsServices
 
         services.AddSingleton(_ => CreateServiceBusClient(configuration));
         services.AddSingleton<ServiceBusMessageSender>();
-        services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<ServiceBusMessageSender>());
+        services.AddSingleton<IMessageSender, WorkflowMessageSender>();
         services.AddSingleton<QueueHandlers>();
         services.AddSingleton<ServiceBusQueueRunner>();
         services.AddSingleton<ApiRoutes>();

@@ -35,6 +35,7 @@ public static class TableNames
     public const string Settlements = "Settlements";
     public const string Reconciliation = "Reconciliation";
     public const string CapturedPayments = "CapturedPayments";
+    public const string Pilot = "Pilot";
 }
 
 public static class ContainerNames
@@ -44,6 +45,8 @@ public static class ContainerNames
     public const string LargePayloads = "large-payloads";
     public const string SettlementUploads = "settlement-uploads";
     public const string ChannelCatalogs = "channel-catalogs";
+    /// <summary>Answers to shoppers' data requests, for the shop owner (personal data: deleted when the shopper is erased).</summary>
+    public const string PrivacyExports = "privacy-exports";
 }
 
 public sealed record ResourceNameList(IReadOnlyList<string> Queues, IReadOnlyList<string> Tables, IReadOnlyList<string> Containers)

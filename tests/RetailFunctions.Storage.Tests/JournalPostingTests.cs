@@ -10,6 +10,7 @@ using RetailFunctions.Pipeline.Security;
 using RetailFunctions.Storage;
 using RetailFunctions.Testing;
 using static RetailFunctions.Domain.Finance.FinancialFact;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Storage.Tests;
 
@@ -43,7 +44,7 @@ public sealed class JournalPostingTests(AzuriteFixture azurite) : IClassFixture<
             TimeProvider.System);
 
     private JournalService Service(FinanceOptions? options = null) =>
-        new(_journal, _sender, _exceptions, options ?? FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero }, TimeProvider.System);
+        new(_journal, _sender, _exceptions, PilotGate.AllOn(TimeProvider.System), options ?? FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero }, TimeProvider.System);
 
     private ErpPostingHandler Handler(ErpConnector? connector = null) => new(_journal, connector ?? Connector(), _exceptions, TimeProvider.System);
 

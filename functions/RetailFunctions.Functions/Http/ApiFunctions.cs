@@ -31,6 +31,9 @@ public sealed class ApiFunctions(ApiRoutes routes)
     [Function("Orders")]
     public Task<IActionResult> Orders([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Orders)] HttpRequest req) => Handle(req);
 
+    [Function("Pilot")]
+    public Task<IActionResult> Pilot([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Pilot)] HttpRequest req) => Handle(req);
+
     [Function("Stores")]
     public Task<IActionResult> Stores([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Stores)] HttpRequest req) => Handle(req);
 
@@ -52,7 +55,7 @@ public sealed class ApiFunctions(ApiRoutes routes)
     [Function("Settlements")]
     public Task<IActionResult> Settlements([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Settlements)] HttpRequest req) => Handle(req);
 
-    [Function("Reconciliation")]
+    [Function("ReconciliationApi")]
     public Task<IActionResult> Reconciliation([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Reconciliation)] HttpRequest req) => Handle(req);
 
     [Function("Exceptions")]

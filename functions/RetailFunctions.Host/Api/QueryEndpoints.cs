@@ -7,7 +7,7 @@ namespace RetailFunctions.Host.Api;
 public static class QueryEndpoints
 {
     public sealed record SkuRequest(string? Title, string? Barcode, string? UnitOfMeasure, decimal? Price, IReadOnlyList<SkuAlias>? Aliases);
-    public sealed record LocationRequest(string? Name, double? Latitude, double? Longitude, IReadOnlyList<LocationAlias>? Aliases);
+    public sealed record LocationRequest(string? Name, double? Latitude, double? Longitude, IReadOnlyList<LocationAlias>? Aliases, string? Region = null);
 
     public static void MapQueries(this IEndpointRouteBuilder api)
     {
@@ -34,10 +34,18 @@ public static class QueryEndpoints
 
         api.MapPut("/catalog/locations/{location}", async (string location, LocationRequest request, ICatalogStore catalog, CancellationToken ct) =>
         {
-            var loc = new Location(location, request.Name, request.Latitude, request.Longitude, request.Aliases ?? []);
+            var loc = new Location(location, request.Name, request.Latitude, request.Longitude, request.Aliases ?? [], request.Region);
             await catalog.UpsertLocationAsync(loc, ct);
             return Results.Ok(loc);
         }).WithSummary("Create or update a canonical location and map POS store ids or Shopify location ids to it");
+
+        api.MapGet("/pos/batches", async (string? day, int? max, IPosBatchStore batches, TimeProvider clock, CancellationToken ct) =>
+        {
+            var date = day is null ? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime) : ReconciliationEndpoints.ParseDay(day);
+            if (date is null)
+                return Http.Problem(StatusCodes.Status400BadRequest, "Invalid day", $"day '{day}' is not a date (yyyy-MM-dd)", "day");
+            return Results.Ok(await batches.ListByDayAsync(date.Value, Math.Clamp(max ?? 200, 1, 1000), ct));
+        }).WithSummary("The POS batches received on a day (UTC; today by default), oldest first, with their progress");
 
         api.MapGet("/pos/batches/{batchId}", async (string batchId, int? skip, int? take, IPosBatchStore batches, CancellationToken ct) =>
         {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Handlers;
@@ -19,6 +21,7 @@ public sealed class AvailabilityHandler(
     IEnumerable<IChannelPublisher> publishers,
     IAlertStore alerts,
     IMessageSender sender,
+    PilotGate pilot,
     InventoryOptions options,
     TimeProvider clock)
 {
@@ -36,6 +39,9 @@ public sealed class AvailabilityHandler(
         var location = message.Envelope.Key(BusinessKeys.Location);
         if (sku is null || location is null)
             return new HandlerOutcome.Poison("availability message without sku and location keys");
+
+        if (await pilot.ModeAsync(PilotFlow.AvailabilityPush, location, ct) is var mode and not FlowMode.On)
+            return new HandlerOutcome.Completed(await WithheldAsync(sku, location, mode, ct));
 
         var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true";
         var log = new List<string>();
@@ -114,6 +120,25 @@ public sealed class AvailabilityHandler(
         if (LowStock.Crossed(stock.Policy.ReorderPoint, stock.LastPushedAvailable, left) is { } reorderPoint)
             await RaiseLowStockAsync(sku, location, left, reorderPoint, level.Version, cause, ct);
         return null;
+    }
+
+    /// <summary>
+    /// A pilot location not pushed to yet: nothing is sent. In shadow the figure is recorded for the shadow report.
+    /// Either way the version counts as dealt with, so the next change wakes the dispatcher again; switching the
+    /// flow on pushes the latest figure of every SKU the shadow report holds.
+    /// </summary>
+    private async Task<string> WithheldAsync(string sku, string location, FlowMode mode, CancellationToken ct)
+    {
+        if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
+            return $"{sku} at {location}: no stock rows";
+        var available = Availability.ForChannel(stock.Level, stock.Policy, Domain.Canonical.Channels.Web);
+        var now = clock.GetUtcNow();
+        if (mode == FlowMode.Shadow)
+            await pilot.RecordShadowPushAsync(new ShadowPush(sku, location, Domain.Canonical.Channels.Web, available, stock.Level.Version, now), ct);
+        await inventory.MarkPushedAsync(sku, location, stock.Level.Version, stock.Level.OnHand - stock.Level.Reserved, now, ct);
+        return mode == FlowMode.Shadow
+            ? $"{sku} at {location}: pilot shadow: would push {available} (version {stock.Level.Version}); nothing pushed"
+            : $"{sku} at {location}: pilot: availability push is off here; nothing pushed";
     }
 
     private async Task RaiseLowStockAsync(string sku, string location, decimal available, decimal reorderPoint, long version, Envelope cause, CancellationToken ct)

@@ -1,10 +1,12 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
@@ -19,7 +21,8 @@ public sealed record PosHandlerOptions(int ChunkSize)
 /// A retry resumes after the last saved chunk; transactions of an interrupted chunk run again, and their movements
 /// are no-ops the second time because each line has its own idempotency key.
 /// </summary>
-public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, PosHandlerOptions options, TimeProvider clock)
+public sealed class PosBatchHandler(
+    IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, PilotGate pilot, PosHandlerOptions options, TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
@@ -77,6 +80,13 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
         var changes = PosStockPlan.Changes(transaction, batch.BatchId).ToList();
         if (changes.Count == 0)
             return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded, PosStockPlan.WhyNoStock(transaction), 0, 0);
+        // A store whose flows are off keeps its upload archived and acknowledged; a replay after switching on applies it.
+        var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
+        var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
+        if (stockMode == FlowMode.Off && ordersMode == FlowMode.Off)
+            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded,
+                $"pilot: till stock and till orders are off at store {transaction.Receipt.StoreId}; archived, not applied", 0, 0);
+        if (stockMode == FlowMode.Off) changes.Clear();
 
         var keys = new Dictionary<string, string>(envelope.Keys)
         {
@@ -87,7 +97,8 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
         var counts = new PostingCounts();
         foreach (var change in changes)
             counts.Add(await stock.PostAsync(change, source, ct));
-        await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
+        if (ordersMode != FlowMode.Off)
+            await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
 
         return counts.Exceptions > 0
             ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,

@@ -2,10 +2,13 @@ using System.Text;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
+using RetailFunctions.Pipeline.Privacy;
 using RetailFunctions.Pipeline.Shopify;
 
 namespace RetailFunctions.Pipeline.Handlers;
@@ -21,7 +24,9 @@ public sealed class ShopifyWebhookHandler(
     ICatalogStore catalog,
     ShopifyOrderRecorder orders,
     CustomerService customers,
+    PrivacyService privacy,
     ChannelLevelReconciler levels,
+    PilotGate pilot,
     TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
@@ -35,8 +40,8 @@ public sealed class ShopifyWebhookHandler(
         var archiveBlob = ShopifyEnvelopes.ArchiveBlobName(delivery, envelope.OccurredAt);
         await blobs.PutIfAbsentAsync(ContainerNames.RawArchive, archiveBlob, body, "application/json", ct, ShopifyEnvelopes.ArchiveMetadata(envelope));
 
-        if (delivery.Topic == ShopifyCustomerRedact.Topic)
-            return await RedactAsync(delivery, body, archiveBlob, envelope, ct);
+        if (PrivacyTopics.IsPrivacy(delivery.Topic))
+            return await PrivacyAsync(delivery, body, archiveBlob, message, ct);
 
         ShopifyEvent canonical;
         try
@@ -50,25 +55,34 @@ public sealed class ShopifyWebhookHandler(
         }
 
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.RawArchive}/{archiveBlob}", envelope.Keys);
-        var outcome = await ApplyAsync(canonical, source, ct);
+        var outcome = await PausedByPilotAsync(canonical, ct) ?? await ApplyAsync(canonical, source, ct);
         await RecordAsync(delivery, outcome, archiveBlob, envelope, ct);
         return new HandlerOutcome.Completed(outcome);
     }
 
-    /// <summary>The mandatory privacy topic: the shopper's profiles are anonymized; financial records stay.</summary>
-    private async Task<HandlerOutcome> RedactAsync(ShopifyDelivery delivery, ReadOnlyMemory<byte> body, string archiveBlob, Envelope envelope, CancellationToken ct)
+    /// <summary>
+    /// The mandatory privacy topics: a data request is compiled into an export for the shop owner; a redaction
+    /// anonymizes the profiles and rewrites every copy we hold without the personal data. Money and stock records stay.
+    /// </summary>
+    private async Task<HandlerOutcome> PrivacyAsync(ShopifyDelivery delivery, ReadOnlyMemory<byte> body, string archiveBlob, ReceivedMessage message,
+        CancellationToken ct)
     {
-        ShopifyCustomerRedact redact;
+        var envelope = message.Envelope;
+        string outcome;
         try
         {
-            redact = ShopifyCustomerRedact.Parse(body.Span);
+            outcome = delivery.Topic switch
+            {
+                PrivacyTopics.CustomersDataRequest => await privacy.ExportAsync(ShopifyDataRequest.Parse(body.Span), envelope.Id, ct),
+                PrivacyTopics.CustomersRedact => await privacy.RedactCustomerAsync(ShopifyCustomerRedact.Parse(body.Span), message.KeepAlive, ct),
+                _ => await privacy.RedactShopAsync(ShopifyShopRedact.Parse(body.Span), message.KeepAlive, ct),
+            };
         }
         catch (PayloadException invalid)
         {
             await RecordAsync(delivery, $"rejected: {invalid.Field}: {invalid.Reason}", archiveBlob, envelope, ct);
             return new HandlerOutcome.Poison($"{delivery.Topic} payload invalid at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
         }
-        var outcome = $"customer redacted: {await customers.RedactAsync(redact, clock.GetUtcNow(), ct)} profiles anonymized";
         await RecordAsync(delivery, outcome, archiveBlob, envelope, ct);
         return new HandlerOutcome.Completed(outcome);
     }
@@ -99,6 +113,32 @@ public sealed class ShopifyWebhookHandler(
         ShopifyEvent.Unhandled e => $"recorded: topic {e.Delivery.Topic} has no handler",
         _ => throw new InvalidOperationException($"no handling for {canonical.GetType().Name}"),
     };
+
+    /// <summary>
+    /// Why the event is only archived, when its flow is off where it happens: web orders by the order's or
+    /// fulfilment's location (the chain's switch when it names none), refunds by the chain's, customers by the chain's.
+    /// A raw-archive replay after switching on applies it.
+    /// </summary>
+    private async ValueTask<string?> PausedByPilotAsync(ShopifyEvent canonical, CancellationToken ct)
+    {
+        (PilotFlow Flow, string? ChannelLocation)? governed = canonical switch
+        {
+            ShopifyEvent.OrderCreated e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderUpdated e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderPaid e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderFulfilled e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderCancelled e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.FulfillmentCreated e => (PilotFlow.WebOrders, e.Fulfillment.ChannelLocationId),
+            ShopifyEvent.RefundCreated => (PilotFlow.WebOrders, null),
+            ShopifyEvent.CustomerUpserted => (PilotFlow.Customers, null),
+            _ => null,
+        };
+        if (governed is not { } g) return null;
+        var (mode, location) = await pilot.ModeByAliasAsync(g.Flow, SourceSystems.Shopify, g.ChannelLocation, ct);
+        return mode == FlowMode.Off
+            ? $"pilot: {PilotFlows.Name(g.Flow)} is off{(location is null ? "" : $" at {location}")}; archived, not applied"
+            : null;
+    }
 
     private async Task<string> UpsertProductAsync(ProductSnapshot product, CancellationToken ct)
     {
