@@ -115,8 +115,16 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         {
             KeepAlive = async ct =>
             {
-                var updated = await client.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: options.VisibilityTimeout, cancellationToken: ct);
-                popReceipt = updated.Value.PopReceipt;
+                try
+                {
+                    var updated = await client.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: options.VisibilityTimeout,
+                        cancellationToken: ct);
+                    popReceipt = updated.Value.PopReceipt;
+                }
+                catch (RequestFailedException lost) when (lost.Status is 400 or 404)
+                {
+                    throw new MessageTakenOverException(lost);
+                }
             },
         };
 
@@ -124,6 +132,12 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         try
         {
             outcome = await handle(received, stop);
+        }
+        catch (MessageTakenOverException lost)
+        {
+            // Another consumer has the message now: its outcome is that consumer's to settle, not a failure of ours.
+            LogSettleLost(client.Name, envelope.Id, lost.Status);
+            return;
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
@@ -228,6 +242,15 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Queue} message {MessageId} dead-lettered: {Reason}")]
     private partial void LogDeadLettered(string queue, string messageId, string reason);
+}
+
+/// <summary>
+/// A handler's keep-alive found that its message's visibility had lapsed and another consumer had received or settled it.
+/// </summary>
+public sealed class MessageTakenOverException(RequestFailedException lost)
+    : Exception($"the message was taken over by another consumer ({lost.Status} {lost.ErrorCode})", lost)
+{
+    public int Status { get; } = lost.Status;
 }
 
 /// <summary>How far behind a queue is: its depth, and the age of its oldest visible message.</summary>

@@ -142,7 +142,7 @@ public sealed class Harness : IAsyncDisposable
         ["Customers__DefaultRegion"] = "GB",
     };
 
-    private static HttpClient Client(RuntimeProcess runtime) => new() { BaseAddress = runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    private static HttpClient Client(RuntimeProcess runtime) => new() { BaseAddress = runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(100) };
 
     /// <summary>The next live instance, round robin.</summary>
     private HttpClient NextClient()

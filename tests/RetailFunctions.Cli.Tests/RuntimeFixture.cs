@@ -32,7 +32,7 @@ public sealed class RuntimeFixture : IAsyncLifetime
                 ["Logging__LogLevel__Default"] = "Warning",
             });
             await Runtime.StartAsync();
-            Http = new HttpClient { BaseAddress = Runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            Http = new HttpClient { BaseAddress = Runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(100) };
             Http.DefaultRequestHeaders.Add("x-functions-key", FunctionKey);
         }
         catch

@@ -52,7 +52,7 @@ public sealed class CrashRecoveryTests(CrashFixture fixture) : IClassFixture<Cra
         await restarted.StartAsync();
         using var http = RuntimeFixture.CreateClient(restarted);
         var batch = await Calls.Eventually(() => http.GetJson($"api/pos/batches/{batchId}?take={transactions}"),
-            b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", "the batch to complete after the restart", timeoutSeconds: 180);
+            b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", "the batch to complete after the restart", timeoutSeconds: 300);
 
         var statuses = batch.GetProperty("transactions").EnumerateArray().ToList();
         Assert.Equal(transactions, statuses.Count);

@@ -192,7 +192,7 @@ public sealed class FinanceDayTests(FinanceDayFixture fixture) : IClassFixture<F
 
         // Journal: three till sales, three web sales, the app sale, the store return and the web refund; the cancellation moved no money.
         var entries = await Calls.Eventually(Journal,
-            e => e.Count == 9 && e.All(x => x.GetProperty("status").GetString() is "posted" or "rejected"), "every entry of the day to be posted or rejected", 45);
+            e => e.Count == 9 && e.All(x => x.GetProperty("status").GetString() is "posted" or "rejected"), "every entry of the day to be posted or rejected", 120);
         Assert.All(entries, e => Assert.True(e.GetProperty("isBalanced").GetBoolean(), $"{e.GetProperty("entryId")} does not balance"));
         Assert.Equal(["refund", "return", "sale", "sale", "sale", "sale", "sale", "sale", "sale"], entries.Select(e => e.GetProperty("source").GetString()).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(entries, e => e.GetProperty("factId").GetString()!.Contains(cancelledOrder.GetProperty("orderId").GetString()!, StringComparison.Ordinal));
@@ -246,7 +246,7 @@ public sealed class FinanceDayTests(FinanceDayFixture fixture) : IClassFixture<F
         // The statements book what only the processors know: a fee per settled charge (the duplicate line's too, as
         // stated) and the payout to the bank. They post like any entry before the night's run.
         var withSettlements = await Calls.Eventually(Journal,
-            e => e.Count == entries.Count + 5 && e.All(x => x.GetProperty("status").GetString() is "posted" or "rejected"), "the processors' fees and payout to be posted", 45);
+            e => e.Count == entries.Count + 5 && e.All(x => x.GetProperty("status").GetString() is "posted" or "rejected"), "the processors' fees and payout to be posted", 120);
         var fromStatements = withSettlements.Where(e => !entryIds.Contains(e.GetProperty("entryId").GetString()!)).ToList();
         Assert.Equal(["payout", "processor-fee", "processor-fee", "processor-fee", "processor-fee"], fromStatements.Select(e => e.GetProperty("source").GetString()).Order(StringComparer.Ordinal));
         Assert.All(fromStatements, e => Assert.True(e.GetProperty("isBalanced").GetBoolean()));

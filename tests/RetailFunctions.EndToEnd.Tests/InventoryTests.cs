@@ -129,7 +129,7 @@ public sealed class InventoryTests(ChannelFixture fixture, ITestOutputHelper out
         Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync("api/pos/transactions", new StringContent(batch.ToString(), Encoding.UTF8, "application/json"))).StatusCode);
 
         await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000003, ShopifyLocation)), v => v == 400,
-            "the burst's final value", timeoutSeconds: 120);
+            "the burst's final value", timeoutSeconds: 300);
         await Http.QueuesDrained();
         var pushes = fixture.Shopify.Sets.Where(s => s.InventoryItemId == 810000000000003).Skip(before).ToList();
         Assert.Equal(400, pushes[^1].Available);

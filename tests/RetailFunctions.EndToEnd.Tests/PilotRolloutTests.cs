@@ -96,7 +96,7 @@ public sealed class PilotRolloutTests(PilotFixture fixture) : IClassFixture<Pilo
     }
 
     private async Task<JsonElement> CompletedBatchAsync(string batchId) =>
-        await Calls.Eventually(() => Http.GetJson($"api/pos/batches/{batchId}"), b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", $"batch {batchId}", 60);
+        await Calls.Eventually(() => Http.GetJson($"api/pos/batches/{batchId}"), b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", $"batch {batchId}", 120);
 
     private Task<decimal?> OnHand(string store) => Http.OnHand(Sku, store);
 
@@ -149,13 +149,13 @@ public sealed class PilotRolloutTests(PilotFixture fixture) : IClassFixture<Pilo
         await Calls.Eventually(() => OnHand("STORE-A"), v => v == 9m, "store A's till sale");
         await Calls.Eventually(() => Task.FromResult(Shopify.Available(InventoryItem, 1_001)), a => a == 8, "store A's figure at the web store (9 on hand, 1 reserved)");
         var postedA = await Calls.Eventually(() => Journal("STORE-A"), e => e.Count >= 1 && e.All(x => x.GetProperty("status").GetString() == "posted"),
-            "store A's journal to be posted", 60);
+            "store A's journal to be posted", 120);
         Assert.All(postedA, e => Assert.NotNull(Erp.Booked(e.GetProperty("entryId").GetString()!)));
 
         // B is in shadow: processed into our own records, nothing pushed or posted, and the shadow report compares.
         await Calls.Eventually(() => OnHand("STORE-B"), v => v == 8m, "store B's till sale in our ledger");
         Assert.Equal(HttpStatusCode.OK, await OrderStatus(8_800_000 + 1_002));
-        var shadowB = await Calls.Eventually(() => Journal("STORE-B"), e => e.Count >= 1, "store B's journal in shadow", 60);
+        var shadowB = await Calls.Eventually(() => Journal("STORE-B"), e => e.Count >= 1, "store B's journal in shadow", 120);
         Assert.All(shadowB, e => Assert.Equal("shadow", e.GetProperty("status").GetString()));
         var report = await Calls.Eventually(() => Http.GetJson("api/pilot/shadow/availability?location=STORE-B"),
             r => r.GetProperty("rows").EnumerateArray().Any(x => x.GetProperty("wouldPush").ValueKind == JsonValueKind.Number
@@ -207,7 +207,7 @@ public sealed class PilotRolloutTests(PilotFixture fixture) : IClassFixture<Pilo
         await Calls.Eventually(() => Http.Reserved(Sku, "STORE-C"), r => r == 1m, "store C's web order reservation");
         await Calls.Eventually(() => Task.FromResult(Shopify.Available(InventoryItem, 1_003)), a => a == 6, "store C's figure at the web store");
         await Calls.Eventually(() => Journal("STORE-C"), e => e.Count >= 1 && e.All(x => x.GetProperty("status").GetString() == "posted"),
-            "store C's journal to be posted", 60);
+            "store C's journal to be posted", 120);
 
         // A and B changed nothing: same stock, no new push for A, nothing for B, and no entry booked twice.
         Assert.Equal(9m, await OnHand("STORE-A"));

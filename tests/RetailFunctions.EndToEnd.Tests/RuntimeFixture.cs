@@ -50,7 +50,7 @@ public class RuntimeFixture : IAsyncLifetime
 
     public static HttpClient CreateClient(RuntimeProcess runtime)
     {
-        var http = new HttpClient { BaseAddress = runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient { BaseAddress = runtime.BaseAddress, Timeout = TimeSpan.FromSeconds(100) };
         http.DefaultRequestHeaders.Add("x-functions-key", FunctionKey);
         return http;
     }

@@ -43,7 +43,7 @@ public sealed class ShopperErasureTests(OrdersFixture fixture, ITestOutputHelper
         });
         await Deliveries.SendAsync(Http, Shop, "customers/data_request", dataRequest, "wh-erase-request");
         await Calls.Eventually(async () => (await Http.GetJson("api/exceptions?owner=crm")).EnumerateArray()
-            .Any(e => e.GetProperty("reason").GetString() == "customer-data-request"), found => found, "the data request's exception for crm", 60);
+            .Any(e => e.GetProperty("reason").GetString() == "customer-data-request"), found => found, "the data request's exception for crm", 120);
         var export = await AsCrm($"api/customers/data-requests/{Shop}/9931");
         var exportText = export.ToString();
         Assert.Contains("Quillfeather", exportText);
@@ -91,7 +91,7 @@ public sealed class ShopperErasureTests(OrdersFixture fixture, ITestOutputHelper
             id = 99101, email = Email, phone = Phone, first_name = "Perpetua", last_name = "Quillfeather", updated_at = "2026-11-20T09:00:00Z",
             default_address = address, addresses = new[] { address }, email_marketing_consent = new { state = "subscribed" },
         }), "wh-erase-customer");
-        var profile = await Calls.Eventually(() => FindAsync(), p => p.ValueKind == JsonValueKind.Object, "the shopper's profile", 60);
+        var profile = await Calls.Eventually(() => FindAsync(), p => p.ValueKind == JsonValueKind.Object, "the shopper's profile", 120);
         await AsCrm($"api/customers/{profile.GetProperty("customerId").GetString()}/contacts", new { loyaltyId = Loyalty });
 
         await Deliveries.SendAsync(Http, Shop, "orders/create", JsonSerializer.Serialize(new
@@ -110,7 +110,7 @@ public sealed class ShopperErasureTests(OrdersFixture fixture, ITestOutputHelper
         {
             var response = await Http.GetAsync("api/orders/by-channel/shopify/5557931");
             return response.IsSuccessStatusCode ? (await response.Json()).GetProperty("status").GetString() : null;
-        }, s => s == "Paid", "the web order", 60);
+        }, s => s == "Paid", "the web order", 120);
 
         // At the till: the phone and the loyalty card, and a card number that the edge masks.
         var till = $$"""
@@ -122,11 +122,11 @@ public sealed class ShopperErasureTests(OrdersFixture fixture, ITestOutputHelper
             """;
         Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync("api/pos/transactions", new StringContent(till, Encoding.UTF8, "application/json"))).StatusCode);
         await Calls.Eventually(async () => (await AsCrm($"api/customers?loyaltyId={Loyalty}")).GetProperty("history").GetArrayLength(),
-            n => n == 2, "the till sale on the shopper's profile", 60);
+            n => n == 2, "the till sale on the shopper's profile", 120);
 
         // A payload no handler can read is dead-lettered whole; one too large for a queue message is spilled to a blob.
         await Deliveries.SendAsync(Http, Shop, "orders/create", JsonSerializer.Serialize(new { id = "not-an-id", email = Email, phone = Phone, line_items = "none" }), "wh-erase-bad");
-        await Calls.Eventually(async () => (await Http.GetJson("api/deadletters?queue=shopify-webhooks")).ToString(), t => t.Contains(Email), "the dead letter", 60);
+        await Calls.Eventually(async () => (await Http.GetJson("api/deadletters?queue=shopify-webhooks")).ToString(), t => t.Contains(Email), "the dead letter", 120);
         await Deliveries.SendAsync(Http, Shop, "customers/update", JsonSerializer.Serialize(new
         {
             id = 99101, email = Email, phone = Phone, first_name = "Perpetua", last_name = "Quillfeather", updated_at = "2026-11-24T09:00:00Z",

@@ -125,6 +125,54 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
     }
 
     [Fact]
+    public async Task GivenAMessageTakenOverOnItsLastDelivery_WhenTheFirstWorkersKeepAliveFails_ThenItIsNotDeadLettered()
+    {
+        var queue = $"lastgo-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        var sender = new QueueMessageSender(_account, new BlobStore(_account));
+        await sender.SendAsync(queue, EnvelopeWith("slow", "last-1"), CancellationToken.None);
+        var deadLetters = new TableDeadLetterStore(_account, new BlobStore(_account));
+        // One delivery allowed: a failure of the first worker's attempt would dead-letter the message at once.
+        var options = new QueueWorkerOptions(1, 1, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var takenOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fastCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var slow = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
+        using var slowStop = new CancellationTokenSource();
+        var slowRun = slow.RunAsync(queue, async (m, ct) =>
+        {
+            try
+            {
+                await takenOver.Task.WaitAsync(ct);
+                await m.KeepAlive(ct);
+                return new HandlerOutcome.Completed("slow");
+            }
+            finally
+            {
+                slowSettled.TrySetResult();
+            }
+        }, options, slowStop.Token);
+        var fast = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
+        var fastRun = fast.RunAsync(queue, async (m, ct) =>
+        {
+            takenOver.TrySetResult();
+            await slowSettled.Task.WaitAsync(ct);
+            fastCompleted.TrySetResult();
+            return new HandlerOutcome.Completed("fast");
+        }, options, stop.Token);
+
+        await fastCompleted.Task.WaitAsync(stop.Token);
+        while (!stop.IsCancellationRequested && (await _account.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+            await Task.Delay(50);
+        await stop.CancelAsync();
+        await slowStop.CancelAsync();
+        await Task.WhenAll(slowRun, fastRun);
+        Assert.DoesNotContain(await deadLetters.ListAsync(100, CancellationToken.None), d => d.Queue == queue);
+    }
+
+    [Fact]
     public async Task AWorkerWhoseMessageWasTakenOverKeepsWorking()
     {
         var queue = $"takeover-{Guid.NewGuid():N}"[..20];

@@ -26,12 +26,16 @@ public sealed class FakeErp : IAsyncDisposable
     {
         public static Scripted Throttle(int retryAfterSeconds) => new(429, retryAfterSeconds);
         public static Scripted Fail(int status = 503) => new(status);
-        /// <summary>Books the entry, then answers only after the delay (past the client's timeout).</summary>
+        /// <summary>
+        /// Books the entry, then answers only after the delay (past the client's timeout). Drawn by a request the ERP
+        /// rejects, it waits for the next request, so a stall always stalls a booking whichever request came first.
+        /// </summary>
         public static Scripted BookThenStall(TimeSpan delay) => new(201, Delay: delay);
     }
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Scripted> _script = new();
+    private readonly ConcurrentQueue<Scripted> _heldStalls = new();
     private readonly ConcurrentDictionary<string, string> _closedAccounts = new();
     private readonly Lock _books = new();
     private readonly Dictionary<string, Booking> _byEntry = new();
@@ -108,7 +112,7 @@ public sealed class FakeErp : IAsyncDisposable
         if (ExpectedApiKey is { } key && context.Request.Headers["X-Api-Key"].FirstOrDefault() != key)
             return Results.Json(new { code = "unauthorized", message = "missing or wrong api key" }, statusCode: 401);
         if (_always is { } always) return Answer(context, always);
-        var scripted = _script.TryDequeue(out var next) ? next : null;
+        var scripted = _heldStalls.TryDequeue(out var held) ? held : _script.TryDequeue(out var next) ? next : null;
         if (scripted is { Delay: null }) return Answer(context, scripted);
 
         using var reader = new StreamReader(context.Request.Body);
@@ -118,7 +122,7 @@ public sealed class FakeErp : IAsyncDisposable
         var root = document.RootElement;
         var entryId = root.GetProperty("entryId").GetString()!;
         if (context.Request.Headers["Idempotency-Key"].FirstOrDefault() != entryId)
-            return Reject("idempotency-key", "the Idempotency-Key header must equal entryId", 400);
+            return Reject("idempotency-key", "the Idempotency-Key header must equal entryId", 400, scripted);
         var lines = root.GetProperty("lines").EnumerateArray().Select(l => new BookedLine(
             l.GetProperty("account").GetString()!, l.GetProperty("debit").GetDecimal(), l.GetProperty("credit").GetDecimal(),
             l.GetProperty("currency").GetString()!, l.GetProperty("channel").GetString()!)).ToList();
@@ -131,10 +135,10 @@ public sealed class FakeErp : IAsyncDisposable
             if (!duplicate)
             {
                 if (lines.GroupBy(l => l.Currency).FirstOrDefault(g => g.Sum(l => l.Debit) != g.Sum(l => l.Credit)) is { } unbalanced)
-                    return Reject("unbalanced", $"debits and credits differ in {unbalanced.Key}");
-                if (lines.Count == 0) return Reject("empty", "an entry needs lines");
+                    return Reject("unbalanced", $"debits and credits differ in {unbalanced.Key}", scripted: scripted);
+                if (lines.Count == 0) return Reject("empty", "an entry needs lines", scripted: scripted);
                 if (lines.FirstOrDefault(l => _closedAccounts.ContainsKey(l.Account)) is { } closed)
-                    return Reject("account-closed", $"account {closed.Account}: {_closedAccounts[closed.Account]}");
+                    return Reject("account-closed", $"account {closed.Account}: {_closedAccounts[closed.Account]}", scripted: scripted);
                 existing = new Booking($"DOC-{_byEntry.Count + 1:D6}", entryId, root.GetProperty("revision").GetInt32(),
                     root.GetProperty("postingDate").GetString()!, root.GetProperty("store").GetString()!, root.GetProperty("currency").GetString()!,
                     root.GetProperty("summary").GetBoolean(), lines, body, DateTimeOffset.UtcNow);
@@ -148,8 +152,9 @@ public sealed class FakeErp : IAsyncDisposable
         return Results.Json(new { documentId = booking.DocumentId, entryId, duplicate }, statusCode: duplicate ? 200 : 201);
     }
 
-    private IResult Reject(string code, string message, int status = 422)
+    private IResult Reject(string code, string message, int status = 422, Scripted? scripted = null)
     {
+        if (scripted?.Delay is not null) _heldStalls.Enqueue(scripted);
         Interlocked.Increment(ref _rejections);
         return Results.Json(new { code, message }, statusCode: status);
     }
