@@ -61,7 +61,9 @@ public sealed class FunctionMetadataTests
         Assert.Equal(HttpAreas.All.Concat([HttpAreas.Workflows, HttpAreas.WorkflowShipmentAction, HttpAreas.WorkflowCancel]).Order(), http.Keys.Order());
         Assert.Equal("Anonymous", http[HttpAreas.Webhooks]);
         Assert.Equal("Anonymous", http[HttpAreas.Health]);
-        Assert.All(http.Where(r => r.Key is not HttpAreas.Webhooks and not HttpAreas.Health), r => Assert.Equal("Function", r.Value));
+        Assert.Equal("Anonymous", http[HttpAreas.ConsoleAssets]);
+        Assert.All(http.Where(r => r.Key is not HttpAreas.Webhooks and not HttpAreas.Health and not HttpAreas.ConsoleAssets),
+            r => Assert.Equal("Function", r.Value));
         Assert.Equal("api", HostJson().RoutePrefix);
     }
 

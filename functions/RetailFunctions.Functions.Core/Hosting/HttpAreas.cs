@@ -11,6 +11,10 @@ public static class HttpAreas
     public const string Webhooks = "webhooks/shopify";
     public const string Health = "health";
 
+    /// <summary>The operator console's page (behind the function key) and its stylesheet and script (anonymous: they hold no data).</summary>
+    public const string Console = "console";
+    public const string ConsoleAssets = "console-assets/{name}";
+
     public const string Alerts = "alerts/{*rest}";
     public const string Catalog = "catalog/{*rest}";
     public const string Customers = "customers/{*rest}";
@@ -34,7 +38,11 @@ public static class HttpAreas
 
     /// <summary>Every route the API serves, by first segment: anonymous first, then those behind a function key.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Webhooks, Health, Alerts, Catalog, Customers, DeadLetters, Exceptions, Finance, Inventory, OpenApi, Orders, Pilot, Pos, Reconciliation, Replay, Settlements, Stores];
+    [
+        Webhooks, Health, ConsoleAssets,
+        Alerts, Catalog, Console, Customers, DeadLetters, Exceptions, Finance, Inventory, OpenApi, Orders, Pilot, Pos, Reconciliation, Replay,
+        Settlements, Stores,
+    ];
 
     public static string FirstSegment(string route) => route.Split('/')[0];
 }

@@ -25,6 +25,12 @@ public sealed class ApiFunctions(ApiRoutes routes)
     [Function("Health")]
     public Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, Get, Route = HttpAreas.Health)] HttpRequest req) => Handle(req);
 
+    [Function("ConsoleAssets")]
+    public Task<IActionResult> ConsoleAssets([HttpTrigger(AuthorizationLevel.Anonymous, Get, Route = HttpAreas.ConsoleAssets)] HttpRequest req) => Handle(req);
+
+    [Function("Console")]
+    public Task<IActionResult> Console([HttpTrigger(AuthorizationLevel.Function, Get, Route = HttpAreas.Console)] HttpRequest req) => Handle(req);
+
     [Function("PosUploads")]
     public Task<IActionResult> Pos([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Pos)] HttpRequest req) => Handle(req);
 

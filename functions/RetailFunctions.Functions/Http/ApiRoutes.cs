@@ -34,6 +34,7 @@ public sealed class ApiRoutes
             api.MapFinance();
             api.MapReconciliation();
             api.MapPilot();
+            endpoints.MapConsole(hostJson.RoutePrefix, $"/{hostJson.RoutePrefix}/console", $"/{hostJson.RoutePrefix}/console-assets");
         });
         app.Run(context => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
             detail: $"no route for {context.Request.Method} {context.Request.Path}").ExecuteAsync(context));

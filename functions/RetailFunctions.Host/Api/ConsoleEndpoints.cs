@@ -13,14 +13,23 @@ public static class ConsoleEndpoints
     // The assets hold no data; the page itself stays behind the function key like the API.
     public static bool IsPublicAsset(PathString path) => path == $"{Path}/console.css" || path == $"{Path}/console.js";
 
-    public static void MapConsole(this IEndpointRouteBuilder app, string routePrefix)
+    public static void MapConsole(this IEndpointRouteBuilder app, string routePrefix) => app.MapConsole(routePrefix, Path, Path);
+
+    /// <summary>
+    /// The page at <paramref name="pagePath"/> (behind the function key) and its stylesheet and script under
+    /// <paramref name="assetsPath"/>: the Functions app serves them under its route prefix, the assets from an
+    /// anonymous function of their own, since a function's key level covers its whole route.
+    /// </summary>
+    public static void MapConsole(this IEndpointRouteBuilder app, string routePrefix, string pagePath, string assetsPath)
     {
-        var page = Read("index.html").Replace("{{apiBase}}", $"/{routePrefix}", StringComparison.Ordinal);
+        var page = Read("index.html")
+            .Replace("{{apiBase}}", $"/{routePrefix}", StringComparison.Ordinal)
+            .Replace("{{assetsBase}}", assetsPath, StringComparison.Ordinal);
         var css = Read("console.css");
         var js = Read("console.js");
-        app.MapGet(Path, (HttpContext c) => Serve(c, page, "text/html; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet($"{Path}/console.css", (HttpContext c) => Serve(c, css, "text/css; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet($"{Path}/console.js", (HttpContext c) => Serve(c, js, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet(pagePath, (HttpContext c) => Serve(c, page, "text/html; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet($"{assetsPath}/console.css", (HttpContext c) => Serve(c, css, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet($"{assetsPath}/console.js", (HttpContext c) => Serve(c, js, "text/javascript; charset=utf-8")).ExcludeFromDescription();
     }
 
     private static IResult Serve(HttpContext context, string content, string contentType)

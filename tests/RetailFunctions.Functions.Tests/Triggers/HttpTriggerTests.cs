@@ -106,6 +106,25 @@ public sealed class HttpTriggerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GivenTheConsole_WhenItsFunctionsServeIt_ThenThePageCallsTheApiUnderThePrefixAndItsAssetsComeFromTheAnonymousFunction()
+    {
+        var functions = new ApiFunctions(app.GetRequiredService<ApiRoutes>());
+        var page = Request("GET", "/api/console");
+        Assert.Equal(StatusCodes.Status200OK, await ExecuteAsync(page, await functions.Console(page.Request)));
+        var html = Encoding.UTF8.GetString(((MemoryStream)page.Response.Body).ToArray());
+        Assert.Contains("""<meta name="api-base" content="/api">""", html);
+        Assert.Contains("""href="/api/console-assets/console.css""", html);
+        Assert.Contains("""src="/api/console-assets/console.js""", html);
+        Assert.Contains("default-src 'self'", page.Response.Headers.ContentSecurityPolicy.ToString());
+
+        var script = Request("GET", "/api/console-assets/console.js");
+        Assert.Equal(StatusCodes.Status200OK, await ExecuteAsync(script, await functions.ConsoleAssets(script.Request)));
+        Assert.StartsWith("text/javascript", script.Response.ContentType);
+        var missing = Request("GET", "/api/console-assets/secrets.json");
+        Assert.Equal(StatusCodes.Status404NotFound, await ExecuteAsync(missing, await functions.ConsoleAssets(missing.Request)));
+    }
+
+    [Fact]
     public async Task GivenAPathNoRouteServes_WhenAnAreaFunctionGetsIt_ThenTheRouteTableAnswers404()
     {
         var context = Request("GET", "/api/inventory/a/b/c/d/e");
