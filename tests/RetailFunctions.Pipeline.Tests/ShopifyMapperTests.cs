@@ -184,15 +184,6 @@ public sealed class ShopifyMapperTests
             Map<ShopifyEvent.OrderCreated>("orders/create", Samples.Bytes("shopify_order_big_ids.json")).Order.Note);
 
     [Fact]
-    public void GraphqlIdThatDisagreesWithId_IsRejected()
-    {
-        var ex = Assert.Throws<PayloadException>(() => ShopifyMapper.Map(
-            Delivery("orders/create"),
-            """{"id":9007199254740992,"admin_graphql_api_id":"gid://shopify/Order/9007199254740993","currency":"USD"}"""u8));
-        Assert.Equal("admin_graphql_api_id", ex.Field);
-    }
-
-    [Fact]
     public void GraphqlIdAlone_SuppliesTheId()
     {
         var customer = Map<ShopifyEvent.CustomerUpserted>("customers/create",

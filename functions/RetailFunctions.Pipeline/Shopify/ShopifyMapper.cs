@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Pipeline.Security;
+using RetailFunctions.Pipeline.Telemetry;
 using static RetailFunctions.Pipeline.Shopify.ShopifyJson;
 
 namespace RetailFunctions.Pipeline.Shopify;
@@ -131,7 +132,7 @@ public static class ShopifyMapper
             String(fulfillment, "tracking_company", Root),
             numbers,
             [.. Objects(fulfillment, "line_items", Root).Select(line => new FulfillmentLineSnapshot(
-                RequiredId(line.Item, "id", line.At),
+                ResourceId(line.Item, line.At),
                 OptionalId(line.Item, "variant_id", line.At),
                 String(line.Item, "sku", line.At),
                 RequiredDecimal(line.Item, "quantity", line.At)))]);
@@ -144,7 +145,7 @@ public static class ShopifyMapper
         String(product, "product_type", Root),
         Timestamp(product, "updated_at", Root),
         [.. Objects(product, "variants", Root).Select(v => new ProductVariantSnapshot(
-            RequiredId(v.Item, "id", v.At),
+            ResourceId(v.Item, v.At),
             OptionalId(v.Item, "inventory_item_id", v.At),
             String(v.Item, "sku", v.At),
             String(v.Item, "barcode", v.At),
@@ -176,28 +177,40 @@ public static class ShopifyMapper
         Timestamp(level, "updated_at", Root));
 
     /// <summary>
-    /// The resource id. When <c>admin_graphql_api_id</c> ("gid://shopify/Order/450789469") is present it must agree:
-    /// a mismatch means the id was mangled on the way (rounded through a double). Without <c>id</c>, the gid's tail
-    /// is the id.
+    /// The resource id. <c>admin_graphql_api_id</c> ("gid://shopify/Order/450789469") is a string and keeps every digit;
+    /// the numeric <c>id</c> does not survive a trip through a JavaScript number beyond 2^53. When both are present and
+    /// disagree the gid wins and the mismatch is counted; without <c>id</c>, the gid's tail is the id.
     /// </summary>
-    private static string ResourceId(JsonElement resource, string at)
+    private static string ResourceId(JsonElement resource, string at) =>
+        OptionalResourceId(resource, "id", at) ?? throw new PayloadException(Path(at, "id"), "missing");
+
+    /// <summary>An id that may be absent (a line's <c>line_item_id</c>, a customer's id), checked against the gid beside it.</summary>
+    private static string? OptionalResourceId(JsonElement resource, string key, string at)
     {
-        var id = OptionalId(resource, "id", at);
-        var gid = String(resource, "admin_graphql_api_id", at);
-        var gidTail = gid is null ? null : gid[(gid.LastIndexOf('/') + 1)..];
-        if (gidTail is not null && (gidTail.Length == 0 || !gidTail.All(char.IsAsciiDigit)))
-            throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not end in a numeric id");
-        if (id is not null && gidTail is not null && id != gidTail)
-            throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not match id {id}");
-        return id ?? gidTail ?? throw new PayloadException(Path(at, "id"), "missing");
+        var id = OptionalId(resource, key, at);
+        if (String(resource, "admin_graphql_api_id", at) is not { } gid) return id;
+        var tail = GidTail(gid) ?? throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not end in a numeric id");
+        if (id is not null && id != tail)
+            PipelineTelemetry.ShopifyIdMismatches.Add(1, new KeyValuePair<string, object?>("resource", GidType(gid)));
+        return tail;
     }
+
+    /// <summary>"gid://shopify/Order/123" gives "123"; a query ("?inventory_item_id=...") is not part of the id.</summary>
+    private static string? GidTail(string gid)
+    {
+        var path = gid.Split('?')[0];
+        var tail = path[(path.LastIndexOf('/') + 1)..];
+        return tail.Length > 0 && tail.All(char.IsAsciiDigit) ? tail : null;
+    }
+
+    private static string GidType(string gid) => gid.Split('?')[0].Split('/') is { Length: >= 2 } parts ? parts[^2] : "unknown";
 
     private static ChannelCustomerRef? OrderCustomer(JsonElement order)
     {
         if (Object(order, "customer", Root) is { } customer)
         {
             return new ChannelCustomerRef(
-                OptionalId(customer, "id", "customer"),
+                OptionalResourceId(customer, "id", "customer"),
                 String(customer, "email", "customer") ?? String(order, "email", Root),
                 String(customer, "phone", "customer") ?? String(order, "phone", Root),
                 String(customer, "first_name", "customer"),
@@ -210,7 +223,7 @@ public static class ShopifyMapper
     }
 
     private static OrderLineSnapshot OrderLine(JsonElement line, string at) => new(
-        RequiredId(line, "id", at),
+        ResourceId(line, at),
         OptionalId(line, "variant_id", at),
         OptionalId(line, "product_id", at),
         String(line, "sku", at),
@@ -244,7 +257,7 @@ public static class ShopifyMapper
     ];
 
     private static PaymentSnapshot Payment(JsonElement transaction, string at, string? defaultCurrency) => new(
-        RequiredId(transaction, "id", at),
+        ResourceId(transaction, at),
         String(transaction, "kind", at) ?? throw new PayloadException(Path(at, "kind"), "missing"),
         String(transaction, "status", at) ?? "unknown",
         RequiredDecimal(transaction, "amount", at),
@@ -268,9 +281,7 @@ public static class ShopifyMapper
         var quantity = RequiredDecimal(line, "quantity", at);
         var item = Object(line, "line_item", at);
         var itemAt = Path(at, "line_item");
-        var lineId = OptionalId(line, "line_item_id", at)
-            ?? (item is { } i ? OptionalId(i, "id", itemAt) : null)
-            ?? throw new PayloadException(Path(at, "line_item_id"), "missing");
+        var lineId = RefundedLineId(line, at, item);
         return new RefundLineSnapshot(
             RequiredId(line, "id", at),
             lineId,
@@ -282,6 +293,19 @@ public static class ShopifyMapper
             OptionalId(line, "location_id", at),
             OptionalDecimal(line, "subtotal", at) ?? (item is { } p ? RequiredDecimal(p, "price", itemAt) * quantity : 0m),
             OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m));
+    }
+
+    /// <summary>The refunded line: the embedded line item's gid when it has one (exact), else <c>line_item_id</c>.</summary>
+    private static string RefundedLineId(JsonElement line, string at, JsonElement? item)
+    {
+        var itemAt = Path(at, "line_item");
+        var lineItemId = OptionalId(line, "line_item_id", at);
+        if (item is not { } i) return lineItemId ?? throw new PayloadException(Path(at, "line_item_id"), "missing");
+        if (String(i, "admin_graphql_api_id", itemAt) is null) return lineItemId ?? ResourceId(i, itemAt);
+        var exact = ResourceId(i, itemAt);
+        if (lineItemId is not null && lineItemId != exact)
+            PipelineTelemetry.ShopifyIdMismatches.Add(1, new KeyValuePair<string, object?>("resource", "LineItem"));
+        return exact;
     }
 
     // The original line's tax covers its whole quantity; a partial refund carries its share.
