@@ -43,6 +43,15 @@ public static class OrderEffects
         shipment.IsOpen && !shipment.HasLeft && line.Reservation is ReservationState.Pending or ReservationState.Reserved
         && (revised.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } now || now.Quantity < before.Allocated(line.LineId));
 
+    /// <summary>Names the order, both figures and the difference, and says which one the books follow.</summary>
+    public static string MismatchDetail(Order order, OrderDraft draft)
+    {
+        var name = draft.References.FirstOrDefault(r => r.Kind == "name")?.Value;
+        return $"order {order.OrderId}{(name is null ? "" : $" ({name})")}: the channel states a total of {draft.Total:0.00} {draft.Currency} but its lines, "
+            + $"discounts, shipping and tax come to {draft.ComputedTotal:0.00} {draft.Currency}, a difference of {draft.Mismatch:0.00}; "
+            + "the stated total is booked";
+    }
+
     public static IReadOnlyList<OrderEffect> For(Order before, OrderEvent e, Order after)
     {
         var prefix = $"{after.OrderId}:{after.Sequence}";
@@ -69,6 +78,8 @@ public static class OrderEffects
                                     $"return {r.ReturnId} of order {after.OrderId}"));
                 if (OrderDecider.HasUnplacedLines(after))
                     Add(id => new OrderEffect.RouteStock(id));
+                if (after.Draft is { Mismatch: not 0m } stated && stated.Mismatch != (before.Draft?.Mismatch ?? 0m))
+                    Add(id => new OrderEffect.RaiseException(id, "finance", "amount-mismatch", MismatchDetail(after, stated)));
                 break;
             case StockAllocated a:
                 foreach (var line in a.Shipment.Lines.Where(l => l.Reservation == ReservationState.Pending))

@@ -20,7 +20,8 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
     public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message)
     {
         var order = message.Order;
-        if (order.Draft is not { } draft) yield break;
+        // A test order is recorded and marked, never booked: no money moved.
+        if (order.Draft is not { } draft || draft.IsTest) yield break;
         // The order's own store, else its channel: never where it happened to be allocated, which depends on whether
         // the event came before or after the allocation (a sale is captured before it; a later refund would not be).
         var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? draft.Channel;
@@ -38,6 +39,7 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                 var lines = order.Lines.Where(l => !l.IsGiftCard)
                     .Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
                 if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
+                lines = WithStatedTotal(lines, draft.Mismatch);
                 if (lines.Count > 0)
                     yield return new FinancialFact.Sale($"order:{order.OrderId}:sale", store, draft.Channel, day, draft.Currency, message.Event.At, reference, lines, saleTenders);
                 if (giftCards > 0m)
@@ -63,6 +65,21 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                     draft.Currency, chargeback.At, reference, MethodOf(chargeback.Tender), chargeback.Transaction.Amount, 0m, "chargeback");
                 break;
         }
+    }
+
+    /// <summary>
+    /// The document wins for money: what its stated total exceeds the parts by is revenue, what it falls short by is a
+    /// further discount on the largest line that can carry it (the amount-mismatch exception tells finance why).
+    /// </summary>
+    public static List<SaleLine> WithStatedTotal(List<SaleLine> lines, decimal mismatch)
+    {
+        if (mismatch > 0m) return [.. lines, new SaleLine(mismatch, 0m, 0m)];
+        if (mismatch == 0m) return lines;
+        var index = lines.FindIndex(l => l.Gross - l.Discount >= -mismatch);
+        if (index < 0) return lines;
+        var adjusted = lines.ToList();
+        adjusted[index] = adjusted[index] with { Discount = adjusted[index].Discount - mismatch };
+        return adjusted;
     }
 
     /// <summary>Splits what each tender paid between the goods and the gift cards, in proportion, to the cent.</summary>

@@ -34,18 +34,28 @@ public static class ShopifyOrderCommands
             order.ShipTo is { Latitude: { } lat, Longitude: { } lon } ? new GeoPoint(lat, lon) : null,
             PlacedAtLocation: null,
             [.. order.Lines.Select(l => new OrderLine(l.ChannelLineId, skuByLine.GetValueOrDefault(l.ChannelLineId), l.Title, l.Quantity, l.UnitPrice,
-                l.TotalDiscount, l.TaxLines.Sum(t => t.Amount), l.IsGiftCard || !(l.VariantId is not null || !string.IsNullOrWhiteSpace(l.Sku)),
-                l.VariantId ?? l.Sku))],
-            order.ShippingLines.Sum(s => s.Price),
+                l.TotalDiscount, l.TaxLines.Sum(t => t.Amount), l.IsGiftCard, l.VariantId ?? l.Sku, l.IsCustom && !l.IsGiftCard))],
+            order.ShippingLines.Sum(s => s.Price - s.Discount),
             order.ShippingLines.SelectMany(s => s.TaxLines).Sum(t => t.Amount),
             order.TaxesIncluded,
-            SourceReference: sourceReference);
+            SourceReference: sourceReference,
+            IsTest: order.IsTest);
+        draft = draft with { StatedTotal = StatedTotal(order, draft.ComputedTotal) };
         var fulfilled = order.Lines.Where(l => l.FulfillmentStatus is "fulfilled").ToDictionary(l => l.ChannelLineId, l => l.Quantity);
         // The id names what was resolved too: a replay after the catalog was fixed is a new command, a plain repeat is not.
         var resolved = string.Join(",", skuByLine.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}")) + $"@{location}";
         return new OrderCommand.RecordOrder($"{CommandId(delivery)}:{Fingerprint(resolved)}", $"shopify:{delivery.ShopDomain}", now, draft,
             order.UpdatedAt ?? order.CreatedAt ?? delivery.TriggeredAt ?? now, order.CancelledAt, order.CancelReason, fulfilled);
     }
+
+    /// <summary>
+    /// The total the document states: <c>total_price</c>, or <c>current_total_price</c> after edits, whichever the
+    /// order's parts reproduce; when neither, <c>total_price</c> wins. An order without a stated total states none.
+    /// </summary>
+    public static decimal? StatedTotal(OrderSnapshot order, decimal computed) =>
+        order.TotalPrice == computed || order.CurrentTotalPrice == computed ? computed
+        : order.TotalPrice > 0m || order.CurrentTotalPrice is > 0m ? (order.TotalPrice > 0m ? order.TotalPrice : order.CurrentTotalPrice)
+        : null;
 
     /// <summary>
     /// Payments: the order's own transactions when the payload carries them; otherwise what its financial status
@@ -57,6 +67,7 @@ public static class ShopifyOrderCommands
         var at = order.UpdatedAt ?? order.CreatedAt ?? now;
         if (order.Payments.Count > 0)
         {
+            // Only money that moved: a failed, pending or errored attempt is no payment.
             foreach (var payment in order.Payments.Where(p => p.Status is "success"))
                 foreach (var (kind, suffix) in KindsOf(payment.Kind))
                 {

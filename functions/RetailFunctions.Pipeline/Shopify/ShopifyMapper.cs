@@ -57,9 +57,27 @@ public static class ShopifyMapper
 
     public static bool IsHandled(string topic) => ShopifyTopics.Handled.Contains(topic.ToLowerInvariant());
 
+    /// <summary>
+    /// An order in the shop's currency (<c>currency</c>; the plain money fields are the shop's). Discounts come from each
+    /// line's <c>discount_allocations</c> (Shopify sends a deprecated <c>"total_discount": "0.00"</c> beside them);
+    /// a discount the payload states but allocates to nothing is spread across the lines as an "across" application.
+    /// Transactions made in the shopper's presentment currency are booked in the shop's and keep the shopper's figure.
+    /// </summary>
     public static OrderSnapshot Order(JsonElement order)
     {
         var currency = String(order, "currency", Root) ?? throw new PayloadException("currency", "missing");
+        var totalPrice = OptionalDecimal(order, "total_price", Root) ?? 0m;
+        var totalDiscounts = OptionalDecimal(order, "total_discounts", Root) ?? 0m;
+        var presentment = String(order, "presentment_currency", Root);
+        var presentmentTotal = SetAmount(order, "total_price_set", "presentment_money", Root);
+        var shippingLines = Objects(order, "shipping_lines", Root).Select(line => ShippingLine(line.Item, line.At)).ToList();
+        var lines = ShopifyDiscounts.Unallocated(
+            [.. Objects(order, "line_items", Root).Select(line => OrderLine(line.Item, line.At))],
+            totalDiscounts - shippingLines.Sum(s => s.Discount),
+            !Objects(order, "discount_applications", Root).Any()
+                || Objects(order, "discount_applications", Root).Any(a => String(a.Item, "target_type", a.At) is null or "line_item"),
+            currency);
+        var toShop = ShopifyMoney.ToShop(currency, presentment, totalPrice, presentmentTotal);
         return new OrderSnapshot(
             Channels.Web,
             ResourceId(order, Root),
@@ -74,19 +92,29 @@ public static class ShopifyMapper
             String(order, "fulfillment_status", Root),
             OptionalId(order, "location_id", Root),
             OrderCustomer(order),
-            [.. Objects(order, "line_items", Root).Select(line => OrderLine(line.Item, line.At))],
-            [.. Objects(order, "shipping_lines", Root).Select(line => ShippingLine(line.Item, line.At))],
-            [.. Objects(order, "transactions", Root).Select(t => Payment(t.Item, t.At, currency))],
+            lines,
+            shippingLines,
+            [.. Objects(order, "transactions", Root).Select(t => toShop(Payment(t.Item, t.At, presentment ?? currency)))],
             [.. Objects(order, "discount_codes", Root).Select(d => String(d.Item, "code", d.At)).OfType<string>()],
             OptionalDecimal(order, "subtotal_price", Root) ?? 0m,
-            OptionalDecimal(order, "total_discounts", Root) ?? 0m,
+            totalDiscounts,
             OptionalDecimal(order, "total_tax", Root) ?? 0m,
-            OptionalDecimal(order, "total_price", Root) ?? 0m,
+            totalPrice,
             Bool(order, "taxes_included", Root) ?? false,
             FreeText(String(order, "note", Root)),
             ShipTo(order),
-            [.. Array(order, "payment_gateway_names", Root).Where(g => g.Item.ValueKind == JsonValueKind.String).Select(g => g.Item.GetString()!)]);
+            [.. Array(order, "payment_gateway_names", Root).Where(g => g.Item.ValueKind == JsonValueKind.String).Select(g => g.Item.GetString()!)],
+            OptionalDecimal(order, "current_total_price", Root),
+            presentment,
+            presentmentTotal,
+            Bool(order, "test", Root) ?? false);
     }
+
+    /// <summary><c>total_price_set.presentment_money.amount</c> and the like: one side of a money bag, or null.</summary>
+    private static decimal? SetAmount(JsonElement owner, string set, string side, string at) =>
+        Object(owner, set, at) is { } bag && Object(bag, side, Path(at, set)) is { } money
+            ? OptionalDecimal(money, "amount", Path(Path(at, set), side))
+            : null;
 
     private static ShipToSnapshot? ShipTo(JsonElement order)
     {
@@ -99,18 +127,63 @@ public static class ShopifyMapper
             String(address, "zip", at));
     }
 
+    /// <summary>
+    /// A refund. Its transactions are in the shopper's presentment currency; its lines and adjustments carry both
+    /// currencies, which give the rate to book the transactions in the shop's.
+    /// </summary>
     public static RefundSnapshot Refund(JsonElement refund)
     {
+        var id = ResourceId(refund, Root);
         var restock = Bool(refund, "restock", Root) ?? false;
+        var lines = Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock)).ToList();
+        var adjustments = Objects(refund, "order_adjustments", Root).Select(a => Adjustment(a.Item, a.At)).ToList();
+        var (shop, presentment, shopCurrency) = RefundMoneyBags(refund);
+        var toShop = ShopifyMoney.ToShop(shopCurrency, null, shop, presentment);
         return new RefundSnapshot(
-            ResourceId(refund, Root),
+            id,
             RequiredId(refund, "order_id", Root),
             Timestamp(refund, "created_at", Root),
             FreeText(String(refund, "note", Root)),
             restock,
-            [.. Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock))],
-            [.. Objects(refund, "transactions", Root).Select(t => Payment(t.Item, t.At, defaultCurrency: null))]);
+            lines,
+            [.. Objects(refund, "transactions", Root).Select(t => toShop(Payment(t.Item, t.At, defaultCurrency: null)))],
+            adjustments);
     }
+
+    /// <summary>What the refund's lines and adjustments add up to in the shop's and the shopper's currency, and the shop's currency.</summary>
+    private static (decimal Shop, decimal? Presentment, string? ShopCurrency) RefundMoneyBags(JsonElement refund)
+    {
+        decimal shop = 0m, presentment = 0m;
+        string? currency = null;
+        var complete = true;
+        void Add(JsonElement owner, string set, string at, decimal sign)
+        {
+            if (Object(owner, set, at) is not { } bag) return;
+            var shopMoney = Object(bag, "shop_money", Path(at, set));
+            var shopper = SetAmount(owner, set, "presentment_money", at);
+            if (shopMoney is not { } sm || shopper is not { } p) { complete = false; return; }
+            shop += sign * RequiredDecimal(sm, "amount", Path(Path(at, set), "shop_money"));
+            currency ??= String(sm, "currency_code", Path(Path(at, set), "shop_money"));
+            presentment += sign * p;
+        }
+        foreach (var (line, at) in Objects(refund, "refund_line_items", Root))
+        {
+            Add(line, "subtotal_set", at, 1m);
+            Add(line, "total_tax_set", at, 1m);
+        }
+        foreach (var (adjustment, at) in Objects(refund, "order_adjustments", Root))
+        {
+            Add(adjustment, "amount_set", at, -1m);
+            Add(adjustment, "tax_amount_set", at, -1m);
+        }
+        return complete && presentment != 0m ? (shop, presentment, currency) : (0m, null, null);
+    }
+
+    /// <summary>An order adjustment: Shopify states the money that went out as negative; here it is positive.</summary>
+    private static RefundAdjustmentSnapshot Adjustment(JsonElement adjustment, string at) => new(
+        String(adjustment, "kind", at) ?? "refund_discrepancy",
+        -RequiredDecimal(adjustment, "amount", at),
+        -(OptionalDecimal(adjustment, "tax_amount", at) ?? 0m));
 
     public static FulfillmentSnapshot Fulfillment(JsonElement fulfillment)
     {
@@ -222,31 +295,52 @@ public static class ShopifyMapper
         return email is null && phone is null ? null : new ChannelCustomerRef(null, email, phone, null, null);
     }
 
-    private static OrderLineSnapshot OrderLine(JsonElement line, string at) => new(
-        ResourceId(line, at),
-        OptionalId(line, "variant_id", at),
-        OptionalId(line, "product_id", at),
-        String(line, "sku", at),
-        String(line, "title", at) ?? String(line, "name", at) ?? "",
-        RequiredDecimal(line, "quantity", at),
-        RequiredDecimal(line, "price", at),
-        LineDiscount(line, at),
-        TaxLines(line, at),
-        Bool(line, "requires_shipping", at) ?? false,
-        Bool(line, "gift_card", at) ?? false,
-        String(line, "fulfillment_status", at));
+    private static OrderLineSnapshot OrderLine(JsonElement line, string at)
+    {
+        var variant = OptionalId(line, "variant_id", at);
+        var product = OptionalId(line, "product_id", at);
+        var sku = String(line, "sku", at);
+        return new OrderLineSnapshot(
+            ResourceId(line, at),
+            variant,
+            product,
+            sku,
+            String(line, "title", at) ?? String(line, "name", at) ?? "",
+            RequiredDecimal(line, "quantity", at),
+            RequiredDecimal(line, "price", at),
+            LineDiscount(line, at),
+            TaxLines(line, at),
+            Bool(line, "requires_shipping", at) ?? false,
+            Bool(line, "gift_card", at) ?? false,
+            String(line, "fulfillment_status", at),
+            // A custom line item names no product: revenue, but nothing to take off a shelf.
+            IsCustom: variant is null && product is null && sku is null);
+    }
 
-    // total_discount is deprecated in favour of discount_allocations; use whichever the payload carries.
+    /// <summary>
+    /// <c>discount_allocations</c> when the line has them: Shopify still sends the deprecated <c>total_discount</c>,
+    /// as "0.00", beside them. Older payloads carry only <c>total_discount</c>.
+    /// </summary>
     private static decimal LineDiscount(JsonElement line, string at) =>
-        OptionalDecimal(line, "total_discount", at)
-        ?? Objects(line, "discount_allocations", at).Sum(a => RequiredDecimal(a.Item, "amount", a.At));
+        Get(line, "discount_allocations") is not null
+            ? Objects(line, "discount_allocations", at).Sum(a => RequiredDecimal(a.Item, "amount", a.At))
+            : OptionalDecimal(line, "total_discount", at) ?? 0m;
 
-    private static ShippingLineSnapshot ShippingLine(JsonElement line, string at) => new(
-        String(line, "title", at) ?? String(line, "code", at) ?? "",
-        RequiredDecimal(line, "price", at),
-        TaxLines(line, at),
-        String(line, "code", at),
-        String(line, "delivery_category", at));
+    /// <summary>What the customer pays for shipping is its price less its own discount allocations (or <c>discounted_price</c>).</summary>
+    private static ShippingLineSnapshot ShippingLine(JsonElement line, string at)
+    {
+        var price = RequiredDecimal(line, "price", at);
+        var discount = Get(line, "discount_allocations") is not null
+            ? Objects(line, "discount_allocations", at).Sum(a => RequiredDecimal(a.Item, "amount", a.At))
+            : OptionalDecimal(line, "discounted_price", at) is { } discounted ? price - discounted : 0m;
+        return new ShippingLineSnapshot(
+            String(line, "title", at) ?? String(line, "code", at) ?? "",
+            price,
+            TaxLines(line, at),
+            String(line, "code", at),
+            String(line, "delivery_category", at),
+            discount);
+    }
 
     private static List<TaxLine> TaxLines(JsonElement owner, string at) =>
     [
@@ -264,7 +358,8 @@ public static class ShopifyMapper
         String(transaction, "currency", at) ?? defaultCurrency ?? throw new PayloadException(Path(at, "currency"), "missing"),
         String(transaction, "gateway", at),
         CardLast4(transaction, at),
-        Timestamp(transaction, "processed_at", at) ?? Timestamp(transaction, "created_at", at));
+        Timestamp(transaction, "processed_at", at) ?? Timestamp(transaction, "created_at", at),
+        IsTest: Bool(transaction, "test", at) ?? false);
 
     /// <summary>Only the last four digits of whatever the gateway reported ("•••• •••• •••• 1234", "XXXX-4242").</summary>
     private static string? CardLast4(JsonElement transaction, string at)
@@ -292,7 +387,8 @@ public static class ShopifyMapper
             String(line, "restock_type", at) ?? (restock ? "legacy_restock" : "no_restock"),
             OptionalId(line, "location_id", at),
             OptionalDecimal(line, "subtotal", at) ?? (item is { } p ? RequiredDecimal(p, "price", itemAt) * quantity : 0m),
-            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m));
+            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m),
+            item is { } c ? OptionalDecimal(c, "current_quantity", itemAt) : null);
     }
 
     /// <summary>The refunded line: the embedded line item's gid when it has one (exact), else <c>line_item_id</c>.</summary>
