@@ -223,4 +223,58 @@ public sealed class ShopifyMoneyConformanceTests
         Assert.True(outcome.Sale.IsBalanced);
         Assert.Equal(101.00m, outcome.Sale.Lines.Where(l => l.Role.StartsWith(AccountRoles.TenderClearing, StringComparison.Ordinal)).Sum(l => l.Debit));
     }
+
+    internal static Outcome Refund(Outcome recorded, string json, string webhookId = "7c1d9a52-0000-4000-8000-000000000002")
+    {
+        var refund = Assert.IsType<ShopifyEvent.RefundCreated>(ShopifyMapper.Map(Delivery("refunds/create", webhookId), Encoding.UTF8.GetBytes(json))).Refund;
+        var skus = refund.Lines.ToDictionary(l => l.ChannelRefundLineId, l => (string?)$"SKU-{l.ChannelLineId}");
+        var locations = refund.Lines.ToDictionary(l => l.ChannelRefundLineId, _ => (string?)"WH-1");
+        var command = ShopifyOrderCommands.Refund(Delivery("refunds/create", webhookId), refund, locations, skus, ["shopify_payments"], Now,
+            recorded.Order.Draft!.TaxesIncluded);
+        return Run(recorded.Order, [command]);
+    }
+
+    private const string VatOrder = """
+        {"id":820982911946154510,"currency":"EUR","created_at":"2026-11-20T10:00:00Z","taxes_included":true,"total_price":"126.00",
+         "line_items":[{"id":1,"variant_id":11,"product_id":21,"sku":"A","title":"Shirt","quantity":2,"price":"60.00",
+                        "tax_lines":[{"title":"VAT","rate":0.2,"price":"20.00"}]}],
+         "shipping_lines":[{"title":"Post","price":"6.00","tax_lines":[{"title":"VAT","rate":0.2,"price":"1.00"}]}],
+         "transactions":[{"id":5,"kind":"sale","status":"success","amount":"126.00","currency":"EUR","gateway":"shopify_payments"}]}
+        """;
+
+    [Fact]
+    public void GivenAVatShop_WhenOneLineIsRefunded_ThenItsIncludedTaxIsNotCountedTwice()
+    {
+        var refunded = Refund(Record(VatOrder), """
+            {"id":929361462,"order_id":820982911946154510,"created_at":"2026-11-22T10:00:00Z","restock":true,
+             "refund_line_items":[{"id":104689539,"line_item_id":1,"quantity":1,"restock_type":"return","location_id":1,
+                                   "subtotal":"60.00","total_tax":"10.00","line_item":{"id":1,"variant_id":11,"sku":"A","price":"60.00","quantity":2}}],
+             "transactions":[{"id":179259969,"kind":"refund","status":"success","amount":"60.00","currency":"EUR","gateway":"shopify_payments"}]}
+            """);
+
+        var refund = Assert.Single(refunded.Order.Refunds);
+        Assert.Equal((50.00m, 10.00m, 0m), (refund.Goods, refund.Tax, refund.Shipping));
+        Assert.All(refunded.Entries, e => Assert.True(e.IsBalanced));
+    }
+
+    [Fact]
+    public void GivenARefundWithAShippingAdjustment_WhenRecorded_ThenShippingAndItsTaxComeFromTheAdjustment()
+    {
+        var refunded = Refund(Record(VatOrder), """
+            {"id":929361463,"order_id":820982911946154510,"created_at":"2026-11-22T10:00:00Z",
+             "refund_line_items":[{"id":104689540,"line_item_id":1,"quantity":1,"restock_type":"no_restock",
+                                   "subtotal":"60.00","total_tax":"10.00"}],
+             "order_adjustments":[{"id":1,"order_id":820982911946154510,"refund_id":929361463,"kind":"shipping_refund","reason":"Shipping refund",
+                                   "amount":"-6.00","tax_amount":"-1.00"},
+                                  {"id":2,"order_id":820982911946154510,"refund_id":929361463,"kind":"refund_discrepancy","reason":"Refund discrepancy",
+                                   "amount":"-4.00","tax_amount":"0.00"}],
+             "transactions":[{"id":179259970,"kind":"refund","status":"success","amount":"62.00","currency":"EUR","gateway":"shopify_payments"},
+                             {"id":179259971,"kind":"refund","status":"failure","amount":"62.00","currency":"EUR","gateway":"shopify_payments"}]}
+            """);
+
+        var refund = Assert.Single(refunded.Order.Refunds);
+        // 62.00 moved: 6.00 shipping (its 1.00 VAT included), 10.00 tax on the shirt, and the shirt's 50.00 less the 4.00 kept back.
+        Assert.Equal((46.00m, 10.00m, 6.00m, 62.00m), (refund.Goods, refund.Tax, refund.Shipping, refund.Tenders.Sum(t => t.Amount)));
+        Assert.All(refunded.Entries, e => Assert.True(e.IsBalanced));
+    }
 }

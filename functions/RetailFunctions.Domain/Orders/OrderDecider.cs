@@ -96,8 +96,12 @@ public static class OrderDecider
         var total = tenders.Sum(t => t.Amount);
         var tax = c.Lines.Sum(l => l.Tax);
         var goods = Math.Max(0m, c.Lines.Sum(l => l.Amount) - tax);
+        var shipping = c.Shipping ?? Math.Max(0m, total - goods - tax);
+        // The money that moved wins: what the lines and shipping do not explain is a discrepancy on the goods.
+        var discrepancy = total > 0m ? total - goods - tax - shipping : 0m;
+        if (goods + discrepancy >= 0m) goods += discrepancy;
         events.Add(new RefundIssued(c.At, new Refund(c.RefundId, restocked.Count > 0 ? c.RefundId : null, goods, tax,
-            Math.Max(0m, total - goods - tax), tenders, 0m, "refunded in the channel", [], c.At)));
+            shipping, tenders, 0m, c.Lines.Count == 0 && shipping == 0m ? "goodwill refunded in the channel" : "refunded in the channel", [], c.At)));
         foreach (var t in c.Transactions.Where(t => t.Transaction.Kind != PaymentKind.Refund))
             events.Add(new PaymentRecorded(c.At, t.Tender, t.Transaction));
         return Accept(events);

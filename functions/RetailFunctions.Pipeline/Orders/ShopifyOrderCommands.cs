@@ -95,22 +95,30 @@ public static class ShopifyOrderCommands
             fulfillment.Lines.Where(l => l.Quantity > 0m).GroupBy(l => l.ChannelLineId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity)),
             location);
 
+    /// <summary>
+    /// A web-store refund as the order records it. A refunded line's <c>subtotal</c> already holds its tax when the
+    /// shop's prices include tax, so the tax is added only where prices exclude it. Shipping given back comes from the
+    /// <c>shipping_refund</c> order adjustments (with their tax); only successful transactions moved money.
+    /// </summary>
     public static OrderCommand.RecordChannelRefund Refund(ShopifyDelivery delivery, RefundSnapshot refund, IReadOnlyDictionary<string, string?> locationByRefundLine,
-        IReadOnlyDictionary<string, string?> skuByRefundLine, IReadOnlyList<string> gatewayNames, DateTimeOffset now)
+        IReadOnlyDictionary<string, string?> skuByRefundLine, IReadOnlyList<string> gatewayNames, DateTimeOffset now, bool taxesIncluded = false)
     {
         var at = refund.CreatedAt ?? delivery.TriggeredAt ?? now;
         var gateway = gatewayNames.Count > 0 ? gatewayNames[0] : null;
+        var shipping = refund.Adjustments?.Where(a => a.Kind == "shipping_refund").ToList() ?? [];
         return new OrderCommand.RecordChannelRefund($"shopify-refund:{refund.ChannelRefundId}", $"shopify:{delivery.ShopDomain}", at,
             $"shopify:{refund.ChannelRefundId}",
             [.. refund.Lines.Select(l => new ChannelRefundLine(l.ChannelLineId, l.Quantity, ShopifyStockPlan.ReturnsToStock(l),
-                locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + l.TotalTax, l.TotalTax,
+                locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + (taxesIncluded ? 0m : l.TotalTax), l.TotalTax,
                 skuByRefundLine.GetValueOrDefault(l.ChannelRefundLineId)))],
             [.. refund.Transactions.Where(t => t.Status is "success" && KindsOf(t.Kind).Any()).Select(t =>
             {
                 var tender = TenderOf(t.Gateway ?? gateway, t.CardLast4);
                 return new ChannelRefundTransaction(tender,
                     new PaymentTransaction($"shopify:{t.ChannelTransactionId}", tender.PaymentId, KindsOf(t.Kind).First().Kind, t.Amount, t.ProcessedAt ?? at));
-            })]);
+            })],
+            shipping.Count == 0 ? null : shipping.Sum(a => a.Amount + (taxesIncluded ? 0m : a.Tax)),
+            shipping.Sum(a => a.Tax));
     }
 
     public static string CommandId(ShopifyDelivery delivery) => $"shopify:{delivery.Topic}:{delivery.WebhookId}";
