@@ -150,6 +150,10 @@ public sealed record OrderReturn(string ReturnId, string Location, IReadOnlyList
 /// </summary>
 public sealed record TenderRefund(string PaymentId, string Method, string? Last4, decimal Amount, string? TransactionId = null);
 
+/// <summary>
+/// Money given back on an order. Goods, tax and shipping are kept apart so the books can reverse each; a goodwill
+/// refund (an allowance with no goods and no shipping) is its own kind.
+/// </summary>
 public sealed record Refund(
     string RefundId,
     string? ReturnId,
@@ -161,8 +165,11 @@ public sealed record Refund(
     string Reason,
     IReadOnlyList<string> Notes,
     DateTimeOffset At,
-    decimal Unrefunded = 0m)
+    decimal Unrefunded = 0m,
+    decimal ShippingTax = 0m,
+    bool IsGoodwill = false)
 {
+    /// <summary>Goods (net of tax), their tax, and shipping (with its tax; ShippingTax is that part).</summary>
     public decimal Total => Goods + Tax + Shipping;
 }
 

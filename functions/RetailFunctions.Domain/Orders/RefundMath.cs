@@ -46,6 +46,29 @@ public static class RefundMath
         order.Draft is null ? 0m
         : Math.Max(0m, order.Draft.Shipping + (order.Draft.TaxesIncluded ? 0m : order.Draft.ShippingTax) - order.Refunds.Sum(r => r.Shipping));
 
+    /// <summary>The tax within an amount of shipping given back, in the proportion the order's shipping carries it.</summary>
+    public static decimal ShippingTaxOf(Order order, decimal shipping)
+    {
+        if (order.Draft is not { } draft || shipping <= 0m) return 0m;
+        var charged = draft.Shipping + (draft.TaxesIncluded ? 0m : draft.ShippingTax);
+        return charged <= 0m ? 0m : Math.Min(shipping, Cents(shipping * draft.ShippingTax / charged));
+    }
+
+    /// <summary>
+    /// An amount given back on the whole order (a cancellation) split as what is still outstanding is: goods, their tax,
+    /// and shipping with its tax, each its share, the goods taking the rounding.
+    /// </summary>
+    public static (decimal Goods, decimal Tax, decimal Shipping, decimal ShippingTax) Parts(Order order, decimal amount)
+    {
+        // What is still outstanding after earlier refunds: those already gave back some goods, tax and shipping.
+        var outstanding = Math.Max(amount, order.Total - order.Refunds.Sum(r => r.Total));
+        if (order.Draft is null || outstanding <= 0m) return (amount, 0m, 0m, 0m);
+        var share = amount / outstanding;
+        var tax = Cents(Math.Max(0m, order.Lines.Sum(l => l.Tax) - order.Refunds.Sum(r => r.Tax)) * share);
+        var shipping = Cents(RemainingShipping(order) * share);
+        return (amount - tax - shipping, tax, shipping, ShippingTaxOf(order, shipping));
+    }
+
     /// <summary>
     /// Splits a refund across the tenders in proportion to what each can still take back, the rounding cent going to
     /// the largest. A share the tender cannot take goes to store credit: an expired card, cash above the till's limit,
