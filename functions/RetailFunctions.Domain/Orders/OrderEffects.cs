@@ -114,7 +114,9 @@ public static class OrderEffects
                 }
                 break;
             case OrderCancelled or PickupExpired:
-                foreach (var line in before.Shipments.Where(s => s.IsOpen && !s.HasLeft).SelectMany(s => s.Lines)
+                // An expired pickup gives up its own shipment's holds only; the order's other shipments still stand.
+                foreach (var line in before.Shipments.Where(s => s.IsOpen && !s.HasLeft && (e is not PickupExpired x || s.ShipmentId == x.ShipmentId))
+                             .SelectMany(s => s.Lines)
                              .Where(l => l.Reservation is ReservationState.Pending or ReservationState.Reserved))
                     Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, e is PickupExpired ? "pickup deadline passed" : "order cancelled"));
                 break;

@@ -73,6 +73,29 @@ public sealed class OrderRevisionTests
     }
 
     [Fact]
+    public void GivenTwoPickupsStillHeld_WhenOneExpires_ThenOnlyItsOwnHoldIsReleasedAndTheOtherStaysReserved()
+    {
+        var draft = Draft(method: FulfilmentMethod.Pickup, location: "STORE-1", lines: [Line("L1", "SKU-A", 1, 30m), Line("L2", "SKU-B", 2, 10m)]);
+        var order = Given(Record(draft, At(0)), Pay(Card(), PaymentKind.Capture, 50m),
+            Allocate(), Reserved("S1", "L1"), Reserved("S1", "L2"));
+        order = order with
+        {
+            Shipments =
+            [
+                order.Shipments[0] with { Lines = [order.Shipments[0].Lines[0]] },
+                order.Shipments[0] with { ShipmentId = "S2", Lines = [order.Shipments[0].Lines[1] with { ReservationId = "r-2" }] },
+            ],
+        };
+        // S1 is ready and waiting; S2 is ready later and expires first.
+        order = Given(order, Advance("S1", ShipmentStage.ReadyForPickup, At(100)), Advance("S2", ShipmentStage.ReadyForPickup, At(12)));
+
+        var step = When(order, Expire("S2", At(12) + Policy.PickupWindow + TimeSpan.FromMinutes(1)));
+
+        Assert.Equal("r-2", Assert.Single(Effects<OrderEffect.ReleaseStock>(step)).ReservationId);
+        Assert.Equal(ReservationState.Reserved, step.Next.Shipments.Single(s => s.ShipmentId == "S1").Lines.Single().Reservation);
+    }
+
+    [Fact]
     public void GivenAChannelRefundRestockingTwoStores_ThenEachStoreGetsItsOwnReturn()
     {
         var order = Given(Record(Draft(lines: [Line("L1", "SKU-A", 1, 10m), Line("L2", "SKU-B", 1, 10m)]), At(0)));
