@@ -52,6 +52,25 @@ public static class OrderEffects
             + "the stated total is booked";
     }
 
+    /// <summary>
+    /// What a channel fulfilment of <paramref name="newly"/> units of a line takes from the holds of the order's open
+    /// shipments, in shipment order: whole holds while they fit, then part of one (a parcel that carried only some of
+    /// the units). Evolve and the effects both read it, so the record and the ledger agree.
+    /// </summary>
+    public static IReadOnlyList<(string Location, ShipmentLine Line, decimal Take)> ChannelTakes(Order before, string lineId, decimal newly)
+    {
+        var takes = new List<(string, ShipmentLine, decimal)>();
+        foreach (var (location, line) in before.Shipments.Where(s => s.IsOpen).SelectMany(s => s.Lines.Select(l => (s.Location, Line: l)))
+                     .Where(x => x.Line.LineId == lineId && x.Line.Reservation is ReservationState.Pending or ReservationState.Reserved))
+        {
+            if (newly <= 0m) break;
+            var take = Math.Min(newly, line.Quantity);
+            takes.Add((location, line, take));
+            newly -= take;
+        }
+        return takes;
+    }
+
     public static IReadOnlyList<OrderEffect> For(Order before, OrderEvent e, Order after)
     {
         var prefix = $"{after.OrderId}:{after.Sequence}";
@@ -103,15 +122,25 @@ public static class OrderEffects
             case ChannelFulfilled f:
                 foreach (var (lineId, quantity) in f.Lines)
                 {
-                    var held = before.Shipments.Where(s => s.IsOpen).SelectMany(s => s.Lines.Select(l => (s.Location, Line: l)))
-                        .Where(x => x.Line.LineId == lineId && x.Line.Reservation is ReservationState.Pending or ReservationState.Reserved).ToList();
-                    foreach (var (location, line) in held)
-                        Add(id => new OrderEffect.ConsumeStock(id, line.Sku, line.ReservationId, location, line.Quantity));
                     var previously = before.ChannelFulfilled.TryGetValue(lineId, out var had) ? had : 0m;
-                    var unheld = quantity - previously - held.Sum(x => x.Line.Quantity);
+                    var takes = ChannelTakes(before, lineId, quantity - previously);
+                    foreach (var (location, line, take) in takes)
+                    {
+                        if (take == line.Quantity)
+                        {
+                            Add(id => new OrderEffect.ConsumeStock(id, line.Sku, line.ReservationId, location, line.Quantity));
+                            continue;
+                        }
+                        // Part of a hold left: that part is sold, the hold is given up, and the rest is routed and held again.
+                        Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, $"{take} of {line.Quantity} fulfilled by the channel"));
+                        Add(id => new OrderEffect.ConsumeStock(id, line.Sku, $"{line.ReservationId}:channel:{quantity}", location, take));
+                    }
+                    var unheld = quantity - previously - takes.Sum(t => t.Take);
                     if (unheld > 0m && after.Line(lineId) is { Sku: { } sku } && after.Line(lineId)!.MovesStock)
                         Add(id => new OrderEffect.ConsumeStock(id, sku, $"order:{after.OrderId}:channel:{lineId}:{quantity}", f.Location, unheld));
                 }
+                if (OrderDecider.HasUnplacedLines(after))
+                    Add(id => new OrderEffect.RouteStock(id));
                 break;
             case OrderCancelled or PickupExpired:
                 // An expired pickup gives up its own shipment's holds only; the order's other shipments still stand.
