@@ -85,7 +85,8 @@ public sealed record OrderSnapshot(
     decimal? CurrentTotalPrice = null,
     string? PresentmentCurrency = null,
     decimal? PresentmentTotal = null,
-    bool IsTest = false);
+    bool IsTest = false,
+    IReadOnlyList<string>? EchoedRefundTransactions = null);
 
 public sealed record RefundLineSnapshot(
     string ChannelRefundLineId,

@@ -68,7 +68,7 @@ public static class ShopifyOrderCommands
         if (order.Payments.Count > 0)
         {
             // Only money that moved: a failed, pending or errored attempt is no payment.
-            foreach (var payment in order.Payments.Where(p => p.Status is "success"))
+            foreach (var payment in order.Payments.Where(p => p.Status is "success" && order.EchoedRefundTransactions?.Contains(p.ChannelTransactionId) != true))
                 foreach (var (kind, suffix) in KindsOf(payment.Kind))
                 {
                     var tender = TenderOf(order, payment.Gateway, payment.CardLast4);
@@ -106,8 +106,9 @@ public static class ShopifyOrderCommands
         var at = refund.CreatedAt ?? delivery.TriggeredAt ?? now;
         var gateway = gatewayNames.Count > 0 ? gatewayNames[0] : null;
         var shipping = refund.Adjustments?.Where(a => a.Kind == "shipping_refund").ToList() ?? [];
+        // The echo of a refund this system carried out names it in its note: it is that refund, not a second one.
         return new OrderCommand.RecordChannelRefund($"shopify-refund:{refund.ChannelRefundId}", $"shopify:{delivery.ShopDomain}", at,
-            $"shopify:{refund.ChannelRefundId}",
+            RefundMarkers.Find(refund.Note) ?? $"shopify:{refund.ChannelRefundId}",
             [.. refund.Lines.Select(l => new ChannelRefundLine(l.ChannelLineId, l.Quantity, ShopifyStockPlan.ReturnsToStock(l),
                 locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + (taxesIncluded ? 0m : l.TotalTax), l.TotalTax,
                 skuByRefundLine.GetValueOrDefault(l.ChannelRefundLineId)))],

@@ -107,8 +107,20 @@ public static class ShopifyMapper
             OptionalDecimal(order, "current_total_price", Root),
             presentment,
             presentmentTotal,
-            Bool(order, "test", Root) ?? false);
+            Bool(order, "test", Root) ?? false,
+            EchoedRefundTransactions(order));
     }
+
+    /// <summary>
+    /// Transactions of the order's refunds that carry our refund marker in their note: refunds this system decided and
+    /// carried out through the Admin API. They are already on the order's record and must not be counted again.
+    /// </summary>
+    private static IReadOnlyList<string> EchoedRefundTransactions(JsonElement order) =>
+    [
+        .. Objects(order, "refunds", Root)
+            .Where(r => Orders.RefundMarkers.Find(String(r.Item, "note", r.At)) is not null)
+            .SelectMany(r => Objects(r.Item, "transactions", r.At).Select(t => ResourceId(t.Item, t.At))),
+    ];
 
     /// <summary><c>total_price_set.presentment_money.amount</c> and the like: one side of a money bag, or null.</summary>
     private static decimal? SetAmount(JsonElement owner, string set, string side, string at) =>
