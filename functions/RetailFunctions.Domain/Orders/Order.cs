@@ -167,7 +167,8 @@ public sealed record Refund(
     DateTimeOffset At,
     decimal Unrefunded = 0m,
     decimal ShippingTax = 0m,
-    bool IsGoodwill = false)
+    bool IsGoodwill = false,
+    IReadOnlyList<TenderRefund>? CreditedInstead = null)
 {
     /// <summary>Goods (net of tax), their tax, and shipping (with its tax; ShippingTax is that part).</summary>
     public decimal Total => Goods + Tax + Shipping;

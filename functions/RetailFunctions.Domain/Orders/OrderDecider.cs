@@ -263,10 +263,10 @@ public static class OrderDecider
         var refundable = RefundMath.Refundable(order);
         if (refundable > 0m)
         {
-            var split = RefundMath.Allocate(refundable, order.Payments, policy, at);
+            var split = RefundMath.Allocate(refundable, order.Payments, policy, at, order.Refunds);
             var parts = RefundMath.Parts(order, refundable);
             yield return new RefundIssued(at, new Refund($"cancel:{order.OrderId}", null, parts.Goods, parts.Tax, parts.Shipping, split.Tenders, split.StoreCredit,
-                $"order cancelled: {reason}", split.Notes, at, ShippingTax: parts.ShippingTax));
+                $"order cancelled: {reason}", split.Notes, at, ShippingTax: parts.ShippingTax, CreditedInstead: split.CreditedInstead));
         }
     }
 
@@ -335,7 +335,7 @@ public static class OrderDecider
         var notes = new List<string>();
         if (amount < wanted)
             notes.Add($"{wanted:0.00} due but only {refundable:0.00} captured and not yet refunded: {wanted - amount:0.00} left for the finance owner");
-        var split = RefundMath.Allocate(amount, order.Payments, policy, at);
+        var split = RefundMath.Allocate(amount, order.Payments, policy, at, order.Refunds);
         notes.AddRange(split.Notes);
         // When the captured money falls short, goods absorb the shortfall first, then tax, then shipping.
         var shortfall = wanted - amount;
@@ -345,6 +345,7 @@ public static class OrderDecider
         shortfall -= tax - keptTax;
         var keptShipping = Math.Max(0m, shipping - shortfall);
         return new RefundIssued(at, new Refund(refundId, returnId, keptGoods, keptTax, keptShipping,
-            split.Tenders, split.StoreCredit, reason, notes, at, wanted - amount, RefundMath.ShippingTaxOf(order, keptShipping)));
+            split.Tenders, split.StoreCredit, reason, notes, at, wanted - amount, RefundMath.ShippingTaxOf(order, keptShipping),
+            CreditedInstead: split.CreditedInstead));
     }
 }

@@ -5,7 +5,9 @@ public sealed record RefundAmounts(decimal Goods, decimal Tax, decimal Shipping,
     public decimal Total => Goods + Tax + Shipping;
 }
 
-public sealed record TenderSplit(IReadOnlyList<TenderRefund> Tenders, decimal StoreCredit, IReadOnlyList<string> Notes);
+/// <summary>How a refund goes back: to tenders, and as store credit; CreditedInstead names the tender each credit stands in for.</summary>
+public sealed record TenderSplit(IReadOnlyList<TenderRefund> Tenders, decimal StoreCredit, IReadOnlyList<string> Notes,
+    IReadOnlyList<TenderRefund>? CreditedInstead = null);
 
 /// <summary>
 /// Refund arithmetic from the order's own figures: a returned unit is worth its share of the line's gross (after
@@ -74,37 +76,42 @@ public static class RefundMath
     /// the largest. A share the tender cannot take goes to store credit: an expired card, cash above the till's limit,
     /// or a tender that was store credit in the first place.
     /// </summary>
-    public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at)
+    public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at,
+        IReadOnlyList<Refund>? earlier = null)
     {
-        var open = payments.Where(p => p.Refundable > 0m)
-            .OrderByDescending(p => p.Refundable).ThenBy(p => p.Tender.PaymentId, StringComparer.Ordinal).ToList();
-        var refundable = open.Sum(p => p.Refundable);
+        // Store credit given in a tender's place came out of that tender's capture, though no transaction says so.
+        decimal Open(Payment p) => Math.Max(0m, p.Refundable
+            - (earlier ?? []).SelectMany(r => r.CreditedInstead ?? []).Where(c => c.PaymentId == p.Tender.PaymentId).Sum(c => c.Amount));
+        var open = payments.Select(p => (Payment: p, Open: Open(p))).Where(p => p.Open > 0m)
+            .OrderByDescending(p => p.Open).ThenBy(p => p.Payment.Tender.PaymentId, StringComparer.Ordinal).ToList();
+        var refundable = open.Sum(p => p.Open);
         if (amount <= 0m || refundable <= 0m) return new TenderSplit([], 0m, []);
 
-        var shares = open.Select(p => Cents(amount * p.Refundable / refundable)).ToArray();
+        var shares = open.Select(p => Cents(amount * p.Open / refundable)).ToArray();
         shares[0] += amount - shares.Sum();
 
         var tenders = new List<TenderRefund>();
-        var storeCredit = 0m;
+        var credited = new List<TenderRefund>();
         var notes = new List<string>();
         for (var i = 0; i < open.Count; i++)
         {
-            var tender = open[i].Tender;
-            var share = Math.Min(shares[i], open[i].Refundable);
+            var tender = open[i].Payment.Tender;
+            var share = Math.Min(shares[i], open[i].Open);
             if (share <= 0m) continue;
+            void Credit(decimal credit) => credited.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, credit));
             if (IsStoreCredit(tender.Method))
             {
-                storeCredit += share;
+                Credit(share);
             }
             else if (IsCard(tender.Method) && ExpiredBy(tender.CardExpiry, at))
             {
-                storeCredit += share;
+                Credit(share);
                 notes.Add($"card ending {tender.Last4 ?? "????"} expired ({tender.CardExpiry}): {share:0.00} as store credit");
             }
             else if (IsCash(tender.Method) && share > policy.CashRefundLimit)
             {
                 tenders.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, policy.CashRefundLimit));
-                storeCredit += share - policy.CashRefundLimit;
+                Credit(share - policy.CashRefundLimit);
                 notes.Add($"cash refunds are limited to {policy.CashRefundLimit:0.00}: {share - policy.CashRefundLimit:0.00} as store credit");
             }
             else
@@ -112,7 +119,7 @@ public static class RefundMath
                 tenders.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, share));
             }
         }
-        return new TenderSplit(tenders, storeCredit, notes);
+        return new TenderSplit(tenders, credited.Sum(c => c.Amount), notes, credited);
     }
 
     public static bool IsCash(string method) => method.Equals("cash", StringComparison.OrdinalIgnoreCase);
