@@ -103,7 +103,7 @@ public static class RefundMath
             {
                 Credit(share);
             }
-            else if (IsCard(tender.Method) && ExpiredBy(tender.CardExpiry, at))
+            else if (HasExpired(tender, at))
             {
                 Credit(share);
                 notes.Add($"card ending {tender.Last4 ?? "????"} expired ({tender.CardExpiry}): {share:0.00} as store credit");
@@ -125,6 +125,15 @@ public static class RefundMath
     public static bool IsCash(string method) => method.Equals("cash", StringComparison.OrdinalIgnoreCase);
 
     public static bool IsStoreCredit(string method) => method.Equals("store_credit", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A tender that carries an expiry date is a card whatever its method is called ("visa", "amex", "credit_card"): an
+    /// expired one cannot take money back. Gift cards are the retailer's own and never expire this way.
+    /// </summary>
+    public static bool HasExpired(Tender tender, DateTimeOffset at) =>
+        (IsCard(tender.Method) || tender.CardExpiry is not null && !IsCash(tender.Method) && !IsStoreCredit(tender.Method)
+            && !tender.Method.Contains("gift", StringComparison.OrdinalIgnoreCase))
+        && ExpiredBy(tender.CardExpiry, at);
 
     public static bool IsCard(string method) =>
         method.Contains("card", StringComparison.OrdinalIgnoreCase) && !method.Contains("gift", StringComparison.OrdinalIgnoreCase);

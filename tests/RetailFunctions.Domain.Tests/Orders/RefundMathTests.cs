@@ -91,6 +91,19 @@ public sealed class RefundMathTests
     }
 
     [Theory]
+    [InlineData("visa")]
+    [InlineData("amex")]
+    [InlineData("credit_card")]
+    public void GivenAnExpiredCardWhateverItsMethodIsCalled_WhenRefunded_ThenItsShareBecomesStoreCredit(string method)
+    {
+        var card = new Tender("P-X", method, "adyen", "tok", "0005", "2026-10");
+
+        var split = RefundMath.Allocate(10m, [Captured(card, 10m)], Policy, T0);
+
+        Assert.Equal((0, 10m), (split.Tenders.Count, split.StoreCredit));
+    }
+
+    [Theory]
     [InlineData("credit_card", true, false, false)]
     [InlineData("debit card", true, false, false)]
     [InlineData("gift_card", false, false, false)]
