@@ -74,6 +74,25 @@ public sealed class RefundExecutionTests
     }
 
     [Fact]
+    public async Task GivenAnOrderWhosePaymentIsKnownOnlyFromItsFinancialStatus_ThenNothingIsSentAgainstAnInventedTransactionAndFinanceIsTold()
+    {
+        var paid = Record("""
+            {"id":820982911946154521,"currency":"USD","created_at":"2026-11-20T10:00:00Z","financial_status":"paid","total_price":"40.00",
+             "line_items":[{"id":1,"variant_id":11,"product_id":21,"sku":"A","title":"A","quantity":2,"price":"20.00"}]}
+            """);
+        var outcome = Run(paid.Order, [new OrderCommand.IssueRefund("refund:G-2", "associate", Now.AddDays(1), "G-2", 5m, false, "late parcel")]);
+
+        var refund = outcome.Order.Refunds.Single();
+        Assert.Null(RefundExecutionSubscriber.Instruction(outcome.Order, refund));
+        var (gateway, raised) = (new Gateway(new RefundOutcome.Executed("1", false)), new Raised());
+        await new RefundExecutionSubscriber([gateway], raised, TimeProvider.System).HandleAsync(
+            new OrderEventMessage(outcome.Order.OrderId, outcome.Order.Sequence, "RefundIssued", new OrderEvent.RefundIssued(refund.At, refund), outcome.Order),
+            CancellationToken.None);
+        Assert.Empty(gateway.Calls);
+        Assert.Equal(RefundExecutionSubscriber.NotExecuted, Assert.Single(raised.All).Reason);
+    }
+
+    [Fact]
     public void GivenARefundTheWebStoreMadeItself_ThenItIsNeverSentBackToTheWebStore()
     {
         var refunded = Refund(Record(PaidOrder), """

@@ -57,29 +57,47 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
 {
     public const string Refused = "refund-refused";
 
+    public const string NotExecuted = "refund-not-executed";
+
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
-        if (message.Event is not OrderEvent.RefundIssued { Refund: var refund } || Instruction(message.Order, refund) is not { } instruction) return;
-        if (gateways.FirstOrDefault(g => g.Channel == message.Order.Draft!.Channel) is not { } gateway) return;
+        if (message.Event is not OrderEvent.RefundIssued { Refund: var refund } || message.Order.Draft is not { } draft) return;
+        if (gateways.FirstOrDefault(g => g.Channel == draft.Channel) is not { } gateway || IsChannels(refund)) return;
+        var owed = refund.Tenders.Where(t => t.Amount > 0m && t.TransactionId is null).Sum(t => t.Amount);
+        if (Instruction(message.Order, refund) is not { } instruction)
+        {
+            // Money is owed back but no capture of the web store's names where: a person must refund it.
+            if (owed > 0m)
+                await RaiseAsync(message, refund, NotExecuted, $"order {message.OrderId}: refund {refund.RefundId} of {owed:0.00} {draft.Currency} "
+                    + "has no web-store capture to go back against; refund it by hand", cancellationToken);
+            return;
+        }
         if (await gateway.RefundAsync(instruction, cancellationToken) is RefundOutcome.Refused refused)
-            await exceptions.RaiseAsync(new BusinessException($"refund:{message.OrderId}:{refund.RefundId}", Owners.Finance, Refused,
-                $"order {message.OrderId}: refund {refund.RefundId} of {instruction.Legs.Sum(l => l.Amount):0.00} {instruction.Currency} was refused by the "
-                + $"processor: {refused.Reason}", $"{message.OrderId}:{message.Sequence}", $"order:{message.OrderId}",
-                new Dictionary<string, string> { [Messaging.BusinessKeys.Order] = message.OrderId }, ExceptionStatuses.Open, clock.GetUtcNow()), cancellationToken);
+            await RaiseAsync(message, refund, Refused, $"order {message.OrderId}: refund {refund.RefundId} of {instruction.Legs.Sum(l => l.Amount):0.00} "
+                + $"{instruction.Currency} was refused by the processor: {refused.Reason}", cancellationToken);
     }
+
+    private static bool IsChannels(Refund refund) => refund.RefundId.StartsWith($"{SourceSystems.Shopify}:", StringComparison.Ordinal);
+
+    private Task RaiseAsync(OrderEventMessage message, Refund refund, string reason, string detail, CancellationToken ct) =>
+        exceptions.RaiseAsync(new BusinessException($"refund:{message.OrderId}:{refund.RefundId}", Owners.Finance, reason, detail,
+            $"{message.OrderId}:{message.Sequence}", $"order:{message.OrderId}",
+            new Dictionary<string, string> { [Messaging.BusinessKeys.Order] = message.OrderId }, ExceptionStatuses.Open, clock.GetUtcNow()), ct);
 
     /// <summary>What to send, or null: a channel's own refund, a refund with nothing for a processor, or no channel order to refund against.</summary>
     public static RefundInstruction? Instruction(Order order, Refund refund)
     {
-        if (order.Draft is not { } draft || refund.RefundId.StartsWith($"{SourceSystems.Shopify}:", StringComparison.Ordinal)) return null;
+        if (order.Draft is not { } draft || IsChannels(refund)) return null;
         if (draft.References.FirstOrDefault(r => r.Kind == "id") is not { } channelOrder) return null;
         var legs = new List<RefundLeg>();
         foreach (var tender in refund.Tenders.Where(t => t.Amount > 0m && t.TransactionId is null))
         {
             var payment = order.Payments.FirstOrDefault(p => p.Tender.PaymentId == tender.PaymentId);
-            var parent = payment?.Transactions.LastOrDefault(t => t.Kind == PaymentKind.Capture && t.TransactionId.StartsWith("shopify:", StringComparison.Ordinal));
+            // The web store's own capture ("shopify:123"): one derived from the order's financial status names no transaction.
+            var parent = payment?.Transactions.LastOrDefault(t => t.Kind == PaymentKind.Capture && t.TransactionId.StartsWith("shopify:", StringComparison.Ordinal)
+                && t.TransactionId["shopify:".Length..].All(char.IsAsciiDigit));
             if (parent is null) continue;
-            legs.Add(new RefundLeg(parent.TransactionId["shopify:".Length..].Split(':')[0], payment!.Tender.Gateway, tender.Amount));
+            legs.Add(new RefundLeg(parent.TransactionId["shopify:".Length..], payment!.Tender.Gateway, tender.Amount));
         }
         return legs.Count == 0 ? null : new RefundInstruction(order.OrderId, channelOrder.Value, refund.RefundId, draft.Currency, legs, refund.Reason);
     }
