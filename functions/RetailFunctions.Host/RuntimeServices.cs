@@ -45,6 +45,7 @@ public static class RuntimeServices
         if (settings.ShopifyAdminBaseUrl is { } adminUrl)
         {
             services.AddHttpClient<IChannelPublisher, ShopifyInventoryPublisher>();
+            services.AddHttpClient<Pipeline.Orders.IRefundGateway, ShopifyRefundGateway>();
             services.AddSingleton(new ShopifyAdminOptions(adminUrl, settings.ShopifyAdminAccessToken, settings.ShopifyAdminApiVersion,
                 settings.ShopifyAdminMaxRetries, settings.ShopifyAdminBaseDelay, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)));
         }

@@ -29,8 +29,13 @@ public sealed record OrderLineSnapshot(
     IReadOnlyList<TaxLine> TaxLines,
     bool RequiresShipping,
     bool IsGiftCard,
-    string? FulfillmentStatus);
+    string? FulfillmentStatus,
+    bool IsCustom = false);
 
+/// <summary>
+/// One transaction. Amount and Currency are the shop's (what the books are kept in); a transaction made in the
+/// shopper's presentment currency keeps that figure too.
+/// </summary>
 public sealed record PaymentSnapshot(
     string ChannelTransactionId,
     string Kind,
@@ -39,10 +44,14 @@ public sealed record PaymentSnapshot(
     string Currency,
     string? Gateway,
     string? CardLast4,
-    DateTimeOffset? ProcessedAt);
+    DateTimeOffset? ProcessedAt,
+    decimal? PresentmentAmount = null,
+    string? PresentmentCurrency = null,
+    bool IsTest = false);
 
-/// <summary>A shipping line. Code and delivery category tell a local pickup from a delivery.</summary>
-public sealed record ShippingLineSnapshot(string Title, decimal Price, IReadOnlyList<TaxLine> TaxLines, string? Code = null, string? DeliveryCategory = null);
+/// <summary>A shipping line. Code and delivery category tell a local pickup from a delivery; Discount is what discounts took off its price.</summary>
+public sealed record ShippingLineSnapshot(string Title, decimal Price, IReadOnlyList<TaxLine> TaxLines, string? Code = null, string? DeliveryCategory = null,
+    decimal Discount = 0m);
 
 /// <summary>Where the order ships to, as far as routing needs it: the geocoded point Shopify adds to the address.</summary>
 public sealed record ShipToSnapshot(double? Latitude, double? Longitude, string? CountryCode, string? Zip);
@@ -72,7 +81,12 @@ public sealed record OrderSnapshot(
     bool TaxesIncluded,
     string? Note,
     ShipToSnapshot? ShipTo = null,
-    IReadOnlyList<string>? GatewayNames = null);
+    IReadOnlyList<string>? GatewayNames = null,
+    decimal? CurrentTotalPrice = null,
+    string? PresentmentCurrency = null,
+    decimal? PresentmentTotal = null,
+    bool IsTest = false,
+    IReadOnlyList<string>? EchoedRefundTransactions = null);
 
 public sealed record RefundLineSnapshot(
     string ChannelRefundLineId,
@@ -83,7 +97,14 @@ public sealed record RefundLineSnapshot(
     string RestockType,
     string? ChannelLocationId,
     decimal Subtotal,
-    decimal TotalTax);
+    decimal TotalTax,
+    decimal? CurrentQuantity = null);
+
+/// <summary>
+/// Money a refund moved that is not a refunded line: <c>shipping_refund</c> (Amount and Tax are what went back, positive)
+/// or <c>refund_discrepancy</c> (the difference between the calculated and the actual refund).
+/// </summary>
+public sealed record RefundAdjustmentSnapshot(string Kind, decimal Amount, decimal Tax);
 
 public sealed record RefundSnapshot(
     string ChannelRefundId,
@@ -92,7 +113,8 @@ public sealed record RefundSnapshot(
     string? Note,
     bool Restock,
     IReadOnlyList<RefundLineSnapshot> Lines,
-    IReadOnlyList<PaymentSnapshot> Transactions);
+    IReadOnlyList<PaymentSnapshot> Transactions,
+    IReadOnlyList<RefundAdjustmentSnapshot>? Adjustments = null);
 
 public sealed record FulfillmentLineSnapshot(string ChannelLineId, string? VariantId, string? Sku, decimal Quantity);
 

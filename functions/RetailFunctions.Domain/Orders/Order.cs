@@ -75,11 +75,13 @@ public sealed record OrderLine(
     decimal Discount,
     decimal Tax,
     bool IsGiftCard = false,
-    string? ChannelItem = null)
+    string? ChannelItem = null,
+    bool IsCustom = false)
 {
     public decimal Net => UnitPrice * Quantity - Discount;
 
-    public bool MovesStock => !IsGiftCard && Quantity > 0m;
+    /// <summary>Gift cards and custom lines (a service, a fee: no product) are sold without taking anything off a shelf.</summary>
+    public bool MovesStock => !IsGiftCard && !IsCustom && Quantity > 0m;
 }
 
 /// <summary>One money movement on a tender, idempotent by its id: authorization, capture, void, refund, chargeback.</summary>
@@ -148,6 +150,10 @@ public sealed record OrderReturn(string ReturnId, string Location, IReadOnlyList
 /// </summary>
 public sealed record TenderRefund(string PaymentId, string Method, string? Last4, decimal Amount, string? TransactionId = null);
 
+/// <summary>
+/// Money given back on an order. Goods, tax and shipping are kept apart so the books can reverse each; a goodwill
+/// refund (an allowance with no goods and no shipping) is its own kind.
+/// </summary>
 public sealed record Refund(
     string RefundId,
     string? ReturnId,
@@ -159,8 +165,12 @@ public sealed record Refund(
     string Reason,
     IReadOnlyList<string> Notes,
     DateTimeOffset At,
-    decimal Unrefunded = 0m)
+    decimal Unrefunded = 0m,
+    decimal ShippingTax = 0m,
+    bool IsGoodwill = false,
+    IReadOnlyList<TenderRefund>? CreditedInstead = null)
 {
+    /// <summary>Goods (net of tax), their tax, and shipping (with its tax; ShippingTax is that part).</summary>
     public decimal Total => Goods + Tax + Shipping;
 }
 
@@ -185,7 +195,23 @@ public sealed record OrderDraft(
     decimal ShippingTax,
     bool TaxesIncluded,
     DateOnly? BusinessDay = null,
-    string? SourceReference = null);
+    string? SourceReference = null,
+    decimal? StatedTotal = null,
+    bool IsTest = false)
+{
+    /// <summary>Lines (net of discount, with tax when prices exclude it) plus shipping: what the order's own parts add up to.</summary>
+    public decimal ComputedTotal =>
+        Lines.Sum(l => l.Net + (TaxesIncluded ? 0m : l.Tax)) + Shipping + (TaxesIncluded ? 0m : ShippingTax);
+
+    /// <summary>
+    /// What the customer owes. A channel's document states its own total; where the parts cannot reproduce it, the
+    /// document wins for money and the difference is raised (<see cref="Mismatch"/>).
+    /// </summary>
+    public decimal Total => StatedTotal ?? ComputedTotal;
+
+    /// <summary>The stated total less what the parts add up to: zero when they agree.</summary>
+    public decimal Mismatch => Total - ComputedTotal;
+}
 
 public sealed record Order(
     string OrderId,
@@ -233,7 +259,7 @@ public sealed record Order(
     public decimal Returned(string lineId) => Returns.SelectMany(r => r.Lines).Where(l => l.LineId == lineId).Sum(l => l.Quantity);
 
     /// <summary>What the customer owes in total: lines (gross) plus shipping.</summary>
-    public decimal Total => Lines.Sum(GrossOf) + (Draft is null ? 0m : Draft.Shipping + (Draft.TaxesIncluded ? 0m : Draft.ShippingTax));
+    public decimal Total => Draft?.Total ?? 0m;
 
     public decimal Captured => Payments.Sum(p => p.Captured);
 

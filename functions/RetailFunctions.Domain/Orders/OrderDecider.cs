@@ -96,8 +96,15 @@ public static class OrderDecider
         var total = tenders.Sum(t => t.Amount);
         var tax = c.Lines.Sum(l => l.Tax);
         var goods = Math.Max(0m, c.Lines.Sum(l => l.Amount) - tax);
+        // Shipping given back is what the channel says it is; money beyond lines and shipping is never taken for shipping.
+        var shipping = c.Shipping ?? 0m;
+        // The money that moved wins: what the lines and shipping do not explain is a discrepancy on the goods.
+        var discrepancy = total > 0m ? total - goods - tax - shipping : 0m;
+        if (goods + discrepancy >= 0m) goods += discrepancy;
+        var goodwill = c.Lines.Count == 0 && shipping == 0m;
         events.Add(new RefundIssued(c.At, new Refund(c.RefundId, restocked.Count > 0 ? c.RefundId : null, goods, tax,
-            Math.Max(0m, total - goods - tax), tenders, 0m, "refunded in the channel", [], c.At)));
+            shipping, tenders, 0m, goodwill ? "goodwill refunded in the channel" : "refunded in the channel", [], c.At,
+            ShippingTax: c.ShippingTax, IsGoodwill: goodwill)));
         foreach (var t in c.Transactions.Where(t => t.Transaction.Kind != PaymentKind.Refund))
             events.Add(new PaymentRecorded(c.At, t.Tender, t.Transaction));
         return Accept(events);
@@ -224,7 +231,8 @@ public static class OrderDecider
         {
             // Other shipments stand (collected, shipped or still coming): only this one's goods are refunded.
             var value = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Cents(order.GrossOf(line) * l.Quantity / line.Quantity) : 0m);
-            if (RefundFor(order, $"expired:{c.ShipmentId}", null, value, 0m, 0m, $"shipment {c.ShipmentId} {reason}", policy, c.At) is { } refund)
+            var tax = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Cents(line.Tax * l.Quantity / line.Quantity) : 0m);
+            if (RefundFor(order, $"expired:{c.ShipmentId}", null, value - tax, tax, 0m, $"shipment {c.ShipmentId} {reason}", policy, c.At) is { } refund)
                 events.Add(refund);
             return Accept(events);
         }
@@ -255,9 +263,10 @@ public static class OrderDecider
         var refundable = RefundMath.Refundable(order);
         if (refundable > 0m)
         {
-            var split = RefundMath.Allocate(refundable, order.Payments, policy, at);
-            yield return new RefundIssued(at, new Refund($"cancel:{order.OrderId}", null, refundable, 0m, 0m, split.Tenders, split.StoreCredit,
-                $"order cancelled: {reason}", split.Notes, at));
+            var split = RefundMath.Allocate(refundable, order.Payments, policy, at, order.Refunds);
+            var parts = RefundMath.Parts(order, refundable);
+            yield return new RefundIssued(at, new Refund($"cancel:{order.OrderId}", null, parts.Goods, parts.Tax, parts.Shipping, split.Tenders, split.StoreCredit,
+                $"order cancelled: {reason}", split.Notes, at, ShippingTax: parts.ShippingTax, CreditedInstead: split.CreditedInstead));
         }
     }
 
@@ -310,7 +319,9 @@ public static class OrderDecider
         var refundable = RefundMath.Refundable(order);
         if (goods + shipping > refundable)
             return Refuse($"a refund of {goods + shipping:0.00} {order.Currency} exceeds the {refundable:0.00} still captured on order {order.OrderId}");
-        return Accept(RefundFor(order, c.RefundId, null, goods, 0m, shipping, c.Reason, policy, c.At)!);
+        var refund = RefundFor(order, c.RefundId, null, goods, 0m, shipping, c.Reason, policy, c.At)!;
+        // An amount not tied to goods is an allowance: goodwill, its own kind, whatever shipping comes with it.
+        return Accept(refund with { Refund = refund.Refund with { IsGoodwill = goods > 0m } });
     }
 
     /// <summary>A refund never exceeds what was captured and not yet refunded; what cannot go back is noted, not lost.</summary>
@@ -324,11 +335,17 @@ public static class OrderDecider
         var notes = new List<string>();
         if (amount < wanted)
             notes.Add($"{wanted:0.00} due but only {refundable:0.00} captured and not yet refunded: {wanted - amount:0.00} left for the finance owner");
-        var split = RefundMath.Allocate(amount, order.Payments, policy, at);
+        var split = RefundMath.Allocate(amount, order.Payments, policy, at, order.Refunds);
         notes.AddRange(split.Notes);
-        // When the captured money falls short, goods absorb the shortfall first; tax and shipping stay as computed.
-        var scaledGoods = Math.Max(0m, goods - (wanted - amount));
-        return new RefundIssued(at, new Refund(refundId, returnId, scaledGoods, Math.Min(tax, amount - scaledGoods), Math.Max(0m, amount - scaledGoods - tax),
-            split.Tenders, split.StoreCredit, reason, notes, at, wanted - amount));
+        // When the captured money falls short, goods absorb the shortfall first, then tax, then shipping.
+        var shortfall = wanted - amount;
+        var keptGoods = Math.Max(0m, goods - shortfall);
+        shortfall -= goods - keptGoods;
+        var keptTax = Math.Max(0m, tax - shortfall);
+        shortfall -= tax - keptTax;
+        var keptShipping = Math.Max(0m, shipping - shortfall);
+        return new RefundIssued(at, new Refund(refundId, returnId, keptGoods, keptTax, keptShipping,
+            split.Tenders, split.StoreCredit, reason, notes, at, wanted - amount, RefundMath.ShippingTaxOf(order, keptShipping),
+            CreditedInstead: split.CreditedInstead));
     }
 }

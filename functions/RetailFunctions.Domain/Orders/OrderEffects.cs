@@ -43,6 +43,34 @@ public static class OrderEffects
         shipment.IsOpen && !shipment.HasLeft && line.Reservation is ReservationState.Pending or ReservationState.Reserved
         && (revised.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } now || now.Quantity < before.Allocated(line.LineId));
 
+    /// <summary>Names the order, both figures and the difference, and says which one the books follow.</summary>
+    public static string MismatchDetail(Order order, OrderDraft draft)
+    {
+        var name = draft.References.FirstOrDefault(r => r.Kind == "name")?.Value;
+        return $"order {order.OrderId}{(name is null ? "" : $" ({name})")}: the channel states a total of {draft.Total:0.00} {draft.Currency} but its lines, "
+            + $"discounts, shipping and tax come to {draft.ComputedTotal:0.00} {draft.Currency}, a difference of {draft.Mismatch:0.00}; "
+            + "the stated total is booked";
+    }
+
+    /// <summary>
+    /// What a channel fulfilment of <paramref name="newly"/> units of a line takes from the holds of the order's open
+    /// shipments, in shipment order: whole holds while they fit, then part of one (a parcel that carried only some of
+    /// the units). Evolve and the effects both read it, so the record and the ledger agree.
+    /// </summary>
+    public static IReadOnlyList<(string Location, ShipmentLine Line, decimal Take)> ChannelTakes(Order before, string lineId, decimal newly)
+    {
+        var takes = new List<(string, ShipmentLine, decimal)>();
+        foreach (var (location, line) in before.Shipments.Where(s => s.IsOpen).SelectMany(s => s.Lines.Select(l => (s.Location, Line: l)))
+                     .Where(x => x.Line.LineId == lineId && x.Line.Reservation is ReservationState.Pending or ReservationState.Reserved))
+        {
+            if (newly <= 0m) break;
+            var take = Math.Min(newly, line.Quantity);
+            takes.Add((location, line, take));
+            newly -= take;
+        }
+        return takes;
+    }
+
     public static IReadOnlyList<OrderEffect> For(Order before, OrderEvent e, Order after)
     {
         var prefix = $"{after.OrderId}:{after.Sequence}";
@@ -69,6 +97,8 @@ public static class OrderEffects
                                     $"return {r.ReturnId} of order {after.OrderId}"));
                 if (OrderDecider.HasUnplacedLines(after))
                     Add(id => new OrderEffect.RouteStock(id));
+                if (after.Draft is { Mismatch: not 0m } stated && stated.Mismatch != (before.Draft?.Mismatch ?? 0m))
+                    Add(id => new OrderEffect.RaiseException(id, "finance", "amount-mismatch", MismatchDetail(after, stated)));
                 break;
             case StockAllocated a:
                 foreach (var line in a.Shipment.Lines.Where(l => l.Reservation == ReservationState.Pending))
@@ -92,18 +122,30 @@ public static class OrderEffects
             case ChannelFulfilled f:
                 foreach (var (lineId, quantity) in f.Lines)
                 {
-                    var held = before.Shipments.Where(s => s.IsOpen).SelectMany(s => s.Lines.Select(l => (s.Location, Line: l)))
-                        .Where(x => x.Line.LineId == lineId && x.Line.Reservation is ReservationState.Pending or ReservationState.Reserved).ToList();
-                    foreach (var (location, line) in held)
-                        Add(id => new OrderEffect.ConsumeStock(id, line.Sku, line.ReservationId, location, line.Quantity));
                     var previously = before.ChannelFulfilled.TryGetValue(lineId, out var had) ? had : 0m;
-                    var unheld = quantity - previously - held.Sum(x => x.Line.Quantity);
+                    var takes = ChannelTakes(before, lineId, quantity - previously);
+                    foreach (var (location, line, take) in takes)
+                    {
+                        if (take == line.Quantity)
+                        {
+                            Add(id => new OrderEffect.ConsumeStock(id, line.Sku, line.ReservationId, location, line.Quantity));
+                            continue;
+                        }
+                        // Part of a hold left: that part is sold, the hold is given up, and the rest is routed and held again.
+                        Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, $"{take} of {line.Quantity} fulfilled by the channel"));
+                        Add(id => new OrderEffect.ConsumeStock(id, line.Sku, $"{line.ReservationId}:channel:{quantity}", location, take));
+                    }
+                    var unheld = quantity - previously - takes.Sum(t => t.Take);
                     if (unheld > 0m && after.Line(lineId) is { Sku: { } sku } && after.Line(lineId)!.MovesStock)
                         Add(id => new OrderEffect.ConsumeStock(id, sku, $"order:{after.OrderId}:channel:{lineId}:{quantity}", f.Location, unheld));
                 }
+                if (OrderDecider.HasUnplacedLines(after))
+                    Add(id => new OrderEffect.RouteStock(id));
                 break;
             case OrderCancelled or PickupExpired:
-                foreach (var line in before.Shipments.Where(s => s.IsOpen && !s.HasLeft).SelectMany(s => s.Lines)
+                // An expired pickup gives up its own shipment's holds only; the order's other shipments still stand.
+                foreach (var line in before.Shipments.Where(s => s.IsOpen && !s.HasLeft && (e is not PickupExpired x || s.ShipmentId == x.ShipmentId))
+                             .SelectMany(s => s.Lines)
                              .Where(l => l.Reservation is ReservationState.Pending or ReservationState.Reserved))
                     Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, e is PickupExpired ? "pickup deadline passed" : "order cancelled"));
                 break;

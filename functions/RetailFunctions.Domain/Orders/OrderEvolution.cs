@@ -127,12 +127,14 @@ public static class OrderEvolution
     private static Order ChannelFulfil(Order order, ChannelFulfilled f)
     {
         var fulfilled = new Dictionary<string, decimal>(order.ChannelFulfilled);
+        // A hold the fulfilment took whole is consumed; one it took part of is released (the rest is routed again).
+        var taken = f.Lines.SelectMany(x => OrderEffects.ChannelTakes(order, x.Key, x.Value - order.ChannelFulfilled.GetValueOrDefault(x.Key)))
+            .ToDictionary(t => t.Line.ReservationId, t => t.Take == t.Line.Quantity ? ReservationState.Consumed : ReservationState.Released);
         foreach (var (line, quantity) in f.Lines)
             fulfilled[line] = Math.Max(quantity, fulfilled.TryGetValue(line, out var had) ? had : 0m);
         var shipments = order.Shipments.Select(s => !s.IsOpen ? s : s with
         {
-            Lines = [.. s.Lines.Select(l => f.Lines.ContainsKey(l.LineId) && l.Reservation is ReservationState.Pending or ReservationState.Reserved
-                ? l with { Reservation = ReservationState.Consumed } : l)],
+            Lines = [.. s.Lines.Select(l => taken.TryGetValue(l.ReservationId, out var state) ? l with { Reservation = state } : l)],
         }).ToList();
         return order with { ChannelFulfilled = fulfilled, Shipments = shipments };
     }

@@ -65,9 +65,12 @@ public abstract record OrderCommand(string CommandId, string Actor, DateTimeOffs
         IReadOnlyList<ReturnRequestLine> Lines, bool RefundShipping)
         : OrderCommand(CommandId, Actor, At);
 
-    /// <summary>A refund the channel already made (web store refunds/create): recorded as a fact, never refused.</summary>
+    /// <summary>
+    /// A refund the channel already made (web store refunds/create): recorded as a fact, never refused. Shipping is the
+    /// shipping the channel says it gave back (with its tax when prices exclude it; ShippingTax is that tax), when it says.
+    /// </summary>
     public sealed record RecordChannelRefund(string CommandId, string Actor, DateTimeOffset At, string RefundId,
-        IReadOnlyList<ChannelRefundLine> Lines, IReadOnlyList<ChannelRefundTransaction> Transactions)
+        IReadOnlyList<ChannelRefundLine> Lines, IReadOnlyList<ChannelRefundTransaction> Transactions, decimal? Shipping = null, decimal ShippingTax = 0m)
         : OrderCommand(CommandId, Actor, At);
 
     /// <summary>A refund of an amount not tied to returned goods (goodwill, price adjustment), or of the shipping charge.</summary>

@@ -5,7 +5,9 @@ public sealed record RefundAmounts(decimal Goods, decimal Tax, decimal Shipping,
     public decimal Total => Goods + Tax + Shipping;
 }
 
-public sealed record TenderSplit(IReadOnlyList<TenderRefund> Tenders, decimal StoreCredit, IReadOnlyList<string> Notes);
+/// <summary>How a refund goes back: to tenders, and as store credit; CreditedInstead names the tender each credit stands in for.</summary>
+public sealed record TenderSplit(IReadOnlyList<TenderRefund> Tenders, decimal StoreCredit, IReadOnlyList<string> Notes,
+    IReadOnlyList<TenderRefund>? CreditedInstead = null);
 
 /// <summary>
 /// Refund arithmetic from the order's own figures: a returned unit is worth its share of the line's gross (after
@@ -46,42 +48,70 @@ public static class RefundMath
         order.Draft is null ? 0m
         : Math.Max(0m, order.Draft.Shipping + (order.Draft.TaxesIncluded ? 0m : order.Draft.ShippingTax) - order.Refunds.Sum(r => r.Shipping));
 
+    /// <summary>The tax within an amount of shipping given back, in the proportion the order's shipping carries it.</summary>
+    public static decimal ShippingTaxOf(Order order, decimal shipping)
+    {
+        if (order.Draft is not { } draft || shipping <= 0m) return 0m;
+        var charged = draft.Shipping + (draft.TaxesIncluded ? 0m : draft.ShippingTax);
+        return charged <= 0m ? 0m : Math.Min(shipping, Cents(shipping * draft.ShippingTax / charged));
+    }
+
+    /// <summary>
+    /// An amount given back on the whole order (a cancellation) split as what is still outstanding is: goods, their tax,
+    /// and shipping with its tax, each its share, the goods taking the rounding.
+    /// </summary>
+    public static (decimal Goods, decimal Tax, decimal Shipping, decimal ShippingTax) Parts(Order order, decimal amount)
+    {
+        // What is still outstanding after earlier refunds: those already gave back some goods, tax and shipping.
+        var outstanding = Math.Max(amount, order.Total - order.Refunds.Sum(r => r.Total));
+        if (order.Draft is null || outstanding <= 0m) return (amount, 0m, 0m, 0m);
+        var share = amount / outstanding;
+        var tax = Cents(Math.Max(0m, order.Lines.Sum(l => l.Tax) - order.Refunds.Sum(r => r.Tax)) * share);
+        var shipping = Cents(RemainingShipping(order) * share);
+        return (amount - tax - shipping, tax, shipping, ShippingTaxOf(order, shipping));
+    }
+
     /// <summary>
     /// Splits a refund across the tenders in proportion to what each can still take back, the rounding cent going to
     /// the largest. A share the tender cannot take goes to store credit: an expired card, cash above the till's limit,
     /// or a tender that was store credit in the first place.
     /// </summary>
-    public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at)
+    public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at,
+        IReadOnlyList<Refund>? earlier = null)
     {
-        var open = payments.Where(p => p.Refundable > 0m)
-            .OrderByDescending(p => p.Refundable).ThenBy(p => p.Tender.PaymentId, StringComparer.Ordinal).ToList();
-        var refundable = open.Sum(p => p.Refundable);
+        // Store credit given in a tender's place came out of that tender's capture, though no transaction says so.
+        decimal Open(Payment p) => Math.Max(0m, p.Refundable
+            - (earlier ?? []).SelectMany(r => r.CreditedInstead ?? []).Where(c => c.PaymentId == p.Tender.PaymentId).Sum(c => c.Amount));
+        var open = payments.Select(p => (Payment: p, Open: Open(p))).Where(p => p.Open > 0m)
+            .OrderByDescending(p => p.Open).ThenBy(p => p.Payment.Tender.PaymentId, StringComparer.Ordinal).ToList();
+        var refundable = open.Sum(p => p.Open);
         if (amount <= 0m || refundable <= 0m) return new TenderSplit([], 0m, []);
 
-        var shares = open.Select(p => Cents(amount * p.Refundable / refundable)).ToArray();
+        var shares = open.Select(p => Cents(amount * p.Open / refundable)).ToArray();
         shares[0] += amount - shares.Sum();
 
         var tenders = new List<TenderRefund>();
-        var storeCredit = 0m;
+        var credited = new List<TenderRefund>();
         var notes = new List<string>();
         for (var i = 0; i < open.Count; i++)
         {
-            var tender = open[i].Tender;
-            var share = Math.Min(shares[i], open[i].Refundable);
+            var tender = open[i].Payment.Tender;
+            var share = Math.Min(shares[i], open[i].Open);
             if (share <= 0m) continue;
+            void Credit(decimal credit) => credited.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, credit));
             if (IsStoreCredit(tender.Method))
             {
-                storeCredit += share;
+                Credit(share);
             }
-            else if (IsCard(tender.Method) && ExpiredBy(tender.CardExpiry, at))
+            else if (HasExpired(tender, at))
             {
-                storeCredit += share;
+                Credit(share);
                 notes.Add($"card ending {tender.Last4 ?? "????"} expired ({tender.CardExpiry}): {share:0.00} as store credit");
             }
             else if (IsCash(tender.Method) && share > policy.CashRefundLimit)
             {
                 tenders.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, policy.CashRefundLimit));
-                storeCredit += share - policy.CashRefundLimit;
+                Credit(share - policy.CashRefundLimit);
                 notes.Add($"cash refunds are limited to {policy.CashRefundLimit:0.00}: {share - policy.CashRefundLimit:0.00} as store credit");
             }
             else
@@ -89,12 +119,21 @@ public static class RefundMath
                 tenders.Add(new TenderRefund(tender.PaymentId, tender.Method, tender.Last4, share));
             }
         }
-        return new TenderSplit(tenders, storeCredit, notes);
+        return new TenderSplit(tenders, credited.Sum(c => c.Amount), notes, credited);
     }
 
     public static bool IsCash(string method) => method.Equals("cash", StringComparison.OrdinalIgnoreCase);
 
     public static bool IsStoreCredit(string method) => method.Equals("store_credit", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A tender that carries an expiry date is a card whatever its method is called ("visa", "amex", "credit_card"): an
+    /// expired one cannot take money back. Gift cards are the retailer's own and never expire this way.
+    /// </summary>
+    public static bool HasExpired(Tender tender, DateTimeOffset at) =>
+        (IsCard(tender.Method) || tender.CardExpiry is not null && !IsCash(tender.Method) && !IsStoreCredit(tender.Method)
+            && !tender.Method.Contains("gift", StringComparison.OrdinalIgnoreCase))
+        && ExpiredBy(tender.CardExpiry, at);
 
     public static bool IsCard(string method) =>
         method.Contains("card", StringComparison.OrdinalIgnoreCase) && !method.Contains("gift", StringComparison.OrdinalIgnoreCase);

@@ -30,6 +30,7 @@ public static class OrdersModule
         services.AddSingleton<ICapturedPaymentLedger, TableCapturedPaymentStore>();
         services.AddSingleton<ICapturedPaymentSource>(sp => sp.GetRequiredService<ICapturedPaymentLedger>());
         services.AddSingleton<IOrderEventSubscriber, CapturedPaymentSubscriber>();
+        services.AddSingleton<IOrderEventSubscriber, RefundExecutionSubscriber>();
         services.AddSingleton<OrderCommandHandler>();
         services.AddSingleton<OrderEventsHandler>();
         services.AddSingleton(new QueueRoute(QueueNames.OrderWorkflow, sp => sp.GetRequiredService<OrderCommandHandler>().HandleAsync));

@@ -6,8 +6,9 @@ using FinanceTender = RetailFunctions.Domain.Finance.Tender;
 namespace RetailFunctions.Pipeline.Finance;
 
 /// <summary>
-/// Orders feed the journal: a sale once the order is captured in full, a return or refund for every refund issued,
-/// a chargeback when a tender is charged back. Fact ids come from the order, so a redelivered event posts nothing twice.
+/// Orders feed the journal: a sale for each capture (what it captured, edits and later captures included), a return or
+/// refund for every refund issued, a chargeback when a tender is charged back. Fact ids come from the order, so a
+/// redelivered event posts nothing twice.
 /// </summary>
 public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEventSubscriber
 {
@@ -20,7 +21,8 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
     public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message)
     {
         var order = message.Order;
-        if (order.Draft is not { } draft) yield break;
+        // A test order is recorded and marked, never booked: no money moved.
+        if (order.Draft is not { } draft || draft.IsTest) yield break;
         // The order's own store, else its channel: never where it happened to be allocated, which depends on whether
         // the event came before or after the allocation (a sale is captured before it; a later refund would not be).
         var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? draft.Channel;
@@ -30,19 +32,9 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         var reference = order.OrderId;
         switch (message.Event)
         {
-            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } when order.Captured >= order.Total && order.Total > 0m:
-                var captures = order.Payments.Where(p => p.Captured > 0m).Select(p => new FinanceTender(MethodOf(p.Tender), p.Captured)).ToList();
-                // A gift card sold is a liability until it is spent, not revenue: its share of the tenders goes to it.
-                var giftCards = order.Lines.Where(l => l.IsGiftCard).Sum(order.GrossOf);
-                var (saleTenders, giftTenders) = SplitTenders(captures, giftCards);
-                var lines = order.Lines.Where(l => !l.IsGiftCard)
-                    .Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
-                if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
-                if (lines.Count > 0)
-                    yield return new FinancialFact.Sale($"order:{order.OrderId}:sale", store, draft.Channel, day, draft.Currency, message.Event.At, reference, lines, saleTenders);
-                if (giftCards > 0m)
-                    yield return new FinancialFact.GiftCardSold($"order:{order.OrderId}:gift-cards", store, draft.Channel, day, draft.Currency, message.Event.At,
-                        reference, giftCards, giftTenders);
+            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } captured when order.Total > 0m:
+                foreach (var fact in SaleFacts(order, draft, captured.Transaction, store, day, message.Event.At))
+                    yield return fact;
                 break;
             case OrderEvent.RefundIssued { Refund: var refund } when refund.Total > 0m:
                 var refunds = refund.Tenders.Select(t => new FinanceTender(MethodOf(order.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender, t.Method), t.Amount)).ToList();
@@ -52,17 +44,93 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                 // Money goes back where and when the refund happens: the returning store, that day.
                 var refundStore = order.Returns.FirstOrDefault(r => r.ReturnId == refund.ReturnId) is { Location.Length: > 0 } returned ? returned.Location : store;
                 var refundDay = DateOnly.FromDateTime(refund.At.UtcDateTime);
-                yield return refund.ReturnId is not null
-                    ? new FinancialFact.Return($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
-                        [new SaleLine(paid - refund.Tax, 0m, refund.Tax)], refunds)
-                    : new FinancialFact.Refund($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
-                        paid - refund.Tax, refund.Tax, refunds, refund.Reason);
+                // Goods and shipping reverse what their sale booked, each with its own tax; an allowance is a refund of its own kind.
+                yield return refund.IsGoodwill
+                    ? new FinancialFact.Refund($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
+                        paid - refund.Tax - refund.ShippingTax, refund.Tax + refund.ShippingTax, refunds, $"goodwill: {refund.Reason}")
+                    : new FinancialFact.Return($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
+                        ReturnedLines(refund, paid), refunds);
                 break;
             case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Chargeback } chargeback:
                 yield return new FinancialFact.Chargeback($"order:{order.OrderId}:chargeback:{chargeback.Transaction.TransactionId}", store, draft.Channel, day,
                     draft.Currency, chargeback.At, reference, MethodOf(chargeback.Tender), chargeback.Transaction.Amount, 0m, "chargeback");
                 break;
         }
+    }
+
+    /// <summary>Goods with their tax, and shipping with its tax, as two lines that add up to what was paid back.</summary>
+    public static IReadOnlyList<SaleLine> ReturnedLines(Refund refund, decimal paid)
+    {
+        var lines = new List<SaleLine> { new(paid - refund.Tax - refund.Shipping, 0m, refund.Tax) };
+        if (refund.Shipping > 0m) lines.Add(new SaleLine(refund.Shipping - refund.ShippingTax, 0m, refund.ShippingTax));
+        return lines;
+    }
+
+    /// <summary>
+    /// The sale a capture books: captures made at the same moment (a till's tenders) book together; each moment books
+    /// its slice of the order's revenue, tax and gift cards, from what earlier moments captured up to what this one
+    /// reaches (never beyond the total). Slices are rounded cumulatively, so the moment that completes the order books
+    /// exactly what is left. The first moment keeps the order's sale id; later ones are named by their capture.
+    /// </summary>
+    public static IEnumerable<FinancialFact> SaleFacts(Order order, OrderDraft draft, PaymentTransaction transaction, string store, DateOnly day,
+        DateTimeOffset at)
+    {
+        var moments = order.Payments.SelectMany(p => p.Transactions.Where(t => t.Kind == PaymentKind.Capture).Select(t => (p.Tender, Capture: t)))
+            .OrderBy(x => x.Capture.At).ThenBy(x => x.Capture.TransactionId, StringComparer.Ordinal)
+            .GroupBy(x => x.Capture.At).ToList();
+        var index = moments.FindIndex(m => m.Any(x => x.Capture.TransactionId == transaction.TransactionId));
+        if (index < 0) yield break;
+        var total = order.Total;
+        var before = moments.Take(index).Sum(m => m.Sum(x => x.Capture.Amount));
+        var (from, to) = (Math.Min(before, total), Math.Min(before + moments[index].Sum(x => x.Capture.Amount), total));
+        if (to <= from) yield break;
+        decimal Slice(decimal amount) => Currencies.Round(amount * to / total, draft.Currency) - Currencies.Round(amount * from / total, draft.Currency);
+
+        var lines = order.Lines.Where(l => !l.IsGiftCard)
+            .Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
+        if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
+        lines = [.. WithStatedTotal(lines, draft.Mismatch).Select(l => new SaleLine(Slice(l.Gross), Slice(l.Discount), Slice(l.Tax), l.TaxCode))];
+        // A gift card sold is a liability until it is spent, not revenue: its share of the tenders goes to it.
+        var giftCards = Slice(order.Lines.Where(l => l.IsGiftCard).Sum(order.GrossOf));
+        // Per-component rounding may leave a cent; the largest line takes it so the slice is exactly what was captured.
+        var residual = (to - from) - giftCards - lines.Sum(l => l.Gross - l.Discount + l.Tax);
+        if (residual != 0m && lines.Count > 0)
+        {
+            var largest = lines.IndexOf(lines.MaxBy(l => l.Gross)!);
+            lines[largest] = lines[largest] with { Gross = lines[largest].Gross + residual };
+        }
+        else giftCards += residual;
+
+        var tenders = moments[index].GroupBy(x => MethodOf(x.Tender)).Select(g => new FinanceTender(g.Key, g.Sum(x => x.Capture.Amount))).ToList();
+        var over = tenders.Sum(t => t.Amount) - (to - from);
+        if (over > 0m)
+        {
+            // Captured beyond the order's total: only the total is a sale (the excess is the refund's or finance's to explain).
+            var largest = tenders.IndexOf(tenders.MaxBy(t => t.Amount)!);
+            tenders[largest] = tenders[largest] with { Amount = tenders[largest].Amount - over };
+        }
+        var (saleTenders, giftTenders) = SplitTenders(tenders, giftCards);
+        var suffix = index == 0 ? "" : $":{moments[index].First().Capture.TransactionId}";
+        if (lines.Any(l => l.Gross != 0m || l.Tax != 0m))
+            yield return new FinancialFact.Sale($"order:{order.OrderId}:sale{suffix}", store, draft.Channel, day, draft.Currency, at, order.OrderId, lines, saleTenders);
+        if (giftCards > 0m)
+            yield return new FinancialFact.GiftCardSold($"order:{order.OrderId}:gift-cards{suffix}", store, draft.Channel, day, draft.Currency, at,
+                order.OrderId, giftCards, giftTenders);
+    }
+
+    /// <summary>
+    /// The document wins for money: what its stated total exceeds the parts by is revenue, what it falls short by is a
+    /// further discount on the largest line that can carry it (the amount-mismatch exception tells finance why).
+    /// </summary>
+    public static List<SaleLine> WithStatedTotal(List<SaleLine> lines, decimal mismatch)
+    {
+        if (mismatch > 0m) return [.. lines, new SaleLine(mismatch, 0m, 0m)];
+        if (mismatch == 0m) return lines;
+        var index = lines.FindIndex(l => l.Gross - l.Discount >= -mismatch);
+        if (index < 0) return lines;
+        var adjusted = lines.ToList();
+        adjusted[index] = adjusted[index] with { Discount = adjusted[index].Discount - mismatch };
+        return adjusted;
     }
 
     /// <summary>Splits what each tender paid between the goods and the gift cards, in proportion, to the cent.</summary>

@@ -34,18 +34,28 @@ public static class ShopifyOrderCommands
             order.ShipTo is { Latitude: { } lat, Longitude: { } lon } ? new GeoPoint(lat, lon) : null,
             PlacedAtLocation: null,
             [.. order.Lines.Select(l => new OrderLine(l.ChannelLineId, skuByLine.GetValueOrDefault(l.ChannelLineId), l.Title, l.Quantity, l.UnitPrice,
-                l.TotalDiscount, l.TaxLines.Sum(t => t.Amount), l.IsGiftCard || !(l.VariantId is not null || !string.IsNullOrWhiteSpace(l.Sku)),
-                l.VariantId ?? l.Sku))],
-            order.ShippingLines.Sum(s => s.Price),
+                l.TotalDiscount, l.TaxLines.Sum(t => t.Amount), l.IsGiftCard, l.VariantId ?? l.Sku, l.IsCustom && !l.IsGiftCard))],
+            order.ShippingLines.Sum(s => s.Price - s.Discount),
             order.ShippingLines.SelectMany(s => s.TaxLines).Sum(t => t.Amount),
             order.TaxesIncluded,
-            SourceReference: sourceReference);
+            SourceReference: sourceReference,
+            IsTest: order.IsTest);
+        draft = draft with { StatedTotal = StatedTotal(order, draft.ComputedTotal) };
         var fulfilled = order.Lines.Where(l => l.FulfillmentStatus is "fulfilled").ToDictionary(l => l.ChannelLineId, l => l.Quantity);
         // The id names what was resolved too: a replay after the catalog was fixed is a new command, a plain repeat is not.
         var resolved = string.Join(",", skuByLine.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}")) + $"@{location}";
         return new OrderCommand.RecordOrder($"{CommandId(delivery)}:{Fingerprint(resolved)}", $"shopify:{delivery.ShopDomain}", now, draft,
             order.UpdatedAt ?? order.CreatedAt ?? delivery.TriggeredAt ?? now, order.CancelledAt, order.CancelReason, fulfilled);
     }
+
+    /// <summary>
+    /// The total the document states: <c>total_price</c>, or <c>current_total_price</c> after edits, whichever the
+    /// order's parts reproduce; when neither, <c>total_price</c> wins. An order without a stated total states none.
+    /// </summary>
+    public static decimal? StatedTotal(OrderSnapshot order, decimal computed) =>
+        order.TotalPrice == computed || order.CurrentTotalPrice == computed ? computed
+        : order.TotalPrice > 0m || order.CurrentTotalPrice is > 0m ? (order.TotalPrice > 0m ? order.TotalPrice : order.CurrentTotalPrice)
+        : null;
 
     /// <summary>
     /// Payments: the order's own transactions when the payload carries them; otherwise what its financial status
@@ -57,7 +67,8 @@ public static class ShopifyOrderCommands
         var at = order.UpdatedAt ?? order.CreatedAt ?? now;
         if (order.Payments.Count > 0)
         {
-            foreach (var payment in order.Payments.Where(p => p.Status is "success"))
+            // Only money that moved: a failed, pending or errored attempt is no payment.
+            foreach (var payment in order.Payments.Where(p => p.Status is "success" && order.EchoedRefundTransactions?.Contains(p.ChannelTransactionId) != true))
                 foreach (var (kind, suffix) in KindsOf(payment.Kind))
                 {
                     var tender = TenderOf(order, payment.Gateway, payment.CardLast4);
@@ -84,22 +95,31 @@ public static class ShopifyOrderCommands
             fulfillment.Lines.Where(l => l.Quantity > 0m).GroupBy(l => l.ChannelLineId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity)),
             location);
 
+    /// <summary>
+    /// A web-store refund as the order records it. A refunded line's <c>subtotal</c> already holds its tax when the
+    /// shop's prices include tax, so the tax is added only where prices exclude it. Shipping given back comes from the
+    /// <c>shipping_refund</c> order adjustments (with their tax); only successful transactions moved money.
+    /// </summary>
     public static OrderCommand.RecordChannelRefund Refund(ShopifyDelivery delivery, RefundSnapshot refund, IReadOnlyDictionary<string, string?> locationByRefundLine,
-        IReadOnlyDictionary<string, string?> skuByRefundLine, IReadOnlyList<string> gatewayNames, DateTimeOffset now)
+        IReadOnlyDictionary<string, string?> skuByRefundLine, IReadOnlyList<string> gatewayNames, DateTimeOffset now, bool taxesIncluded = false)
     {
         var at = refund.CreatedAt ?? delivery.TriggeredAt ?? now;
         var gateway = gatewayNames.Count > 0 ? gatewayNames[0] : null;
+        var shipping = refund.Adjustments?.Where(a => a.Kind == "shipping_refund").ToList() ?? [];
+        // The echo of a refund this system carried out names it in its note: it is that refund, not a second one.
         return new OrderCommand.RecordChannelRefund($"shopify-refund:{refund.ChannelRefundId}", $"shopify:{delivery.ShopDomain}", at,
-            $"shopify:{refund.ChannelRefundId}",
+            RefundMarkers.Find(refund.Note) ?? $"shopify:{refund.ChannelRefundId}",
             [.. refund.Lines.Select(l => new ChannelRefundLine(l.ChannelLineId, l.Quantity, ShopifyStockPlan.ReturnsToStock(l),
-                locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + l.TotalTax, l.TotalTax,
+                locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + (taxesIncluded ? 0m : l.TotalTax), l.TotalTax,
                 skuByRefundLine.GetValueOrDefault(l.ChannelRefundLineId)))],
             [.. refund.Transactions.Where(t => t.Status is "success" && KindsOf(t.Kind).Any()).Select(t =>
             {
                 var tender = TenderOf(t.Gateway ?? gateway, t.CardLast4);
                 return new ChannelRefundTransaction(tender,
                     new PaymentTransaction($"shopify:{t.ChannelTransactionId}", tender.PaymentId, KindsOf(t.Kind).First().Kind, t.Amount, t.ProcessedAt ?? at));
-            })]);
+            })],
+            shipping.Count == 0 ? null : shipping.Sum(a => a.Amount + (taxesIncluded ? 0m : a.Tax)),
+            shipping.Sum(a => a.Tax));
     }
 
     public static string CommandId(ShopifyDelivery delivery) => $"shopify:{delivery.Topic}:{delivery.WebhookId}";

@@ -46,7 +46,8 @@ public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore cata
         }
         var known = await orders.LoadAsync(orderId, ct);
         var gateways = known.Order.Payments.Select(p => p.Tender.Gateway).OfType<string>().ToList();
-        var result = await orders.ExecuteAsync(orderId, ShopifyOrderCommands.Refund(delivery, refund, locations, skus, gateways, clock.GetUtcNow()), ct);
+        var result = await orders.ExecuteAsync(orderId, ShopifyOrderCommands.Refund(delivery, refund, locations, skus, gateways, clock.GetUtcNow(),
+            known.Order.Draft?.TaxesIncluded ?? false), ct);
         return $"refund {refund.ChannelRefundId} of order {orderId}: {(result.Changed ? "recorded" : "already recorded")}; {result.Order.Status}";
     }
 

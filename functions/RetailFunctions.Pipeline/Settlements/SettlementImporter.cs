@@ -37,21 +37,28 @@ public sealed record SettlementImport(
     int TestLinesSkipped,
     IReadOnlyDictionary<string, int> ByType,
     IReadOnlyList<DateOnly> BusinessDays,
-    IReadOnlyDictionary<string, decimal> NetByCurrency);
+    IReadOnlyDictionary<string, decimal> NetByCurrency,
+    IReadOnlyList<string>? Issues = null);
 
-/// <summary>
-/// Imports a processor's statement: reads it once to validate every line (so a bad file stores nothing and the
-/// error names the line and field), archives the upload as received under a name derived from its content, then
-/// reads it again and upserts the lines in batches. Importing the same file twice gives the same rows.
-/// </summary>
 /// <summary>A capability that follows imported settlement lines (the journal books processor fees and payouts).</summary>
 public interface ISettlementLineSubscriber
 {
     Task HandleAsync(SettlementLine line, CancellationToken cancellationToken);
 }
 
-public sealed class SettlementImporter(ISettlementStore store, Ports.IBlobStore blobs, IEnumerable<ISettlementLineSubscriber>? subscribers = null)
+/// <summary>
+/// Imports a processor's statement: reads it once to validate every line (so an unreadable file stores nothing and the
+/// error names the line and field), archives the upload as received under a name derived from its content, then
+/// reads it again and upserts the lines in batches. Importing the same file twice gives the same rows. A line whose
+/// figures disagree with themselves is imported by its net (the money that moved) and raised for finance; a payout's
+/// header is checked against its lines. Neither is a reason to refuse the rest of the statement.
+/// </summary>
+public sealed class SettlementImporter(ISettlementStore store, Ports.IBlobStore blobs, IEnumerable<ISettlementLineSubscriber>? subscribers = null,
+    Ports.IExceptionStore? exceptions = null, TimeProvider? clock = null)
 {
+    public const string LineDisagrees = "settlement-line-disagrees";
+    public const string PayoutDisagrees = "payout-summary-mismatch";
+
     private const int BatchSize = 500;
 
     /// <exception cref="PayloadException">The upload is not a valid statement of that source.</exception>
@@ -62,14 +69,26 @@ public sealed class SettlementImporter(ISettlementStore store, Ports.IBlobStore 
         var days = new SortedSet<DateOnly>();
         var net = new SortedDictionary<string, decimal>(StringComparer.Ordinal);
         int lines = 0, payments = 0;
-        foreach (var line in Read(source, body, storeId, stats))
+        var issues = new List<(string Id, string Detail, string Reason)>();
+        // Only a statement with a payout header keeps its lines, to check the header against them.
+        var payout = source == SettlementSources.ShopifyPayments ? ShopifyPaymentsPayout.ReadHeader(body.Span) : null;
+        var payoutLines = new List<SettlementLine>();
+        foreach (var raw in Read(source, body, storeId, stats))
         {
+            var line = ByNet(raw);
+            if (raw.Inconsistency() is { } why)
+                issues.Add(($"settlement:{source}:{raw.Id}:net", $"{source} line {raw.Id} ({raw.Kind}, {raw.Currency}): {why}; imported by its net, "
+                    + $"with a fee of {line.Fee:0.00} instead of {raw.Fee:0.00}", LineDisagrees));
+            if (payout is not null) payoutLines.Add(line);
             lines++;
             if (line.IsPayment) payments++;
             byType[line.Kind] = byType.GetValueOrDefault(line.Kind) + 1;
             days.Add(line.BusinessDay);
             net[line.Currency] = net.GetValueOrDefault(line.Currency) + line.Net;
         }
+        if (payout is not null)
+            foreach (var problem in ShopifyPaymentsPayout.Check(payout, payoutLines))
+                issues.Add(($"settlement:{source}:payout:{payout.Id}:{problem.Split(':')[0]}", $"payout {payout.Id}: {problem}", PayoutDisagrees));
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
         var upload = $"{source}/{hash}{(source == SettlementSources.Stripe ? ".csv" : ".json")}";
@@ -79,15 +98,27 @@ public sealed class SettlementImporter(ISettlementStore store, Ports.IBlobStore 
         var batch = new List<SettlementLine>(BatchSize);
         foreach (var line in Read(source, body, storeId, null))
         {
-            batch.Add(line);
+            batch.Add(ByNet(line));
             if (batch.Count < BatchSize) continue;
             await SaveAsync(batch, cancellationToken);
             batch.Clear();
         }
         if (batch.Count > 0) await SaveAsync(batch, cancellationToken);
 
-        return new SettlementImport(source, storeId, $"{ContainerNames.SettlementUploads}/{upload}", lines, payments, stats.TestLinesSkipped, byType, days.ToList(), net);
+        var reference = $"{ContainerNames.SettlementUploads}/{upload}";
+        foreach (var (id, detail, reason) in issues)
+            await RaiseAsync(id, reason, detail, reference, storeId, cancellationToken);
+        return new SettlementImport(source, storeId, reference, lines, payments, stats.TestLinesSkipped, byType, days.ToList(), net,
+            [.. issues.Select(i => i.Detail)]);
     }
+
+    /// <summary>The money that moved is the net: a line that disagrees with itself keeps its amount and net, and its fee follows.</summary>
+    public static SettlementLine ByNet(SettlementLine line) => line.Inconsistency() is null ? line : line with { Fee = line.Amount - line.Net };
+
+    private Task RaiseAsync(string id, string reason, string detail, string reference, string storeId, CancellationToken ct) =>
+        exceptions?.RaiseAsync(new Domain.Operations.BusinessException(id, Domain.Operations.Owners.Finance, reason, detail, reference, reference,
+            new Dictionary<string, string> { [Messaging.BusinessKeys.Store] = storeId }, Domain.Operations.ExceptionStatuses.Open,
+            (clock ?? TimeProvider.System).GetUtcNow()), ct) ?? Task.CompletedTask;
 
     /// <summary>Stored first, then followed: a re-import stores nothing new and each subscriber is idempotent per line.</summary>
     private async Task SaveAsync(List<SettlementLine> batch, CancellationToken cancellationToken)

@@ -17,6 +17,7 @@ public sealed class SettlementReadStats
 /// source_order_id, source_order_transaction_id, processed_at. Money comes as decimal strings ("-50.00") or numbers
 /// and is read as decimal; ids are 64-bit and read from their digits, never through a double. Test transactions are
 /// skipped. A line settles the order transaction <c>source_order_transaction_id</c> (its <c>source_id</c> when absent).
+/// A payout statement may carry its header beside the lines (<c>{"payout": {...}, "transactions": [...]}</c>).
 /// </summary>
 public static class ShopifyPaymentsTransactionsReader
 {
@@ -52,7 +53,7 @@ public static class ShopifyPaymentsTransactionsReader
                 OptionalString(element, "payout_status"),
                 Id(element, "source_order_id", at),
                 OptionalString(element, "source_type"));
-            if (line.Inconsistency() is { } why) throw new PayloadException($"{at}.net", why);
+            // A line whose net is not amount minus fee is still read: the importer books its net and raises it.
             yield return line;
         }
     }
@@ -99,6 +100,17 @@ public static class SettlementValues
     /// <summary>A decimal in major units with an optional sign: "-50.00", "1234.5". No exponents, no thousands separators.</summary>
     public static bool TryMoney(string? text, out decimal value) =>
         decimal.TryParse(text?.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>
+    /// A whole number of minor units ("20463341", "-250") scaled by the currency's exponent: 2 for USD, 0 for JPY, 3 for KWD.
+    /// </summary>
+    public static bool TryMinorUnits(string? text, string currency, out decimal value)
+    {
+        value = 0m;
+        if (!long.TryParse(text?.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var minor)) return false;
+        value = minor * Domain.Finance.Currencies.MinorUnit(currency);
+        return true;
+    }
 
     /// <summary>ISO 8601 (an offset or Z; none means UTC), "yyyy-MM-dd HH:mm[:ss]" in UTC as dashboards export it, or Unix seconds.</summary>
     public static bool TryTimestamp(string? text, out DateTimeOffset value)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Pipeline.Security;
+using RetailFunctions.Pipeline.Telemetry;
 using static RetailFunctions.Pipeline.Shopify.ShopifyJson;
 
 namespace RetailFunctions.Pipeline.Shopify;
@@ -56,9 +57,27 @@ public static class ShopifyMapper
 
     public static bool IsHandled(string topic) => ShopifyTopics.Handled.Contains(topic.ToLowerInvariant());
 
+    /// <summary>
+    /// An order in the shop's currency (<c>currency</c>; the plain money fields are the shop's). Discounts come from each
+    /// line's <c>discount_allocations</c> (Shopify sends a deprecated <c>"total_discount": "0.00"</c> beside them);
+    /// a discount the payload states but allocates to nothing is spread across the lines as an "across" application.
+    /// Transactions made in the shopper's presentment currency are booked in the shop's and keep the shopper's figure.
+    /// </summary>
     public static OrderSnapshot Order(JsonElement order)
     {
         var currency = String(order, "currency", Root) ?? throw new PayloadException("currency", "missing");
+        var totalPrice = OptionalDecimal(order, "total_price", Root) ?? 0m;
+        var totalDiscounts = OptionalDecimal(order, "total_discounts", Root) ?? 0m;
+        var presentment = String(order, "presentment_currency", Root);
+        var presentmentTotal = SetAmount(order, "total_price_set", "presentment_money", Root);
+        var shippingLines = Objects(order, "shipping_lines", Root).Select(line => ShippingLine(line.Item, line.At)).ToList();
+        var lines = ShopifyDiscounts.Unallocated(
+            [.. Objects(order, "line_items", Root).Select(line => OrderLine(line.Item, line.At))],
+            totalDiscounts - shippingLines.Sum(s => s.Discount),
+            !Objects(order, "discount_applications", Root).Any()
+                || Objects(order, "discount_applications", Root).Any(a => String(a.Item, "target_type", a.At) is null or "line_item"),
+            currency);
+        var toShop = ShopifyMoney.ToShop(currency, presentment, totalPrice, presentmentTotal);
         return new OrderSnapshot(
             Channels.Web,
             ResourceId(order, Root),
@@ -73,19 +92,41 @@ public static class ShopifyMapper
             String(order, "fulfillment_status", Root),
             OptionalId(order, "location_id", Root),
             OrderCustomer(order),
-            [.. Objects(order, "line_items", Root).Select(line => OrderLine(line.Item, line.At))],
-            [.. Objects(order, "shipping_lines", Root).Select(line => ShippingLine(line.Item, line.At))],
-            [.. Objects(order, "transactions", Root).Select(t => Payment(t.Item, t.At, currency))],
+            lines,
+            shippingLines,
+            [.. Objects(order, "transactions", Root).Select(t => toShop(Payment(t.Item, t.At, presentment ?? currency)))],
             [.. Objects(order, "discount_codes", Root).Select(d => String(d.Item, "code", d.At)).OfType<string>()],
             OptionalDecimal(order, "subtotal_price", Root) ?? 0m,
-            OptionalDecimal(order, "total_discounts", Root) ?? 0m,
+            totalDiscounts,
             OptionalDecimal(order, "total_tax", Root) ?? 0m,
-            OptionalDecimal(order, "total_price", Root) ?? 0m,
+            totalPrice,
             Bool(order, "taxes_included", Root) ?? false,
             FreeText(String(order, "note", Root)),
             ShipTo(order),
-            [.. Array(order, "payment_gateway_names", Root).Where(g => g.Item.ValueKind == JsonValueKind.String).Select(g => g.Item.GetString()!)]);
+            [.. Array(order, "payment_gateway_names", Root).Where(g => g.Item.ValueKind == JsonValueKind.String).Select(g => g.Item.GetString()!)],
+            OptionalDecimal(order, "current_total_price", Root),
+            presentment,
+            presentmentTotal,
+            Bool(order, "test", Root) ?? false,
+            EchoedRefundTransactions(order));
     }
+
+    /// <summary>
+    /// Transactions of the order's refunds that carry our refund marker in their note: refunds this system decided and
+    /// carried out through the Admin API. They are already on the order's record and must not be counted again.
+    /// </summary>
+    private static IReadOnlyList<string> EchoedRefundTransactions(JsonElement order) =>
+    [
+        .. Objects(order, "refunds", Root)
+            .Where(r => Orders.RefundMarkers.Find(String(r.Item, "note", r.At)) is not null)
+            .SelectMany(r => Objects(r.Item, "transactions", r.At).Select(t => ResourceId(t.Item, t.At))),
+    ];
+
+    /// <summary><c>total_price_set.presentment_money.amount</c> and the like: one side of a money bag, or null.</summary>
+    private static decimal? SetAmount(JsonElement owner, string set, string side, string at) =>
+        Object(owner, set, at) is { } bag && Object(bag, side, Path(at, set)) is { } money
+            ? OptionalDecimal(money, "amount", Path(Path(at, set), side))
+            : null;
 
     private static ShipToSnapshot? ShipTo(JsonElement order)
     {
@@ -98,18 +139,63 @@ public static class ShopifyMapper
             String(address, "zip", at));
     }
 
+    /// <summary>
+    /// A refund. Its transactions are in the shopper's presentment currency; its lines and adjustments carry both
+    /// currencies, which give the rate to book the transactions in the shop's.
+    /// </summary>
     public static RefundSnapshot Refund(JsonElement refund)
     {
+        var id = ResourceId(refund, Root);
         var restock = Bool(refund, "restock", Root) ?? false;
+        var lines = Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock)).ToList();
+        var adjustments = Objects(refund, "order_adjustments", Root).Select(a => Adjustment(a.Item, a.At)).ToList();
+        var (shop, presentment, shopCurrency) = RefundMoneyBags(refund);
+        var toShop = ShopifyMoney.ToShop(shopCurrency, null, shop, presentment);
         return new RefundSnapshot(
-            ResourceId(refund, Root),
+            id,
             RequiredId(refund, "order_id", Root),
             Timestamp(refund, "created_at", Root),
             FreeText(String(refund, "note", Root)),
             restock,
-            [.. Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock))],
-            [.. Objects(refund, "transactions", Root).Select(t => Payment(t.Item, t.At, defaultCurrency: null))]);
+            lines,
+            [.. Objects(refund, "transactions", Root).Select(t => toShop(Payment(t.Item, t.At, defaultCurrency: null)))],
+            adjustments);
     }
+
+    /// <summary>What the refund's lines and adjustments add up to in the shop's and the shopper's currency, and the shop's currency.</summary>
+    private static (decimal Shop, decimal? Presentment, string? ShopCurrency) RefundMoneyBags(JsonElement refund)
+    {
+        decimal shop = 0m, presentment = 0m;
+        string? currency = null;
+        var complete = true;
+        void Add(JsonElement owner, string set, string at, decimal sign)
+        {
+            if (Object(owner, set, at) is not { } bag) return;
+            var shopMoney = Object(bag, "shop_money", Path(at, set));
+            var shopper = SetAmount(owner, set, "presentment_money", at);
+            if (shopMoney is not { } sm || shopper is not { } p) { complete = false; return; }
+            shop += sign * RequiredDecimal(sm, "amount", Path(Path(at, set), "shop_money"));
+            currency ??= String(sm, "currency_code", Path(Path(at, set), "shop_money"));
+            presentment += sign * p;
+        }
+        foreach (var (line, at) in Objects(refund, "refund_line_items", Root))
+        {
+            Add(line, "subtotal_set", at, 1m);
+            Add(line, "total_tax_set", at, 1m);
+        }
+        foreach (var (adjustment, at) in Objects(refund, "order_adjustments", Root))
+        {
+            Add(adjustment, "amount_set", at, -1m);
+            Add(adjustment, "tax_amount_set", at, -1m);
+        }
+        return complete && presentment != 0m ? (shop, presentment, currency) : (0m, null, null);
+    }
+
+    /// <summary>An order adjustment: Shopify states the money that went out as negative; here it is positive.</summary>
+    private static RefundAdjustmentSnapshot Adjustment(JsonElement adjustment, string at) => new(
+        String(adjustment, "kind", at) ?? "refund_discrepancy",
+        -RequiredDecimal(adjustment, "amount", at),
+        -(OptionalDecimal(adjustment, "tax_amount", at) ?? 0m));
 
     public static FulfillmentSnapshot Fulfillment(JsonElement fulfillment)
     {
@@ -131,7 +217,7 @@ public static class ShopifyMapper
             String(fulfillment, "tracking_company", Root),
             numbers,
             [.. Objects(fulfillment, "line_items", Root).Select(line => new FulfillmentLineSnapshot(
-                RequiredId(line.Item, "id", line.At),
+                ResourceId(line.Item, line.At),
                 OptionalId(line.Item, "variant_id", line.At),
                 String(line.Item, "sku", line.At),
                 RequiredDecimal(line.Item, "quantity", line.At)))]);
@@ -144,7 +230,7 @@ public static class ShopifyMapper
         String(product, "product_type", Root),
         Timestamp(product, "updated_at", Root),
         [.. Objects(product, "variants", Root).Select(v => new ProductVariantSnapshot(
-            RequiredId(v.Item, "id", v.At),
+            ResourceId(v.Item, v.At),
             OptionalId(v.Item, "inventory_item_id", v.At),
             String(v.Item, "sku", v.At),
             String(v.Item, "barcode", v.At),
@@ -176,28 +262,40 @@ public static class ShopifyMapper
         Timestamp(level, "updated_at", Root));
 
     /// <summary>
-    /// The resource id. When <c>admin_graphql_api_id</c> ("gid://shopify/Order/450789469") is present it must agree:
-    /// a mismatch means the id was mangled on the way (rounded through a double). Without <c>id</c>, the gid's tail
-    /// is the id.
+    /// The resource id. <c>admin_graphql_api_id</c> ("gid://shopify/Order/450789469") is a string and keeps every digit;
+    /// the numeric <c>id</c> does not survive a trip through a JavaScript number beyond 2^53. When both are present and
+    /// disagree the gid wins and the mismatch is counted; without <c>id</c>, the gid's tail is the id.
     /// </summary>
-    private static string ResourceId(JsonElement resource, string at)
+    private static string ResourceId(JsonElement resource, string at) =>
+        OptionalResourceId(resource, "id", at) ?? throw new PayloadException(Path(at, "id"), "missing");
+
+    /// <summary>An id that may be absent (a line's <c>line_item_id</c>, a customer's id), checked against the gid beside it.</summary>
+    private static string? OptionalResourceId(JsonElement resource, string key, string at)
     {
-        var id = OptionalId(resource, "id", at);
-        var gid = String(resource, "admin_graphql_api_id", at);
-        var gidTail = gid is null ? null : gid[(gid.LastIndexOf('/') + 1)..];
-        if (gidTail is not null && (gidTail.Length == 0 || !gidTail.All(char.IsAsciiDigit)))
-            throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not end in a numeric id");
-        if (id is not null && gidTail is not null && id != gidTail)
-            throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not match id {id}");
-        return id ?? gidTail ?? throw new PayloadException(Path(at, "id"), "missing");
+        var id = OptionalId(resource, key, at);
+        if (String(resource, "admin_graphql_api_id", at) is not { } gid) return id;
+        var tail = GidTail(gid) ?? throw new PayloadException(Path(at, "admin_graphql_api_id"), $"'{gid}' does not end in a numeric id");
+        if (id is not null && id != tail)
+            PipelineTelemetry.ShopifyIdMismatches.Add(1, new KeyValuePair<string, object?>("resource", GidType(gid)));
+        return tail;
     }
+
+    /// <summary>"gid://shopify/Order/123" gives "123"; a query ("?inventory_item_id=...") is not part of the id.</summary>
+    private static string? GidTail(string gid)
+    {
+        var path = gid.Split('?')[0];
+        var tail = path[(path.LastIndexOf('/') + 1)..];
+        return tail.Length > 0 && tail.All(char.IsAsciiDigit) ? tail : null;
+    }
+
+    private static string GidType(string gid) => gid.Split('?')[0].Split('/') is { Length: >= 2 } parts ? parts[^2] : "unknown";
 
     private static ChannelCustomerRef? OrderCustomer(JsonElement order)
     {
         if (Object(order, "customer", Root) is { } customer)
         {
             return new ChannelCustomerRef(
-                OptionalId(customer, "id", "customer"),
+                OptionalResourceId(customer, "id", "customer"),
                 String(customer, "email", "customer") ?? String(order, "email", Root),
                 String(customer, "phone", "customer") ?? String(order, "phone", Root),
                 String(customer, "first_name", "customer"),
@@ -209,31 +307,52 @@ public static class ShopifyMapper
         return email is null && phone is null ? null : new ChannelCustomerRef(null, email, phone, null, null);
     }
 
-    private static OrderLineSnapshot OrderLine(JsonElement line, string at) => new(
-        RequiredId(line, "id", at),
-        OptionalId(line, "variant_id", at),
-        OptionalId(line, "product_id", at),
-        String(line, "sku", at),
-        String(line, "title", at) ?? String(line, "name", at) ?? "",
-        RequiredDecimal(line, "quantity", at),
-        RequiredDecimal(line, "price", at),
-        LineDiscount(line, at),
-        TaxLines(line, at),
-        Bool(line, "requires_shipping", at) ?? false,
-        Bool(line, "gift_card", at) ?? false,
-        String(line, "fulfillment_status", at));
+    private static OrderLineSnapshot OrderLine(JsonElement line, string at)
+    {
+        var variant = OptionalId(line, "variant_id", at);
+        var product = OptionalId(line, "product_id", at);
+        var sku = String(line, "sku", at);
+        return new OrderLineSnapshot(
+            ResourceId(line, at),
+            variant,
+            product,
+            sku,
+            String(line, "title", at) ?? String(line, "name", at) ?? "",
+            RequiredDecimal(line, "quantity", at),
+            RequiredDecimal(line, "price", at),
+            LineDiscount(line, at),
+            TaxLines(line, at),
+            Bool(line, "requires_shipping", at) ?? false,
+            Bool(line, "gift_card", at) ?? false,
+            String(line, "fulfillment_status", at),
+            // A custom line item names no product: revenue, but nothing to take off a shelf.
+            IsCustom: variant is null && product is null && sku is null);
+    }
 
-    // total_discount is deprecated in favour of discount_allocations; use whichever the payload carries.
+    /// <summary>
+    /// <c>discount_allocations</c> when the line has them: Shopify still sends the deprecated <c>total_discount</c>,
+    /// as "0.00", beside them. Older payloads carry only <c>total_discount</c>.
+    /// </summary>
     private static decimal LineDiscount(JsonElement line, string at) =>
-        OptionalDecimal(line, "total_discount", at)
-        ?? Objects(line, "discount_allocations", at).Sum(a => RequiredDecimal(a.Item, "amount", a.At));
+        Get(line, "discount_allocations") is not null
+            ? Objects(line, "discount_allocations", at).Sum(a => RequiredDecimal(a.Item, "amount", a.At))
+            : OptionalDecimal(line, "total_discount", at) ?? 0m;
 
-    private static ShippingLineSnapshot ShippingLine(JsonElement line, string at) => new(
-        String(line, "title", at) ?? String(line, "code", at) ?? "",
-        RequiredDecimal(line, "price", at),
-        TaxLines(line, at),
-        String(line, "code", at),
-        String(line, "delivery_category", at));
+    /// <summary>What the customer pays for shipping is its price less its own discount allocations (or <c>discounted_price</c>).</summary>
+    private static ShippingLineSnapshot ShippingLine(JsonElement line, string at)
+    {
+        var price = RequiredDecimal(line, "price", at);
+        var discount = Get(line, "discount_allocations") is not null
+            ? Objects(line, "discount_allocations", at).Sum(a => RequiredDecimal(a.Item, "amount", a.At))
+            : OptionalDecimal(line, "discounted_price", at) is { } discounted ? price - discounted : 0m;
+        return new ShippingLineSnapshot(
+            String(line, "title", at) ?? String(line, "code", at) ?? "",
+            price,
+            TaxLines(line, at),
+            String(line, "code", at),
+            String(line, "delivery_category", at),
+            discount);
+    }
 
     private static List<TaxLine> TaxLines(JsonElement owner, string at) =>
     [
@@ -244,14 +363,15 @@ public static class ShopifyMapper
     ];
 
     private static PaymentSnapshot Payment(JsonElement transaction, string at, string? defaultCurrency) => new(
-        RequiredId(transaction, "id", at),
+        ResourceId(transaction, at),
         String(transaction, "kind", at) ?? throw new PayloadException(Path(at, "kind"), "missing"),
         String(transaction, "status", at) ?? "unknown",
         RequiredDecimal(transaction, "amount", at),
         String(transaction, "currency", at) ?? defaultCurrency ?? throw new PayloadException(Path(at, "currency"), "missing"),
         String(transaction, "gateway", at),
         CardLast4(transaction, at),
-        Timestamp(transaction, "processed_at", at) ?? Timestamp(transaction, "created_at", at));
+        Timestamp(transaction, "processed_at", at) ?? Timestamp(transaction, "created_at", at),
+        IsTest: Bool(transaction, "test", at) ?? false);
 
     /// <summary>Only the last four digits of whatever the gateway reported ("•••• •••• •••• 1234", "XXXX-4242").</summary>
     private static string? CardLast4(JsonElement transaction, string at)
@@ -268,9 +388,7 @@ public static class ShopifyMapper
         var quantity = RequiredDecimal(line, "quantity", at);
         var item = Object(line, "line_item", at);
         var itemAt = Path(at, "line_item");
-        var lineId = OptionalId(line, "line_item_id", at)
-            ?? (item is { } i ? OptionalId(i, "id", itemAt) : null)
-            ?? throw new PayloadException(Path(at, "line_item_id"), "missing");
+        var lineId = RefundedLineId(line, at, item);
         return new RefundLineSnapshot(
             RequiredId(line, "id", at),
             lineId,
@@ -281,7 +399,21 @@ public static class ShopifyMapper
             String(line, "restock_type", at) ?? (restock ? "legacy_restock" : "no_restock"),
             OptionalId(line, "location_id", at),
             OptionalDecimal(line, "subtotal", at) ?? (item is { } p ? RequiredDecimal(p, "price", itemAt) * quantity : 0m),
-            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m));
+            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m),
+            item is { } c ? OptionalDecimal(c, "current_quantity", itemAt) : null);
+    }
+
+    /// <summary>The refunded line: the embedded line item's gid when it has one (exact), else <c>line_item_id</c>.</summary>
+    private static string RefundedLineId(JsonElement line, string at, JsonElement? item)
+    {
+        var itemAt = Path(at, "line_item");
+        var lineItemId = OptionalId(line, "line_item_id", at);
+        if (item is not { } i) return lineItemId ?? throw new PayloadException(Path(at, "line_item_id"), "missing");
+        if (String(i, "admin_graphql_api_id", itemAt) is null) return lineItemId ?? ResourceId(i, itemAt);
+        var exact = ResourceId(i, itemAt);
+        if (lineItemId is not null && lineItemId != exact)
+            PipelineTelemetry.ShopifyIdMismatches.Add(1, new KeyValuePair<string, object?>("resource", "LineItem"));
+        return exact;
     }
 
     // The original line's tax covers its whole quantity; a partial refund carries its share.

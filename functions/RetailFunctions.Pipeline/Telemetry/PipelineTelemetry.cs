@@ -27,6 +27,8 @@ public static class PipelineTelemetry
     public static readonly Counter<long> Shipments = Meter.CreateCounter<long>("retail.fulfillment.shipments",
         description: "Shipments allocated, by channel and method: divided by retail.orders.placed, the fulfilment cost per order in parcels");
     public static readonly Histogram<double> Backorders = Meter.CreateHistogram<double>("retail.orders.backordered.units", description: "Units backordered, by channel");
+    public static readonly Counter<long> ShopifyIdMismatches = Meter.CreateCounter<long>("retail.shopify.id_mismatches",
+        description: "Web-store ids whose number disagreed with their admin_graphql_api_id (rounded through a double upstream): the gid was used");
     public static readonly Histogram<double> AvailabilityFreshness = Meter.CreateHistogram<double>("retail.availability.freshness", "ms",
         "From a stock change being committed to its availability reaching the channels");
 

@@ -33,9 +33,12 @@ public sealed class OrderConvergenceProperties
         return new($"shopify-transaction:{id}", "shopify:shop", at, Gateway, new PaymentTransaction($"shopify:{id}", Gateway.PaymentId, kind, amount, at));
     }
 
-    private static RecordChannelRefund Refunded(decimal amount, params ChannelRefundLine[] lines) =>
+    private static RecordChannelRefund Refunded(decimal amount, params ChannelRefundLine[] lines) => Refunded(amount, null, lines);
+
+    /// <summary>A refund that also gives shipping back, as the web store says in its shipping_refund order adjustment.</summary>
+    private static RecordChannelRefund Refunded(decimal amount, decimal? shipping, params ChannelRefundLine[] lines) =>
         new("shopify-refund:R1", "shopify:shop", At(90), "shopify:R1", lines,
-            [new ChannelRefundTransaction(Gateway, new PaymentTransaction("shopify:T-R1", Gateway.PaymentId, PaymentKind.Refund, amount, At(90)))]);
+            [new ChannelRefundTransaction(Gateway, new PaymentTransaction("shopify:T-R1", Gateway.PaymentId, PaymentKind.Refund, amount, At(90)))], shipping);
 
     /// <summary>
     /// A web-store fulfilment from the default location. A snapshot that says a line is fulfilled names no location, so
@@ -70,7 +73,7 @@ public sealed class OrderConvergenceProperties
         Version(3, cancelledAt: At(25)),
         Transaction("T-AUTH", PaymentKind.Authorization, 30m),
         Transaction("T-CAP", PaymentKind.Capture, 30m),
-        Refunded(30m, new ChannelRefundLine("L1", 2m, false, null, 20m, 0m), new ChannelRefundLine("L2", 1m, false, null, 6m, 1m)),
+        Refunded(30m, 4m, new ChannelRefundLine("L1", 2m, false, null, 20m, 0m), new ChannelRefundLine("L2", 1m, false, null, 6m, 1m)),
         Transaction("T-R1", PaymentKind.Refund, 30m),
     ];
 

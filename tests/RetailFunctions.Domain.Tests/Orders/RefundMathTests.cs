@@ -53,6 +53,22 @@ public sealed class RefundMathTests
     }
 
     [Fact]
+    public void GivenPartOfAnEarlierRefundWentToStoreCreditForAnExpiredCard_WhenRefundedAgain_ThenTheSharesFollowWhatEachTenderCanStillTakeBack()
+    {
+        var payments = new List<Payment> { Captured(Card("P-A", expiry: "2026-10", last4: "1111"), 50m), Captured(Card("P-B", last4: "2222"), 50m) };
+        var first = RefundMath.Allocate(40m, payments, Policy, T0);
+        Assert.Equal((20m, 20m), (first.StoreCredit, Assert.Single(first.Tenders).Amount));
+        var earlier = new Refund("R1", null, 40m, 0m, 0m, first.Tenders, first.StoreCredit, "first", first.Notes, T0, CreditedInstead: first.CreditedInstead);
+        var afterFirst = new List<Payment> { payments[0], Captured(Card("P-B", last4: "2222"), 50m, refunded: 20m) };
+
+        var second = RefundMath.Allocate(40m, afterFirst, Policy, T0, [earlier]);
+
+        // Each tender can still take back 30: the expired card's 20 of store credit counts against it.
+        Assert.Equal(new TenderRefund("P-B", "credit_card", "2222", 20m), Assert.Single(second.Tenders));
+        Assert.Equal(20m, second.StoreCredit);
+    }
+
+    [Fact]
     public void GivenNothingRefundable_WhenAllocated_ThenNothingIsSplit()
     {
         var split = RefundMath.Allocate(10m, [], Policy, T0);
@@ -72,6 +88,19 @@ public sealed class RefundMathTests
     public void GivenCardExpiry_WhenCheckedAtADate_ThenTheCardIsGoodThroughTheLastDayOfItsMonth(string? expiry, string at, bool expired)
     {
         Assert.Equal(expired, RefundMath.ExpiredBy(expiry, DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Theory]
+    [InlineData("visa")]
+    [InlineData("amex")]
+    [InlineData("credit_card")]
+    public void GivenAnExpiredCardWhateverItsMethodIsCalled_WhenRefunded_ThenItsShareBecomesStoreCredit(string method)
+    {
+        var card = new Tender("P-X", method, "adyen", "tok", "0005", "2026-10");
+
+        var split = RefundMath.Allocate(10m, [Captured(card, 10m)], Policy, T0);
+
+        Assert.Equal((0, 10m), (split.Tenders.Count, split.StoreCredit));
     }
 
     [Theory]
