@@ -23,6 +23,7 @@ public static class FinanceModule
         services.AddSingleton(FinanceSettings.Options(configuration) with { PostToErp = FinanceSettings.Erp(configuration) is not null });
         services.AddSingleton<IJournalStore, TableJournalStore>();
         services.AddSingleton<JournalService>();
+        services.AddSingleton<TillJournal>();
         services.AddSingleton<IOrderEventSubscriber, JournalOrderSubscriber>();
         services.AddSingleton<ISettlementLineSubscriber, SettlementJournalSubscriber>();
         services.AddSingleton<JournalReconciliationSources>();

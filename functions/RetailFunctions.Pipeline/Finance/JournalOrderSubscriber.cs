@@ -1,3 +1,4 @@
+using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Orders;
@@ -30,7 +31,9 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         var reference = order.OrderId;
         switch (message.Event)
         {
-            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } when order.Captured >= order.Total && order.Total > 0m:
+            // A till's sale is journalled from the till's own receipt (TillJournal), which is what the customer paid.
+            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } when order.Captured >= order.Total && order.Total > 0m
+                && draft.Channel != Channels.Pos:
                 var captures = order.Payments.Where(p => p.Captured > 0m).Select(p => new FinanceTender(MethodOf(p.Tender), p.Captured)).ToList();
                 // A gift card sold is a liability until it is spent, not revenue: its share of the tenders goes to it.
                 var giftCards = order.Lines.Where(l => l.IsGiftCard).Sum(order.GrossOf);

@@ -1,6 +1,7 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline.Finance;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
@@ -19,7 +20,8 @@ public sealed record PosHandlerOptions(int ChunkSize)
 /// A retry resumes after the last saved chunk; transactions of an interrupted chunk run again, and their movements
 /// are no-ops the second time because each line has its own idempotency key.
 /// </summary>
-public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, PosHandlerOptions options, TimeProvider clock)
+public sealed class PosBatchHandler(
+    IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, TillJournal journal, PosHandlerOptions options, TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
@@ -88,6 +90,7 @@ public sealed class PosBatchHandler(IPosBatchStore batches, IBlobStore blobs, St
         foreach (var change in changes)
             counts.Add(await stock.PostAsync(change, source, ct));
         await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
+        await journal.RecordAsync(transaction, source, ct);
 
         return counts.Exceptions > 0
             ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,
@@ -147,6 +150,8 @@ public static class PosStockPlan
     public static string WhyNoStock(PosTransaction transaction) => transaction.Kind switch
     {
         PosTransactionKind.Void => "voided transaction: no stock moves",
+        PosTransactionKind.Suspended => "suspended transaction: no stock or money moves",
+        PosTransactionKind.Training => "training transaction: no stock or money moves",
         PosTransactionKind.Control => "control transaction: no stock moves",
         PosTransactionKind.TillClose => "till close: totals recorded, no stock moves",
         _ => "no stock lines",
