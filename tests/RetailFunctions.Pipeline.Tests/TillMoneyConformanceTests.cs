@@ -7,17 +7,17 @@ using Xunit.Abstractions;
 namespace RetailFunctions.Pipeline.Tests;
 
 /// <summary>
-/// Till money to the minor unit: every receipt of the project's ARTS POSLog corpus (Samples/TillCorpus) and of the
+/// Till money to the minor unit: every receipt of the project's ARTS POSLog corpus (RetailFunctions.Testing/TillCorpus) and of the
 /// shared third-party fixture is reproduced and booked balanced, or its difference is raised.
 /// </summary>
 public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
 {
-    private static readonly string[] CorpusFiles = ["us_store_101.xml", "eu_store_201.xml", "jp_store_401.xml"];
+    private static readonly IReadOnlyList<string> CorpusFiles = TillCorpus.Consistent;
 
     [Fact]
     public void GivenTheCorpus_WhenEveryReceiptIsReckonedAndJournalled_ThenEachReproducesTheTillsTotalAndBooksItBalanced()
     {
-        var measure = Measure(CorpusFiles.SelectMany(f => Read(Samples.PathOf(Path.Combine("TillCorpus", f)))));
+        var measure = Measure(CorpusFiles.SelectMany(f => Read(TillCorpus.PathOf(f))));
         output.WriteLine($"corpus: {measure}");
 
         Assert.Equal(10, measure.Receipts);
@@ -97,7 +97,7 @@ public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
     [Fact]
     public void GivenVoidedSuspendedAndTrainingTransactionsAndAVoidedLine_WhenReckoned_ThenNoneOfThemMovesMoney()
     {
-        var all = Read(Samples.PathOf("TillCorpus/us_store_101.xml")).ToDictionary(t => t.Receipt.SequenceNumber);
+        var all = Read(TillCorpus.PathOf("us_store_101.xml")).ToDictionary(t => t.Receipt.SequenceNumber);
 
         Assert.Equal(PosTransactionKind.Void, all["5004"].Kind);
         Assert.Equal(PosTransactionKind.Suspended, all["5005"].Kind);
@@ -143,7 +143,7 @@ public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
     [Fact]
     public void GivenAReceiptWhoseTotalDisagreesWithItsLines_WhenReckoned_ThenTheTillWinsAndTheDifferenceIsNamed()
     {
-        var receipt = TillReceipts.Reckon(Read(Samples.PathOf("TillCorpus/mismatch_store_101.xml")).Single());
+        var receipt = TillReceipts.Reckon(Read(TillCorpus.PathOf("mismatch_store_101.xml")).Single());
         var entry = Post(Assert.Single(TillReceipts.Facts(receipt, "store-101", new DateOnly(2026, 11, 20), DateTimeOffset.UnixEpoch)));
 
         Assert.False(receipt.Reproduced);
@@ -180,7 +180,7 @@ public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
     }
 
     private static TillReckoning Reckon(string file, string sequence) =>
-        TillReceipts.Reckon(Read(Samples.PathOf(Path.Combine("TillCorpus", file))).Single(t => t.Receipt.SequenceNumber == sequence));
+        TillReceipts.Reckon(Read(TillCorpus.PathOf(file)).Single(t => t.Receipt.SequenceNumber == sequence));
 
     private static List<PosTransaction> Read(string path)
     {

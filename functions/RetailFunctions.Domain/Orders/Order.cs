@@ -64,7 +64,8 @@ public sealed record GeoPoint(double Latitude, double Longitude);
 
 /// <summary>
 /// An order line. Amounts are for the whole line: gross is price times quantity less discount, plus tax when prices
-/// exclude it, so refunds come from the line's own figures.
+/// exclude it, so refunds come from the line's own figures. Amount, when the channel gives it, is the line's money as
+/// the channel rounded it (a weighed item: 2.37 lb at 0.69 is 1.64, not 1.6353) and replaces price times quantity.
 /// </summary>
 public sealed record OrderLine(
     string LineId,
@@ -75,9 +76,10 @@ public sealed record OrderLine(
     decimal Discount,
     decimal Tax,
     bool IsGiftCard = false,
-    string? ChannelItem = null)
+    string? ChannelItem = null,
+    decimal? Amount = null)
 {
-    public decimal Net => UnitPrice * Quantity - Discount;
+    public decimal Net => (Amount ?? UnitPrice * Quantity) - Discount;
 
     public bool MovesStock => !IsGiftCard && Quantity > 0m;
 }
