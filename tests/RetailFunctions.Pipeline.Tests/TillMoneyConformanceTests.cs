@@ -203,7 +203,7 @@ public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
             var decisions = TillReceipts.Facts(receipt, transaction.Receipt.StoreId, transaction.Receipt.BusinessDay, DateTimeOffset.UnixEpoch)
                 .Select(f => JournalBuilder.Build(f, ChartOfAccounts.Default)).ToList();
             var entries = decisions.OfType<JournalDecision.Post>().Select(p => p.Entry).Where(e => e.IsBalanced).ToList();
-            var booked = entries.Sum(Takings);
+            var booked = entries.Sum(TillReceipts.Takings);
             measure.Booked += Math.Abs(booked);
             if (receipt.Reproduced && entries.Count == decisions.Count && booked == receipt.Due)
                 measure.Reproduced++;
@@ -212,14 +212,6 @@ public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
                     string.Join("; ", decisions.OfType<JournalDecision.Refuse>().Select(r => r.Reason)));
         }
         return measure;
-    }
-
-    /// <summary>What an entry books for the goods: revenue and tax less discounts on a sale, the same given back on a return.</summary>
-    private static decimal Takings(JournalEntry entry)
-    {
-        string[] goods = [AccountRoles.Revenue, AccountRoles.SalesReturns, AccountRoles.TaxPayable, AccountRoles.Discounts];
-        var net = entry.Lines.Where(l => goods.Contains(l.Role.Split(':')[0])).Sum(l => l.Credit - l.Debit);
-        return net;
     }
 
     private sealed class TillMeasure

@@ -131,6 +131,15 @@ public static class TillReceipts
         return shares;
     }
 
+    /// <summary>
+    /// What a journal entry books for goods: revenue and tax less discounts, less sales returns. For a till receipt's
+    /// entries it adds up to the receipt's total (signed: negative when money went back), whatever the tenders were.
+    /// </summary>
+    public static decimal Takings(JournalEntry entry) =>
+        entry.Lines.Where(l => GoodsRoles.Contains(l.Role.Split(':')[0])).Sum(l => l.Credit - l.Debit);
+
+    private static readonly string[] GoodsRoles = [AccountRoles.Revenue, AccountRoles.SalesReturns, AccountRoles.TaxPayable, AccountRoles.Discounts];
+
     private static IEnumerable<PosLine> Goods(PosTransaction transaction) =>
         transaction.Lines.Where(l => !l.Voided && l.Quantity != 0m);
 
