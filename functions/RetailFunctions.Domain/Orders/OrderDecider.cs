@@ -24,6 +24,7 @@ public static class OrderDecider
             OrderCommand.RecordPayment c => RecordPayment(c, order),
             OrderCommand.AcceptReturn c => AcceptReturn(c, order, policy),
             OrderCommand.RecordChannelRefund c => ChannelRefund(c, order),
+            OrderCommand.RecordTillReturn c => TillReturns.Decide(c, order),
             OrderCommand.IssueRefund c => IssueRefund(c, order, policy),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
         };

@@ -47,7 +47,10 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                     yield return new FinancialFact.GiftCardSold($"order:{order.OrderId}:gift-cards", store, draft.Channel, day, draft.Currency, message.Event.At,
                         reference, giftCards, giftTenders);
                 break;
-            case OrderEvent.RefundIssued { Refund: var refund } when refund.Total > 0m:
+            // A till return is journalled from the till's own receipt (TillJournal); recording it on the order only
+            // keeps the order from being refunded twice.
+            case OrderEvent.RefundIssued { Refund: var refund } when refund.Total > 0m
+                && !(draft.Channel == Channels.Pos && refund.RefundId.StartsWith(PosOrderCommands.TillReturnPrefix, StringComparison.Ordinal)):
                 var refunds = refund.Tenders.Select(t => new FinanceTender(MethodOf(order.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender, t.Method), t.Amount)).ToList();
                 if (refund.StoreCredit > 0m) refunds.Add(new FinanceTender(TenderMethods.StoreCredit, refund.StoreCredit));
                 var paid = refunds.Sum(t => t.Amount);

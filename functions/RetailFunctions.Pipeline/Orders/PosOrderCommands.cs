@@ -85,6 +85,48 @@ public static class PosOrderCommands
     private static IEnumerable<decimal> TillTenderMoneyOf(PosTransaction transaction) =>
         transaction.Tenders.Select(t => Currencies.Round(t.IsChange || t.IsRefund ? -Math.Abs(t.Amount) : t.Amount, transaction.Currency));
 
+    /// <summary>The prefix of a till return's id on its original order: its money is journalled from the till, not from the order.</summary>
+    public const string TillReturnPrefix = "pos:";
+
+    /// <summary>
+    /// The returns a till transaction makes against earlier receipts, one per original receipt: its returned items
+    /// with the till's money for them, and what the till paid out (an exchange pays with the new goods).
+    /// </summary>
+    public static IReadOnlyList<(ReceiptKey Original, OrderCommand.RecordTillReturn Command)> Returns(PosTransaction transaction, string? store)
+    {
+        if (transaction.Kind is not (PosTransactionKind.Sale or PosTransactionKind.Return)) return [];
+        var linked = transaction.Lines.Where(l => !l.Voided && l.Kind == PosLineKind.Return && l.OriginalReceipt is not null)
+            .GroupBy(l => l.OriginalReceipt!).ToList();
+        if (linked.Count == 0) return [];
+        var reckoning = TillReceipts.Reckon(transaction);
+        var money = reckoning.Returned.Where(l => l.Position != 0).ToDictionary(l => l.Position);
+        var outflows = new Queue<TillTenderMoney>(reckoning.Sold.Any()
+            ? [new TillTenderMoney(TillReceipts.ExchangeMethod, reckoning.ReturnedAmount)]
+            : reckoning.Tenders.Where(t => t.Amount < 0m).Select(t => t with { Amount = -t.Amount }));
+        var actor = $"pos:{transaction.Receipt.StoreId}:operator:{transaction.OperatorId ?? "unknown"}";
+        var at = transaction.EndDateTime ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var result = new List<(ReceiptKey, OrderCommand.RecordTillReturn)>();
+        foreach (var group in linked)
+        {
+            var lines = group.Where(l => money.ContainsKey(l.Position)).Select(l => money[l.Position])
+                .Select(m => new TillReturnLine(m.ItemId, m.Quantity, m.Gross - m.Discount - (reckoning.TaxIncluded ? m.Tax : 0m), m.Tax)).ToList();
+            var due = lines.Sum(l => l.Amount + l.Tax);
+            var refunds = new List<TillRefundTender>();
+            while (due > 0m && outflows.Count > 0)
+            {
+                var next = outflows.Dequeue();
+                var taken = Math.Min(due, next.Amount);
+                refunds.Add(new TillRefundTender(next.Method, taken));
+                due -= taken;
+                if (next.Amount > taken) outflows = new Queue<TillTenderMoney>([next with { Amount = next.Amount - taken }, .. outflows]);
+            }
+            var returnId = $"{TillReturnPrefix}{transaction.Receipt}:return";
+            result.Add((group.Key, new OrderCommand.RecordTillReturn($"{returnId}:{group.Key}", actor, at, returnId, store ?? transaction.Receipt.StoreId,
+                lines, refunds)));
+        }
+        return result;
+    }
+
     /// <summary>The full receipt key, and the store and sequence an associate reads off a printed receipt.</summary>
     public static IReadOnlyList<ChannelReference> References(ReceiptKey receipt) =>
     [
