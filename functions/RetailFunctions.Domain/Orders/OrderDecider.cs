@@ -224,7 +224,7 @@ public static class OrderDecider
         if (order.Shipments.Any(s => s.ShipmentId != c.ShipmentId && s.IsOpen))
         {
             // Other shipments stand (collected, shipped or still coming): only this one's goods are refunded.
-            var value = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Cents(order.GrossOf(line) * l.Quantity / line.Quantity) : 0m);
+            var value = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Minor(order.GrossOf(line) * l.Quantity / line.Quantity, order.Currency) : 0m);
             if (RefundFor(order, $"expired:{c.ShipmentId}", null, value, 0m, 0m, $"shipment {c.ShipmentId} {reason}", policy, c.At) is { } refund)
                 events.Add(refund);
             return Accept(events);
@@ -256,7 +256,7 @@ public static class OrderDecider
         var refundable = RefundMath.Refundable(order);
         if (refundable > 0m)
         {
-            var split = RefundMath.Allocate(refundable, order.Payments, policy, at);
+            var split = RefundMath.Allocate(refundable, order.Payments, policy, at, order.Currency);
             yield return new RefundIssued(at, new Refund($"cancel:{order.OrderId}", null, refundable, 0m, 0m, split.Tenders, split.StoreCredit,
                 $"order cancelled: {reason}", split.Notes, at));
         }
@@ -325,7 +325,7 @@ public static class OrderDecider
         var notes = new List<string>();
         if (amount < wanted)
             notes.Add($"{wanted:0.00} due but only {refundable:0.00} captured and not yet refunded: {wanted - amount:0.00} left for the finance owner");
-        var split = RefundMath.Allocate(amount, order.Payments, policy, at);
+        var split = RefundMath.Allocate(amount, order.Payments, policy, at, order.Currency);
         notes.AddRange(split.Notes);
         // When the captured money falls short, goods absorb the shortfall first; tax and shipping stay as computed.
         var scaledGoods = Math.Max(0m, goods - (wanted - amount));

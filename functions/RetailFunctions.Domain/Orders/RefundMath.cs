@@ -1,3 +1,5 @@
+using RetailFunctions.Domain.Finance;
+
 namespace RetailFunctions.Domain.Orders;
 
 public sealed record RefundAmounts(decimal Goods, decimal Tax, decimal Shipping, IReadOnlyList<ReturnLine> Lines)
@@ -16,6 +18,9 @@ public static class RefundMath
 {
     public static decimal Cents(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
 
+    /// <summary>Rounded in the currency's minor unit (whole yen, cents, fils); two decimals when the currency is not known.</summary>
+    public static decimal Minor(decimal amount, string? currency) => string.IsNullOrEmpty(currency) ? Cents(amount) : Currencies.Round(amount, currency);
+
     public static RefundAmounts ForReturn(Order order, IReadOnlyList<(OrderLine Line, decimal Quantity, ReturnDisposition Disposition)> lines, bool refundShipping)
     {
         var returnLines = new List<ReturnLine>();
@@ -26,8 +31,8 @@ public static class RefundMath
             var returnedBefore = previous.Sum(l => l.Quantity);
             var gross = order.GrossOf(line);
             var isLast = returnedBefore + quantity >= line.Quantity;
-            var amount = isLast ? gross - previous.Sum(l => l.Amount) : Cents(gross * quantity / line.Quantity);
-            var tax = isLast ? line.Tax - previous.Sum(l => l.Tax) : Cents(line.Tax * quantity / line.Quantity);
+            var amount = isLast ? gross - previous.Sum(l => l.Amount) : Minor(gross * quantity / line.Quantity, order.Currency);
+            var tax = isLast ? line.Tax - previous.Sum(l => l.Tax) : Minor(line.Tax * quantity / line.Quantity, order.Currency);
             returnLines.Add(new ReturnLine(line.LineId, line.Sku ?? "", quantity, disposition, amount, tax));
         }
         var shipping = refundShipping ? RemainingShipping(order) : 0m;
@@ -51,14 +56,14 @@ public static class RefundMath
     /// the largest. A share the tender cannot take goes to store credit: an expired card, cash above the till's limit,
     /// or a tender that was store credit in the first place.
     /// </summary>
-    public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at)
+    public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at, string? currency = null)
     {
         var open = payments.Where(p => p.Refundable > 0m)
             .OrderByDescending(p => p.Refundable).ThenBy(p => p.Tender.PaymentId, StringComparer.Ordinal).ToList();
         var refundable = open.Sum(p => p.Refundable);
         if (amount <= 0m || refundable <= 0m) return new TenderSplit([], 0m, []);
 
-        var shares = open.Select(p => Cents(amount * p.Refundable / refundable)).ToArray();
+        var shares = open.Select(p => Minor(amount * p.Refundable / refundable, currency)).ToArray();
         shares[0] += amount - shares.Sum();
 
         var tenders = new List<TenderRefund>();

@@ -37,7 +37,7 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                 var captures = order.Payments.Where(p => p.Captured > 0m).Select(p => new FinanceTender(MethodOf(p.Tender), p.Captured)).ToList();
                 // A gift card sold is a liability until it is spent, not revenue: its share of the tenders goes to it.
                 var giftCards = order.Lines.Where(l => l.IsGiftCard).Sum(order.GrossOf);
-                var (saleTenders, giftTenders) = SplitTenders(captures, giftCards);
+                var (saleTenders, giftTenders) = SplitTenders(captures, giftCards, draft.Currency);
                 var lines = order.Lines.Where(l => !l.IsGiftCard)
                     .Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
                 if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
@@ -71,12 +71,13 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         }
     }
 
-    /// <summary>Splits what each tender paid between the goods and the gift cards, in proportion, to the cent.</summary>
-    public static (IReadOnlyList<FinanceTender> Sale, IReadOnlyList<FinanceTender> GiftCards) SplitTenders(IReadOnlyList<FinanceTender> captures, decimal giftCards)
+    /// <summary>Splits what each tender paid between the goods and the gift cards, in proportion, in the currency's minor unit.</summary>
+    public static (IReadOnlyList<FinanceTender> Sale, IReadOnlyList<FinanceTender> GiftCards) SplitTenders(IReadOnlyList<FinanceTender> captures, decimal giftCards,
+        string currency)
     {
         var total = captures.Sum(t => t.Amount);
         if (giftCards <= 0m || total <= 0m) return (captures, []);
-        var shares = captures.Select(t => Math.Round(t.Amount * giftCards / total, 2, MidpointRounding.AwayFromZero)).ToArray();
+        var shares = captures.Select(t => Currencies.Round(t.Amount * giftCards / total, currency)).ToArray();
         shares[^1] += giftCards - shares.Sum();
         return ([.. captures.Select((t, i) => t with { Amount = t.Amount - shares[i] }).Where(t => t.Amount != 0m)],
             [.. captures.Select((t, i) => t with { Amount = shares[i] }).Where(t => t.Amount != 0m)]);
