@@ -1,6 +1,8 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
+using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Pipeline.Pos;
+using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Testing;
 using Xunit.Abstractions;
 
@@ -78,6 +80,16 @@ public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
         Assert.Equal([new TillTenderMoney(TenderMethods.Cash, 30.00m), new TillTenderMoney(TenderMethods.Cash, -7.71m)],
             Reckon("us_store_101.xml", "5001").Tenders);
         Assert.Equal([new TillTenderMoney("debit", 60.00m), new TillTenderMoney(TenderMethods.Cash, -20.00m)], Reckon("us_store_101.xml", "5006").Tenders);
+    }
+
+    [Fact]
+    public void GivenCashBackAndACashRefund_WhenTheReconciliationReadsTheTill_ThenTheCashLeavingTheDrawerIsNegative()
+    {
+        var all = Read(TillCorpus.PathOf("us_store_101.xml")).ToDictionary(t => t.Receipt.SequenceNumber);
+
+        Assert.Equal([new TenderAmount("Cash", -20.00m), new TenderAmount("CreditDebit", 60.00m)], TillRecords.From(all["5006"], "101")!.Tenders);
+        Assert.Equal([new TenderAmount("Cash", -4.32m)], TillRecords.From(all["7001"], "101")!.Tenders);
+        Assert.Null(TillRecords.From(all["1"], "101"));
     }
 
     [Fact]
