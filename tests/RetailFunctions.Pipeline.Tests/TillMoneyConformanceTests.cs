@@ -93,6 +93,20 @@ public sealed class TillMoneyConformanceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void GivenATillCloseWithAnOpeningFloat_WhenBookedAsTheCashCount_ThenTheFloatIsExcludedAndTheShortfallIsBooked()
+    {
+        var close = Read(TillCorpus.PathOf("us_store_101.xml")).Single(t => t.Receipt.SequenceNumber == "5099");
+        var count = TillReceipts.CashCount(close, "store-101", DateTimeOffset.UnixEpoch)!;
+        var entry = Post(count);
+
+        Assert.Equal(new TenderTotal("Cash", 5.56m, 0), close.TillTotals.Single(t => t.TenderType == "Cash"));
+        Assert.Equal((6.06m, 5.56m), (count.Expected, count.Counted));
+        Assert.Equal(0.50m, entry.Lines.Single(l => l.Role == AccountRoles.CashOverShort).Debit);
+        Assert.Equal(0.50m, entry.Lines.Single(l => l.Role == $"{AccountRoles.TenderClearing}:cash").Credit);
+        Assert.Equal(new DateOnly(2026, 11, 20), entry.BusinessDay);
+    }
+
+    [Fact]
     public void GivenAnExchange_WhenJournalled_ThenItIsASaleAndAReturnWhoseExchangeClearingNetsToZero()
     {
         var facts = TillReceipts.Facts(Reckon("us_store_101.xml", "7003"), "store-101", new DateOnly(2026, 11, 20), DateTimeOffset.UnixEpoch);

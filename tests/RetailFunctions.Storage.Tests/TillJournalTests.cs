@@ -52,6 +52,9 @@ public sealed class TillJournalTests(AzuriteFixture azurite) : IClassFixture<Azu
             Assert.All(entries, e => Assert.True(e.Entry.IsBalanced, e.EntryId));
             Assert.Equal(day.Sum(r => TillReceipts.Reckon(r).Due), entries.Sum(e => TillReceipts.Takings(e.Entry)));
         }
+        var store101 = await _journal.ListAsync(new DateOnly(2026, 11, 20), prefix + "101", CancellationToken.None);
+        var count = Assert.Single(store101, e => e.Entry.Source == "cash-count");
+        Assert.Equal(0.50m, count.Entry.Lines.Single(l => l.Role == AccountRoles.CashOverShort).Debit);
         var open = await _exceptions.ListAsync(Owners.Finance, null, 1000, CancellationToken.None);
         Assert.DoesNotContain(open, x => x.BusinessKeys.TryGetValue(BusinessKeys.Store, out var s) && s.StartsWith(prefix, StringComparison.Ordinal));
     }

@@ -63,7 +63,9 @@ public sealed record TenderTotal(string TenderType, decimal Amount, int Count);
 /// One till transaction, translated from POSLog XML or the JSON batch format. Discounts are the receipt-level ones
 /// (coupons, promotions, loyalty rewards with an amount); a line's own price modifiers are in its DiscountAmount.
 /// Taxes are the transaction-level tax items, else the lines' taxes. Total is the till's TransactionGrandAmount,
-/// StatedTax its TransactionTaxAmount; TaxIncluded: prices include the tax (VAT).
+/// StatedTax its TransactionTaxAmount; TaxIncluded: prices include the tax (VAT). A till close's TillTotals are what it
+/// counted per tender less its opening float (plus what was picked up during the day), TillSales what the till itself
+/// says its transactions took.
 /// </summary>
 public sealed record PosTransaction(
     ReceiptKey Receipt,
@@ -82,4 +84,5 @@ public sealed record PosTransaction(
     decimal? Total,
     bool PanMasked,
     bool TaxIncluded = false,
-    decimal? StatedTax = null);
+    decimal? StatedTax = null,
+    IReadOnlyList<TenderTotal>? TillSales = null);

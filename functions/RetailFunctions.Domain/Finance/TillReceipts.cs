@@ -113,6 +113,23 @@ public static class TillReceipts
     }
 
     /// <summary>
+    /// A till close as the cash count: what the drawer held at close less its opening float (Counted) against what the
+    /// till says its transactions took in cash (Expected); the difference is over/short. Null when the close does not
+    /// state both.
+    /// </summary>
+    public static FinancialFact.CashCount? CashCount(PosTransaction close, string store, DateTimeOffset at)
+    {
+        if (close.Kind != PosTransactionKind.TillClose || close.TillSales is null) return null;
+        static bool IsCash(TenderTotal t) => string.Equals(t.TenderType.Trim(), "Cash", StringComparison.OrdinalIgnoreCase);
+        if (!close.TillTotals.Any(IsCash) || !close.TillSales.Any(IsCash)) return null;
+        var receipt = close.Receipt;
+        return new FinancialFact.CashCount($"pos:{receipt}:cash-count", store, Channels.Pos, receipt.BusinessDay, close.Currency, at,
+            $"till {receipt.WorkstationId} close {receipt}",
+            Currencies.Round(close.TillSales.Where(IsCash).Sum(t => t.Amount), close.Currency),
+            Currencies.Round(close.TillTotals.Where(IsCash).Sum(t => t.Amount), close.Currency));
+    }
+
+    /// <summary>
     /// Splits an amount over weights in the currency's minor unit, largest remainder first, so the shares add up to
     /// the amount exactly. Zero weights get nothing; with no weight at all everything goes to the last share.
     /// </summary>

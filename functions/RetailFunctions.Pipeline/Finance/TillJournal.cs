@@ -7,8 +7,8 @@ using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Finance;
 
-/// <summary>What the journal made of one till receipt: the reckoning and each fact's outcome.</summary>
-public sealed record TillJournalResult(TillReckoning Reckoning, IReadOnlyList<JournalRecordResult> Facts);
+/// <summary>What the journal made of one till transaction: the receipt's reckoning (none for a till close) and each fact's outcome.</summary>
+public sealed record TillJournalResult(TillReckoning? Reckoning, IReadOnlyList<JournalRecordResult> Facts);
 
 /// <summary>
 /// Till receipts feed the journal straight from the till's document, which is what the customer paid: every sale
@@ -19,8 +19,16 @@ public sealed class TillJournal(JournalService journal, IExceptionStore exceptio
 {
     public async Task<TillJournalResult?> RecordAsync(PosTransaction transaction, ExceptionSource source, CancellationToken ct)
     {
-        if (!TillReceipts.MovesMoney(transaction)) return null;
         var receipt = transaction.Receipt;
+        if (transaction.Kind == PosTransactionKind.TillClose)
+        {
+            var location = await catalog.ResolveLocationAsync(SourceSystems.Pos, receipt.StoreId, ct) ?? receipt.StoreId;
+            var closedAt = transaction.EndDateTime ?? new DateTimeOffset(receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            return TillReceipts.CashCount(transaction, location, closedAt) is { } count
+                ? new TillJournalResult(null, [await journal.RecordAsync(count, ct, source.MessageId)])
+                : null;
+        }
+        if (!TillReceipts.MovesMoney(transaction)) return null;
         var reckoning = TillReceipts.Reckon(transaction);
         var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, receipt.StoreId, ct) ?? receipt.StoreId;
         if (!reckoning.Reproduced)

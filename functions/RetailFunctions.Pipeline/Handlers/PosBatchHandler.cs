@@ -77,15 +77,19 @@ public sealed class PosBatchHandler(
         var receipt = transaction.Receipt.ToString();
         var kind = transaction.Kind.ToString();
         var changes = PosStockPlan.Changes(transaction, batch.BatchId).ToList();
-        if (changes.Count == 0)
-            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded, PosStockPlan.WhyNoStock(transaction), 0, 0);
-
         var keys = new Dictionary<string, string>(envelope.Keys)
         {
             [BusinessKeys.Store] = transaction.Receipt.StoreId,
             [BusinessKeys.Transaction] = receipt,
         };
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
+        if (changes.Count == 0)
+        {
+            // A till close is the day's cash count: its over/short is booked.
+            if (transaction.Kind == PosTransactionKind.TillClose) await journal.RecordAsync(transaction, source, ct);
+            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded, PosStockPlan.WhyNoStock(transaction), 0, 0);
+        }
+
         var counts = new PostingCounts();
         foreach (var change in changes)
             counts.Add(await stock.PostAsync(change, source, ct));

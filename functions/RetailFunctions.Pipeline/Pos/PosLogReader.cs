@@ -104,7 +104,10 @@ public static class PosLogReader
 
         var control = Child(tx, "TenderControlTransaction") ?? Child(tx, "ControlTransaction");
         if (control?.Descendants().FirstOrDefault(e => e.Name.LocalName == "TillSettle") is { } settle)
-            return header.Build(PosTransactionKind.TillClose, tillTotals: TillTotals(settle, "Transaction/TenderControlTransaction/TillSettle"));
+        {
+            const string At = "Transaction/TenderControlTransaction/TillSettle";
+            return header.Build(PosTransactionKind.TillClose, tillTotals: TillTotals(settle, At), tillSales: Sum(settle, ["Sales"], At));
+        }
         return header.Build(PosTransactionKind.Control);
     }
 
@@ -295,19 +298,33 @@ public static class PosLogReader
     private static string? Reason(XElement element, RetailParts parts) =>
         Mask(Text(element, "ReasonCode") ?? Text(element, "Description") ?? Text(element, "PromotionID"), parts);
 
+    private static readonly string[] FloatElements = ["Loan", "OpeningFloat", "Float", "Beginning", "OpeningBalance"];
+
+    /// <summary>
+    /// What the till took per tender by its count at close: the ending balance less the opening float it started with,
+    /// plus what was picked up from the drawer during the day (that was takings too). Without an ending balance,
+    /// whatever amounts the settle lists.
+    /// </summary>
     private static List<TenderTotal> TillTotals(XElement settle, string at)
     {
-        var candidates = settle.Descendants().Where(e => Attr(e, "TenderType") is not null && Child(e, "Amount") is not null).ToList();
-        // A till settle lists sales, loans and pickups per tender; the ending balance is the end-of-day total.
-        var endings = candidates.Where(e => e.Name.LocalName == "Ending").ToList();
-        return (endings.Count > 0 ? endings : candidates)
+        var endings = Sum(settle, ["Ending"], at);
+        if (endings.Count == 0)
+            return Sum(settle, null, at);
+        var floats = Sum(settle, FloatElements, at).ToDictionary(t => t.TenderType, t => t.Amount);
+        var pickups = Sum(settle, ["Pickup"], at).ToDictionary(t => t.TenderType, t => t.Amount);
+        return [.. endings.Select(e => e with { Amount = e.Amount - floats.GetValueOrDefault(e.TenderType) + pickups.GetValueOrDefault(e.TenderType) })];
+    }
+
+    /// <summary>Amounts and counts per tender of the settle's elements with these names (any element when null).</summary>
+    private static List<TenderTotal> Sum(XElement settle, string[]? names, string at) =>
+        settle.Descendants()
+            .Where(e => Attr(e, "TenderType") is not null && Child(e, "Amount") is not null && (names is null || names.Contains(e.Name.LocalName)))
             .GroupBy(e => Attr(e, "TenderType")!)
             .Select(g => new TenderTotal(
                 g.Key,
                 g.Sum(e => Amount(e, "Amount", $"{at}/{e.Name.LocalName}")),
                 g.Sum(e => Text(e, "Count") is { } count ? PosValues.Integer(count, $"{at}/{e.Name.LocalName}/Count") : 0)))
             .ToList();
-    }
 
     private static bool IsVoided(XElement tx, XElement retail) =>
         Flag(tx, "CancelFlag") || Flag(tx, "VoidFlag") || Flag(retail, "CancelFlag") || Flag(retail, "VoidFlag")
@@ -399,8 +416,9 @@ public static class PosLogReader
             decimal? total = null,
             bool panMasked = false,
             bool taxIncluded = false,
-            decimal? statedTax = null) =>
+            decimal? statedTax = null,
+            IReadOnlyList<TenderTotal>? tillSales = null) =>
             new(Receipt, kind, End, OperatorId, Currency, lines ?? [], tenders ?? [], taxes ?? [], discounts ?? [],
-                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax);
+                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax, tillSales);
     }
 }
