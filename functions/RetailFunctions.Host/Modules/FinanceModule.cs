@@ -29,6 +29,7 @@ public static class FinanceModule
         services.AddSingleton<JournalReconciliationSources>();
         services.AddSingleton<IJournalTotalSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
         services.AddSingleton<IErpAcknowledgementSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
+        services.AddSingleton<ITillTakingsSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
         services.AddSingleton(new TimerJob(SummaryTimer, "0 30 * * * *", (sp, ct) => sp.GetRequiredService<JournalService>().CloseDueSummariesAsync(ct)));
 
         // Without an ERP the journal still records every entry, unqueued (nothing is lost, no queue grows unread);

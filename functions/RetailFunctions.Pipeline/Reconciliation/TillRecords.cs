@@ -1,4 +1,5 @@
 using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Pipeline.Pos;
 
@@ -32,7 +33,8 @@ public static class TillRecords
                 .OrderBy(t => t.TenderType, StringComparer.Ordinal)
                 .ToList();
         var r = transaction.Receipt;
-        return new TillRecord(Key(r), store, r.WorkstationId, k, transaction.Currency, tenders);
+        decimal? due = k != TillRecordKind.TillClose && TillReceipts.MovesMoney(transaction) ? TillReceipts.Reckon(transaction).Due : null;
+        return new TillRecord(Key(r), store, r.WorkstationId, k, transaction.Currency, tenders, due);
     }
 
     /// <summary>A tender as it moves the drawer: change, cash back, refunds and every tender of a return go out.</summary>
