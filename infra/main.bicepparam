@@ -13,6 +13,7 @@ param connectorSecrets = [
   }
 ]
 // The web store's Admin API (availability pushes) and the default fulfillment location of web orders.
+// Pilot switches go here too, e.g. Pilot__Switches: 'chain:*=off; store:STORE-12:*=on' (docs/runbooks/pilot-rollout.md).
 param pipelineSettings = {
   Inventory__DefaultFulfillmentLocation: 'WH-1'
 }

@@ -29,6 +29,7 @@ public static class FunctionsServices
         services.AddCustomers(configuration);
         services.AddFinance(configuration);
         services.AddReconciliation(configuration);
+        services.AddPilot(configuration);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddOpenApi();
         services.AddProblemDetails();

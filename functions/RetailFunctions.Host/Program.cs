@@ -13,6 +13,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(hos
 builder.Logging.AddHostJsonLevels(hostJson, builder.Configuration);
 builder.AddRetailTelemetry();
 builder.Services.AddRetailFunctions(settings, hostJson);
+builder.Services.AddPilot(builder.Configuration);
 builder.Services.AddOrders(builder.Configuration);
 builder.Services.AddCustomers(builder.Configuration);
 builder.Services.AddFinance(builder.Configuration);
@@ -38,6 +39,7 @@ api.MapOrders();
 api.MapCustomers();
 api.MapFinance();
 api.MapReconciliation();
+api.MapPilot();
 
 app.Run();
 

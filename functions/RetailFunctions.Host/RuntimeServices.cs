@@ -34,7 +34,8 @@ public static class RuntimeServices
         services.AddSingleton<IPosBatchStore, TablePosBatchStore>();
         services.AddSingleton<IAlertStore, TableAlertStore>();
 
-        services.AddSingleton(new InventoryOptions(settings.DefaultFulfillmentLocation, settings.OversellChannels, settings.StockAuthorities, settings.PushCoalesceWindow));
+        services.AddSingleton(new InventoryOptions(settings.DefaultFulfillmentLocation, settings.OversellChannels, settings.StockAuthorities,
+            settings.PushCoalesceWindow, settings.PushCoalesceCap));
         services.AddSingleton<InventoryService>();
         services.AddSingleton<StockPoster>();
         services.AddSingleton<ChannelLevelReconciler>();

@@ -35,6 +35,7 @@ public static class TableNames
     public const string Settlements = "Settlements";
     public const string Reconciliation = "Reconciliation";
     public const string CapturedPayments = "CapturedPayments";
+    public const string Pilot = "Pilot";
 }
 
 public static class ContainerNames

@@ -91,6 +91,7 @@ public sealed class TableCatalogStore(StorageAccount account) : ICatalogStore
             ["Latitude"] = location.Latitude,
             ["Longitude"] = location.Longitude,
             ["Aliases"] = JsonSerializer.Serialize(location.Aliases, Json),
+            ["Region"] = location.Region,
         }, TableUpdateMode.Replace, cancellationToken);
     }
 
@@ -110,7 +111,7 @@ public sealed class TableCatalogStore(StorageAccount account) : ICatalogStore
 
     private static Location ToLocation(TableEntity e) =>
         new(e.GetString("Id"), e.GetString("Name"), e.GetDouble("Latitude"), e.GetDouble("Longitude"),
-            JsonSerializer.Deserialize<List<LocationAlias>>(e.GetString("Aliases") ?? "[]", Json)!);
+            JsonSerializer.Deserialize<List<LocationAlias>>(e.GetString("Aliases") ?? "[]", Json)!, e.GetString("Region"));
 
     private static string AliasPartition(string system, string kind) =>
         kind == AliasKinds.Barcode ? "alias:*:barcode" : $"alias:{system}:{kind}";

@@ -70,11 +70,12 @@ public sealed class TablePosBatchStore(StorageAccount account) : IPosBatchStore
         ["ReceivedAt"] = b.ReceivedAt,
         ["CompletedAt"] = b.CompletedAt,
         ["Failure"] = b.Failure,
+        ["ReplayOf"] = b.ReplayOf,
     };
 
     private static PosBatch ToBatch(TableEntity e) => new(
         e.GetString("BatchId"), e.GetString("Store"), e.GetString("Format"), e.GetString("Blob"), e.GetString("Status"),
         e.GetInt32("DeclaredTransactions") ?? 0, e.GetInt32("ProcessedThrough") ?? 0, e.GetInt32("Applied") ?? 0,
         e.GetInt32("Exceptions") ?? 0, e.GetInt32("Malformed") ?? 0, e.GetInt32("Recorded") ?? 0, e.GetInt32("PansMasked") ?? 0,
-        e.GetDateTimeOffset("ReceivedAt") ?? default, e.GetDateTimeOffset("CompletedAt"), e.GetString("Failure"));
+        e.GetDateTimeOffset("ReceivedAt") ?? default, e.GetDateTimeOffset("CompletedAt"), e.GetString("Failure"), e.GetString("ReplayOf"));
 }

@@ -61,7 +61,7 @@ public sealed class ChaosAzurite : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         PidFiles.Write("azurite", _process.Id);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         foreach (var port in new[] { _blobPort, _queuePort, _tablePort })
         {
             while (true)

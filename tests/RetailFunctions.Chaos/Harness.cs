@@ -40,7 +40,7 @@ public sealed class Harness : IAsyncDisposable
     private static readonly string[] ConsumedQueues = ["shopify-webhooks", "pos-batches", "channel-availability", "inventory-commands", "order-workflow", "order-events"];
 
     /// <summary>The pickup window of the run: uncollected pickup orders expire this long after they were made ready.</summary>
-    public static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(15);
 
     private readonly HarnessOptions _options;
     private readonly Scenario _scenario;
@@ -522,7 +522,7 @@ public sealed class Harness : IAsyncDisposable
         var poison = _plan.Sends.OfType<Send.Webhook>().Where(w => w.Event.IsPoison).ToDictionary(w => w.WebhookId, w => w.Event.PoisonWhy!);
         var found = new HashSet<string>();
         // Dead-lettering happens while the message is handled; allow the last ones a moment after the drain.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         List<(string Queue, string Reason, string? Type, string Correlation)> letters;
         while (true)
         {
@@ -561,7 +561,7 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>The web store ends with the ledger's web available-to-promise at the warehouse for every SKU.</summary>
     private async Task CompareWebStoreAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             var mismatches = new List<string>();
@@ -647,7 +647,7 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>Waits (up to 30 s) until a web order is known and has reached a status; its id and first shipment.</summary>
     private async Task<(string OrderId, string? ShipmentId)?> AwaitOrderAsync(long channelOrderId, string status)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             using (var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"api/orders/by-channel/shopify/{channelOrderId}"), "order"))
@@ -706,7 +706,7 @@ public sealed class Harness : IAsyncDisposable
             .Concat(_scenario.Uploads.SelectMany(u => u.Transactions.Where(t => t is { Malformed: false, IsReturn: false })
                 .Select(t => (Path: $"api/orders/by-channel/pos/{u.Store.PosStoreId}-{t.Sequence}", Name: $"till sale {u.Store.PosStoreId}-{t.Sequence}", Status: "Closed"))))
             .Distinct().ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(45);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             var mismatches = new List<(string Path, string Name, string Status)>();
@@ -736,7 +736,7 @@ public sealed class Harness : IAsyncDisposable
     private async Task CompareLoyaltyAsync()
     {
         var expected = Oracle.ExpectedPoints(_scenario);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             var problems = new List<string>();
@@ -775,7 +775,7 @@ public sealed class Harness : IAsyncDisposable
     {
         var expected = Oracle.ExpectedJournal(_scenario, _refundDay);
         var days = new SortedSet<string>(StringComparer.Ordinal) { PosUpload.BusinessDay, _refundDay, DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) };
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             var actual = new Dictionary<(string Store, string Day, string Kind), ExpectedJournal>();

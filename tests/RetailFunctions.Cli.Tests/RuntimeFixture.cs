@@ -88,7 +88,7 @@ public sealed class RuntimeFixture : IAsyncLifetime
     }
 
     /// <summary>Runs the CLI with --json until its answer satisfies the condition: the pipeline works behind the edge.</summary>
-    public async Task<JsonElement> EventuallyAsync(string[] args, Func<JsonElement, bool> done, string what, int timeoutSeconds = 45)
+    public async Task<JsonElement> EventuallyAsync(string[] args, Func<JsonElement, bool> done, string what, int timeoutSeconds = 90)
     {
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
         while (true)

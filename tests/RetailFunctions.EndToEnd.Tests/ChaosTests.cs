@@ -26,7 +26,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Seed = Seed,
             Size = ScenarioSize.Small,
             Faults = Faults.All,
-            DrainTimeout = TimeSpan.FromSeconds(75),
+            DrainTimeout = TimeSpan.FromMinutes(4),
             Log = output.WriteLine,
         });
         output.WriteLine(report.ToString());

@@ -43,7 +43,7 @@ public sealed class CrashRecoveryTests(CrashFixture fixture) : IClassFixture<Cra
 
         // Kill the process while the batch is part-way through: some chunks saved, others not.
         var partWay = await Calls.Eventually(() => fixture.Http.GetJson($"api/pos/batches/{batchId}?take=1"),
-            b => b.GetProperty("batch").GetProperty("processedThrough").GetInt32() >= 20, "the batch to be part-way", timeoutSeconds: 60);
+            b => b.GetProperty("batch").GetProperty("processedThrough").GetInt32() >= 20, "the batch to be part-way", timeoutSeconds: 120);
         fixture.Runtime.Kill();
         Assert.True(partWay.GetProperty("batch").GetProperty("processedThrough").GetInt32() < transactions - 20,
             "the batch finished before the kill, so the test proved nothing about recovery");
@@ -52,7 +52,7 @@ public sealed class CrashRecoveryTests(CrashFixture fixture) : IClassFixture<Cra
         await restarted.StartAsync();
         using var http = RuntimeFixture.CreateClient(restarted);
         var batch = await Calls.Eventually(() => http.GetJson($"api/pos/batches/{batchId}?take={transactions}"),
-            b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", "the batch to complete after the restart", timeoutSeconds: 120);
+            b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", "the batch to complete after the restart", timeoutSeconds: 180);
 
         var statuses = batch.GetProperty("transactions").EnumerateArray().ToList();
         Assert.Equal(transactions, statuses.Count);

@@ -116,7 +116,6 @@ public sealed class FinanceDayTests(FinanceDayFixture fixture) : IClassFixture<F
     [Fact]
     public async Task ADayOfTillAndWebSalesReturnsAndRefundsBalancesPostsOnceThroughAFlakyErpAndReconcilesToExactlyWhatWasPlanted()
     {
-        var started = DateTime.UtcNow;
         await Http.PutJson("api/catalog/locations/STORE-81", new { aliases = new[] { new { system = "pos", value = "81" } } });
         await Http.PutJson("api/catalog/locations/STORE-82", new { aliases = new[] { new { system = "pos", value = "82" } } });
         await Http.PutJson("api/catalog/skus/SHIRT-DAY", new
@@ -294,7 +293,6 @@ public sealed class FinanceDayTests(FinanceDayFixture fixture) : IClassFixture<F
         planted.RemoveWhere(d => d.StartsWith("Postings ", StringComparison.Ordinal));
         Assert.Equal(planted, Found(await Reconcile()));
         Assert.Equal(planted, Found(await Reconcile()));
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(60), $"the day took {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
     }
 
     private static object Line(long id, string type, long transactionId, long orderId, decimal amount, decimal fee, string at) => new

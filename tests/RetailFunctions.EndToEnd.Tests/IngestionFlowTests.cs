@@ -36,8 +36,7 @@ public sealed class IngestionFlowTests(RuntimeFixture fixture) : IClassFixture<R
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/create", order, "wh-order-1-resend", eventId: "event-wh-order-1"))).StatusCode);
         // And an orders/updated for the same order, signed with the second (rotated-in) secret: converges, moves nothing more.
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/updated", order, "wh-order-1-update", secret: RuntimeFixture.SecretB))).StatusCode);
-        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
-        await Task.Delay(500);
+        await Http.QueuesDrained();
         Assert.Equal(2m, await Http.Reserved("BLU-SHIRT-M", "WH-1"));
         Assert.Equal(10m, await Http.OnHand("BLU-SHIRT-M", "WH-1"));
 
@@ -46,7 +45,7 @@ public sealed class IngestionFlowTests(RuntimeFixture fixture) : IClassFixture<R
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/fulfilled", fulfilled, "wh-order-1-fulfilled"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(Calls.ShopifyWebhook("orders/updated", fulfilled, "wh-order-1-fulfilled-update"))).StatusCode);
         await Calls.Eventually(() => Http.OnHand("BLU-SHIRT-M", "WH-1"), v => v == 8m, "the fulfilment to consume the reservation");
-        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
+        await Http.QueuesDrained();
         Assert.Equal(0m, await Http.Reserved("BLU-SHIRT-M", "WH-1"));
 
         var movements = await Http.GetJson("api/inventory/BLU-SHIRT-M/movements");
@@ -88,8 +87,7 @@ public sealed class IngestionFlowTests(RuntimeFixture fixture) : IClassFixture<R
                 return response.IsSuccessStatusCode ? (await response.Json()).GetProperty("status").GetString() : null;
             }, status => status == "Cancelled", "the order to be known and cancelled");
         Assert.Equal("Cancelled", status);
-        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
-        await Task.Delay(300);
+        await Http.QueuesDrained();
         Assert.Equal(0m, await Http.Reserved("GRN-SHIRT-L", "WH-1"));
         Assert.Equal(5m, await Http.OnHand("GRN-SHIRT-L", "WH-1"));
     }

@@ -44,7 +44,7 @@ public sealed class OperationsTests(RuntimeFixture fixture) : IClassFixture<Runt
 
         // Replaying the same delivery again changes nothing: the reservation exists.
         await Http.PostAsJsonAsync("api/replay/raw", new { shop = "e2e-shop.myshopify.com", blobs = new[] { archived } });
-        await Calls.Eventually(() => Http.GetJson("api/health"), h => h.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0), "queues to drain");
+        await Http.QueuesDrained();
         Assert.Equal(2m, await Http.Reserved("LATE-MAPPED", "WH-1"));
     }
 

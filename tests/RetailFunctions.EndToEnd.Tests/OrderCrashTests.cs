@@ -144,7 +144,7 @@ public sealed class OrderCrashTests(OrderCrashFixture fixture, ITestOutputHelper
                     var response = await http.GetAsync($"api/orders/by-channel/shopify/{shopifyId}");
                     return response.IsSuccessStatusCode ? await response.Json() : default;
                 }, o => o.ValueKind == JsonValueKind.Object && o.GetProperty("status").GetString() == "Paid" && o.GetProperty("pendingEffects").GetInt32() == 0,
-                $"web order {shopifyId} to be reserved and paid after the restart", timeoutSeconds: 45);
+                $"web order {shopifyId} to be reserved and paid after the restart", timeoutSeconds: 120);
             finished.Add((order, LinesOf(n)));
         }
         for (var n = 0; n < AppOrders; n++)

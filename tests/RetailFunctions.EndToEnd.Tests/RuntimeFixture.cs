@@ -137,8 +137,23 @@ public static class Calls
         return null;
     }
 
+    /// <summary>
+    /// Waits until every queue is empty on three reads in a row (a queue counts the messages being worked too). One
+    /// read looks at the queues one after another, so it can miss a message that moved to a queue it had already read.
+    /// </summary>
+    public static async Task QueuesDrained(this HttpClient http, int timeoutSeconds = 90)
+    {
+        var emptyReads = 0;
+        await Eventually(async () =>
+        {
+            var health = await http.GetJson("api/health");
+            var empty = health.GetProperty("queues").EnumerateArray().All(q => q.GetProperty("depth").GetInt32() == 0);
+            return emptyReads = empty ? emptyReads + 1 : 0;
+        }, reads => reads >= 3, "every queue to be empty on three reads in a row", timeoutSeconds);
+    }
+
     /// <summary>Polls until the condition holds; the pipeline is asynchronous behind the edge.</summary>
-    public static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, string what, int timeoutSeconds = 30)
+    public static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, string what, int timeoutSeconds = 90)
     {
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
         T value;

@@ -97,6 +97,23 @@ public sealed class MonitoringTests
     }
 
     [Fact]
+    public void TheWorkbook_ShowsThePilotsOversellAndParcelsPerOrderByRegionAndStore_FilteredByARegionParameter()
+    {
+        var workbook = CompiledInfrastructure.ReadJsonFile(Path.Combine(RepositoryPaths.Infra, "workbooks", "pipeline-health.json"));
+        var items = workbook["items"]!.AsArray();
+        var parameters = items.Single(i => i!["name"]!.GetValue<string>() == "parameters")!["content"]!["parameters"]!.AsArray();
+        Assert.Contains(parameters, p => p!["name"]!.GetValue<string>() == "Region");
+
+        foreach (var (name, metric) in new[] { ("pilot-oversell", "retail.oversell.units"), ("pilot-fulfilment-cost", "retail.fulfillment.shipments") })
+        {
+            var query = items.Single(i => i!["name"]!.GetValue<string>() == name)!["content"]!["query"]!.GetValue<string>();
+            Assert.Contains(metric, query);
+            Assert.Contains("by region, location", query);
+            Assert.Contains("{Region}", query);
+        }
+    }
+
+    [Fact]
     public void TheRawArchive_CoolsAfter30Days_AndIsDeletedAfter400()
     {
         var (template, policy) = Infra.Single("Microsoft.Storage/storageAccounts/managementPolicies");

@@ -2,6 +2,7 @@ using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Handlers;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Tests;
 
@@ -66,7 +67,7 @@ public class AvailabilityRaceTests
         // Read version 9 (19 available); when we come to mark it, version 10 (14) is the level and another consumer marked it pushed.
         inventory.Reads.AddRange([Stock(19m, 9, 8), Stock(14m, 10, 10)]);
         var channel = new WebStore();
-        var handler = new AvailabilityHandler(inventory, [channel], new Alerts(), new Sender(),
+        var handler = new AvailabilityHandler(inventory, [channel], new Alerts(), new Sender(), PilotGate.AllOn(TimeProvider.System),
             new InventoryOptions(null, InventoryOptions.DefaultOversellChannels), TimeProvider.System);
 
         var message = new ReceivedMessage(AvailabilityEnvelopes.Create("SKU-1", "WH-1", DateTimeOffset.UtcNow, "test"), "channel-availability", 1, null);
@@ -82,7 +83,7 @@ public class AvailabilityRaceTests
         var inventory = new Inventory();
         inventory.Reads.Add(Stock(14m, 10, 10));
         var channel = new WebStore();
-        var handler = new AvailabilityHandler(inventory, [channel], new Alerts(), new Sender(),
+        var handler = new AvailabilityHandler(inventory, [channel], new Alerts(), new Sender(), PilotGate.AllOn(TimeProvider.System),
             new InventoryOptions(null, InventoryOptions.DefaultOversellChannels), TimeProvider.System);
 
         await handler.HandleAsync(new ReceivedMessage(AvailabilityEnvelopes.Create("SKU-1", "WH-1", DateTimeOffset.UtcNow, "test"), "channel-availability", 1, null),

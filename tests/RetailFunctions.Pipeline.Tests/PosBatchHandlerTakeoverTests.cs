@@ -2,6 +2,7 @@ using System.Text;
 using RetailFunctions.Pipeline.Handlers;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Tests;
 
@@ -49,7 +50,8 @@ public class PosBatchHandlerTakeoverTests
     private static (PosBatchHandler Handler, Batches Store) Build(int chunkSize)
     {
         var store = new Batches(new PosBatch("b1", null, PosFormats.Json, "b1.json", PosBatchStatuses.Received, 2, 0, 0, 0, 0, 0, 0, DateTimeOffset.UnixEpoch, null));
-        return (new PosBatchHandler(store, new Blobs(Upload), null!, null!, null!, new PosHandlerOptions(chunkSize), TimeProvider.System), store);
+        return (new PosBatchHandler(store, new Blobs(Upload), null!, null!, null!, PilotGate.AllOn(TimeProvider.System), new PosHandlerOptions(chunkSize),
+            TimeProvider.System), store);
     }
 
     private static ReceivedMessage Message(Func<CancellationToken, Task> keepAlive) =>

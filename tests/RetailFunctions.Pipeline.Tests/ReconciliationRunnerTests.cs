@@ -1,8 +1,10 @@
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Domain.Reconciliation;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Pipeline.Settlements;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Tests;
 
@@ -111,13 +113,13 @@ public sealed class ReconciliationRunnerTests
         }
     }
 
-    private static (ReconciliationRunner Runner, Sides Sides, MemoryStore Store, MemoryExceptions Exceptions) Build(int maxExceptions = 1000)
+    private static (ReconciliationRunner Runner, Sides Sides, MemoryStore Store, MemoryExceptions Exceptions) Build(int maxExceptions = 1000, PilotGate? pilot = null)
     {
         var sides = new Sides();
         var store = new MemoryStore();
         var exceptions = new MemoryExceptions();
         var runner = new ReconciliationRunner(new ReconciliationSources(sides, sides, sides, sides, sides, sides), store, exceptions,
-            new ReconciliationRunOptions(ReconciliationOptions.Default, maxExceptions), TimeProvider.System);
+            pilot ?? PilotGate.AllOn(TimeProvider.System), new ReconciliationRunOptions(ReconciliationOptions.Default, maxExceptions), TimeProvider.System);
         return (runner, sides, store, exceptions);
     }
 
@@ -180,6 +182,20 @@ public sealed class ReconciliationRunnerTests
         Assert.Empty(await ToList(store.DifferencesAsync(Day1, CancellationToken.None)));
         Assert.Equal(ExceptionStatuses.Resolved, Assert.Single(exceptions.All.Values).Status);
         Assert.Empty(await ToList(store.CarriedAsync(ReconciliationArea.Settlements, Day2, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task GivenAPilotStoreInShadowAndAnotherOff_WhenRun_ThenShadowIsReportedWithoutExceptionsAndOffIsLeftOut()
+    {
+        var switches = new MemoryPilotStore(PilotFlows.ParseList("store:STORE-8:reconciliation=shadow; store:STORE-9:reconciliation=off"));
+        var (runner, sides, store, exceptions) = Build(pilot: new PilotGate(switches, null, PilotOptions.AllOn, TimeProvider.System));
+        sides.Counts.AddRange([new StockCount("SKU-1", "STORE-7", 3m, 5m, "count"), new StockCount("SKU-1", "STORE-8", 3m, 5m, "count"),
+            new StockCount("SKU-1", "STORE-9", 3m, 5m, "count")]);
+
+        await runner.RunAsync(Day1, CancellationToken.None);
+
+        Assert.Equal(["STORE-7", "STORE-8"], (await ToList(store.DifferencesAsync(Day1, CancellationToken.None))).Select(d => d.Difference.Store).Order());
+        Assert.Equal("STORE-7", Assert.Single(exceptions.All.Values).BusinessKeys["store"]);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
         var processor = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
         var handled = new List<string>();
         var options = new QueueWorkerOptions(4, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var run = processor.RunAsync(queue, (m, _) =>
         {
             lock (handled) handled.Add(m.Envelope.Id);
@@ -137,35 +137,40 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
         var fast = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
         var options = new QueueWorkerOptions(1, 5, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
         var handledBySlow = new List<string>();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
 
-        // The slow worker holds the message past its visibility timeout; the fast one takes it over and completes it,
-        // so the slow worker's pop receipt is stale when it tries to delete.
+        // The slow worker holds the message until the fast one has taken it over after its visibility lapsed, so the
+        // slow worker's pop receipt is stale when it tries to delete, however slowly either worker is scheduled.
+        var fastDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var slowRun = slow.RunAsync(queue, async (m, ct) =>
         {
             lock (handledBySlow) handledBySlow.Add(m.Envelope.Id);
-            if (m.Envelope.Id == "slow-1") await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            if (m.Envelope.Id == "slow-1") await fastDone.Task.WaitAsync(ct);
             return new HandlerOutcome.Completed("slow");
         }, options, stop.Token);
-        while (!handledBySlow.Contains("slow-1")) await Task.Delay(50);
-        var fastDone = new TaskCompletionSource();
+        while (!stop.IsCancellationRequested && !HandledBySlow("slow-1")) await Task.Delay(50);
         using var fastStop = new CancellationTokenSource();
         var fastRun = fast.RunAsync(queue, (m, _) =>
         {
             fastDone.TrySetResult();
             return Task.FromResult<HandlerOutcome>(new HandlerOutcome.Completed("fast"));
         }, options, fastStop.Token);
-        await fastDone.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await fastDone.Task.WaitAsync(TimeSpan.FromSeconds(90));
         await fastStop.CancelAsync();
         await fastRun;
 
         // The slow worker's delete fails on the stale receipt; it must still take the next message.
-        await Task.Delay(TimeSpan.FromSeconds(3));
         await sender.SendAsync(queue, EnvelopeWith("next", "next-1"), CancellationToken.None);
-        while (!stop.IsCancellationRequested && !handledBySlow.Contains("next-1")) await Task.Delay(50);
+        while (!stop.IsCancellationRequested && !HandledBySlow("next-1")) await Task.Delay(50);
         Assert.False(slowRun.IsCompleted, "the worker loop stopped after losing a message to another consumer");
+
         Assert.Contains("next-1", handledBySlow);
         await stop.CancelAsync();
         await slowRun;
+
+        bool HandledBySlow(string id)
+        {
+            lock (handledBySlow) return handledBySlow.Contains(id);
+        }
     }
 }

@@ -8,6 +8,7 @@ using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Pipeline.Settlements;
 using RetailFunctions.Storage;
 using RetailFunctions.Testing;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Storage.Tests;
 
@@ -85,7 +86,7 @@ public sealed class ReconciliationStorageTests(AzuriteFixture azurite) : IClassF
         var runner = new ReconciliationRunner(new ReconciliationSources(
                 new TableTillRecordSource(_account, _blobs, new TableCatalogStore(_account), new TillSourceOptions(), clock),
                 new Captures(captures), settlements, pending, pending, new TableStockCountSource(_account)),
-            store, exceptions, ReconciliationRunOptions.Default, clock);
+            store, exceptions, PilotGate.AllOn(TimeProvider.System), ReconciliationRunOptions.Default, clock);
 
         var first = await runner.RunAsync(day, CancellationToken.None);
         var again = await runner.RunAsync(day, CancellationToken.None);

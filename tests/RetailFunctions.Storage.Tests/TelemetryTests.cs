@@ -43,7 +43,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite) : IClassFixture<Azuri
         sender.Stop();
 
         var processor = new QueueProcessor(account, new TableDeadLetterStore(account, new BlobStore(account)), TimeProvider.System, NullLogger<QueueProcessor>.Instance);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var run = processor.RunAsync(queue, (_, _) => Task.FromResult<HandlerOutcome>(new HandlerOutcome.Poison("field id: missing", nameof(PayloadException))),
             QueueWorkerOptions.Default, stop.Token);
         while (!stop.IsCancellationRequested && !spans.Any(s => s.OperationName == $"{queue} process")) await Task.Delay(50);

@@ -8,6 +8,7 @@ using RetailFunctions.Pipeline.Handlers;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Pos;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Testing;
 
 namespace RetailFunctions.Storage.Tests;
@@ -29,7 +30,7 @@ public sealed class TillJournalTests(AzuriteFixture azurite) : IClassFixture<Azu
         await _account.ProvisionAsync(CancellationToken.None);
         _journal = new TableJournalStore(_account);
         _exceptions = new TableExceptionStore(_account);
-        var service = new JournalService(_journal, new NoSender(), _exceptions, FinanceOptions.Default, TimeProvider.System);
+        var service = new JournalService(_journal, new NoSender(), _exceptions, PilotGate.AllOn(TimeProvider.System), FinanceOptions.Default, TimeProvider.System);
         _till = new TillJournal(service, _exceptions, new TableCatalogStore(_account), TimeProvider.System);
     }
 

@@ -64,7 +64,7 @@ public sealed class Azurite : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         PidFiles.Write("azurite", _process.Id);
-        await WaitForPortsAsync(TimeSpan.FromSeconds(30));
+        await WaitForPortsAsync(TimeSpan.FromSeconds(90));
     }
 
     /// <summary>Kills and starts the emulator again on the same ports (all data is lost: it runs in memory).</summary>

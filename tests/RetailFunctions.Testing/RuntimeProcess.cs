@@ -44,7 +44,7 @@ public sealed class RuntimeProcess : IAsyncDisposable
         PidFiles.Write("runtime", _process.Id);
 
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             if (_process.HasExited)
@@ -58,7 +58,7 @@ public sealed class RuntimeProcess : IAsyncDisposable
             {
             }
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"the runtime did not become healthy in 60 s:\n{Output}");
+                throw new TimeoutException($"the runtime did not become healthy in 120 s:\n{Output}");
             await Task.Delay(200);
         }
     }

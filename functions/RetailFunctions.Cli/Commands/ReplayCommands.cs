@@ -4,7 +4,7 @@ using RetailFunctions.Cli.Formatting;
 
 namespace RetailFunctions.Cli.Commands;
 
-/// <summary>retail replay raw: re-deliver archived Shopify webhooks through the pipeline.</summary>
+/// <summary>retail replay raw|pos: re-deliver archived Shopify webhooks, or process an uploaded POS batch again.</summary>
 public static class ReplayCommands
 {
     /// <summary>The body of POST /api/replay/raw; members left null are not sent.</summary>
@@ -16,6 +16,25 @@ public static class ReplayCommands
     {
         var command = new Command("replay", "Send archived inbound payloads through the pipeline again, after a mapping or handler fix.");
         command.Subcommands.Add(Raw(globals, terminal));
+        command.Subcommands.Add(Pos(globals, terminal));
+        return command;
+    }
+
+    private static Command Pos(GlobalOptions globals, Terminal terminal)
+    {
+        var batch = new Argument<string>("batchId") { Description = "The POS batch to process again" };
+        var command = new Command("pos",
+            "Process an uploaded POS batch again from its archived upload, as a new batch (POST /api/replay/pos/{batchId}): what was applied is a no-op, " +
+            "what a pilot flow that was off only archived is applied now.") { batch };
+        command.SetRuntimeAction(globals, terminal, async (parse, cli, ct) =>
+        {
+            var id = parse.GetValue(batch)!.Trim();
+            if (id.Length == 0 || id.Any(c => c is '/' or '?' or '#')) throw new UsageException($"'{parse.GetValue(batch)}' is not a batch id");
+            var answer = await cli.Api.PostAsync($"api/replay/pos/{Uri.EscapeDataString(id)}", new { }, ct);
+            if (cli.Json) cli.WriteJson(answer);
+            else cli.WriteLine(Values.Cell($"batch {id} is being processed again as batch {answer.Text("batchId")}: retail batch {answer.Text("batchId")}"));
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

@@ -31,4 +31,5 @@ public sealed record Location(
     string? Name,
     double? Latitude,
     double? Longitude,
-    IReadOnlyList<LocationAlias> Aliases);
+    IReadOnlyList<LocationAlias> Aliases,
+    string? Region = null);

@@ -20,6 +20,7 @@ public static class HttpAreas
     public const string Inventory = "inventory/{*rest}";
     public const string OpenApi = "openapi/{*rest}";
     public const string Orders = "orders/{*rest}";
+    public const string Pilot = "pilot/{*rest}";
     public const string Pos = "pos/{*rest}";
     public const string Reconciliation = "reconciliation/{*rest}";
     public const string Replay = "replay/{*rest}";
@@ -33,7 +34,7 @@ public static class HttpAreas
 
     /// <summary>Every route the API serves, by first segment: anonymous first, then those behind a function key.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Webhooks, Health, Alerts, Catalog, Customers, DeadLetters, Exceptions, Finance, Inventory, OpenApi, Orders, Pos, Reconciliation, Replay, Settlements, Stores];
+        [Webhooks, Health, Alerts, Catalog, Customers, DeadLetters, Exceptions, Finance, Inventory, OpenApi, Orders, Pilot, Pos, Reconciliation, Replay, Settlements, Stores];
 
     public static string FirstSegment(string route) => route.Split('/')[0];
 }

@@ -31,6 +31,9 @@ public sealed class ApiFunctions(ApiRoutes routes)
     [Function("Orders")]
     public Task<IActionResult> Orders([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Orders)] HttpRequest req) => Handle(req);
 
+    [Function("Pilot")]
+    public Task<IActionResult> Pilot([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Pilot)] HttpRequest req) => Handle(req);
+
     [Function("Stores")]
     public Task<IActionResult> Stores([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Stores)] HttpRequest req) => Handle(req);
 

@@ -33,6 +33,7 @@ public sealed class ApiRoutes
             api.MapCustomers();
             api.MapFinance();
             api.MapReconciliation();
+            api.MapPilot();
         });
         app.Run(context => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
             detail: $"no route for {context.Request.Method} {context.Request.Path}").ExecuteAsync(context));

@@ -44,6 +44,12 @@ public static class OperationsEndpoints
                 return Http.Problem(StatusCodes.Status400BadRequest, "Nothing selected", "give blobs, or a from/to range of archive days", "from");
             return Results.Ok(await replayer.ReplayRawAsync(request.Shop, request.From, request.To, request.Blobs, ct));
         }).WithSummary("Re-deliver archived Shopify webhooks (by blob or day range) through the pipeline");
+
+        api.MapPost("/replay/pos/{batchId}", async (string batchId, Replayer replayer, CancellationToken ct) =>
+            await replayer.ReplayPosBatchAsync(batchId, ct) is { } replay
+                ? Results.Accepted($"/api/pos/batches/{replay.BatchId}", new { batchId = replay.BatchId, replayOf = batchId, statusUrl = $"/api/pos/batches/{replay.BatchId}" })
+                : Http.Problem(StatusCodes.Status404NotFound, "Unknown batch", $"no POS batch '{batchId}'", "batchId"))
+            .WithSummary("Process an uploaded POS batch again from its archive, as a new batch: what was applied is a no-op, what was only archived is applied");
     }
 
     private static async Task<IResult> Transition(string owner, string id, string action, TransitionRequest? request, HttpContext context,

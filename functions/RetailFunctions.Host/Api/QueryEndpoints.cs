@@ -7,7 +7,7 @@ namespace RetailFunctions.Host.Api;
 public static class QueryEndpoints
 {
     public sealed record SkuRequest(string? Title, string? Barcode, string? UnitOfMeasure, decimal? Price, IReadOnlyList<SkuAlias>? Aliases);
-    public sealed record LocationRequest(string? Name, double? Latitude, double? Longitude, IReadOnlyList<LocationAlias>? Aliases);
+    public sealed record LocationRequest(string? Name, double? Latitude, double? Longitude, IReadOnlyList<LocationAlias>? Aliases, string? Region = null);
 
     public static void MapQueries(this IEndpointRouteBuilder api)
     {
@@ -34,7 +34,7 @@ public static class QueryEndpoints
 
         api.MapPut("/catalog/locations/{location}", async (string location, LocationRequest request, ICatalogStore catalog, CancellationToken ct) =>
         {
-            var loc = new Location(location, request.Name, request.Latitude, request.Longitude, request.Aliases ?? []);
+            var loc = new Location(location, request.Name, request.Latitude, request.Longitude, request.Aliases ?? [], request.Region);
             await catalog.UpsertLocationAsync(loc, ct);
             return Results.Ok(loc);
         }).WithSummary("Create or update a canonical location and map POS store ids or Shopify location ids to it");

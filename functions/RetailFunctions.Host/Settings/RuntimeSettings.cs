@@ -16,6 +16,7 @@ public sealed record RuntimeSettings(
     IReadOnlySet<string> OversellChannels,
     IReadOnlyDictionary<string, string> StockAuthorities,
     TimeSpan PushCoalesceWindow,
+    TimeSpan PushCoalesceCap,
     Uri? ShopifyAdminBaseUrl,
     string? ShopifyAdminAccessToken,
     string ShopifyAdminApiVersion,
@@ -55,6 +56,7 @@ public sealed record RuntimeSettings(
                 .Where(c => !string.IsNullOrWhiteSpace(c.Value))
                 .ToDictionary(c => c.Key, c => Authority(c.Key, c.Value!), StringComparer.Ordinal),
             PushCoalesceWindow: TimeSpan.FromMilliseconds(Math.Clamp(config.GetValue("Inventory:PushCoalesceMilliseconds", 100), 0, 5000)),
+            PushCoalesceCap: TimeSpan.FromMilliseconds(Math.Clamp(config.GetValue("Inventory:PushCoalesceCapMilliseconds", 500), 0, 60000)),
             ShopifyAdminBaseUrl: NullIfBlank(config["Shopify:Admin:BaseUrl"]) is { } baseUrl ? new Uri(baseUrl.TrimEnd('/') + "/") : null,
             ShopifyAdminAccessToken: NullIfBlank(config["Shopify:Admin:AccessToken"]),
             ShopifyAdminApiVersion: NullIfBlank(config["Shopify:Admin:ApiVersion"]) ?? "2025-10",

@@ -1,7 +1,9 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Customers;
 using RetailFunctions.Domain.Orders;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Customers;
 
@@ -9,11 +11,12 @@ namespace RetailFunctions.Pipeline.Customers;
 /// Orders feed the customer's history and points: placement is a purchase, a return or a cancellation reverses its
 /// share. One activity per order event, idempotent by its key, so redelivered events change nothing twice.
 /// </summary>
-public sealed class CustomerOrderSubscriber(CustomerService customers) : IOrderEventSubscriber
+public sealed class CustomerOrderSubscriber(CustomerService customers, PilotGate pilot) : IOrderEventSubscriber
 {
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
-        if (ActivityFor(message) is { } activity)
+        if (ActivityFor(message) is { } activity
+            && await pilot.ModeAsync(PilotFlow.Customers, activity.Store, cancellationToken) != FlowMode.Off)
             await customers.RecordActivityAsync(activity, cancellationToken);
     }
 

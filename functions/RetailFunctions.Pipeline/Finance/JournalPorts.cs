@@ -18,6 +18,8 @@ public static class PostingStatuses
     public const string Rejected = "rejected";
     /// <summary>A summary whose entries net to nothing: there is nothing to post.</summary>
     public const string Empty = "empty";
+    /// <summary>A pilot store's journal in shadow: recorded for comparison, never posted to the ERP.</summary>
+    public const string Shadow = "shadow";
 }
 
 public static class FinanceExceptionReasons

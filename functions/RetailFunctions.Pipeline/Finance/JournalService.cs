@@ -1,7 +1,9 @@
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Operations;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Security;
 
 namespace RetailFunctions.Pipeline.Finance;
@@ -25,7 +27,8 @@ public sealed record RepostRequest(string By, string? Note, IReadOnlyDictionary<
 /// the entry is built (pure), stored once per fact, and its posting queued for the ERP (or kept for the day's summary
 /// in summarised mode). Calling it again with the same fact is harmless and re-queues a posting that was lost.
 /// </summary>
-public sealed class JournalService(IJournalStore store, IMessageSender sender, IExceptionStore exceptions, FinanceOptions options, TimeProvider clock)
+public sealed class JournalService(
+    IJournalStore store, IMessageSender sender, IExceptionStore exceptions, PilotGate pilot, FinanceOptions options, TimeProvider clock)
 {
     public async Task<JournalRecordResult> RecordAsync(FinancialFact fact, CancellationToken ct, string? sourceMessageId = null)
     {
@@ -40,11 +43,16 @@ public sealed class JournalService(IJournalStore store, IMessageSender sender, I
             case JournalDecision.Nothing nothing:
                 return new JournalRecordResult(JournalOutcome.NothingToPost, null, null, nothing.Reason);
             case JournalDecision.Post post:
+                var pilotMode = await pilot.ModeAsync(PilotFlow.Journal, fact.Store, ct);
+                if (pilotMode == FlowMode.Off)
+                    return new JournalRecordResult(JournalOutcome.NothingToPost, null, null, $"{fact.Kind} {fact.FactId}: pilot: the journal is off at {fact.Store}");
                 var now = clock.GetUtcNow();
-                var summarised = options.ModeFor(fact.Store) == PostingMode.Summarised;
+                var status = pilotMode == FlowMode.Shadow ? PostingStatuses.Shadow
+                    : options.ModeFor(fact.Store) == PostingMode.Summarised ? PostingStatuses.AwaitingSummary
+                    : PostingStatuses.Recorded;
                 var factJson = FinanceJson.Serialize(fact);
-                var candidate = new StoredJournalEntry(post.Entry, summarised ? PostingStatuses.AwaitingSummary : PostingStatuses.Recorded, 0, now,
-                    QueuedAt: summarised || !options.PostToErp ? null : now, Fact: factJson.Length <= 30_000 ? factJson : null)
+                var candidate = new StoredJournalEntry(post.Entry, status, 0, now,
+                    QueuedAt: status != PostingStatuses.Recorded || !options.PostToErp ? null : now, Fact: factJson.Length <= 30_000 ? factJson : null)
                     .WithAudit(now, "journal", "recorded", $"{fact.Kind} {fact.FactId}");
                 var (stored, added) = await store.AddAsync(candidate, ct);
                 // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which

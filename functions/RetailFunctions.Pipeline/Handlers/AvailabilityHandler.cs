@@ -1,30 +1,35 @@
 using System.Text.Json;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
 /// <summary>
-/// Brings the channels up to date with a location's stock. It always pushes the latest level, not the change that
-/// woke it, so a burst of a hundred sales becomes one or two pushes; it marks the version pushed only if the level
-/// has not moved meanwhile, and otherwise pushes again (even when another consumer has pushed the newer version since:
-/// the older push may have landed after it). Crossing the reorder point raises a low-stock alert.
+/// Brings the channels up to date with a location's stock. A push waits for the level to settle (no change for the
+/// coalescing window, or the cap since the burst began) and then pushes the latest level, not the change that woke
+/// it: a burst inside one window is one push whatever the scheduling, and a steady stream one push per cap. It marks
+/// the version pushed only if the level has not moved meanwhile, and otherwise settles and pushes again (even when
+/// another consumer has pushed the newer version since: the older push may have landed after it). Crossing the
+/// reorder point raises a low-stock alert.
 /// </summary>
 public sealed class AvailabilityHandler(
     IInventoryStore inventory,
     IEnumerable<IChannelPublisher> publishers,
     IAlertStore alerts,
     IMessageSender sender,
+    PilotGate pilot,
     InventoryOptions options,
     TimeProvider clock)
 {
-    private const int MaxRounds = 10;
+    private const int MaxRounds = 4;
 
     /// <summary>
-    /// One push loop per SKU and location at a time in this process: a second consumer waits, then finds the latest
-    /// figure already pushed, instead of racing the first one and pushing it again.
+    /// One push per SKU and location at a time in this process: a second consumer waits, then finds the latest figure
+    /// already pushed, instead of racing the first one and pushing it again. Settling happens outside it.
     /// </summary>
     private readonly StripedLock _pushers = new(256);
 
@@ -35,46 +40,105 @@ public sealed class AvailabilityHandler(
         if (sku is null || location is null)
             return new HandlerOutcome.Poison("availability message without sku and location keys");
 
+        if (await pilot.ModeAsync(PilotFlow.AvailabilityPush, location, ct) is var mode and not FlowMode.On)
+            return new HandlerOutcome.Completed(await WithheldAsync(sku, location, mode, ct));
+
         var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true";
-        // Let the burst that started with this change finish, so one push carries all of it.
-        var settle = options.PushCoalesceWindow - (clock.GetUtcNow() - message.Envelope.OccurredAt);
-        if (settle > TimeSpan.Zero) await Task.Delay(settle, clock, ct);
-        using var turn = await _pushers.AcquireAsync($"{sku}|{location}", ct);
         var log = new List<string>();
+        // Only the first change after a push sends a message, so the burst began when this one was sent.
+        var burstBegan = message.Envelope.OccurredAt;
         for (var round = 1; round <= MaxRounds; round++)
         {
-            if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
-                return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
-            var level = stock.Level;
-            // After a round whose level moved on, another consumer may have pushed and marked the newer version
-            // before our older push reached the channel: the channel may now show ours, so push the latest again.
-            if (round == 1 && stock.PushedVersion >= level.Version && !force)
-                return new HandlerOutcome.Completed(log.Count == 0 ? $"{sku} at {location}: channels already have version {level.Version}" : string.Join("; ", log));
-
-            try
+            var recheck = round == 1 && !force;
+            await SettleAsync(sku, location, recheck, burstBegan + options.PushCoalesceCap, ct);
+            using (await _pushers.AcquireAsync($"{sku}|{location}", ct))
             {
-                foreach (var publisher in publishers)
+                if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
+                    return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
+                var level = stock.Level;
+                // After a round whose level moved on, another consumer may have pushed and marked the newer version
+                // before our older push reached the channel: the channel may now show ours, so push the latest again.
+                if (recheck && stock.PushedVersion >= level.Version)
+                    return new HandlerOutcome.Completed(log.Count == 0
+                        ? $"{sku} at {location}: channels already have version {level.Version}"
+                        : string.Join("; ", log));
+                if (await PushAsync(stock, log, message.Envelope, ct) is { } refused)
+                    return refused;
+                if (await inventory.MarkPushedAsync(sku, location, level.Version, level.OnHand - level.Reserved, clock.GetUtcNow(), ct))
                 {
-                    var update = new AvailabilityUpdate(sku, location, publisher.Channel, Availability.ForChannel(level, stock.Policy, publisher.Channel), level.Version);
-                    log.Add(await publisher.PushAsync(update, ct));
+                    PipelineTelemetry.AvailabilityFreshness.Record((clock.GetUtcNow() - message.Envelope.OccurredAt).TotalMilliseconds,
+                        new KeyValuePair<string, object?>("location", location));
+                    return new HandlerOutcome.Completed(string.Join("; ", log.Append($"version {level.Version} pushed")));
                 }
             }
-            catch (ChannelPushException refused) when (refused.Permanent)
-            {
-                return new HandlerOutcome.Poison($"{refused.Channel} refused the update of {sku} at {location}: {refused.Reason}", nameof(ChannelPushException));
-            }
+            burstBegan = clock.GetUtcNow();
+        }
+        // Still changing: a new message carries on, so this consumer is not held for as long as the stream lasts.
+        var carryOn = AvailabilityEnvelopes.Create(sku, location, clock.GetUtcNow(), message.Envelope.Id, force: true);
+        await sender.SendAsync(QueueNames.ChannelAvailability, carryOn, ct);
+        return new HandlerOutcome.Completed(string.Join("; ", log.Append($"still changing after {MaxRounds} pushes; {carryOn.Id} goes on")));
+    }
 
-            var available = level.OnHand - level.Reserved;
-            if (LowStock.Crossed(stock.Policy.ReorderPoint, stock.LastPushedAvailable, available) is { } reorderPoint)
-                await RaiseLowStockAsync(sku, location, available, reorderPoint, level.Version, message.Envelope, ct);
-            if (await inventory.MarkPushedAsync(sku, location, level.Version, available, clock.GetUtcNow(), ct))
+    /// <summary>
+    /// Waits until the level has not moved for the coalescing window, or until the cap. Reads the level once per
+    /// window; returns at once when there is no window, or (on a recheck) when the channels already have the level.
+    /// </summary>
+    private async Task SettleAsync(string sku, string location, bool recheck, DateTimeOffset cap, CancellationToken ct)
+    {
+        var window = options.PushCoalesceWindow;
+        if (window <= TimeSpan.Zero || await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock) return;
+        if (recheck && stock.PushedVersion >= stock.Level.Version) return;
+        var version = stock.Level.Version;
+        while (cap - clock.GetUtcNow() is var left && left > TimeSpan.Zero)
+        {
+            await Task.Delay(left < window ? left : window, clock, ct);
+            var latest = (await inventory.GetLocationStockAsync(sku, location, ct))?.Level.Version;
+            if (latest == version) return;
+            version = latest ?? version;
+        }
+    }
+
+    /// <summary>Pushes the level to every channel; a channel's permanent refusal is the poison outcome.</summary>
+    private async Task<HandlerOutcome?> PushAsync(LocationStock stock, List<string> log, Envelope cause, CancellationToken ct)
+    {
+        var (sku, location, level) = (stock.Level.Sku, stock.Level.Location, stock.Level);
+        try
+        {
+            foreach (var publisher in publishers)
             {
-                PipelineTelemetry.AvailabilityFreshness.Record((clock.GetUtcNow() - message.Envelope.OccurredAt).TotalMilliseconds,
-                    new KeyValuePair<string, object?>("location", location));
-                return new HandlerOutcome.Completed(string.Join("; ", log.Append($"version {level.Version} pushed")));
+                var available = Availability.ForChannel(level, stock.Policy, publisher.Channel);
+                log.Add(await publisher.PushAsync(new AvailabilityUpdate(sku, location, publisher.Channel, available, level.Version), ct));
             }
         }
-        throw new InvalidOperationException($"{sku} at {location} kept changing through {MaxRounds} push rounds; retrying later");
+        catch (ChannelPushException refused) when (refused.Permanent)
+        {
+            return new HandlerOutcome.Poison($"{refused.Channel} refused the update of {sku} at {location}: {refused.Reason}",
+                nameof(ChannelPushException));
+        }
+
+        var left = level.OnHand - level.Reserved;
+        if (LowStock.Crossed(stock.Policy.ReorderPoint, stock.LastPushedAvailable, left) is { } reorderPoint)
+            await RaiseLowStockAsync(sku, location, left, reorderPoint, level.Version, cause, ct);
+        return null;
+    }
+
+    /// <summary>
+    /// A pilot location not pushed to yet: nothing is sent. In shadow the figure is recorded for the shadow report.
+    /// Either way the version counts as dealt with, so the next change wakes the dispatcher again; switching the
+    /// flow on pushes the latest figure of every SKU the shadow report holds.
+    /// </summary>
+    private async Task<string> WithheldAsync(string sku, string location, FlowMode mode, CancellationToken ct)
+    {
+        if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
+            return $"{sku} at {location}: no stock rows";
+        var available = Availability.ForChannel(stock.Level, stock.Policy, Domain.Canonical.Channels.Web);
+        var now = clock.GetUtcNow();
+        if (mode == FlowMode.Shadow)
+            await pilot.RecordShadowPushAsync(new ShadowPush(sku, location, Domain.Canonical.Channels.Web, available, stock.Level.Version, now), ct);
+        await inventory.MarkPushedAsync(sku, location, stock.Level.Version, stock.Level.OnHand - stock.Level.Reserved, now, ct);
+        return mode == FlowMode.Shadow
+            ? $"{sku} at {location}: pilot shadow: would push {available} (version {stock.Level.Version}); nothing pushed"
+            : $"{sku} at {location}: pilot: availability push is off here; nothing pushed";
     }
 
     private async Task RaiseLowStockAsync(string sku, string location, decimal available, decimal reorderPoint, long version, Envelope cause, CancellationToken ct)

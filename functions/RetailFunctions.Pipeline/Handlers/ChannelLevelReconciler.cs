@@ -2,7 +2,9 @@ using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Operations;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
@@ -42,7 +44,7 @@ public abstract record ChannelLevelVerdict
 /// <summary>Reconciles the web store's reported stock with the ledger by each location's declared source of truth.</summary>
 public sealed class ChannelLevelReconciler(
     ICatalogStore catalog, IInventoryStore store, InventoryService inventory, IExceptionStore exceptions,
-    IMessageSender sender, InventoryOptions options, TimeProvider clock)
+    IMessageSender sender, PilotGate pilot, InventoryOptions options, TimeProvider clock)
 {
     public async Task<string> ReconcileAsync(ShopifyEvent.InventoryLevelObserved observed, ExceptionSource source, CancellationToken ct)
     {
@@ -59,6 +61,13 @@ public sealed class ChannelLevelReconciler(
         }
 
         var observedAt = observed.UpdatedAt ?? observed.Delivery.TriggeredAt ?? clock.GetUtcNow();
+        // Until availability is pushed here, the web store's figure is the other side of the shadow comparison, not a
+        // conflict to correct: correcting it would push.
+        if (await pilot.ModeAsync(PilotFlow.AvailabilityPush, location, ct) is var mode and not FlowMode.On)
+        {
+            await pilot.RecordShadowObservationAsync(sku, location, observed.Available, observedAt, ct);
+            return $"{sku} at {location}: pilot: availability push is {PilotFlows.Name(mode)} here; the web store's {observed.Available} kept for the shadow report";
+        }
         var stock = await store.GetLocationStockAsync(sku, location, ct) ?? new LocationStock(StockLevel.Empty(sku, location), StockPolicy.None, 0, null, null);
         var newest = await store.RecordObservationAsync(sku, location, Channels.Web, observedAt, observed.Available, ct);
         var authority = options.AuthorityFor(location);

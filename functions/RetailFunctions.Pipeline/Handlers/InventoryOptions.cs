@@ -7,11 +7,16 @@ public static class StockAuthorities
     public const string Shopify = "shopify";
 }
 
+/// <summary>
+/// How a location's stock is kept and pushed. A push waits until the level has stood still for PushCoalesceWindow,
+/// but never longer than PushCoalesceCap after the change that started the burst, so a steady stream still pushes.
+/// </summary>
 public sealed record InventoryOptions(
     string? DefaultFulfillmentLocation,
     IReadOnlySet<string> OversellChannels,
     IReadOnlyDictionary<string, string>? Authorities = null,
-    TimeSpan PushCoalesceWindow = default)
+    TimeSpan PushCoalesceWindow = default,
+    TimeSpan PushCoalesceCap = default)
 {
     /// <summary>The declared source of truth for a location's stock; the ledger unless configured otherwise.</summary>
     public string AuthorityFor(string location) =>

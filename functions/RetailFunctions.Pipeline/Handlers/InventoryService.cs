@@ -1,6 +1,7 @@
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Pipeline.Handlers;
@@ -10,7 +11,7 @@ namespace RetailFunctions.Pipeline.Handlers;
 /// wakes the channel push. The outbox row written with the change is the durable record; the message is the nudge,
 /// and only the first change after a push sends one, so a burst of changes becomes one push of the latest figure.
 /// </summary>
-public sealed class InventoryService(IInventoryStore store, IMessageSender sender, TimeProvider clock)
+public sealed class InventoryService(IInventoryStore store, IMessageSender sender, PilotGate pilot, TimeProvider clock)
 {
     public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct)
     {
@@ -18,7 +19,8 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
         // The ledger refuses such reservations; this is the alarm should that rule ever be broken.
         if (command is InventoryCommand.Reserve { MayOversell: false } reserve && result.Outcome == CommandOutcome.Applied
             && result.Levels.FirstOrDefault(l => l.Location == reserve.Location) is { } level && level.OnHand - level.Reserved < 0m)
-            PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand), new KeyValuePair<string, object?>("channel", reserve.Channel));
+            PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand), new KeyValuePair<string, object?>("channel", reserve.Channel),
+                new KeyValuePair<string, object?>("location", reserve.Location), new KeyValuePair<string, object?>("region", pilot.RegionTag(reserve.Location)));
         foreach (var location in result.PushNeeded)
             await sender.SendAsync(QueueNames.ChannelAvailability, AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey), ct);
         return result;

@@ -1,11 +1,13 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Finance;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Handlers;
 
@@ -21,7 +23,8 @@ public sealed record PosHandlerOptions(int ChunkSize)
 /// are no-ops the second time because each line has its own idempotency key.
 /// </summary>
 public sealed class PosBatchHandler(
-    IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, TillJournal journal, PosHandlerOptions options, TimeProvider clock)
+    IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, TillJournal journal, PilotGate pilot, PosHandlerOptions options,
+    TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
@@ -85,15 +88,23 @@ public sealed class PosBatchHandler(
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
         if (changes.Count == 0)
         {
-            // A till close is the day's cash count: its over/short is booked.
+            // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
             if (transaction.Kind == PosTransactionKind.TillClose) await journal.RecordAsync(transaction, source, ct);
             return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded, PosStockPlan.WhyNoStock(transaction), 0, 0);
         }
+        // A store whose flows are off keeps its upload archived and acknowledged; a replay after switching on applies it.
+        var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
+        var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
+        if (stockMode == FlowMode.Off && ordersMode == FlowMode.Off)
+            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded,
+                $"pilot: till stock and till orders are off at store {transaction.Receipt.StoreId}; archived, not applied", 0, 0);
+        if (stockMode == FlowMode.Off) changes.Clear();
 
         var counts = new PostingCounts();
         foreach (var change in changes)
             counts.Add(await stock.PostAsync(change, source, ct));
-        await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
+        if (ordersMode != FlowMode.Off)
+            await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
         await journal.RecordAsync(transaction, source, ct);
 
         return counts.Exceptions > 0

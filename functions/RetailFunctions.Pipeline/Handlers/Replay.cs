@@ -21,7 +21,7 @@ public sealed record ReplayReport(int Replayed, int Skipped, IReadOnlyList<strin
 /// so the webhook handler does not drop it as a delivery already seen; the effects beneath are idempotent, so a
 /// replay of something that had partly succeeded applies only what is missing.
 /// </summary>
-public sealed class Replayer(IDeadLetterStore deadLetters, IBlobStore blobs, IMessageSender sender, TimeProvider clock)
+public sealed class Replayer(IDeadLetterStore deadLetters, IBlobStore blobs, IPosBatchStore batches, IMessageSender sender, TimeProvider clock)
 {
     public async Task<ReplayReport> ReplayDeadLettersAsync(DeadLetterSelection selection, CancellationToken ct)
     {
@@ -63,5 +63,24 @@ public sealed class Replayer(IDeadLetterStore deadLetters, IBlobStore blobs, IMe
             replayed.Add(name);
         }
         return new ReplayReport(replayed.Count, skipped, replayed);
+    }
+
+    /// <summary>
+    /// Processes an uploaded POS batch again from its archived upload, as a new batch that names the original: the
+    /// transactions already applied are no-ops (each line's movement has its own idempotency key), and those a flow
+    /// that was off had only archived are applied now. The original batch's record stays as it was.
+    /// </summary>
+    public async Task<PosBatch?> ReplayPosBatchAsync(string batchId, CancellationToken ct)
+    {
+        if (await batches.GetAsync(batchId, ct) is not { } original) return null;
+        var now = clock.GetUtcNow();
+        var replay = new PosBatch(Guid.CreateVersion7(now).ToString("N"), original.Store, original.Format, original.Blob, PosBatchStatuses.Received,
+            original.DeclaredTransactions, 0, 0, 0, 0, 0, original.PansMasked, now, null, ReplayOf: original.BatchId);
+        await batches.CreateAsync(replay, ct);
+        var keys = new Dictionary<string, string> { [BusinessKeys.Batch] = replay.BatchId };
+        if (original.Store is not null) keys[BusinessKeys.Store] = original.Store;
+        await sender.SendAsync(QueueNames.PosBatches, new Envelope(Guid.CreateVersion7(now).ToString("N"), MessageTypes.PosBatchReceived,
+            $"pos-batch:{replay.BatchId}", original.BatchId, null, keys, now, "replay", Payload: null, PayloadBlob: null), ct);
+        return replay;
     }
 }

@@ -2,10 +2,12 @@ using System.Text;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Shopify;
 
 namespace RetailFunctions.Pipeline.Handlers;
@@ -22,6 +24,7 @@ public sealed class ShopifyWebhookHandler(
     ShopifyOrderRecorder orders,
     CustomerService customers,
     ChannelLevelReconciler levels,
+    PilotGate pilot,
     TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
@@ -50,7 +53,7 @@ public sealed class ShopifyWebhookHandler(
         }
 
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.RawArchive}/{archiveBlob}", envelope.Keys);
-        var outcome = await ApplyAsync(canonical, source, ct);
+        var outcome = await PausedByPilotAsync(canonical, ct) ?? await ApplyAsync(canonical, source, ct);
         await RecordAsync(delivery, outcome, archiveBlob, envelope, ct);
         return new HandlerOutcome.Completed(outcome);
     }
@@ -99,6 +102,32 @@ public sealed class ShopifyWebhookHandler(
         ShopifyEvent.Unhandled e => $"recorded: topic {e.Delivery.Topic} has no handler",
         _ => throw new InvalidOperationException($"no handling for {canonical.GetType().Name}"),
     };
+
+    /// <summary>
+    /// Why the event is only archived, when its flow is off where it happens: web orders by the order's or
+    /// fulfilment's location (the chain's switch when it names none), refunds by the chain's, customers by the chain's.
+    /// A raw-archive replay after switching on applies it.
+    /// </summary>
+    private async ValueTask<string?> PausedByPilotAsync(ShopifyEvent canonical, CancellationToken ct)
+    {
+        (PilotFlow Flow, string? ChannelLocation)? governed = canonical switch
+        {
+            ShopifyEvent.OrderCreated e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderUpdated e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderPaid e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderFulfilled e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.OrderCancelled e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
+            ShopifyEvent.FulfillmentCreated e => (PilotFlow.WebOrders, e.Fulfillment.ChannelLocationId),
+            ShopifyEvent.RefundCreated => (PilotFlow.WebOrders, null),
+            ShopifyEvent.CustomerUpserted => (PilotFlow.Customers, null),
+            _ => null,
+        };
+        if (governed is not { } g) return null;
+        var (mode, location) = await pilot.ModeByAliasAsync(g.Flow, SourceSystems.Shopify, g.ChannelLocation, ct);
+        return mode == FlowMode.Off
+            ? $"pilot: {PilotFlows.Name(g.Flow)} is off{(location is null ? "" : $" at {location}")}; archived, not applied"
+            : null;
+    }
 
     private async Task<string> UpsertProductAsync(ProductSnapshot product, CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Telemetry;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Orders;
 
@@ -42,7 +43,7 @@ public sealed class OrderCommandHandler(OrderService orders, OrderEffectRunner e
 /// The order-events queue: a store's pick list follows its shipments, and every subscribed capability receives each
 /// event. Subscribers are idempotent by the message's order and sequence.
 /// </summary>
-public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrderEventSubscriber> subscribers, IBlobStore blobs)
+public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrderEventSubscriber> subscribers, IBlobStore blobs, PilotGate pilot)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
@@ -73,8 +74,11 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
         }
     }
 
-    /// <summary>Orders and parcels per channel and method: shipments per order is what fulfilment costs.</summary>
-    private static void Measure(OrderEventMessage published)
+    /// <summary>
+    /// Orders and parcels per channel, method, store and region: shipments per order is what fulfilment costs, and a
+    /// pilot watches it per store and region.
+    /// </summary>
+    private void Measure(OrderEventMessage published)
     {
         if (published.Order.Draft is not { } draft) return;
         var channel = new KeyValuePair<string, object?>("channel", draft.Channel);
@@ -82,10 +86,12 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
         switch (published.Event)
         {
             case OrderEvent.OrderPlaced:
-                PipelineTelemetry.OrdersPlaced.Add(1, channel, method);
+                var placedAt = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? "";
+                PipelineTelemetry.OrdersPlaced.Add(1, channel, method, new("location", placedAt), new("region", pilot.RegionTag(placedAt)));
                 break;
-            case OrderEvent.StockAllocated { Shipment.Method: not FulfilmentMethod.CarryOut }:
-                PipelineTelemetry.Shipments.Add(1, channel, method);
+            case OrderEvent.StockAllocated { Shipment.Method: not FulfilmentMethod.CarryOut } allocated:
+                var from = allocated.Shipment.Location;
+                PipelineTelemetry.Shipments.Add(1, channel, method, new("location", from), new("region", pilot.RegionTag(from)));
                 break;
             case OrderEvent.LineBackordered b:
                 PipelineTelemetry.Backorders.Record((double)b.Backorder.Quantity, channel);

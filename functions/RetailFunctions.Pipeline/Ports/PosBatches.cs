@@ -33,7 +33,8 @@ public sealed record PosBatch(
     int PansMasked,
     DateTimeOffset ReceivedAt,
     DateTimeOffset? CompletedAt,
-    string? Failure = null);
+    string? Failure = null,
+    string? ReplayOf = null);
 
 /// <summary>What became of one transaction of a batch, by its position in the upload.</summary>
 public sealed record PosTransactionStatus(

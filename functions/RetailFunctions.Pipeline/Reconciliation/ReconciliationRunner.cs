@@ -1,7 +1,9 @@
 using System.Globalization;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Domain.Reconciliation;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Settlements;
 
 namespace RetailFunctions.Pipeline.Reconciliation;
@@ -33,7 +35,7 @@ public sealed record ReconciliationSources(
 /// no longer does, and stores the report. Running a day again gives the same differences and the same report.
 /// </summary>
 public sealed class ReconciliationRunner(ReconciliationSources sources, IReconciliationStore store, IExceptionStore exceptions,
-    ReconciliationRunOptions options, TimeProvider clock)
+    PilotGate pilot, ReconciliationRunOptions options, TimeProvider clock)
 {
     public const string Actor = "reconciliation";
     public const string ReasonPrefix = "reconciliation-";
@@ -54,7 +56,7 @@ public sealed class ReconciliationRunner(ReconciliationSources sources, IReconci
             store.CarriedAsync(ReconciliationArea.Postings, day, cancellationToken),
             sources.StockCounts.CountsAsync(day, cancellationToken),
             sources.TillTakings?.TillTakingsAsync(day, cancellationToken));
-        var sink = new StoringSink(store, exceptions, options, clock, day, runId);
+        var sink = new StoringSink(store, exceptions, pilot, options, clock, day, runId);
         var summary = await ReconciliationEngine.RunAsync(day, inputs, sink, options.Engine, cancellationToken);
         await sink.FlushAsync(cancellationToken);
 
@@ -113,8 +115,8 @@ public sealed class ReconciliationRunner(ReconciliationSources sources, IReconci
         new Dictionary<string, string> { ["businessDay"] = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
         ExceptionStatuses.Open, clock.GetUtcNow()), ct);
 
-    private sealed class StoringSink(IReconciliationStore store, IExceptionStore exceptions, ReconciliationRunOptions options, TimeProvider clock, DateOnly day, string runId)
-        : IReconciliationSink
+    private sealed class StoringSink(IReconciliationStore store, IExceptionStore exceptions, PilotGate pilot, ReconciliationRunOptions options,
+        TimeProvider clock, DateOnly day, string runId) : IReconciliationSink
     {
         private const int BatchSize = 100;
         private readonly List<ReconciliationDifference> _differences = new(BatchSize);
@@ -123,12 +125,15 @@ public sealed class ReconciliationRunner(ReconciliationSources sources, IReconci
 
         public async ValueTask DifferenceAsync(ReconciliationDifference difference, CancellationToken ct)
         {
-            if (Raised < options.MaxExceptionsPerRun)
+            // A pilot store not yet reconciled is left out; one in shadow is reported without raising exceptions.
+            var mode = await pilot.ModeAsync(PilotFlow.Reconciliation, difference.Store, ct);
+            if (mode == FlowMode.Off) return;
+            if (mode == FlowMode.On && Raised < options.MaxExceptionsPerRun)
             {
                 await exceptions.RaiseAsync(ToException(difference, clock.GetUtcNow()), ct);
                 Raised++;
             }
-            else NotRaised++;
+            else if (mode == FlowMode.On) NotRaised++;
             _differences.Add(difference);
             if (_differences.Count >= BatchSize) await FlushDifferencesAsync(ct);
         }
