@@ -6,13 +6,25 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 require dotnet "install the .NET 10 SDK"
 install_azurite
 
+# The console's browser tests drive Debian's Chromium through its chromedriver: install both when missing (as root,
+# with apt-get, as CI runs); elsewhere those tests are skipped with the reason.
+chromium="${RETAILFUNCTIONS_CHROMIUM:-/usr/bin/chromium}"
+chromedriver="${RETAILFUNCTIONS_CHROMEDRIVER:-/usr/bin/chromedriver}"
+if [ ! -x "$chromium" ] || [ ! -x "$chromedriver" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing chromium and chromium-driver (apt-get) for the console's browser tests"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+      >/dev/null 2>&1 || echo "    could not install them: the browser tests will be skipped"
+  else
+    echo "==> no $chromium or $chromedriver, and installing them needs root and apt-get: the browser tests will be skipped"
+  fi
+fi
+
 track_started_processes
 trap 'exit 130' INT TERM
 
-# RetailFunctions.Local.slnf is the solution without the Azure Functions app, whose packages a machine without
-# nuget.org cannot restore (README, "Running in Azure Functions").
 echo "==> building (warnings are errors)"
-dotnet build "$repo/RetailFunctions.Local.slnf" -c Release -nologo -v quiet
+dotnet build "$repo/RetailFunctions.sln" -c Release -nologo -v quiet
 
 if [ -f "$repo/eng/bicep.sh" ]; then
   echo "==> checking infra/ with the Bicep compiler"
@@ -23,7 +35,7 @@ echo "==> running tests"
 set +e
 # One test assembly at a time (-m:1): the end-to-end tests measure coalescing and retries against real processes,
 # which two cores shared with the other assemblies' Azurites and runtimes would turn into noise.
-dotnet test "$repo/RetailFunctions.Local.slnf" -c Release --no-build -nologo -m:1 --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=840000 \
+dotnet test "$repo/RetailFunctions.sln" -c Release --no-build -nologo -m:1 --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=840000 \
   | tee "$RETAILFUNCTIONS_PID_DIR/test-output.txt"
 status=${PIPESTATUS[0]}
 set -e

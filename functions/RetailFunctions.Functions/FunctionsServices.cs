@@ -37,7 +37,7 @@ public static class FunctionsServices
 
         services.AddSingleton(_ => CreateServiceBusClient(configuration));
         services.AddSingleton<ServiceBusMessageSender>();
-        services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<ServiceBusMessageSender>());
+        services.AddSingleton<IMessageSender, WorkflowMessageSender>();
         services.AddSingleton<QueueHandlers>();
         services.AddSingleton<ServiceBusQueueRunner>();
         services.AddSingleton<ApiRoutes>();

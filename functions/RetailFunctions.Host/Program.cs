@@ -40,6 +40,7 @@ api.MapCustomers();
 api.MapFinance();
 api.MapReconciliation();
 api.MapPilot();
+app.MapConsole(hostJson.RoutePrefix);
 
 app.Run();
 

@@ -45,6 +45,8 @@ public static class ContainerNames
     public const string LargePayloads = "large-payloads";
     public const string SettlementUploads = "settlement-uploads";
     public const string ChannelCatalogs = "channel-catalogs";
+    /// <summary>Answers to shoppers' data requests, for the shop owner (personal data: deleted when the shopper is erased).</summary>
+    public const string PrivacyExports = "privacy-exports";
 }
 
 public sealed record ResourceNameList(IReadOnlyList<string> Queues, IReadOnlyList<string> Tables, IReadOnlyList<string> Containers)

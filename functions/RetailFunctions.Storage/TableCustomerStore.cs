@@ -75,6 +75,18 @@ public sealed class TableCustomerStore(StorageAccount account) : ICustomerStore
         }
     }
 
+    public async Task<IReadOnlyList<string>> HoldersAsync(ContactKind kind, string prefix, CancellationToken cancellationToken)
+    {
+        // Index rows sort by key, so one kind's values with a prefix are one key range.
+        var from = IndexKey(new ContactPoint(kind, prefix));
+        var to = from[..^1] + (char)(from[^1] + 1);
+        var holders = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {from} and PartitionKey lt {to}"),
+                           select: ["CustomerId"], cancellationToken: cancellationToken))
+            if (row.GetString("CustomerId") is { } id) holders.Add(id);
+        return [.. holders];
+    }
+
     public async Task ReleaseAsync(ContactPoint point, string customerId, CancellationToken cancellationToken)
     {
         var key = IndexKey(point);

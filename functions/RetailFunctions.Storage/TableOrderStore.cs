@@ -70,6 +70,17 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
             await Table.SubmitTransactionAsync(batch, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        // Order ids are partition keys, so one prefix is one key range.
+        var to = prefix[..^1] + (char)(prefix[^1] + 1);
+        var ids = new List<string>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {to} and RowKey eq {OrderRow}"),
+                           select: ["PartitionKey"], cancellationToken: cancellationToken))
+            ids.Add(e.PartitionKey);
+        return ids;
+    }
+
     public async Task<IReadOnlyList<string>> ListWithPendingAsync(DateTimeOffset unchangedSince, int max, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
@@ -84,14 +95,14 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
 
     private static string ReferencePartition(string channel) => $"ref:{channel.ToLowerInvariant()}";
 
-    private static void WriteChunks(TableEntity entity, string name, string json)
+    internal static void WriteChunks(TableEntity entity, string name, string json)
     {
         var chunks = json.Chunk(ChunkChars).Select(c => new string(c)).ToList();
         entity[$"{name}Chunks"] = chunks.Count;
         for (var i = 0; i < chunks.Count; i++) entity[$"{name}{i}"] = chunks[i];
     }
 
-    private static string ReadChunks(TableEntity entity, string name)
+    internal static string ReadChunks(TableEntity entity, string name)
     {
         var count = entity.GetInt32($"{name}Chunks") ?? 0;
         var json = new StringBuilder();

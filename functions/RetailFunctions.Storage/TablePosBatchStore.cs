@@ -4,14 +4,38 @@ using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Storage;
 
-/// <summary>One partition per batch: the batch row and one status row per transaction position.</summary>
+/// <summary>
+/// One partition per batch: the batch row and one status row per transaction position. A day's index partition
+/// (<c>day-{yyyyMMdd}</c>, one row per batch id, which sorts by time) lists what was received that day.
+/// </summary>
 public sealed class TablePosBatchStore(StorageAccount account) : IPosBatchStore
 {
     private const string BatchRow = "batch";
     private TableClient Table => account.Table(TableNames.PosBatches);
 
-    public Task CreateAsync(PosBatch batch, CancellationToken cancellationToken) =>
-        Table.AddEntityAsync(ToEntity(batch), cancellationToken);
+    public async Task CreateAsync(PosBatch batch, CancellationToken cancellationToken)
+    {
+        // The index row first: a batch row without one would be missing from its day's list.
+        var day = DateOnly.FromDateTime(batch.ReceivedAt.UtcDateTime);
+        await Table.UpsertEntityAsync(new TableEntity(DayPartition(day), TableKeys.Escape(batch.BatchId)) { ["BatchId"] = batch.BatchId },
+            TableUpdateMode.Replace, cancellationToken);
+        await Table.AddEntityAsync(ToEntity(batch), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PosBatch>> ListByDayAsync(DateOnly day, int max, CancellationToken cancellationToken)
+    {
+        var partition = DayPartition(day);
+        var found = new List<PosBatch>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == partition, maxPerPage: Math.Min(max, 1000),
+            select: ["BatchId"], cancellationToken: cancellationToken))
+        {
+            if (await GetAsync(e.GetString("BatchId"), cancellationToken) is { } batch) found.Add(batch);
+            if (found.Count >= max) break;
+        }
+        return found;
+    }
+
+    private static string DayPartition(DateOnly day) => $"day-{day:yyyyMMdd}";
 
     public async Task<PosBatch?> GetAsync(string batchId, CancellationToken cancellationToken)
     {

@@ -40,6 +40,17 @@ public sealed class TableReconciliationStore(StorageAccount account) : IReconcil
         return JsonSerializer.Deserialize<ReconciliationReport>(json, Json);
     }
 
+    public async Task<IReadOnlyList<ReconciledDay>> ListReportsAsync(int max, CancellationToken cancellationToken)
+    {
+        // One small row per day: read the partition's keys and run columns (not the report chunks), then take the latest.
+        var days = new List<ReconciledDay>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == ReportPartition, select: ["RowKey", "RunId", "RanAt"],
+            cancellationToken: cancellationToken))
+            if (DateOnly.TryParseExact(e.RowKey, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                days.Add(new ReconciledDay(day, e.GetString("RunId"), e.GetDateTimeOffset("RanAt") ?? default));
+        return [.. days.OrderByDescending(d => d.BusinessDay).Take(max)];
+    }
+
     public async Task SaveDifferencesAsync(string runId, IReadOnlyList<ReconciliationDifference> differences, CancellationToken cancellationToken)
     {
         foreach (var day in differences.GroupBy(d => DiffPartition(d.BusinessDay)))

@@ -52,4 +52,22 @@ public sealed class CallerIdentityTests(EntraIdentityFixture fixture) : IClassFi
         var unreadable = await Damage("MUG-E", "store-manager", "not-base64!", "e-4");
         Assert.Equal(HttpStatusCode.Forbidden, unreadable.StatusCode);
     }
+
+    [Fact]
+    public async Task GivenEntraIdentity_ThenExceptionsAndDeadLettersNeedARoleThePrincipalHolds()
+    {
+        async Task<HttpStatusCode> Get(string path, string? principal)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (principal is not null) request.Headers.Add("X-MS-CLIENT-PRINCIPAL", principal);
+            return (await fixture.Http.SendAsync(request)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, await Get("api/exceptions", principal: null));
+        Assert.Equal(HttpStatusCode.Forbidden, await Get("api/deadletters", principal: null));
+        Assert.Equal(HttpStatusCode.OK, await Get("api/exceptions?owner=finance", Principal("fay@contoso.example", "finance")));
+        Assert.Equal(HttpStatusCode.Forbidden, await Get("api/exceptions?owner=inventory", Principal("fay@contoso.example", "finance")));
+        Assert.Equal(HttpStatusCode.Forbidden, await Get("api/deadletters", Principal("fay@contoso.example", "finance")));
+        Assert.Equal(HttpStatusCode.OK, await Get("api/deadletters", Principal("olu@contoso.example", "operator")));
+    }
 }

@@ -14,11 +14,11 @@ public sealed class SettlementTests
     }
 
     [Fact]
-    public void GivenPoisonOutcome_WhenSettled_ThenTheMessageIsDeadLetteredWithItsReason()
+    public void GivenPoisonOutcome_WhenSettled_ThenTheMessageIsParkedWithItsReason()
     {
         var settlement = Settlement.After(new HandlerOutcome.Poison("order command unreadable: bad json", "System.Text.Json.JsonException"));
 
-        Assert.Equal(new Settlement.DeadLetter("order command unreadable: bad json", "System.Text.Json.JsonException"), settlement);
+        Assert.Equal(new Settlement.Park("order command unreadable: bad json", "System.Text.Json.JsonException"), settlement);
     }
 
     [Theory]
@@ -34,11 +34,11 @@ public sealed class SettlementTests
     [Theory]
     [InlineData(5)]
     [InlineData(9)]
-    public void GivenFailureOnTheLastDelivery_WhenSettled_ThenItIsDeadLetteredWithTheErrorAsReason(int deliveryCount)
+    public void GivenFailureOnTheLastDelivery_WhenSettled_ThenTheHostGivesUpWithTheErrorAsReason(int deliveryCount)
     {
         var settlement = Settlement.AfterFailure(new TimeoutException("table timed out"), deliveryCount, maxDeliveries: 5);
 
-        var deadLetter = Assert.IsType<Settlement.DeadLetter>(settlement);
+        var deadLetter = Assert.IsType<Settlement.GiveUp>(settlement);
         Assert.Equal($"failed {deliveryCount} times; last error: table timed out", deadLetter.Reason);
         Assert.Equal(typeof(TimeoutException).FullName, deadLetter.ExceptionType);
     }
@@ -46,15 +46,6 @@ public sealed class SettlementTests
     [Fact]
     public void GivenMaxDeliveriesBelowOne_WhenSettled_ThenTheFirstFailureIsTheLast()
     {
-        Assert.IsType<Settlement.DeadLetter>(Settlement.AfterFailure(new InvalidOperationException("x"), 1, maxDeliveries: 0));
-    }
-
-    [Fact]
-    public void GivenLongReason_WhenGivenToTheBroker_ThenItIsCutToTheLimit()
-    {
-        var reason = new string('r', 5000);
-
-        Assert.Equal(Settlement.MaxBrokerReasonLength, Settlement.BrokerReason(reason).Length);
-        Assert.Equal("short", Settlement.BrokerReason("short"));
+        Assert.IsType<Settlement.GiveUp>(Settlement.AfterFailure(new InvalidOperationException("x"), 1, maxDeliveries: 0));
     }
 }

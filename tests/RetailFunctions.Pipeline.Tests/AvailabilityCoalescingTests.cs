@@ -2,6 +2,7 @@ using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Handlers;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Tests;
 
@@ -127,7 +128,7 @@ public class AvailabilityCoalescingTests
         var ledger = new Ledger(clock, sales);
         var store = new WebStore(clock);
         var sender = new Sender();
-        var handler = new AvailabilityHandler(ledger, [store], new Alerts(), sender,
+        var handler = new AvailabilityHandler(ledger, [store], new Alerts(), sender, PilotGate.AllOn(TimeProvider.System),
             new InventoryOptions(null, InventoryOptions.DefaultOversellChannels, PushCoalesceWindow: Window, PushCoalesceCap: Cap), clock);
         for (var messages = 0; messages < 1000; messages++)
         {

@@ -19,6 +19,8 @@ public class PosBatchHandlerTakeoverTests
 
         public Task CreateAsync(PosBatch b, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<PosBatch?> GetAsync(string batchId, CancellationToken cancellationToken) => Task.FromResult<PosBatch?>(batch);
+        public Task<IReadOnlyList<PosBatch>> ListByDayAsync(DateOnly day, int max, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<PosBatch>>([batch]);
         public Task<IReadOnlyList<PosTransactionStatus>> GetTransactionsAsync(string batchId, int skip, int take, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<PosTransactionStatus>>([]);
         public Task SaveChunkAsync(PosBatch b, IReadOnlyList<PosTransactionStatus> statuses, CancellationToken cancellationToken)

@@ -44,6 +44,9 @@ public sealed class ReconciliationRunnerTests
 
         public Task SaveReportAsync(ReconciliationReport report, CancellationToken ct) { _reports[report.BusinessDay] = report; return Task.CompletedTask; }
         public Task<ReconciliationReport?> GetReportAsync(DateOnly day, CancellationToken ct) => Task.FromResult(_reports.GetValueOrDefault(day));
+        public Task<IReadOnlyList<ReconciledDay>> ListReportsAsync(int max, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<ReconciledDay>>([.. _reports.Values.OrderByDescending(r => r.BusinessDay).Take(max)
+                .Select(r => new ReconciledDay(r.BusinessDay, r.RunId, r.RanAt))]);
 
         public Task SaveDifferencesAsync(string runId, IReadOnlyList<ReconciliationDifference> differences, CancellationToken ct)
         {

@@ -5,8 +5,11 @@ namespace RetailFunctions.Functions.Core.Workflows;
 /// <summary>One step of the workflow, run as an activity: a store action's command envelope, or a pickup to expire.</summary>
 public sealed record WorkflowStep(string OrderId, Envelope? Command, PickupDeadline? Expire);
 
-/// <summary>The orchestration's input: the order, and the command that started it (none when it continues as new).</summary>
-public sealed record OrderWorkflowInput(string OrderId, Envelope? FirstCommand = null);
+/// <summary>
+/// The orchestration's input: the order, the command that started it (none when it continues as new), and how many
+/// steps one history holds before it restarts (<see cref="OrderOrchestration.MaxStepsPerHistory"/> unless set).
+/// </summary>
+public sealed record OrderWorkflowInput(string OrderId, Envelope? FirstCommand = null, int? StepsPerHistory = null);
 
 /// <summary>
 /// What the order orchestration needs from its host. The Functions project implements it over the Durable Task
@@ -51,18 +54,23 @@ public static class OrderOrchestration
     {
         var progress = await context.RunStepAsync(new WorkflowStep(input.OrderId, input.FirstCommand, null));
         var attempted = new List<PickupDeadline>();
+        var stepsPerHistory = Math.Max(1, input.StepsPerHistory ?? MaxStepsPerHistory);
         for (var steps = 1; ; steps++)
         {
             context.SetStatus(progress);
             if (OrderWorkflowPlan.Next(progress, context.Now, attempted) is not NextStep.Wait wait) return progress;
-            if (steps >= MaxStepsPerHistory)
+            if (steps >= stepsPerHistory)
             {
-                context.ContinueAsNew(new OrderWorkflowInput(input.OrderId));
+                context.ContinueAsNew(new OrderWorkflowInput(input.OrderId, StepsPerHistory: input.StepsPerHistory));
                 return progress;
             }
 
             var action = await context.WaitForStoreActionAsync(wait.Until);
-            if (action is not null)
+            if (action is not null && StoreActions.IsRefresh(action))
+            {
+                progress = await context.RunStepAsync(new WorkflowStep(input.OrderId, null, null));
+            }
+            else if (action is not null)
             {
                 progress = await context.RunStepAsync(new WorkflowStep(input.OrderId, action, null));
             }

@@ -1,5 +1,6 @@
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Messaging;
 
 namespace RetailFunctions.Functions.Core.Workflows;
@@ -31,13 +32,34 @@ public static class StoreActions
         OrderEnvelopes.Command(orderId, new OrderCommand.CancelOrder($"cancel:{orderId}", actor, now,
             string.IsNullOrWhiteSpace(reason) ? "cancelled on request" : reason.Trim()), now);
 
+    /// <summary>The type of the event that tells an orchestration its order changed elsewhere: read it again.</summary>
+    public const string RefreshType = "order.workflow.refresh";
+
     /// <summary>
-    /// The pickup timeout as the pipeline sends it (same command id as the delayed message the effect runner
-    /// schedules), so whichever of the durable timer and the message comes first expires the pickup, and the other is a no-op.
+    /// The pickup timeout with the command id the pipeline gives it, so an expiry that also arrives another way (an
+    /// operator's replay of an old delayed message) is applied once.
     /// </summary>
     public static Envelope ExpirePickup(string orderId, PickupDeadline deadline, DateTimeOffset now) =>
         OrderEnvelopes.Command(orderId, new OrderCommand.ExpirePickup($"expire:{deadline.ShipmentId}:{deadline.DueAt.UtcTicks}", "pickup-deadline",
             deadline.DueAt, deadline.ShipmentId), now, dueAt: deadline.DueAt);
+
+    /// <summary>
+    /// Wakes the order's orchestration to read the order again: something changed it outside the orchestration (a
+    /// store action on /api/orders, a web-store topic), maybe a new pickup deadline for its durable timer.
+    /// </summary>
+    public static Envelope Refresh(string orderId, string cause, DateTimeOffset now) => new(
+        $"refresh:{orderId}:{cause}", RefreshType, $"refresh:{orderId}:{cause}", orderId, cause,
+        new Dictionary<string, string> { [BusinessKeys.Order] = orderId }, now, "workflows", null);
+
+    public static bool IsRefresh(Envelope envelope) => envelope.Type == RefreshType;
+
+    /// <summary>
+    /// Whether a message the pipeline sends is the pickup deadline as a delayed order-workflow command. In Azure the
+    /// orchestration's durable timer is the deadline, so the Functions app does not send it as well.
+    /// </summary>
+    public static bool IsPickupDeadline(string queue, Envelope envelope) =>
+        queue == QueueNames.OrderWorkflow && envelope.Type == MessageTypes.OrderCommand && envelope.Key(OrderEnvelopes.DueAtKey) is not null
+        && envelope.Payload is { } payload && OrderJson.Deserialize<OrderCommandMessage>(payload).Command is OrderCommand.ExpirePickup;
 
     /// <summary>The order whose orchestration a message on order-events starts: an order that was just placed.</summary>
     public static string? OrderPlaced(Envelope envelope) =>

@@ -55,7 +55,7 @@ public sealed class ApiFunctions(ApiRoutes routes)
     [Function("Settlements")]
     public Task<IActionResult> Settlements([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Settlements)] HttpRequest req) => Handle(req);
 
-    [Function("Reconciliation")]
+    [Function("ReconciliationApi")]
     public Task<IActionResult> Reconciliation([HttpTrigger(AuthorizationLevel.Function, Get, Post, Put, Patch, Delete, Route = HttpAreas.Reconciliation)] HttpRequest req) => Handle(req);
 
     [Function("Exceptions")]

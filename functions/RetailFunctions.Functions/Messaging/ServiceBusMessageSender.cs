@@ -27,12 +27,27 @@ public sealed class ServiceBusMessageSender(ServiceBusClient client, IBlobStore 
             await blobs.PutIfAbsentAsync(ContainerNames.LargePayloads, blobName, Encoding.UTF8.GetBytes(envelope.Payload!), "application/octet-stream", cancellationToken);
             envelope = envelope with { Payload = null, PayloadBlob = blobName };
         }
-        var message = ServiceBusMessages.ToServiceBus(BrokerMessages.ToBroker(envelope, clock.GetUtcNow(), delay));
+        var message = ToServiceBus(BrokerMessages.ToBroker(envelope, clock.GetUtcNow(), delay));
         await senders.GetOrAdd(queue, client.CreateSender).SendMessageAsync(message, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
         foreach (var sender in senders.Values) await sender.DisposeAsync();
+    }
+
+    /// <summary>The SDK's message for the plain one (mapped and tested in Functions.Core).</summary>
+    public static ServiceBusMessage ToServiceBus(BrokerMessage plain)
+    {
+        var message = new ServiceBusMessage(BinaryData.FromString(plain.Body))
+        {
+            MessageId = plain.MessageId,
+            CorrelationId = plain.CorrelationId,
+            Subject = plain.Subject,
+            ContentType = plain.ContentType,
+        };
+        if (plain.ScheduledEnqueueTime is { } at) message.ScheduledEnqueueTime = at;
+        foreach (var (name, value) in plain.ApplicationProperties) message.ApplicationProperties[name] = value;
+        return message;
     }
 }

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Azure.Messaging.ServiceBus;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using RetailFunctions.Functions.Core.Messaging;
 using RetailFunctions.Host.Settings;
@@ -13,27 +11,29 @@ using RetailFunctions.Pipeline.Telemetry;
 namespace RetailFunctions.Functions.Messaging;
 
 /// <summary>
-/// What every Service Bus trigger does with its message: read the envelope, run the queue's handler, then settle
-/// as the local runtime's QueueProcessor does. Completed: complete. Poison, or failed on its last delivery
-/// (host.json maxDequeueCount, equal to the queues' maxDeliveryCount in infra): recorded in the DeadLetters table
-/// for the operators' API and replay, and dead-lettered on the broker with the reason. Failed earlier: thrown, so
-/// the broker delivers it again once the lock lapses.
+/// What every Service Bus trigger does with its delivery (Settlement): read the envelope, run the queue's handler,
+/// then return (the host completes) or throw (the host abandons; the broker delivers again, and dead-letters the
+/// message past the queue's maxDeliveryCount). Poison, and a failure on the last delivery (DeliveryCount from the
+/// trigger metadata against host.json maxDequeueCount, which infra gives the queues as maxDeliveryCount), are
+/// recorded in the DeadLetters table first, for the operators' API and replay, as the local runtime records them.
 /// </summary>
 public sealed partial class ServiceBusQueueRunner(
     QueueHandlers handlers, IBlobStore blobs, IDeadLetterStore deadLetters, HostJson hostJson, TimeProvider clock, ILogger<ServiceBusQueueRunner> logger)
 {
-    public async Task RunAsync(string queue, ServiceBusReceivedMessage message, ServiceBusMessageActions actions, CancellationToken ct)
+    public async Task RunAsync(string queue, string body, IReadOnlyDictionary<string, object?> bindingData, CancellationToken ct)
     {
+        var delivery = ServiceBusDelivery.From(body, bindingData);
         Envelope envelope;
         try
         {
-            envelope = BrokerMessages.ToEnvelope(ServiceBusMessages.ToPlain(message));
+            envelope = BrokerMessages.ToEnvelope(delivery.Message);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {
-            var unreadable = new Envelope(message.MessageId, "unreadable", message.MessageId, message.CorrelationId ?? message.MessageId, null,
-                new Dictionary<string, string>(), message.EnqueuedTime, queue, message.Body.ToString());
-            await DeadLetterAsync(queue, message, actions, unreadable, new Settlement.DeadLetter($"message is not a readable envelope: {e.Message}", e.GetType().Name), ct);
+            var id = delivery.Message.MessageId;
+            var unreadable = new Envelope(id, "unreadable", id, delivery.Message.CorrelationId ?? id, null,
+                new Dictionary<string, string>(), delivery.EnqueuedTime ?? clock.GetUtcNow(), queue, body);
+            await RecordAsync(queue, delivery, unreadable, $"message is not a readable envelope: {e.Message}", e.GetType().Name, ct);
             return;
         }
 
@@ -44,40 +44,34 @@ public sealed partial class ServiceBusQueueRunner(
         Settlement settlement;
         try
         {
-            var received = new ReceivedMessage(await WithPayloadAsync(envelope, ct), queue, message.DeliveryCount, message.EnqueuedTime)
-            {
-                KeepAlive = c => actions.RenewMessageLockAsync(message, c),
-            };
+            // No KeepAlive: the host renews the message lock itself while the function runs (maxAutoLockRenewalDuration).
+            var received = new ReceivedMessage(await WithPayloadAsync(envelope, ct), queue, delivery.DeliveryCount, delivery.EnqueuedTime);
             settlement = Settlement.After(await handle(received, ct));
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            settlement = Settlement.AfterFailure(e, message.DeliveryCount, hostJson.Queues.MaxDequeueCount);
-            if (settlement is Settlement.Retry)
-            {
-                LogRetry(queue, envelope.Id, message.DeliveryCount, e);
-                throw;
-            }
+            settlement = Settlement.AfterFailure(e, delivery.DeliveryCount, hostJson.Queues.MaxDequeueCount);
+            if (settlement is Settlement.GiveUp giveUp) await RecordAsync(queue, delivery, envelope, giveUp.Reason, giveUp.ExceptionType, ct);
+            else LogRetry(queue, envelope.Id, delivery.DeliveryCount, e);
+            throw;
         }
 
         switch (settlement)
         {
             case Settlement.Complete complete:
                 LogCompleted(queue, envelope.Id, envelope.Type, complete.Summary);
-                await actions.CompleteMessageAsync(message, ct);
                 break;
-            case Settlement.DeadLetter deadLetter:
-                await DeadLetterAsync(queue, message, actions, envelope, deadLetter, ct);
+            case Settlement.Park park:
+                await RecordAsync(queue, delivery, envelope, park.Reason, park.ExceptionType, ct);
                 break;
         }
     }
 
-    private async Task DeadLetterAsync(string queue, ServiceBusReceivedMessage message, ServiceBusMessageActions actions, Envelope envelope, Settlement.DeadLetter deadLetter, CancellationToken ct)
+    private async Task RecordAsync(string queue, ServiceBusDelivery delivery, Envelope envelope, string reason, string? exceptionType, CancellationToken ct)
     {
-        LogDeadLettered(queue, envelope.Id, deadLetter.Reason);
-        PipelineTelemetry.DeadLetters.Add(1, new("queue", queue), new("failure_class", PipelineTelemetry.Classify(deadLetter.ExceptionType, deadLetter.Reason)));
-        await deadLetters.AddAsync(new DeadLetter(envelope.Id, queue, deadLetter.Reason, deadLetter.ExceptionType, message.DeliveryCount, envelope, clock.GetUtcNow()), ct);
-        await actions.DeadLetterMessageAsync(message, null, Settlement.BrokerReason(deadLetter.Reason), deadLetter.ExceptionType, ct);
+        LogDeadLettered(queue, envelope.Id, reason);
+        PipelineTelemetry.DeadLetters.Add(1, new("queue", queue), new("failure_class", PipelineTelemetry.Classify(exceptionType, reason)));
+        await deadLetters.AddAsync(new DeadLetter(envelope.Id, queue, reason, exceptionType, delivery.DeliveryCount, envelope, clock.GetUtcNow()), ct);
     }
 
     /// <summary>A payload that went to a blob because it was too large for a message is read back before the handler runs.</summary>
@@ -92,6 +86,6 @@ public sealed partial class ServiceBusQueueRunner(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handler for {Queue} failed on message {MessageId} (delivery {Delivery}); the broker delivers it again")]
     private partial void LogRetry(string queue, string messageId, int delivery, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Queue} message {MessageId} dead-lettered: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Queue} message {MessageId} recorded in DeadLetters: {Reason}")]
     private partial void LogDeadLettered(string queue, string messageId, string reason);
 }

@@ -42,6 +42,23 @@ public sealed class OrderWorkflowFunctions(OrderCommandHandler commands, OrderSe
     }
 
     /// <summary>
+    /// What an order event means for the order's orchestration: placed, start it (once); anything else, wake a
+    /// running one to read the order again. A finished orchestration stays finished.
+    /// </summary>
+    public static async Task NotifyAsync(DurableTaskClient client, Envelope orderEvent, DateTimeOffset now, CancellationToken ct)
+    {
+        if (StoreActions.OrderPlaced(orderEvent) is { } placed)
+        {
+            await StartOnceAsync(client, placed, null, ct);
+            return;
+        }
+        if (orderEvent.Type != MessageTypes.OrderEvent || orderEvent.Key(BusinessKeys.Order) is not { } orderId) return;
+        var instanceId = OrderOrchestration.InstanceIdFor(orderId);
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, ct) is { IsCompleted: false })
+            await client.RaiseEventAsync(instanceId, OrderOrchestration.StoreActionEvent, StoreActions.Refresh(orderId, orderEvent.Id, now), ct);
+    }
+
+    /// <summary>
     /// Starts the order's orchestration unless one is pending or running. With a command: a live orchestration receives it
     /// as a store action, a finished one starts again with it; without: a finished one stays finished (a resent
     /// order-placed event must not revive it).

@@ -14,6 +14,7 @@ public static class Caller
 {
     public const string PrincipalHeader = "X-MS-CLIENT-PRINCIPAL";
     public const string IdentitySourceSetting = "Api:IdentitySource";
+    public const string RoleHeaderName = InventoryEndpoints.RoleHeader;
 
     public static string? Role(HttpContext context)
     {
@@ -22,6 +23,12 @@ public static class Caller
         var roles = Principal(context)?.Roles ?? [];
         return asked is not null ? roles.FirstOrDefault(r => string.Equals(r, asked, StringComparison.OrdinalIgnoreCase)) : roles.FirstOrDefault();
     }
+
+    /// <summary>
+    /// The role for the operations rules, where no role means a trusted tool holding the function key. With Entra ID
+    /// every caller is a person or an app with roles, so a principal without one gets the empty role, which may do nothing.
+    /// </summary>
+    public static string? OperationsRole(HttpContext context) => Role(context) ?? (UsesEntra(context) ? "" : null);
 
     public static string? User(HttpContext context) =>
         UsesEntra(context)

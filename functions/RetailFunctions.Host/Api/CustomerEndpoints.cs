@@ -4,6 +4,7 @@ using RetailFunctions.Domain.Loyalty;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Privacy;
 
 namespace RetailFunctions.Host.Api;
 
@@ -118,6 +119,31 @@ public static class CustomerEndpoints
                 return Results.Ok(new { customerId = id, anonymized = count });
             }))
             .WithSummary("Remove a profile's personal data (crm); history and points stay under the bare id");
+
+        api.MapPost("/customers/{id}/erase", (string id, AnonymizeRequest request, HttpContext context, PrivacyService privacy, CancellationToken ct) =>
+            Guard(async () =>
+            {
+                CustomerRoles.Require(Role(context), CustomerRoles.MayAnonymize, "erase shoppers");
+                var outcome = await privacy.EraseCustomerAsync(id, string.IsNullOrWhiteSpace(request.Reason) ? "erasure request" : request.Reason, ct);
+                return Results.Ok(new { customerId = id, outcome });
+            }))
+            .WithSummary("Anonymize a profile and rewrite every stored copy of the shopper's data without it (crm); money and stock records stay");
+
+        api.MapGet("/customers/data-requests/{shop}/{requestId}", (string shop, string requestId, HttpContext context, IBlobStore blobs, CancellationToken ct) =>
+            Guard(async () =>
+            {
+                CustomerRoles.Require(Role(context), [CustomerRoles.Crm], "read data-request exports");
+                try
+                {
+                    var export = await blobs.ReadAsync(ContainerNames.PrivacyExports, PrivacyService.ExportName(shop, requestId), ct);
+                    return Results.Bytes(export.ToArray(), "application/json");
+                }
+                catch (Azure.RequestFailedException e) when (e.Status == 404)
+                {
+                    throw Refused.NotFound("requestId", $"no export for data request {requestId} of {shop} (not compiled yet, or erased since)");
+                }
+            }))
+            .WithSummary("The export compiled for a Shopify customers/data_request (crm), to deliver to the shop owner");
 
         api.MapGet("/customers/{id}/loyalty", (string id, HttpContext context, CustomerService customers, LoyaltyService loyalty, CancellationToken ct) =>
             Guard(async () =>

@@ -52,7 +52,7 @@ public sealed class FunctionKeyMiddleware(RequestDelegate next, string functionK
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/api/webhooks") || path.StartsWithSegments("/api/health"))
+        if (path.StartsWithSegments("/api/webhooks") || path.StartsWithSegments("/api/health") || ConsoleEndpoints.IsPublicAsset(path))
             return next(context);
         var presented = context.Request.Headers["x-functions-key"].FirstOrDefault() ?? context.Request.Query["code"].FirstOrDefault();
         if (Http.KeyMatches(presented, functionKey))

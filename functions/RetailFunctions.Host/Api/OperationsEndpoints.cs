@@ -1,4 +1,5 @@
 using RetailFunctions.Domain.Operations;
+using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Handlers;
 using RetailFunctions.Pipeline.Ports;
 
@@ -13,9 +14,39 @@ public static class OperationsEndpoints
 
     public static void MapOperations(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/exceptions", async (string? owner, string? status, int? max, IExceptionStore exceptions, CancellationToken ct) =>
-            Results.Ok(await exceptions.ListAsync(owner, status, Math.Clamp(max ?? 500, 1, 5000), ct)))
-            .WithSummary("Business exceptions (unmapped SKU or location, backorder, negative stock, stock conflict...), by owner and status");
+        api.MapGet("/exceptions", async (string? owner, string? status, int? max, HttpContext context, IExceptionStore exceptions,
+            CancellationToken ct) =>
+        {
+            var role = Caller.OperationsRole(context);
+            var take = Math.Clamp(max ?? 500, 1, 5000);
+            if (owner is not null)
+                return OperationsRoles.ExceptionRefusal(role, owner) is { } refusal
+                    ? Forbidden(refusal)
+                    : Results.Ok(await exceptions.ListAsync(owner, status, take, ct));
+            var owners = OperationsRoles.OwnersFor(role);
+            if (owners.Count == 0) return Forbidden(OperationsRoles.ExceptionRefusal(role, Owners.Inventory)!);
+            if (owners.Count == OperationsRoles.AllOwners.Count) return Results.Ok(await exceptions.ListAsync(null, status, take, ct));
+            var found = new List<BusinessException>();
+            foreach (var o in owners) found.AddRange(await exceptions.ListAsync(o, status, take, ct));
+            return Results.Ok(found.OrderByDescending(e => e.RaisedAt).Take(take).ToList());
+        }).WithSummary("Business exceptions (unmapped SKU or location, backorder, negative stock, stock conflict...), by owner and status")
+            .WithDescription($"A caller in a role ({Caller.RoleHeaderName} locally) sees only the owners its role answers for: " +
+                $"{OperationsRoles.Operator} all, {OperationsRoles.InventoryManager} and {OperationsRoles.StoreManager} inventory, " +
+                $"{OperationsRoles.Finance} finance, {OperationsRoles.Crm} crm; a caller with no role (the CLI) all.");
+
+        api.MapGet("/exceptions/{owner}/{id}/payload", async (string owner, string id, HttpContext context, IExceptionStore exceptions,
+            IBlobStore blobs, CancellationToken ct) =>
+        {
+            if (OperationsRoles.ExceptionRefusal(Caller.OperationsRole(context), owner) is { } refusal) return Forbidden(refusal);
+            if (await exceptions.GetAsync(owner, id, ct) is not { } exception)
+                return Http.Problem(StatusCodes.Status404NotFound, "Unknown exception", $"owner '{owner}' has no exception '{id}'", "id");
+            if (ArchivedBlob(exception.PayloadReference) is not { } blob)
+                return Http.Problem(StatusCodes.Status404NotFound, "No archived payload", $"exception '{id}' keeps no archived payload",
+                    "payloadReference");
+            var content = await blobs.ReadAsync(blob.Container, blob.Name, ct);
+            var xml = blob.Name.EndsWith(".xml", StringComparison.OrdinalIgnoreCase);
+            return Results.Bytes(content.ToArray(), xml ? "application/xml" : "application/json");
+        }).WithSummary("The archived payload an exception was raised from (the webhook body, or the POS batch as uploaded, cards masked)");
 
         api.MapPost("/exceptions/{owner}/{id}/acknowledge", (string owner, string id, TransitionRequest? request, HttpContext context, IExceptionStore exceptions, TimeProvider clock, CancellationToken ct) =>
                 Transition(owner, id, ExceptionLifecycle.Acknowledge, request, context, exceptions, clock, ct))
@@ -24,12 +55,17 @@ public static class OperationsEndpoints
                 Transition(owner, id, ExceptionLifecycle.Resolve, request, context, exceptions, clock, ct))
             .WithSummary("Close an exception once fixed (audited)");
 
-        api.MapGet("/deadletters", async (string? queue, int? max, IDeadLetterStore deadLetters, CancellationToken ct) =>
-            Results.Ok(await deadLetters.ListAsync(Math.Clamp(max ?? 500, 1, 5000), ct, queue)))
+        api.MapGet("/deadletters", async (string? queue, int? max, HttpContext context, IDeadLetterStore deadLetters,
+            CancellationToken ct) =>
+            OperationsRoles.DeadLetterRefusal(Caller.OperationsRole(context)) is { } refusal
+                ? Forbidden(refusal)
+                : Results.Ok(await deadLetters.ListAsync(Math.Clamp(max ?? 500, 1, 5000), ct, queue)))
             .WithSummary("Messages that failed for good, with reason, exception type, attempts, envelope and replay status");
 
-        api.MapPost("/deadletters/replay", async (DeadLetterReplayRequest request, Replayer replayer, CancellationToken ct) =>
+        api.MapPost("/deadletters/replay", async (DeadLetterReplayRequest request, HttpContext context, Replayer replayer,
+            CancellationToken ct) =>
         {
+            if (OperationsRoles.DeadLetterRefusal(Caller.OperationsRole(context)) is { } refusal) return Forbidden(refusal);
             var selection = new DeadLetterSelection(request.Ids, request.Queue, request.ReasonContains, request.All ?? false, request.Force ?? false);
             if (selection.IsEmpty)
                 return Http.Problem(StatusCodes.Status400BadRequest, "Nothing selected", "give ids, a queue, reasonContains, or all: true", "ids");
@@ -55,10 +91,24 @@ public static class OperationsEndpoints
     private static async Task<IResult> Transition(string owner, string id, string action, TransitionRequest? request, HttpContext context,
         IExceptionStore exceptions, TimeProvider clock, CancellationToken ct)
     {
+        if (OperationsRoles.ExceptionRefusal(Caller.OperationsRole(context), owner) is { } forbidden) return Forbidden(forbidden);
         var by = request?.By ?? Caller.Actor(context);
         var (exception, refusal) = await exceptions.TransitionAsync(owner, id, action, by, request?.Note, clock.GetUtcNow(), ct);
         if (exception is null)
             return Http.Problem(StatusCodes.Status404NotFound, "Unknown exception", $"owner '{owner}' has no exception '{id}'", "id");
         return refusal is null ? Results.Ok(exception) : Http.Problem(StatusCodes.Status409Conflict, "Not allowed", refusal, "status");
+    }
+
+    private static IResult Forbidden(string refusal) =>
+        Http.Problem(StatusCodes.Status403Forbidden, "Not permitted", refusal, Caller.RoleHeaderName);
+
+    /// <summary>The archived blob behind a payload reference: <c>container/name</c>, a POS transaction's with <c>#position</c>.</summary>
+    public static (string Container, string Name)? ArchivedBlob(string? reference)
+    {
+        var slash = reference?.IndexOf('/') ?? -1;
+        if (slash <= 0) return null;
+        var container = reference![..slash];
+        var name = reference[(slash + 1)..].Split('#')[0];
+        return container is ContainerNames.RawArchive or ContainerNames.PosUploads && name.Length > 0 ? (container, name) : null;
     }
 }

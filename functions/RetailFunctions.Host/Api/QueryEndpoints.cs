@@ -39,6 +39,14 @@ public static class QueryEndpoints
             return Results.Ok(loc);
         }).WithSummary("Create or update a canonical location and map POS store ids or Shopify location ids to it");
 
+        api.MapGet("/pos/batches", async (string? day, int? max, IPosBatchStore batches, TimeProvider clock, CancellationToken ct) =>
+        {
+            var date = day is null ? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime) : ReconciliationEndpoints.ParseDay(day);
+            if (date is null)
+                return Http.Problem(StatusCodes.Status400BadRequest, "Invalid day", $"day '{day}' is not a date (yyyy-MM-dd)", "day");
+            return Results.Ok(await batches.ListByDayAsync(date.Value, Math.Clamp(max ?? 200, 1, 1000), ct));
+        }).WithSummary("The POS batches received on a day (UTC; today by default), oldest first, with their progress");
+
         api.MapGet("/pos/batches/{batchId}", async (string batchId, int? skip, int? take, IPosBatchStore batches, CancellationToken ct) =>
         {
             if (await batches.GetAsync(batchId, ct) is not { } batch)

@@ -46,6 +46,10 @@ public static class ReconciliationEndpoints
             return Results.Ok(await runner.RunAsync(day, ct));
         }).WithSummary("Reconcile a business day now (idempotent: a re-run gives the same report)");
 
+        api.MapGet("/reconciliation", async (int? max, IReconciliationStore store, CancellationToken ct) =>
+            Results.Ok(await store.ListReportsAsync(Math.Clamp(max ?? 31, 1, 400), ct)))
+            .WithSummary("The reconciled business days, latest first, each with its last run");
+
         api.MapGet("/reconciliation/{businessDay}", async (string businessDay, int? max, string? format, HttpContext context, IReconciliationStore store,
             CancellationToken ct) =>
         {

@@ -5,6 +5,7 @@ using RetailFunctions.Host.Api;
 using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Privacy;
 using RetailFunctions.Storage;
 
 namespace RetailFunctions.Host.Modules;
@@ -22,6 +23,8 @@ public static class CustomersModule
         services.AddSingleton<ILoyaltyStore, TableLoyaltyStore>();
         services.AddSingleton<LoyaltyService>();
         services.AddSingleton<CustomerService>();
+        services.AddSingleton<IPersonalDataCopies, StoragePersonalDataCopies>();
+        services.AddSingleton<PrivacyService>();
         services.AddSingleton<IOrderEventSubscriber, CustomerOrderSubscriber>();
         services.AddSingleton(new TimerJob(ExpiryTimer, "0 15 3 * * *", (sp, ct) => sp.GetRequiredService<LoyaltyService>().ExpireDueAsync(ct)));
         return services;

@@ -22,6 +22,9 @@ public interface ICustomerStore
     /// <summary>Indexes a contact point to a profile unless another holds it; true when it is (now or already) this profile's.</summary>
     Task<bool> ClaimAsync(ContactPoint point, string customerId, CancellationToken cancellationToken);
 
+    /// <summary>The profiles that hold an indexed contact point of a kind whose value starts with a prefix.</summary>
+    Task<IReadOnlyList<string>> HoldersAsync(ContactKind kind, string prefix, CancellationToken cancellationToken);
+
     /// <summary>Removes a contact point from the index if it belongs to this profile.</summary>
     Task ReleaseAsync(ContactPoint point, string customerId, CancellationToken cancellationToken);
 

@@ -227,13 +227,27 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     /// <summary>Shopify's customers/redact: anonymizes every profile its customer id, email or phone leads to. Creates nothing.</summary>
     public async Task<int> RedactAsync(ShopifyCustomerRedact request, DateTimeOffset at, CancellationToken ct)
     {
-        var reference = new CustomerReference(SourceSystems.Shopify, request.CustomerId, request.Email, request.Phone);
+        var anonymized = 0;
+        foreach (var id in await FindAllAsync(new CustomerReference(SourceSystems.Shopify, request.CustomerId, request.Email, request.Phone), ct))
+            anonymized += await AnonymizeAsync(id, $"customers/redact from {request.ShopDomain}", at, ct);
+        return anonymized;
+    }
+
+    /// <summary>Every profile (survivor) that any of a reference's identifiers leads to.</summary>
+    public async Task<IReadOnlyList<string>> FindAllAsync(CustomerReference reference, CancellationToken ct)
+    {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var point in ContactPoints.Normalize(reference, options.DefaultRegion).Points)
             if (await customers.FindAsync(point, ct) is { } id) ids.Add((await FollowAsync(id, ct)).CustomerId);
-        var anonymized = 0;
-        foreach (var id in ids) anonymized += await AnonymizeAsync(id, $"customers/redact from {request.ShopDomain}", at, ct);
-        return anonymized;
+        return [.. ids];
+    }
+
+    /// <summary>The profiles holding an identifier that starts with a prefix (e.g. every Shopify customer id), as survivors.</summary>
+    public async Task<IReadOnlyList<string>> FindHoldersAsync(ContactKind kind, string prefix, CancellationToken ct)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in await customers.HoldersAsync(kind, prefix, ct)) ids.Add((await FollowAsync(id, ct)).CustomerId);
+        return [.. ids];
     }
 
     /// <summary>The profile a contact point leads to.</summary>

@@ -8,6 +8,7 @@ using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Rollout;
+using RetailFunctions.Pipeline.Privacy;
 using RetailFunctions.Pipeline.Shopify;
 
 namespace RetailFunctions.Pipeline.Handlers;
@@ -23,6 +24,7 @@ public sealed class ShopifyWebhookHandler(
     ICatalogStore catalog,
     ShopifyOrderRecorder orders,
     CustomerService customers,
+    PrivacyService privacy,
     ChannelLevelReconciler levels,
     PilotGate pilot,
     TimeProvider clock)
@@ -38,8 +40,8 @@ public sealed class ShopifyWebhookHandler(
         var archiveBlob = ShopifyEnvelopes.ArchiveBlobName(delivery, envelope.OccurredAt);
         await blobs.PutIfAbsentAsync(ContainerNames.RawArchive, archiveBlob, body, "application/json", ct, ShopifyEnvelopes.ArchiveMetadata(envelope));
 
-        if (delivery.Topic == ShopifyCustomerRedact.Topic)
-            return await RedactAsync(delivery, body, archiveBlob, envelope, ct);
+        if (PrivacyTopics.IsPrivacy(delivery.Topic))
+            return await PrivacyAsync(delivery, body, archiveBlob, message, ct);
 
         ShopifyEvent canonical;
         try
@@ -58,20 +60,29 @@ public sealed class ShopifyWebhookHandler(
         return new HandlerOutcome.Completed(outcome);
     }
 
-    /// <summary>The mandatory privacy topic: the shopper's profiles are anonymized; financial records stay.</summary>
-    private async Task<HandlerOutcome> RedactAsync(ShopifyDelivery delivery, ReadOnlyMemory<byte> body, string archiveBlob, Envelope envelope, CancellationToken ct)
+    /// <summary>
+    /// The mandatory privacy topics: a data request is compiled into an export for the shop owner; a redaction
+    /// anonymizes the profiles and rewrites every copy we hold without the personal data. Money and stock records stay.
+    /// </summary>
+    private async Task<HandlerOutcome> PrivacyAsync(ShopifyDelivery delivery, ReadOnlyMemory<byte> body, string archiveBlob, ReceivedMessage message,
+        CancellationToken ct)
     {
-        ShopifyCustomerRedact redact;
+        var envelope = message.Envelope;
+        string outcome;
         try
         {
-            redact = ShopifyCustomerRedact.Parse(body.Span);
+            outcome = delivery.Topic switch
+            {
+                PrivacyTopics.CustomersDataRequest => await privacy.ExportAsync(ShopifyDataRequest.Parse(body.Span), envelope.Id, ct),
+                PrivacyTopics.CustomersRedact => await privacy.RedactCustomerAsync(ShopifyCustomerRedact.Parse(body.Span), message.KeepAlive, ct),
+                _ => await privacy.RedactShopAsync(ShopifyShopRedact.Parse(body.Span), message.KeepAlive, ct),
+            };
         }
         catch (PayloadException invalid)
         {
             await RecordAsync(delivery, $"rejected: {invalid.Field}: {invalid.Reason}", archiveBlob, envelope, ct);
             return new HandlerOutcome.Poison($"{delivery.Topic} payload invalid at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
         }
-        var outcome = $"customer redacted: {await customers.RedactAsync(redact, clock.GetUtcNow(), ct)} profiles anonymized";
         await RecordAsync(delivery, outcome, archiveBlob, envelope, ct);
         return new HandlerOutcome.Completed(outcome);
     }

@@ -21,6 +21,9 @@ public interface IOrderStore
 
     Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken);
 
+    /// <summary>The ids of the orders whose id starts with a prefix (e.g. every web order of one shop).</summary>
+    Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken cancellationToken);
+
     /// <summary>Orders whose outbox is not empty and that nobody has written since the given time: what a crash interrupted.</summary>
     Task<IReadOnlyList<string>> ListWithPendingAsync(DateTimeOffset unchangedSince, int max, CancellationToken cancellationToken);
 }

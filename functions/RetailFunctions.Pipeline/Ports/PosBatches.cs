@@ -50,6 +50,8 @@ public interface IPosBatchStore
 {
     Task CreateAsync(PosBatch batch, CancellationToken cancellationToken);
     Task<PosBatch?> GetAsync(string batchId, CancellationToken cancellationToken);
+    /// <summary>The batches received on a day (UTC), oldest first.</summary>
+    Task<IReadOnlyList<PosBatch>> ListByDayAsync(DateOnly day, int max, CancellationToken cancellationToken);
     Task<IReadOnlyList<PosTransactionStatus>> GetTransactionsAsync(string batchId, int skip, int take, CancellationToken cancellationToken);
     /// <summary>Saves a chunk's statuses and the batch's new progress in one atomic write.</summary>
     Task SaveChunkAsync(PosBatch batch, IReadOnlyList<PosTransactionStatus> statuses, CancellationToken cancellationToken);

@@ -61,11 +61,16 @@ public sealed record ReconciliationReport(
     long ExceptionsNotRaised,
     string Text);
 
+/// <summary>A day that has a report: its last run.</summary>
+public sealed record ReconciledDay(DateOnly BusinessDay, string RunId, DateTimeOffset RanAt);
+
 /// <summary>Reports, their differences, and the items carried from one day to the next.</summary>
 public interface IReconciliationStore
 {
     Task SaveReportAsync(ReconciliationReport report, CancellationToken cancellationToken);
     Task<ReconciliationReport?> GetReportAsync(DateOnly businessDay, CancellationToken cancellationToken);
+    /// <summary>The reconciled days, latest first, with when their last run ran.</summary>
+    Task<IReadOnlyList<ReconciledDay>> ListReportsAsync(int max, CancellationToken cancellationToken);
 
     /// <summary>Upserts a batch of a run's differences (same day).</summary>
     Task SaveDifferencesAsync(string runId, IReadOnlyList<ReconciliationDifference> differences, CancellationToken cancellationToken);
