@@ -62,6 +62,9 @@ public static class TillReceipts
 {
     public const string ExchangeMethod = "exchange";
 
+    /// <summary>The fact ids of a till receipt's sale, return and cash count start with it.</summary>
+    public const string FactPrefix = "pos:";
+
     public static bool MovesMoney(PosTransaction transaction) =>
         transaction.Kind is PosTransactionKind.Sale or PosTransactionKind.Return && Goods(transaction).Any();
 
@@ -98,7 +101,7 @@ public static class TillReceipts
         {
             var tenders = r.Tenders.Select(t => new Tender(t.Method, t.Amount)).ToList();
             if (credit != 0m) tenders.Add(new Tender(ExchangeMethod, credit));
-            facts.Add(new FinancialFact.Sale($"pos:{reference}:sale", store, Channels.Pos, businessDay, r.Currency, at, reference,
+            facts.Add(new FinancialFact.Sale($"{FactPrefix}{reference}:sale", store, Channels.Pos, businessDay, r.Currency, at, reference,
                 [.. sold.Select(l => Line(l, r.TaxIncluded))], tenders));
         }
         if (returned.Count > 0)
@@ -106,7 +109,7 @@ public static class TillReceipts
             IReadOnlyList<Tender> refunds = credit != 0m
                 ? [new Tender(ExchangeMethod, credit)]
                 : [.. r.Tenders.Select(t => new Tender(t.Method, -t.Amount))];
-            facts.Add(new FinancialFact.Return($"pos:{reference}:return", store, Channels.Pos, businessDay, r.Currency, at, reference,
+            facts.Add(new FinancialFact.Return($"{FactPrefix}{reference}:return", store, Channels.Pos, businessDay, r.Currency, at, reference,
                 [.. returned.Select(l => Line(l, r.TaxIncluded))], refunds));
         }
         return facts;
@@ -123,7 +126,7 @@ public static class TillReceipts
         static bool IsCash(TenderTotal t) => string.Equals(t.TenderType.Trim(), "Cash", StringComparison.OrdinalIgnoreCase);
         if (!close.TillTotals.Any(IsCash) || !close.TillSales.Any(IsCash)) return null;
         var receipt = close.Receipt;
-        return new FinancialFact.CashCount($"pos:{receipt}:cash-count", store, Channels.Pos, receipt.BusinessDay, close.Currency, at,
+        return new FinancialFact.CashCount($"{FactPrefix}{receipt}:cash-count", store, Channels.Pos, receipt.BusinessDay, close.Currency, at,
             $"till {receipt.WorkstationId} close {receipt}",
             Currencies.Round(close.TillSales.Where(IsCash).Sum(t => t.Amount), close.Currency),
             Currencies.Round(close.TillTotals.Where(IsCash).Sum(t => t.Amount), close.Currency));

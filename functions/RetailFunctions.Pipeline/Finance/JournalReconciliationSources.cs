@@ -12,11 +12,15 @@ namespace RetailFunctions.Pipeline.Finance;
 /// </summary>
 public sealed class JournalReconciliationSources(IJournalStore journal) : IJournalTotalSource, IErpAcknowledgementSource, ITillTakingsSource
 {
-    /// <summary>Every till sale and return entry of the day (summaries aside), whatever its posting status: what the journal booked for the receipts.</summary>
+    /// <summary>
+    /// Every entry the tills' receipts made this day (not a return an associate took against a till order through the
+    /// order record), whatever its posting status: what the journal booked for the receipts.
+    /// </summary>
     public async IAsyncEnumerable<MatchItem> TillTakingsAsync(DateOnly businessDay, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var stored in await journal.ListAsync(businessDay, null, cancellationToken))
-            if (stored.Entry.Channel == Channels.Pos && stored.Entry.Source is "sale" or "return")
+            if (stored.Entry.Channel == Channels.Pos && stored.Entry.FactId.StartsWith(TillReceipts.FactPrefix, StringComparison.Ordinal)
+                && stored.Entry.Source is "sale" or "return")
                 yield return new MatchItem(stored.EntryId, stored.Entry.Store, stored.Entry.Source, TillReceipts.Takings(stored.Entry), null, stored.Entry.Currency,
                     businessDay, stored.Entry.Reference, stored.Status);
     }
