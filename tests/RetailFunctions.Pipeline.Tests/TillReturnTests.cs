@@ -1,5 +1,7 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Orders;
+using RetailFunctions.Domain.Customers;
+using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Finance;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
@@ -75,6 +77,21 @@ public sealed class TillReturnTests
         var refundIssued = decision.Events.OfType<OrderEvent.RefundIssued>().Single();
 
         Assert.Empty(JournalOrderSubscriber.FactsFor(new OrderEventMessage(after.OrderId, after.Sequence, nameof(OrderEvent.RefundIssued), refundIssued, after)));
+    }
+
+    [Fact]
+    public void GivenATillReturnOnItsReceiptsOrder_WhenTheCustomerSubscriberSeesIt_ThenThePointsOfTheReturnedGoodsAreReversed()
+    {
+        var order = SaleOrder("5002");
+        var command = PosOrderCommands.Returns(Receipt("7001"), "store-101").Single().Command;
+        var decision = Assert.IsType<OrderDecision.Accept>(OrderDecider.Decide(command, order, OrderPolicy.Default));
+        var after = decision.Events.Aggregate(order, OrderEvolution.Evolve);
+        var accepted = decision.Events.OfType<OrderEvent.ReturnAccepted>().Single();
+
+        var activity = CustomerOrderSubscriber.ActivityFor(new OrderEventMessage(after.OrderId, after.Sequence, nameof(OrderEvent.ReturnAccepted), accepted, after));
+
+        Assert.NotNull(activity);
+        Assert.Equal((ActivityKind.Return, order.OrderId, 4.00m), (activity.Kind, activity.OriginalOrderId, activity.Net.Amount));
     }
 
     private static PosTransaction Receipt(string sequence) => Corpus.Single(t => t.Receipt.SequenceNumber == sequence);
