@@ -298,10 +298,12 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
         ["Reserved"] = Store(level.Reserved),
         ["InTransit"] = Store(level.InTransit),
         ["Version"] = level.Version,
+        ["CountedAt"] = level.CountedAt,
     };
 
     private static StockLevel ToLevel(string sku, string location, TableEntity entity) =>
-        new(sku, location, Load(entity, "OnHand"), Load(entity, "Reserved"), Load(entity, "InTransit"), entity.GetInt64("Version") ?? 0);
+        new(sku, location, Load(entity, "OnHand"), Load(entity, "Reserved"), Load(entity, "InTransit"), entity.GetInt64("Version") ?? 0,
+            entity.GetDateTimeOffset("CountedAt"));
 
     private static StockPolicy ToPolicy(TableEntity entity) => new(
         (JsonSerializer.Deserialize<Dictionary<string, string>>(entity.GetString("SafetyStock") ?? "{}", Json) ?? [])

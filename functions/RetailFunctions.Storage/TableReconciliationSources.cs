@@ -32,7 +32,8 @@ public sealed class TableTillRecordSource(StorageAccount account, IBlobStore blo
         await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == partition, cancellationToken: cancellationToken))
         {
             yield return new TillRecord(e.GetString("Key"), e.GetString("Store"), e.GetString("Workstation"), Enum.Parse<TillRecordKind>(e.GetString("Kind")),
-                e.GetString("Currency"), JsonSerializer.Deserialize<List<TenderAmount>>(e.GetString("Tenders"), TableReconciliationStore.Json)!);
+                e.GetString("Currency"), JsonSerializer.Deserialize<List<TenderAmount>>(e.GetString("Tenders"), TableReconciliationStore.Json)!,
+                e.GetString("Due") is { } due ? decimal.Parse(due, CultureInfo.InvariantCulture) : null);
         }
     }
 
@@ -76,6 +77,7 @@ public sealed class TableTillRecordSource(StorageAccount account, IBlobStore blo
                 ["Currency"] = record.Currency,
                 ["Tenders"] = JsonSerializer.Serialize(record.Tenders, TableReconciliationStore.Json),
                 ["Upload"] = blob,
+                ["Due"] = record.Due?.ToString(CultureInfo.InvariantCulture),
             };
             if (rows.Count < 100) continue;
             await FlushAsync(rows, ct);

@@ -123,7 +123,7 @@ public static class Oracle
     /// <item>a sale per order captured in full, dated by its capture: a till sale at its store, a pickup order at its
     /// store, a shipped web order under "web" (its store dimension falls back to the channel: when the web store's
     /// capture is recorded, with the order, nothing is allocated yet);</item>
-    /// <item>a return per store return, at the returning store;</item>
+    /// <item>a return per store return, at the returning store, and per till return, at its till's store on its business day;</item>
     /// <item>a refund per goodwill refund (at the order's store: "web" for a shipped order) and per uncollected pickup
     /// (its captured total, at the pickup store).</item>
     /// </list>
@@ -137,8 +137,8 @@ public static class Oracle
             journal[(store, day, kind)] = journal.GetValueOrDefault((store, day, kind)) is { } had ? new ExpectedJournal(had.Entries + 1, had.Total + amount) : new ExpectedJournal(1, amount);
 
         foreach (var upload in scenario.Uploads)
-            foreach (var sale in upload.Transactions.Where(t => t is { Malformed: false, IsReturn: false }))
-                Add(upload.Store.Location, PosUpload.BusinessDay, "sale", sale.Total);
+            foreach (var transaction in upload.Transactions.Where(t => !t.Malformed))
+                Add(upload.Store.Location, PosUpload.BusinessDay, transaction.IsReturn ? "return" : "sale", transaction.Total);
         foreach (var order in scenario.Orders)
         {
             var store = order.PickupStore?.Location ?? WebStoreDimension;

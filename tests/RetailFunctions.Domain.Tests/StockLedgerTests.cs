@@ -27,6 +27,23 @@ public sealed class StockLedgerTests
     }
 
     [Fact]
+    public void GivenACountAtTen_WhenATillSaleRungUpBeforeItArrivesAfterIt_ThenTheCountIsNotChangedAgainButALaterSaleIs()
+    {
+        var ten = DateTimeOffset.Parse("2026-11-20T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var level = StockLevel.Empty("SKU-1", "STORE-1") with { OnHand = 9m };
+
+        level = StockLedger.Apply(level, Move(MovementKind.CycleCount, 5m) with { OccurredAt = ten });
+        level = StockLedger.Apply(level, Move(MovementKind.Sale, 1m) with { OccurredAt = ten.AddHours(-1) });
+        Assert.Equal((5m, ten), (level.OnHand, level.CountedAt));
+
+        level = StockLedger.Apply(level, Move(MovementKind.CycleCount, 8m) with { OccurredAt = ten.AddHours(-2) });
+        Assert.Equal((5m, ten), (level.OnHand, level.CountedAt));
+
+        level = StockLedger.Apply(level, Move(MovementKind.Sale, 1m) with { OccurredAt = ten.AddHours(1) });
+        Assert.Equal(4m, level.OnHand);
+    }
+
+    [Fact]
     public void GivenWeighedGoods_WhenSoldByWeight_ThenNoPrecisionIsLost()
     {
         var level = StockLevel.Empty("APPLE", "STORE-1") with { OnHand = 10.000m };

@@ -349,10 +349,11 @@ public sealed class TillOrderTests(OrdersFixture fixture) : IClassFixture<Orders
         await Calls.Eventually(() => Http.OnHand("COAT-T", "STORE-62"), v => v == 2m, "the coats to be back on the other store's shelf");
         Assert.Equal(2m, await Http.OnHand("COAT-T", "STORE-61"));
 
-        // Finance sees the sale on the till's business day at the selling store, and the refund where and when it was paid out.
+        // Finance sees the sale (journalled from the till's receipt) on the till's business day at the selling store, and the
+        // refund where and when it was paid out.
         var sold = await Calls.Eventually(() => Http.GetJson("api/finance/journal?businessDay=2026-11-21&store=STORE-61"),
-            j => j.EnumerateArray().Any(e => e.GetProperty("factId").GetString() == $"order:{orderId}:sale"), "the sale's journal entry");
-        var saleEntry = sold.EnumerateArray().First(e => e.GetProperty("factId").GetString() == $"order:{orderId}:sale");
+            j => j.EnumerateArray().Any(e => e.GetProperty("factId").GetString() == "pos:61-2-20261121-812:sale"), "the sale's journal entry");
+        var saleEntry = sold.EnumerateArray().First(e => e.GetProperty("factId").GetString() == "pos:61-2-20261121-812:sale");
         Assert.True(saleEntry.GetProperty("isBalanced").GetBoolean());
         Assert.Equal(120m, saleEntry.GetProperty("totalDebit").GetDecimal());
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd");

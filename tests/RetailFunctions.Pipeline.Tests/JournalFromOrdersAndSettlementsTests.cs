@@ -32,11 +32,20 @@ public class JournalFromOrdersAndSettlementsTests
     [Fact]
     public void GivenSplitTenders_WhenAGiftCardTakesItsShare_ThenTheCentsAddUpOnBothSides()
     {
-        var (sale, gifts) = JournalOrderSubscriber.SplitTenders([new Domain.Finance.Tender("visa", 66.67m), new Domain.Finance.Tender("cash", 33.33m)], 10m);
+        var (sale, gifts) = JournalOrderSubscriber.SplitTenders([new Domain.Finance.Tender("visa", 66.67m), new Domain.Finance.Tender("cash", 33.33m)], 10m, "USD");
 
         Assert.Equal(90m, sale.Sum(t => t.Amount));
         Assert.Equal(10m, gifts.Sum(t => t.Amount));
         Assert.Equal(66.67m, sale.First(t => t.Method == "visa").Amount + gifts.First(t => t.Method == "visa").Amount);
+    }
+
+    [Fact]
+    public void GivenAYenSaleWithAGiftCard_WhenTheTendersAreSplit_ThenEveryShareIsWholeYen()
+    {
+        var (sale, gifts) = JournalOrderSubscriber.SplitTenders([new Domain.Finance.Tender("visa", 2000m), new Domain.Finance.Tender("cash", 1001m)], 1000m, "JPY");
+
+        Assert.All([.. sale, .. gifts], t => Assert.Equal(decimal.Truncate(t.Amount), t.Amount));
+        Assert.Equal((2001m, 1000m), (sale.Sum(t => t.Amount), gifts.Sum(t => t.Amount)));
     }
 
     private static SettlementLine Line(string type, decimal amount, decimal fee, string? paymentKey = "9001") =>

@@ -52,7 +52,8 @@ public class PosBatchHandlerTakeoverTests
     private static (PosBatchHandler Handler, Batches Store) Build(int chunkSize)
     {
         var store = new Batches(new PosBatch("b1", null, PosFormats.Json, "b1.json", PosBatchStatuses.Received, 2, 0, 0, 0, 0, 0, 0, DateTimeOffset.UnixEpoch, null));
-        return (new PosBatchHandler(store, new Blobs(Upload), null!, null!, PilotGate.AllOn(TimeProvider.System), new PosHandlerOptions(chunkSize), TimeProvider.System), store);
+        return (new PosBatchHandler(store, new Blobs(Upload), null!, null!, null!, PilotGate.AllOn(TimeProvider.System), new PosHandlerOptions(chunkSize),
+            TimeProvider.System), store);
     }
 
     private static ReceivedMessage Message(Func<CancellationToken, Task> keepAlive) =>

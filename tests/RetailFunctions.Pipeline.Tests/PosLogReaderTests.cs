@@ -84,7 +84,8 @@ public sealed class PosLogReaderTests
         Assert.Equal(5.00m, voided.ExtendedAmount);
 
         Assert.Equal(new PosTax("VAT", 0.21m, 37.98m, 7.98m), Assert.Single(sale.Taxes));
-        Assert.Equal([new PosDiscount("STAFF10", 2.00m), new PosDiscount("COUPON5", 5.00m)], sale.Discounts);
+        // The line's own modifier is its discount (2.00 above); only the receipt's coupon is a receipt discount.
+        Assert.Equal([new PosDiscount("COUPON5", 5.00m)], sale.Discounts);
         Assert.Equal(
             [
                 new PosTender("CreditDebit", 36.24m, false, "Visa", "************1111", "A1B2C3"),

@@ -32,6 +32,22 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         new(sku, location, kind, quantity, key, "tester", "test", "test-event", DateTimeOffset.UtcNow, new DateOnly(2026, 11, 20));
 
     [Fact]
+    public async Task GivenACount_WhenATillSaleRungUpBeforeItIsUploadedAfterIt_ThenTheStoredCountIsNotChangedAgain()
+    {
+        var sku = $"CNT-{Guid.NewGuid():N}";
+        var counted = DateTimeOffset.UtcNow;
+        await Apply(Move(sku, MovementKind.Receipt, 10m, $"{sku}-receipt") with { OccurredAt = counted.AddHours(-3) });
+        await Apply(Move(sku, MovementKind.CycleCount, 7m, $"{sku}-count") with { OccurredAt = counted });
+
+        await _otherInstance.ExecuteAsync(new InventoryCommand.RecordMovement(
+            Move(sku, MovementKind.Sale, 1m, $"{sku}-till-sale") with { OccurredAt = counted.AddHours(-1) }), CancellationToken.None);
+
+        var level = await Level(sku);
+        Assert.Equal(7m, level.OnHand);
+        Assert.Equal(counted, level.CountedAt);
+    }
+
+    [Fact]
     public async Task GivenManyConcurrentWriters_WhenEachAppliesItsOwnMovement_ThenNoneIsLost()
     {
         var sku = $"HOT-{Guid.NewGuid():N}";

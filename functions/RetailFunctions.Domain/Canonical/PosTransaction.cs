@@ -5,6 +5,10 @@ public enum PosTransactionKind
     Sale,
     Return,
     Void,
+    /// <summary>Parked at the till and not finished: no stock, no money (its retrieval is a transaction of its own).</summary>
+    Suspended,
+    /// <summary>Rung up in training mode: no stock, no money.</summary>
+    Training,
     TillClose,
     Control,
 }
@@ -36,13 +40,18 @@ public sealed record PosLine(
     bool Voided,
     ReceiptKey? OriginalReceipt);
 
+/// <summary>
+/// Money on one tender. IsChange: handed back to the customer (change, cash back). IsRefund: paid out (ARTS
+/// <c>TypeCode="Refund"</c>); on a return transaction every tender is paid out.
+/// </summary>
 public sealed record PosTender(
     string TenderType,
     decimal Amount,
     bool IsChange,
     string? CardType,
     string? MaskedAccount,
-    string? AuthorizationCode);
+    string? AuthorizationCode,
+    bool IsRefund = false);
 
 public sealed record PosTax(string Name, decimal Rate, decimal TaxableAmount, decimal Amount);
 
@@ -50,7 +59,14 @@ public sealed record PosDiscount(string? Reason, decimal Amount);
 
 public sealed record TenderTotal(string TenderType, decimal Amount, int Count);
 
-/// <summary>One till transaction, translated from POSLog XML or the JSON batch format.</summary>
+/// <summary>
+/// One till transaction, translated from POSLog XML or the JSON batch format. Discounts are the receipt-level ones
+/// (coupons, promotions, loyalty rewards with an amount); a line's own price modifiers are in its DiscountAmount.
+/// Taxes are the transaction-level tax items, else the lines' taxes. Total is the till's TransactionGrandAmount,
+/// StatedTax its TransactionTaxAmount; TaxIncluded: prices include the tax (VAT). A till close's TillTotals are what it
+/// counted per tender less its opening float (plus what was picked up during the day), TillSales what the till itself
+/// says its transactions took.
+/// </summary>
 public sealed record PosTransaction(
     ReceiptKey Receipt,
     PosTransactionKind Kind,
@@ -66,4 +82,7 @@ public sealed record PosTransaction(
     string? CustomerPhone,
     IReadOnlyList<TenderTotal> TillTotals,
     decimal? Total,
-    bool PanMasked);
+    bool PanMasked,
+    bool TaxIncluded = false,
+    decimal? StatedTax = null,
+    IReadOnlyList<TenderTotal>? TillSales = null);

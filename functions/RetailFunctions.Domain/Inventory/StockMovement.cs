@@ -32,8 +32,12 @@ public sealed record StockMovement(
     DateTimeOffset OccurredAt,
     DateOnly? BusinessDay = null);
 
-/// <summary>Stock of one SKU at one location, as the sum of its movements.</summary>
-public sealed record StockLevel(string Sku, string Location, decimal OnHand, decimal Reserved, decimal InTransit, long Version)
+/// <summary>
+/// Stock of one SKU at one location, as the sum of its movements. CountedAt is when the latest count was taken: a count
+/// is a snapshot of that moment, so movements dated before it are already in it, whenever they arrive.
+/// </summary>
+public sealed record StockLevel(string Sku, string Location, decimal OnHand, decimal Reserved, decimal InTransit, long Version,
+    DateTimeOffset? CountedAt = null)
 {
     public static StockLevel Empty(string sku, string location) => new(sku, location, 0m, 0m, 0m, 0);
 
@@ -43,8 +47,11 @@ public sealed record StockLevel(string Sku, string Location, decimal OnHand, dec
 
 public static class StockLedger
 {
-    /// <summary>The change to on-hand a movement makes, given the level before it.</summary>
-    public static decimal OnHandDelta(StockLevel before, StockMovement movement) => movement.Kind switch
+    /// <summary>
+    /// The change to on-hand a movement makes, given the level before it. A movement (or an older count) dated before
+    /// the latest count changes nothing: the count already saw its effect.
+    /// </summary>
+    public static decimal OnHandDelta(StockLevel before, StockMovement movement) => CountedBefore(before, movement) ? 0m : movement.Kind switch
     {
         MovementKind.Sale or MovementKind.TransferOut or MovementKind.Damage => -movement.Quantity,
         MovementKind.Return or MovementKind.Cancellation or MovementKind.Receipt or MovementKind.TransferIn => movement.Quantity,
@@ -68,6 +75,12 @@ public static class StockLedger
         _ => null,
     };
 
-    public static StockLevel Apply(StockLevel before, StockMovement movement) =>
-        before with { OnHand = before.OnHand + OnHandDelta(before, movement), Version = before.Version + 1 };
+    public static StockLevel Apply(StockLevel before, StockMovement movement) => before with
+    {
+        OnHand = before.OnHand + OnHandDelta(before, movement),
+        Version = before.Version + 1,
+        CountedAt = movement.Kind == MovementKind.CycleCount && !CountedBefore(before, movement) ? movement.OccurredAt : before.CountedAt,
+    };
+
+    private static bool CountedBefore(StockLevel before, StockMovement movement) => before.CountedAt is { } counted && movement.OccurredAt < counted;
 }

@@ -64,7 +64,8 @@ public sealed record GeoPoint(double Latitude, double Longitude);
 
 /// <summary>
 /// An order line. Amounts are for the whole line: gross is price times quantity less discount, plus tax when prices
-/// exclude it, so refunds come from the line's own figures.
+/// exclude it, so refunds come from the line's own figures. Amount, when the channel gives it, is the line's money as
+/// the channel rounded it (a weighed item: 2.37 lb at 0.69 is 1.64, not 1.6353) and replaces price times quantity.
 /// </summary>
 public sealed record OrderLine(
     string LineId,
@@ -76,9 +77,10 @@ public sealed record OrderLine(
     decimal Tax,
     bool IsGiftCard = false,
     string? ChannelItem = null,
-    bool IsCustom = false)
+    bool IsCustom = false,
+    decimal? Amount = null)
 {
-    public decimal Net => UnitPrice * Quantity - Discount;
+    public decimal Net => (Amount ?? UnitPrice * Quantity) - Discount;
 
     /// <summary>Gift cards and custom lines (a service, a fee: no product) are sold without taking anything off a shelf.</summary>
     public bool MovesStock => !IsGiftCard && !IsCustom && Quantity > 0m;

@@ -24,6 +24,7 @@ public static class OrderDecider
             OrderCommand.RecordPayment c => RecordPayment(c, order),
             OrderCommand.AcceptReturn c => AcceptReturn(c, order, policy),
             OrderCommand.RecordChannelRefund c => ChannelRefund(c, order),
+            OrderCommand.RecordTillReturn c => TillReturns.Decide(c, order),
             OrderCommand.IssueRefund c => IssueRefund(c, order, policy),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
         };
@@ -230,8 +231,8 @@ public static class OrderDecider
         if (order.Shipments.Any(s => s.ShipmentId != c.ShipmentId && s.IsOpen))
         {
             // Other shipments stand (collected, shipped or still coming): only this one's goods are refunded.
-            var value = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Cents(order.GrossOf(line) * l.Quantity / line.Quantity) : 0m);
-            var tax = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Cents(line.Tax * l.Quantity / line.Quantity) : 0m);
+            var value = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Minor(order.GrossOf(line) * l.Quantity / line.Quantity, order.Currency) : 0m);
+            var tax = shipment.Lines.Sum(l => order.Line(l.LineId) is { } line ? RefundMath.Minor(line.Tax * l.Quantity / line.Quantity, order.Currency) : 0m);
             if (RefundFor(order, $"expired:{c.ShipmentId}", null, value - tax, tax, 0m, $"shipment {c.ShipmentId} {reason}", policy, c.At) is { } refund)
                 events.Add(refund);
             return Accept(events);
@@ -263,7 +264,7 @@ public static class OrderDecider
         var refundable = RefundMath.Refundable(order);
         if (refundable > 0m)
         {
-            var split = RefundMath.Allocate(refundable, order.Payments, policy, at, order.Refunds);
+            var split = RefundMath.Allocate(refundable, order.Payments, policy, at, order.Refunds, order.Currency);
             var parts = RefundMath.Parts(order, refundable);
             yield return new RefundIssued(at, new Refund($"cancel:{order.OrderId}", null, parts.Goods, parts.Tax, parts.Shipping, split.Tenders, split.StoreCredit,
                 $"order cancelled: {reason}", split.Notes, at, ShippingTax: parts.ShippingTax, CreditedInstead: split.CreditedInstead));
@@ -335,7 +336,7 @@ public static class OrderDecider
         var notes = new List<string>();
         if (amount < wanted)
             notes.Add($"{wanted:0.00} due but only {refundable:0.00} captured and not yet refunded: {wanted - amount:0.00} left for the finance owner");
-        var split = RefundMath.Allocate(amount, order.Payments, policy, at, order.Refunds);
+        var split = RefundMath.Allocate(amount, order.Payments, policy, at, order.Refunds, order.Currency);
         notes.AddRange(split.Notes);
         // When the captured money falls short, goods absorb the shortfall first, then tax, then shipping.
         var shortfall = wanted - amount;

@@ -23,6 +23,12 @@ public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Res
 
 public sealed record ChannelRefundTransaction(Tender Tender, PaymentTransaction Transaction);
 
+/// <summary>An item a till took back against this order's receipt, with the money the till gave back for it (tax apart).</summary>
+public sealed record TillReturnLine(string ItemId, decimal Quantity, decimal Amount, decimal Tax);
+
+/// <summary>Money a till paid out on a return, by method (cash, card, store credit...).</summary>
+public sealed record TillRefundTender(string Method, decimal Amount);
+
 /// <summary>
 /// What anyone asks of an order. Every command has an id (a duplicate is a no-op), an actor and its time: the
 /// decider never reads a clock.
@@ -71,6 +77,14 @@ public abstract record OrderCommand(string CommandId, string Actor, DateTimeOffs
     /// </summary>
     public sealed record RecordChannelRefund(string CommandId, string Actor, DateTimeOffset At, string RefundId,
         IReadOnlyList<ChannelRefundLine> Lines, IReadOnlyList<ChannelRefundTransaction> Transactions, decimal? Shipping = null, decimal ShippingTax = 0m)
+        : OrderCommand(CommandId, Actor, At);
+
+    /// <summary>
+    /// A till return linked to this order's receipt: a fact (the till already restocked and paid out), recorded against
+    /// the order's lines so they are never returned or refunded twice; what exceeds what was bought is noted, not booked.
+    /// </summary>
+    public sealed record RecordTillReturn(string CommandId, string Actor, DateTimeOffset At, string ReturnId, string Location,
+        IReadOnlyList<TillReturnLine> Lines, IReadOnlyList<TillRefundTender> Refunds)
         : OrderCommand(CommandId, Actor, At);
 
     /// <summary>A refund of an amount not tied to returned goods (goodwill, price adjustment), or of the shipping charge.</summary>

@@ -1,3 +1,5 @@
+using RetailFunctions.Domain.Finance;
+
 namespace RetailFunctions.Domain.Orders;
 
 public sealed record RefundAmounts(decimal Goods, decimal Tax, decimal Shipping, IReadOnlyList<ReturnLine> Lines)
@@ -18,6 +20,9 @@ public static class RefundMath
 {
     public static decimal Cents(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
 
+    /// <summary>Rounded in the currency's minor unit (whole yen, cents, fils); two decimals when the currency is not known.</summary>
+    public static decimal Minor(decimal amount, string? currency) => string.IsNullOrEmpty(currency) ? Cents(amount) : Currencies.Round(amount, currency);
+
     public static RefundAmounts ForReturn(Order order, IReadOnlyList<(OrderLine Line, decimal Quantity, ReturnDisposition Disposition)> lines, bool refundShipping)
     {
         var returnLines = new List<ReturnLine>();
@@ -28,8 +33,8 @@ public static class RefundMath
             var returnedBefore = previous.Sum(l => l.Quantity);
             var gross = order.GrossOf(line);
             var isLast = returnedBefore + quantity >= line.Quantity;
-            var amount = isLast ? gross - previous.Sum(l => l.Amount) : Cents(gross * quantity / line.Quantity);
-            var tax = isLast ? line.Tax - previous.Sum(l => l.Tax) : Cents(line.Tax * quantity / line.Quantity);
+            var amount = isLast ? gross - previous.Sum(l => l.Amount) : Minor(gross * quantity / line.Quantity, order.Currency);
+            var tax = isLast ? line.Tax - previous.Sum(l => l.Tax) : Minor(line.Tax * quantity / line.Quantity, order.Currency);
             returnLines.Add(new ReturnLine(line.LineId, line.Sku ?? "", quantity, disposition, amount, tax));
         }
         var shipping = refundShipping ? RemainingShipping(order) : 0m;
@@ -53,7 +58,7 @@ public static class RefundMath
     {
         if (order.Draft is not { } draft || shipping <= 0m) return 0m;
         var charged = draft.Shipping + (draft.TaxesIncluded ? 0m : draft.ShippingTax);
-        return charged <= 0m ? 0m : Math.Min(shipping, Cents(shipping * draft.ShippingTax / charged));
+        return charged <= 0m ? 0m : Math.Min(shipping, Minor(shipping * draft.ShippingTax / charged, draft.Currency));
     }
 
     /// <summary>
@@ -66,8 +71,8 @@ public static class RefundMath
         var outstanding = Math.Max(amount, order.Total - order.Refunds.Sum(r => r.Total));
         if (order.Draft is null || outstanding <= 0m) return (amount, 0m, 0m, 0m);
         var share = amount / outstanding;
-        var tax = Cents(Math.Max(0m, order.Lines.Sum(l => l.Tax) - order.Refunds.Sum(r => r.Tax)) * share);
-        var shipping = Cents(RemainingShipping(order) * share);
+        var tax = Minor(Math.Max(0m, order.Lines.Sum(l => l.Tax) - order.Refunds.Sum(r => r.Tax)) * share, order.Currency);
+        var shipping = Minor(RemainingShipping(order) * share, order.Currency);
         return (amount - tax - shipping, tax, shipping, ShippingTaxOf(order, shipping));
     }
 
@@ -77,7 +82,7 @@ public static class RefundMath
     /// or a tender that was store credit in the first place.
     /// </summary>
     public static TenderSplit Allocate(decimal amount, IReadOnlyList<Payment> payments, OrderPolicy policy, DateTimeOffset at,
-        IReadOnlyList<Refund>? earlier = null)
+        IReadOnlyList<Refund>? earlier = null, string? currency = null)
     {
         // Store credit given in a tender's place came out of that tender's capture, though no transaction says so.
         decimal Open(Payment p) => Math.Max(0m, p.Refundable
@@ -87,7 +92,7 @@ public static class RefundMath
         var refundable = open.Sum(p => p.Open);
         if (amount <= 0m || refundable <= 0m) return new TenderSplit([], 0m, []);
 
-        var shares = open.Select(p => Cents(amount * p.Open / refundable)).ToArray();
+        var shares = open.Select(p => Minor(amount * p.Open / refundable, currency)).ToArray();
         shares[0] += amount - shares.Sum();
 
         var tenders = new List<TenderRefund>();

@@ -15,12 +15,14 @@ public static class ReconciliationEngine
         DateOnly day, ReconciliationInputs inputs, IReconciliationSink sink, ReconciliationOptions options, CancellationToken cancellationToken)
     {
         var tally = new Tally(day, sink);
-        await TillsAsync(day, inputs.Tills, tally, options, cancellationToken);
+        var receipts = await TillsAsync(day, inputs.Tills, tally, options, cancellationToken);
         await MatchAsync(ReconciliationArea.Settlements, day, inputs.CapturedPayments, inputs.CarriedPayments, "captured payments",
             inputs.Settlements, "settlements", options.SettlementLagDays, tally, options, cancellationToken);
         await MatchAsync(ReconciliationArea.Postings, day, inputs.JournalTotals, inputs.CarriedPostings, "journal totals",
             inputs.ErpAcknowledgements, "ERP acknowledgements", options.PostingLagDays, tally, options, cancellationToken);
         await StockAsync(day, inputs.StockCounts, tally, options, cancellationToken);
+        if (inputs.TillTakings is { } takings)
+            await TillJournalAsync(day, receipts, takings, tally, options, cancellationToken);
         return tally.Summary();
     }
 
@@ -32,10 +34,14 @@ public static class ReconciliationEngine
         public readonly SortedDictionary<string, (decimal Declared, decimal Processed)> Tenders = new(StringComparer.Ordinal);
     }
 
-    private static async Task TillsAsync(DateOnly day, IAsyncEnumerable<TillRecord> records, Tally tally, ReconciliationOptions options, CancellationToken ct)
+    /// <summary>Per store and currency, the receipts' own totals and how many there were.</summary>
+    private sealed class Receipts : SortedDictionary<(string Store, string Currency), (decimal Due, long Count)>;
+
+    private static async Task<Receipts> TillsAsync(DateOnly day, IAsyncEnumerable<TillRecord> records, Tally tally, ReconciliationOptions options, CancellationToken ct)
     {
         // One entry per till and currency: a few hundred at most, whatever the number of receipts.
         var tills = new SortedDictionary<(string Store, string Workstation, string Currency), Till>();
+        var receipts = new Receipts();
         await foreach (var (_, group) in SortedStreams.GroupByKey(records, r => r.Key, "tills", ct))
         {
             // A receipt uploaded twice was processed once (its stock moves are idempotent): count it once.
@@ -46,6 +52,11 @@ public static class ReconciliationEngine
             var closing = record.Kind == TillRecordKind.TillClose;
             if (closing) (till.Closed, till.Closes) = (true, till.Closes + 1);
             else till.Transactions++;
+            if (record.Due is { } due)
+            {
+                var (sum, count) = receipts.GetValueOrDefault((record.Store, record.Currency));
+                receipts[(record.Store, record.Currency)] = (sum + due, count + 1);
+            }
             foreach (var tender in record.Tenders)
             {
                 var (declared, processed) = till.Tenders.GetValueOrDefault(tender.TenderType);
@@ -80,6 +91,40 @@ public static class ReconciliationEngine
                 await tally.DifferenceAsync(new ReconciliationDifference(day, ReconciliationArea.Tills, store, $"{workstation}|{tender}", cause,
                     gap, currency, declared, processed, Owners.Finance, detail), ct);
             }
+        }
+        return receipts;
+    }
+
+    /// <summary>
+    /// Till vs journal: per store and currency, what the day's receipts say they came to against what the journal
+    /// booked for them. A store whose receipts are all journalled at the till's figures has no difference.
+    /// </summary>
+    private static async Task TillJournalAsync(DateOnly day, Receipts receipts, IAsyncEnumerable<MatchItem> takings, Tally tally,
+        ReconciliationOptions options, CancellationToken ct)
+    {
+        var booked = new SortedDictionary<(string Store, string Currency), (decimal Amount, long Count)>();
+        await foreach (var item in takings.WithCancellation(ct))
+        {
+            var (sum, count) = booked.GetValueOrDefault((item.Store, item.Currency));
+            booked[(item.Store, item.Currency)] = (sum + item.Amount, count + 1);
+        }
+        foreach (var key in receipts.Keys.Union(booked.Keys).Order())
+        {
+            var (due, receiptCount) = receipts.GetValueOrDefault(key);
+            var (journalled, entryCount) = booked.GetValueOrDefault(key);
+            var totals = tally.Totals(ReconciliationArea.TillJournal, key.Store, key.Currency);
+            (totals.ExpectedCount, totals.ActualCount) = (totals.ExpectedCount + receiptCount, totals.ActualCount + entryCount);
+            (totals.ExpectedTotal, totals.ActualTotal) = (totals.ExpectedTotal + due, totals.ActualTotal + journalled);
+            var gap = due - journalled;
+            if (Math.Abs(gap) <= options.MoneyTolerance)
+            {
+                totals.Matched++;
+                continue;
+            }
+            await tally.DifferenceAsync(new ReconciliationDifference(day, ReconciliationArea.TillJournal, key.Store, $"{day:yyyyMMdd}",
+                gap > 0 ? DifferenceCause.MissingTransaction : DifferenceCause.AmountMismatch, gap, key.Currency, due, journalled, Owners.Finance,
+                $"store {key.Store} on {day:yyyy-MM-dd}: {receiptCount} till receipt(s) come to {due:0.00} {key.Currency}, the journal booked " +
+                $"{journalled:0.00} for them ({(gap > 0 ? $"{gap:0.00} not journalled" : $"{-gap:0.00} more than the tills took")})"), ct);
         }
     }
 

@@ -11,6 +11,8 @@ public enum ReconciliationArea
     Postings,
     /// <summary>Physical counts vs the stock ledger.</summary>
     Stock,
+    /// <summary>Per store and business day, the tills' receipts (their own totals) vs what the journal booked for them.</summary>
+    TillJournal,
 }
 
 /// <summary>Why two ledgers disagree, as finance and inventory classify it.</summary>
@@ -64,8 +66,10 @@ public sealed record TenderAmount(string TenderType, decimal Amount);
 /// One till transaction as the reconciliation reads it. <see cref="Key"/> identifies the receipt
 /// (store, workstation, sequence); the stream is sorted by it so a receipt uploaded twice is counted once.
 /// Tenders of a sale are what the customer paid, net of change; of a till close, the declared totals.
+/// <see cref="Due"/> is a receipt's own total, negative when money went back (null for a till close).
 /// </summary>
-public sealed record TillRecord(string Key, string Store, string Workstation, TillRecordKind Kind, string Currency, IReadOnlyList<TenderAmount> Tenders);
+public sealed record TillRecord(string Key, string Store, string Workstation, TillRecordKind Kind, string Currency, IReadOnlyList<TenderAmount> Tenders,
+    decimal? Due = null);
 
 /// <summary>
 /// One side's record of a money movement, keyed for matching: a captured payment or refund (key: the payment
@@ -105,7 +109,9 @@ public sealed record StockCount(string Sku, string Location, decimal Counted, de
 /// <summary>
 /// The streams one run reads. Tills, the two sides of settlements and postings, and the carried items are each
 /// sorted by key (ordinal); the engine checks it and refuses a stream out of order. Carried items are the
-/// unmatched ones of earlier days still expected to match (timing differences).
+/// unmatched ones of earlier days still expected to match (timing differences). Till takings are the journal's
+/// entries of till receipts (Amount: what an entry books for the goods), in any order; without them the till vs
+/// journal area is not run.
 /// </summary>
 public sealed record ReconciliationInputs(
     IAsyncEnumerable<TillRecord> Tills,
@@ -115,7 +121,8 @@ public sealed record ReconciliationInputs(
     IAsyncEnumerable<MatchItem> JournalTotals,
     IAsyncEnumerable<MatchItem> ErpAcknowledgements,
     IAsyncEnumerable<MatchItem> CarriedPostings,
-    IAsyncEnumerable<StockCount> StockCounts);
+    IAsyncEnumerable<StockCount> StockCounts,
+    IAsyncEnumerable<MatchItem>? TillTakings = null);
 
 /// <summary>
 /// Tolerances and windows. A capture not settled within <see cref="SettlementLagDays"/> (or a journal entry not

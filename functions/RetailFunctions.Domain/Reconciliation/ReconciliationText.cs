@@ -46,6 +46,7 @@ public static class ReconciliationText
         ReconciliationArea.Settlements => "Settlements vs captured payments and refunds",
         ReconciliationArea.Postings => "Journal vs ERP acknowledgements",
         ReconciliationArea.Stock => "Physical counts vs stock ledger",
+        ReconciliationArea.TillJournal => "Till receipts vs journal",
         _ => area.ToString(),
     };
 
@@ -55,6 +56,7 @@ public static class ReconciliationText
         ReconciliationArea.Settlements => $"{t.ExpectedCount} captured for {t.ExpectedTotal:0.00}, {t.ActualCount} settled for {t.ActualTotal:0.00}",
         ReconciliationArea.Postings => $"{t.ExpectedCount} entries for {t.ExpectedTotal:0.00}, {t.ActualCount} acknowledged for {t.ActualTotal:0.00}",
         ReconciliationArea.Stock => $"{t.ExpectedCount} count(s), ledger {t.ExpectedTotal:0.###}, counted {t.ActualTotal:0.###}",
+        ReconciliationArea.TillJournal => $"{t.ExpectedCount} receipt(s) for {t.ExpectedTotal:0.00}, {t.ActualCount} journal entries booking {t.ActualTotal:0.00}",
         _ => "",
     };
 }

@@ -23,11 +23,13 @@ public static class FinanceModule
         services.AddSingleton(FinanceSettings.Options(configuration) with { PostToErp = FinanceSettings.Erp(configuration) is not null });
         services.AddSingleton<IJournalStore, TableJournalStore>();
         services.AddSingleton<JournalService>();
+        services.AddSingleton<TillJournal>();
         services.AddSingleton<IOrderEventSubscriber, JournalOrderSubscriber>();
         services.AddSingleton<ISettlementLineSubscriber, SettlementJournalSubscriber>();
         services.AddSingleton<JournalReconciliationSources>();
         services.AddSingleton<IJournalTotalSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
         services.AddSingleton<IErpAcknowledgementSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
+        services.AddSingleton<ITillTakingsSource>(sp => sp.GetRequiredService<JournalReconciliationSources>());
         services.AddSingleton(new TimerJob(SummaryTimer, "0 30 * * * *", (sp, ct) => sp.GetRequiredService<JournalService>().CloseDueSummariesAsync(ct)));
 
         // Without an ERP the journal still records every entry, unqueued (nothing is lost, no queue grows unread);

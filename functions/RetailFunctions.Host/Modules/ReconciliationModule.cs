@@ -47,7 +47,8 @@ public static class ReconciliationModule
         services.TryAddSingleton<IErpAcknowledgementSource>(sp => sp.GetRequiredService<PendingSources>());
         services.AddSingleton(sp => new ReconciliationSources(
             sp.GetRequiredService<ITillRecordSource>(), sp.GetRequiredService<ICapturedPaymentSource>(), sp.GetRequiredService<ISettlementStore>(),
-            sp.GetRequiredService<IJournalTotalSource>(), sp.GetRequiredService<IErpAcknowledgementSource>(), sp.GetRequiredService<IStockCountSource>()));
+            sp.GetRequiredService<IJournalTotalSource>(), sp.GetRequiredService<IErpAcknowledgementSource>(), sp.GetRequiredService<IStockCountSource>(),
+            sp.GetService<ITillTakingsSource>()));
         services.AddSingleton<ReconciliationRunner>();
 
         services.AddSingleton<ICatalogAuditSource, TableCatalogAuditSource>();

@@ -1,3 +1,4 @@
+using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Orders;
@@ -32,11 +33,15 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         var reference = order.OrderId;
         switch (message.Event)
         {
-            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } captured when order.Total > 0m:
+            // A till's sale is journalled from the till's own receipt (TillJournal), which is what the customer paid.
+            case OrderEvent.PaymentRecorded { Transaction.Kind: PaymentKind.Capture } captured when order.Total > 0m && draft.Channel != Channels.Pos:
                 foreach (var fact in SaleFacts(order, draft, captured.Transaction, store, day, message.Event.At))
                     yield return fact;
                 break;
-            case OrderEvent.RefundIssued { Refund: var refund } when refund.Total > 0m:
+            // A till return is journalled from the till's own receipt (TillJournal); recording it on the order only
+            // keeps the order from being refunded twice.
+            case OrderEvent.RefundIssued { Refund: var refund } when refund.Total > 0m
+                && !(draft.Channel == Channels.Pos && refund.RefundId.StartsWith(PosOrderCommands.TillReturnPrefix, StringComparison.Ordinal)):
                 var refunds = refund.Tenders.Select(t => new FinanceTender(MethodOf(order.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender, t.Method), t.Amount)).ToList();
                 if (refund.StoreCredit > 0m) refunds.Add(new FinanceTender(TenderMethods.StoreCredit, refund.StoreCredit));
                 var paid = refunds.Sum(t => t.Amount);
@@ -109,7 +114,7 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
             var largest = tenders.IndexOf(tenders.MaxBy(t => t.Amount)!);
             tenders[largest] = tenders[largest] with { Amount = tenders[largest].Amount - over };
         }
-        var (saleTenders, giftTenders) = SplitTenders(tenders, giftCards);
+        var (saleTenders, giftTenders) = SplitTenders(tenders, giftCards, draft.Currency);
         var suffix = index == 0 ? "" : $":{moments[index].First().Capture.TransactionId}";
         if (lines.Any(l => l.Gross != 0m || l.Tax != 0m))
             yield return new FinancialFact.Sale($"order:{order.OrderId}:sale{suffix}", store, draft.Channel, day, draft.Currency, at, order.OrderId, lines, saleTenders);
@@ -133,12 +138,13 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         return adjusted;
     }
 
-    /// <summary>Splits what each tender paid between the goods and the gift cards, in proportion, to the cent.</summary>
-    public static (IReadOnlyList<FinanceTender> Sale, IReadOnlyList<FinanceTender> GiftCards) SplitTenders(IReadOnlyList<FinanceTender> captures, decimal giftCards)
+        /// <summary>Splits what each tender paid between the goods and the gift cards, in proportion, in the currency's minor unit.</summary>
+    public static (IReadOnlyList<FinanceTender> Sale, IReadOnlyList<FinanceTender> GiftCards) SplitTenders(IReadOnlyList<FinanceTender> captures, decimal giftCards,
+        string currency)
     {
         var total = captures.Sum(t => t.Amount);
         if (giftCards <= 0m || total <= 0m) return (captures, []);
-        var shares = captures.Select(t => Math.Round(t.Amount * giftCards / total, 2, MidpointRounding.AwayFromZero)).ToArray();
+        var shares = captures.Select(t => Currencies.Round(t.Amount * giftCards / total, currency)).ToArray();
         shares[^1] += giftCards - shares.Sum();
         return ([.. captures.Select((t, i) => t with { Amount = t.Amount - shares[i] }).Where(t => t.Amount != 0m)],
             [.. captures.Select((t, i) => t with { Amount = shares[i] }).Where(t => t.Amount != 0m)]);

@@ -28,6 +28,8 @@ public static class FinanceExceptionReasons
     public const string ErpRejected = "erp-rejected";
     /// <summary>A fact that cannot become a balanced entry (tenders do not cover the total, negative amounts...).</summary>
     public const string UnbalancedFact = "unbalanced-fact";
+    /// <summary>A till receipt whose own total differs from what its lines make: booked at the till's figure, to be checked.</summary>
+    public const string AmountMismatch = "amount-mismatch";
 }
 
 /// <summary>One step of an entry's life: recorded, posted, rejected, re-posted with a fix; who and why.</summary>

@@ -1,3 +1,4 @@
+using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Pipeline.Reconciliation;
@@ -9,8 +10,21 @@ namespace RetailFunctions.Pipeline.Finance;
 /// its own, or each summary in summarised mode; entries counted in a summary are not owed twice), and what the ERP
 /// answered for it (accepted with its document id, or rejected with its reason). Keyed by entry id, in ordinal order.
 /// </summary>
-public sealed class JournalReconciliationSources(IJournalStore journal) : IJournalTotalSource, IErpAcknowledgementSource
+public sealed class JournalReconciliationSources(IJournalStore journal) : IJournalTotalSource, IErpAcknowledgementSource, ITillTakingsSource
 {
+    /// <summary>
+    /// Every entry the tills' receipts made this day (not a return an associate took against a till order through the
+    /// order record), whatever its posting status: what the journal booked for the receipts.
+    /// </summary>
+    public async IAsyncEnumerable<MatchItem> TillTakingsAsync(DateOnly businessDay, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var stored in await journal.ListAsync(businessDay, null, cancellationToken))
+            if (stored.Entry.Channel == Channels.Pos && stored.Entry.FactId.StartsWith(TillReceipts.FactPrefix, StringComparison.Ordinal)
+                && stored.Entry.Source is "sale" or "return")
+                yield return new MatchItem(stored.EntryId, stored.Entry.Store, stored.Entry.Source, TillReceipts.Takings(stored.Entry), null, stored.Entry.Currency,
+                    businessDay, stored.Entry.Reference, stored.Status);
+    }
+
     public async IAsyncEnumerable<MatchItem> JournalTotalsAsync(DateOnly businessDay, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var stored in await OwedAsync(businessDay, cancellationToken))

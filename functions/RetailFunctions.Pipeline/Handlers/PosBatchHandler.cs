@@ -2,6 +2,7 @@ using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Rollout;
+using RetailFunctions.Pipeline.Finance;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
@@ -22,7 +23,8 @@ public sealed record PosHandlerOptions(int ChunkSize)
 /// are no-ops the second time because each line has its own idempotency key.
 /// </summary>
 public sealed class PosBatchHandler(
-    IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, PilotGate pilot, PosHandlerOptions options, TimeProvider clock)
+    IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, TillJournal journal, PilotGate pilot, PosHandlerOptions options,
+    TimeProvider clock)
 {
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
@@ -78,8 +80,18 @@ public sealed class PosBatchHandler(
         var receipt = transaction.Receipt.ToString();
         var kind = transaction.Kind.ToString();
         var changes = PosStockPlan.Changes(transaction, batch.BatchId).ToList();
+        var keys = new Dictionary<string, string>(envelope.Keys)
+        {
+            [BusinessKeys.Store] = transaction.Receipt.StoreId,
+            [BusinessKeys.Transaction] = receipt,
+        };
+        var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
         if (changes.Count == 0)
+        {
+            // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
+            if (transaction.Kind == PosTransactionKind.TillClose) await journal.RecordAsync(transaction, source, ct);
             return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded, PosStockPlan.WhyNoStock(transaction), 0, 0);
+        }
         // A store whose flows are off keeps its upload archived and acknowledged; a replay after switching on applies it.
         var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
         var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
@@ -88,17 +100,12 @@ public sealed class PosBatchHandler(
                 $"pilot: till stock and till orders are off at store {transaction.Receipt.StoreId}; archived, not applied", 0, 0);
         if (stockMode == FlowMode.Off) changes.Clear();
 
-        var keys = new Dictionary<string, string>(envelope.Keys)
-        {
-            [BusinessKeys.Store] = transaction.Receipt.StoreId,
-            [BusinessKeys.Transaction] = receipt,
-        };
-        var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
         var counts = new PostingCounts();
         foreach (var change in changes)
             counts.Add(await stock.PostAsync(change, source, ct));
         if (ordersMode != FlowMode.Off)
             await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
+        await journal.RecordAsync(transaction, source, ct);
 
         return counts.Exceptions > 0
             ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,
@@ -158,6 +165,8 @@ public static class PosStockPlan
     public static string WhyNoStock(PosTransaction transaction) => transaction.Kind switch
     {
         PosTransactionKind.Void => "voided transaction: no stock moves",
+        PosTransactionKind.Suspended => "suspended transaction: no stock or money moves",
+        PosTransactionKind.Training => "training transaction: no stock or money moves",
         PosTransactionKind.Control => "control transaction: no stock moves",
         PosTransactionKind.TillClose => "till close: totals recorded, no stock moves",
         _ => "no stock lines",

@@ -1,11 +1,14 @@
 using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Orders;
+using Tender = RetailFunctions.Domain.Orders.Tender;
 
 namespace RetailFunctions.Pipeline.Orders;
 
 /// <summary>
 /// A till sale as an order: carried out at the till (the till already moved the stock), paid by its tenders, found
-/// by its receipt. Pure; the SKUs and the canonical store arrive resolved.
+/// by its receipt. The money is the till's, reckoned as the journal books it, so the order's total is the receipt's
+/// and its captures cover it: a till sale never waits for a capture. Pure; the SKUs and the canonical store arrive resolved.
 /// </summary>
 public static class PosOrderCommands
 {
@@ -16,36 +19,112 @@ public static class PosOrderCommands
         string sourceReference, DateTimeOffset now)
     {
         var receipt = transaction.Receipt;
+        var reckoning = TillReceipts.Reckon(transaction);
         var at = transaction.EndDateTime ?? new DateTimeOffset(receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var lines = transaction.Lines.Where(l => !l.Voided && l.Kind == PosLineKind.Sale && l.Quantity > 0m)
-            .Select(l => new OrderLine($"{l.Position}", skuByPosition.GetValueOrDefault(l.Position), l.Description ?? l.ItemId, l.Quantity, l.UnitPrice,
-                l.DiscountAmount, l.TaxAmount, ChannelItem: l.ItemId))
+        var described = transaction.Lines.ToDictionary(l => l.Position, l => l.Description ?? l.ItemId);
+        var lines = reckoning.Sold
+            .Select(l => l.Position == 0
+                ? new OrderLine("adjustment", null, "till adjustment", 0m, 0m, l.Discount, l.Tax, Amount: l.Gross)
+                : new OrderLine($"{l.Position}", skuByPosition.GetValueOrDefault(l.Position), described.GetValueOrDefault(l.Position, l.ItemId), l.Quantity,
+                    l.Quantity == 0m ? 0m : Currencies.Round(l.Gross / l.Quantity, transaction.Currency), l.Discount, l.Tax, ChannelItem: l.ItemId,
+                    Amount: l.Gross))
             .ToList();
         var customer = transaction.LoyaltyId is null && transaction.CustomerEmail is null && transaction.CustomerPhone is null
             ? null
             : new CustomerReference(null, transaction.CustomerEmail, transaction.CustomerPhone, transaction.LoyaltyId);
         var draft = new OrderDraft(Channels.Pos, References(receipt), transaction.Currency, at, customer, FulfilmentMethod.CarryOut, store,
-            ShipTo: null, PlacedAtLocation: store, lines, Shipping: 0m, ShippingTax: 0m, TaxesIncluded: false, receipt.BusinessDay, sourceReference);
+            ShipTo: null, PlacedAtLocation: store, lines, Shipping: 0m, ShippingTax: 0m, reckoning.TaxIncluded, receipt.BusinessDay, sourceReference);
         var actor = $"pos:{receipt.StoreId}:operator:{transaction.OperatorId ?? "unknown"}";
         var commands = new List<OrderCommand>
         {
             new OrderCommand.RecordOrder($"pos:{receipt}:sale", actor, now, draft, at, null, null, new Dictionary<string, decimal>()),
         };
-        var tenders = transaction.Tenders.Where(t => !t.IsChange && t.Amount > 0m).ToList();
-        var change = transaction.Tenders.Where(t => t.IsChange).Sum(t => Math.Abs(t.Amount));
-        for (var i = 0; i < tenders.Count; i++)
+        var paid = Captures(transaction, reckoning);
+        for (var i = 0; i < paid.Count; i++)
         {
-            var t = tenders[i];
-            var method = MethodOf(t.TenderType);
-            // Change is given in cash: it reduces what the cash tender took.
-            var amount = method == "cash" ? Math.Max(0m, t.Amount - change) : t.Amount;
-            if (method == "cash") change = Math.Max(0m, change - t.Amount);
-            if (amount <= 0m) continue;
-            var tender = new Tender($"T{i + 1}", method, t.CardType, Token: t.AuthorizationCode is null ? null : $"auth:{t.AuthorizationCode}", Last4(t.MaskedAccount), null);
+            var (t, amount) = paid[i];
+            var tender = new Tender($"T{i + 1}", MethodOf(t.TenderType), t.CardType, Token: t.AuthorizationCode is null ? null : $"auth:{t.AuthorizationCode}",
+                Last4(t.MaskedAccount), null);
             commands.Add(new OrderCommand.RecordPayment($"pos:{receipt}:tender:{i + 1}", actor, now, tender,
                 new PaymentTransaction($"pos:{receipt}:tender:{i + 1}:capture", tender.PaymentId, PaymentKind.Capture, amount, at)));
         }
         return commands;
+    }
+
+    /// <summary>
+    /// What each tender paid for the goods sold: change, cash back and refunds come off the tender of their own kind
+    /// first, then the largest. Goods returned in an exchange paid for their share, and a till's cash rounding down
+    /// makes up the rest, so the captures add up to the sold goods.
+    /// </summary>
+    private static List<(PosTender Tender, decimal Amount)> Captures(PosTransaction transaction, TillReckoning reckoning)
+    {
+        var signed = transaction.Tenders.Zip(TillTenderMoneyOf(transaction)).ToList();
+        var paid = signed.Where(x => x.Second > 0m).Select(x => (Tender: x.First, Amount: x.Second)).ToList();
+        foreach (var (tender, amount) in signed.Where(x => x.Second < 0m))
+        {
+            var owed = -amount;
+            foreach (var i in Enumerable.Range(0, paid.Count).OrderByDescending(i => MethodOf(paid[i].Tender.TenderType) == MethodOf(tender.TenderType))
+                         .ThenByDescending(i => paid[i].Amount).ToList())
+            {
+                var taken = Math.Min(owed, paid[i].Amount);
+                paid[i] = (paid[i].Tender, paid[i].Amount - taken);
+                owed -= taken;
+            }
+        }
+        var sold = reckoning.Sold.Sum(l => l.Due(reckoning.TaxIncluded));
+        var short_ = sold - paid.Sum(p => p.Amount);
+        if (reckoning.Returned.Any() && short_ > 0m)
+            paid.Add((new PosTender(TillReceipts.ExchangeMethod, 0m, false, null, null, null), Math.Min(short_, reckoning.ReturnedAmount)));
+        short_ = sold - paid.Sum(p => p.Amount);
+        if (short_ > 0m && short_ <= 5 * Currencies.MinorUnit(transaction.Currency))
+            paid.Add((new PosTender("cash-rounding", 0m, false, null, null, null), short_));
+        return [.. paid.Where(p => p.Amount > 0m)];
+    }
+
+    /// <summary>Each tender signed as it moves the drawer, in the till's order (one per tender, zero kept).</summary>
+    private static IEnumerable<decimal> TillTenderMoneyOf(PosTransaction transaction) =>
+        transaction.Tenders.Select(t => Currencies.Round(t.IsChange || t.IsRefund ? -Math.Abs(t.Amount) : t.Amount, transaction.Currency));
+
+    /// <summary>The prefix of a till return's id on its original order: its money is journalled from the till, not from the order.</summary>
+    public const string TillReturnPrefix = "pos:";
+
+    /// <summary>
+    /// The returns a till transaction makes against earlier receipts, one per original receipt: its returned items
+    /// with the till's money for them, and what the till paid out (an exchange pays with the new goods).
+    /// </summary>
+    public static IReadOnlyList<(ReceiptKey Original, OrderCommand.RecordTillReturn Command)> Returns(PosTransaction transaction, string? store)
+    {
+        if (transaction.Kind is not (PosTransactionKind.Sale or PosTransactionKind.Return)) return [];
+        var linked = transaction.Lines.Where(l => !l.Voided && l.Kind == PosLineKind.Return && l.OriginalReceipt is not null)
+            .GroupBy(l => l.OriginalReceipt!).ToList();
+        if (linked.Count == 0) return [];
+        var reckoning = TillReceipts.Reckon(transaction);
+        var money = reckoning.Returned.Where(l => l.Position != 0).ToDictionary(l => l.Position);
+        var outflows = new Queue<TillTenderMoney>(reckoning.Sold.Any()
+            ? [new TillTenderMoney(TillReceipts.ExchangeMethod, reckoning.ReturnedAmount)]
+            : reckoning.Tenders.Where(t => t.Amount < 0m).Select(t => t with { Amount = -t.Amount }));
+        var actor = $"pos:{transaction.Receipt.StoreId}:operator:{transaction.OperatorId ?? "unknown"}";
+        var at = transaction.EndDateTime ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var result = new List<(ReceiptKey, OrderCommand.RecordTillReturn)>();
+        foreach (var group in linked)
+        {
+            var lines = group.Where(l => money.ContainsKey(l.Position)).Select(l => money[l.Position])
+                .Select(m => new TillReturnLine(m.ItemId, m.Quantity, m.Gross - m.Discount - (reckoning.TaxIncluded ? m.Tax : 0m), m.Tax)).ToList();
+            var due = lines.Sum(l => l.Amount + l.Tax);
+            var refunds = new List<TillRefundTender>();
+            while (due > 0m && outflows.Count > 0)
+            {
+                var next = outflows.Dequeue();
+                var taken = Math.Min(due, next.Amount);
+                refunds.Add(new TillRefundTender(next.Method, taken));
+                due -= taken;
+                if (next.Amount > taken) outflows = new Queue<TillTenderMoney>([next with { Amount = next.Amount - taken }, .. outflows]);
+            }
+            var returnId = $"{TillReturnPrefix}{transaction.Receipt}:return";
+            result.Add((group.Key, new OrderCommand.RecordTillReturn($"{returnId}:{group.Key}", actor, at, returnId, store ?? transaction.Receipt.StoreId,
+                lines, refunds)));
+        }
+        return result;
     }
 
     /// <summary>The full receipt key, and the store and sequence an associate reads off a printed receipt.</summary>
@@ -60,7 +139,7 @@ public static class PosOrderCommands
         "cash" => "cash",
         "creditdebit" or "credit" or "debit" or "card" or "creditcard" or "debitcard" => "card",
         "giftcard" or "gift_card" or "gift card" or "giftcertificate" => "gift_card",
-        "storecredit" or "store_credit" => "store_credit",
+        "storecredit" or "store_credit" or "voucher" => "store_credit",
         var other => other,
     };
 

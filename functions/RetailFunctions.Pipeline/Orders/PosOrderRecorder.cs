@@ -13,8 +13,11 @@ public sealed class PosOrderRecorder(IMessageSender sender, ICatalogStore catalo
 {
     public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct)
     {
-        if (!PosOrderCommands.IsOrder(transaction)) return null;
         var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, transaction.Receipt.StoreId, ct);
+        // A return linked to its receipt is recorded on that receipt's order, wherever and whenever it happens.
+        foreach (var (original, command) in PosOrderCommands.Returns(transaction, store))
+            await sender.SendAsync(QueueNames.OrderWorkflow, OrderEnvelopes.Commands(OrderIds.ForReceipt(original), [command], clock.GetUtcNow(), keys), ct);
+        if (!PosOrderCommands.IsOrder(transaction)) return null;
         var skus = new Dictionary<int, string?>();
         foreach (var line in transaction.Lines.Where(l => !l.Voided))
             skus[line.Position] = await ResolveSkuAsync(line, ct);

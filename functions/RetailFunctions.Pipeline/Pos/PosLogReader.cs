@@ -104,7 +104,10 @@ public static class PosLogReader
 
         var control = Child(tx, "TenderControlTransaction") ?? Child(tx, "ControlTransaction");
         if (control?.Descendants().FirstOrDefault(e => e.Name.LocalName == "TillSettle") is { } settle)
-            return header.Build(PosTransactionKind.TillClose, tillTotals: TillTotals(settle, "Transaction/TenderControlTransaction/TillSettle"));
+        {
+            const string At = "Transaction/TenderControlTransaction/TillSettle";
+            return header.Build(PosTransactionKind.TillClose, tillTotals: TillTotals(settle, At), tillSales: Sum(settle, ["Sales"], At));
+        }
         return header.Build(PosTransactionKind.Control);
     }
 
@@ -129,18 +132,16 @@ public static class PosLogReader
                 parts.Tenders.Add(new PosTender(
                     Attr(change, "TenderType") ?? "Cash", Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
             else if (Child(item, "Tax") is { } tax)
-                parts.Taxes.Add(MapTax(tax, at + "/Tax"));
+                parts.Taxes.Add(MapTax(tax, at + "/Tax", parts));
             else if (Child(item, "Discount") is { } discount)
                 parts.Discounts.Add(new PosDiscount(Reason(discount, parts), Math.Abs(Amount(discount, "Amount", at + "/Discount"))));
             else if (Child(item, "LoyaltyReward") is { } reward && LoyaltyDiscount(reward, at + "/LoyaltyReward", parts) is { } loyalty)
                 parts.Discounts.Add(loyalty);
         }
 
-        var itemLines = parts.Lines.Where(l => !l.Voided).ToList();
-        var kind = IsVoided(tx, retail) ? PosTransactionKind.Void
-            : itemLines.Count > 0 && itemLines.All(l => l.Kind == PosLineKind.Return) ? PosTransactionKind.Return
-            : PosTransactionKind.Sale;
-        var total = Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") == "TransactionGrandAmount");
+        var kind = KindOf(tx, retail, parts.Lines);
+        var total = TotalOf(retail, "TransactionGrandAmount");
+        var statedTax = TotalOf(retail, "TransactionTaxAmount");
 
         return header.Build(
             kind,
@@ -151,9 +152,25 @@ public static class PosLogReader
             loyaltyId: FirstDescendantText(retail, "LoyaltyAccountID", "LoyaltyID", "CustomerAccountID"),
             email: FirstDescendantText(retail, "EMail", "EmailAddress", "Email"),
             phone: FirstDescendantText(retail, "Telephone", "PhoneNumber", "FullTelephoneNumber"),
-            total: total is null ? null : PosValues.Decimal(total.Value, "Transaction/RetailTransaction/Total"),
-            panMasked: parts.PanMasked);
+            total: total,
+            panMasked: parts.PanMasked,
+            taxIncluded: parts.TaxIncluded,
+            statedTax: statedTax);
     }
+
+    private static PosTransactionKind KindOf(XElement tx, XElement retail, IReadOnlyList<PosLine> lines)
+    {
+        if (IsVoided(tx, retail)) return PosTransactionKind.Void;
+        if (Flag(tx, "TrainingModeFlag") || Flag(retail, "TrainingModeFlag")) return PosTransactionKind.Training;
+        if (IsSuspended(tx, retail)) return PosTransactionKind.Suspended;
+        var items = lines.Where(l => !l.Voided).ToList();
+        return items.Count > 0 && items.All(l => l.Kind == PosLineKind.Return) ? PosTransactionKind.Return : PosTransactionKind.Sale;
+    }
+
+    private static decimal? TotalOf(XElement retail, string type) =>
+        Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") == type) is { } total
+            ? PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{type}']")
+            : null;
 
     private static PosLine MapLine(
         XElement item, XElement line, PosLineKind kind, bool voided, string at, XElement retail, Header header, RetailParts parts)
@@ -173,9 +190,10 @@ public static class PosLogReader
         var unitPrice = OptionalAmount(line, "ActualSalesUnitPrice", at) ?? OptionalAmount(line, "RegularSalesUnitPrice", at);
         var extended = OptionalAmount(line, "ExtendedAmount", at);
         var modifiers = Children(line, "RetailPriceModifier").Select((m, i) => MapModifier(m, $"{at}/RetailPriceModifier[{i + 1}]", parts)).ToList();
-        parts.Discounts.AddRange(modifiers);
-        var discount = OptionalAmount(line, "DiscountAmount", at) ?? modifiers.Sum(m => m.Amount);
-        var lineTaxes = Children(line, "Tax").Select((t, i) => MapTax(t, $"{at}/Tax[{i + 1}]")).ToList();
+        // A line's own price modifiers are its discount, not the receipt's: counting them twice loses money.
+        var stated = OptionalAmount(line, "DiscountAmount", at);
+        var discount = stated is { } d && d != 0m ? d : modifiers.Sum(m => m.Amount);
+        var lineTaxes = Children(line, "Tax").Select((t, i) => MapTax(t, $"{at}/Tax[{i + 1}]", parts)).ToList();
         parts.LineTaxes.AddRange(lineTaxes);
 
         var original = kind == PosLineKind.Return
@@ -226,10 +244,16 @@ public static class PosLogReader
             false,
             creditDebit is null ? null : Attr(creditDebit, "CardType") ?? Text(creditDebit, "CardType"),
             account,
-            FirstDescendantText(tender, "AuthorizationCode")));
+            FirstDescendantText(tender, "AuthorizationCode"),
+            IsRefund: string.Equals(Attr(tender, "TypeCode") ?? Text(tender, "TypeCode"), "Refund", StringComparison.OrdinalIgnoreCase)));
 
+        // Change and cash back leave the drawer in cash unless the till names another tender: a card tender's
+        // change is not taken off the card.
         if (Child(tender, "TenderChange") is { } change)
-            parts.Tenders.Add(new PosTender(Attr(change, "TenderType") ?? type, Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
+            parts.Tenders.Add(new PosTender(Attr(change, "TenderType") ?? Text(change, "TenderType") ?? "Cash",
+                Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
+        if (creditDebit is not null && OptionalAmount(creditDebit, "CashBackAmount", at + "/CreditDebit") is { } cashBack and not 0m)
+            parts.Tenders.Add(new PosTender("Cash", cashBack, true, null, null, null));
     }
 
     private static bool IsAccountElement(string name) =>
@@ -237,9 +261,12 @@ public static class PosLogReader
         || name.Contains("CardNumber", StringComparison.Ordinal)
         || name.Contains("PAN", StringComparison.Ordinal);
 
-    private static PosTax MapTax(XElement tax, string at)
+    private static PosTax MapTax(XElement tax, string at, RetailParts parts)
     {
         var percent = OptionalAmount(tax, "Percent", at);
+        if (Flag(tax, "TaxIncludedInPriceFlag")
+            || Child(tax, "TaxableAmount") is { } taxable && Flag(taxable, "TaxIncludedInTaxableAmountFlag"))
+            parts.TaxIncluded = true;
         return new PosTax(
             Attr(tax, "TaxType") ?? Text(tax, "TaxAuthority") ?? Text(tax, "TaxGroupID") ?? "Tax",
             // Percent 8.25 is carried as the rate 0.0825, like the web store's tax lines.
@@ -248,43 +275,65 @@ public static class PosLogReader
             Amount(tax, "Amount", at));
     }
 
+    // A price override logs the previous and new price without an Amount: the extended amount is already at the new
+    // price, so it takes nothing more off.
     private static PosDiscount MapModifier(XElement modifier, string at, RetailParts parts) =>
-        new(Reason(modifier, parts), Math.Abs(Amount(modifier, "Amount", at)));
+        new(Reason(modifier, parts), Math.Abs(OptionalAmount(modifier, "Amount", at) ?? 0m));
 
-    // NCR logs each monetary loyalty reward twice, once detailed and once summarized; only the detailed entry
-    // counts, or the discount would be taken twice.
+    // A reward with an Amount is money off the receipt. NCR logs each monetary loyalty reward twice, once detailed
+    // and once summarized; only the detailed entry counts, or the discount would be taken twice.
     private static PosDiscount? LoyaltyDiscount(XElement reward, string at, RetailParts parts)
     {
+        if (OptionalAmount(reward, "Amount", at) is { } amount and not 0m)
+            return new PosDiscount(Mask(Text(reward, "PromotionID") is { } id ? $"loyalty promotion {id}" : "loyalty reward", parts), Math.Abs(amount));
         if (Attr(reward, "detailedData") != "true" || Text(reward, "RewardCategory") != "Monetary")
             return null;
-        var amount = OptionalAmount(reward, "ExtendedRewardAmount", at) ?? 0m;
-        if (amount >= 0)
+        var extended = OptionalAmount(reward, "ExtendedRewardAmount", at) ?? 0m;
+        if (extended >= 0)
             return null;
         var promotion = Text(reward, "PromotionID");
-        return new PosDiscount(Mask(promotion is null ? "loyalty reward" : $"loyalty promotion {promotion}", parts), -amount);
+        return new PosDiscount(Mask(promotion is null ? "loyalty reward" : $"loyalty promotion {promotion}", parts), -extended);
     }
 
     private static string? Reason(XElement element, RetailParts parts) =>
         Mask(Text(element, "ReasonCode") ?? Text(element, "Description") ?? Text(element, "PromotionID"), parts);
 
+    private static readonly string[] FloatElements = ["Loan", "OpeningFloat", "Float", "Beginning", "OpeningBalance"];
+
+    /// <summary>
+    /// What the till took per tender by its count at close: the ending balance less the opening float it started with,
+    /// plus what was picked up from the drawer during the day (that was takings too). Without an ending balance,
+    /// whatever amounts the settle lists.
+    /// </summary>
     private static List<TenderTotal> TillTotals(XElement settle, string at)
     {
-        var candidates = settle.Descendants().Where(e => Attr(e, "TenderType") is not null && Child(e, "Amount") is not null).ToList();
-        // A till settle lists sales, loans and pickups per tender; the ending balance is the end-of-day total.
-        var endings = candidates.Where(e => e.Name.LocalName == "Ending").ToList();
-        return (endings.Count > 0 ? endings : candidates)
+        var endings = Sum(settle, ["Ending"], at);
+        if (endings.Count == 0)
+            return Sum(settle, null, at);
+        var floats = Sum(settle, FloatElements, at).ToDictionary(t => t.TenderType, t => t.Amount);
+        var pickups = Sum(settle, ["Pickup"], at).ToDictionary(t => t.TenderType, t => t.Amount);
+        return [.. endings.Select(e => e with { Amount = e.Amount - floats.GetValueOrDefault(e.TenderType) + pickups.GetValueOrDefault(e.TenderType) })];
+    }
+
+    /// <summary>Amounts and counts per tender of the settle's elements with these names (any element when null).</summary>
+    private static List<TenderTotal> Sum(XElement settle, string[]? names, string at) =>
+        settle.Descendants()
+            .Where(e => Attr(e, "TenderType") is not null && Child(e, "Amount") is not null && (names is null || names.Contains(e.Name.LocalName)))
             .GroupBy(e => Attr(e, "TenderType")!)
             .Select(g => new TenderTotal(
                 g.Key,
                 g.Sum(e => Amount(e, "Amount", $"{at}/{e.Name.LocalName}")),
                 g.Sum(e => Text(e, "Count") is { } count ? PosValues.Integer(count, $"{at}/{e.Name.LocalName}/Count") : 0)))
             .ToList();
-    }
 
     private static bool IsVoided(XElement tx, XElement retail) =>
         Flag(tx, "CancelFlag") || Flag(tx, "VoidFlag") || Flag(retail, "CancelFlag") || Flag(retail, "VoidFlag")
         || IsVoidStatus(Attr(retail, "TransactionStatus")) || IsVoidStatus(Text(retail, "TransactionStatus"))
         || IsVoidStatus(Attr(tx, "TransactionStatus")) || IsVoidStatus(Text(tx, "TransactionStatus"));
+
+    private static bool IsSuspended(XElement tx, XElement retail) =>
+        Flag(tx, "SuspendFlag") || Flag(retail, "SuspendFlag")
+        || string.Equals(Attr(retail, "TransactionStatus") ?? Text(retail, "TransactionStatus"), "Suspended", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsVoidStatus(string? status) =>
         status is not null && VoidStatuses.Contains(status, StringComparer.OrdinalIgnoreCase);
@@ -349,6 +398,7 @@ public static class PosLogReader
         public List<PosTax> LineTaxes { get; } = [];
         public List<PosDiscount> Discounts { get; } = [];
         public bool PanMasked { get; set; }
+        public bool TaxIncluded { get; set; }
     }
 
     private sealed record Header(ReceiptKey Receipt, DateTimeOffset? End, string? OperatorId, string Currency)
@@ -364,8 +414,11 @@ public static class PosLogReader
             string? phone = null,
             IReadOnlyList<TenderTotal>? tillTotals = null,
             decimal? total = null,
-            bool panMasked = false) =>
+            bool panMasked = false,
+            bool taxIncluded = false,
+            decimal? statedTax = null,
+            IReadOnlyList<TenderTotal>? tillSales = null) =>
             new(Receipt, kind, End, OperatorId, Currency, lines ?? [], tenders ?? [], taxes ?? [], discounts ?? [],
-                loyaltyId, email, phone, tillTotals ?? [], total, panMasked);
+                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax, tillSales);
     }
 }

@@ -27,6 +27,12 @@ public interface IJournalTotalSource
     IAsyncEnumerable<MatchItem> JournalTotalsAsync(DateOnly businessDay, CancellationToken cancellationToken);
 }
 
+/// <summary>The journal's entries of till receipts for a business day, Amount what each books for the goods (any order).</summary>
+public interface ITillTakingsSource
+{
+    IAsyncEnumerable<MatchItem> TillTakingsAsync(DateOnly businessDay, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// The ERP's answers received for a business day's postings, keyed by journal entry id: Status accepted or
 /// rejected (with Reason), Amount as the ERP booked it, Reference the ERP's document id.

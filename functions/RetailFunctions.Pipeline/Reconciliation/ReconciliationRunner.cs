@@ -25,7 +25,8 @@ public sealed record ReconciliationSources(
     ISettlementStore Settlements,
     IJournalTotalSource Journal,
     IErpAcknowledgementSource Acknowledgements,
-    IStockCountSource StockCounts);
+    IStockCountSource StockCounts,
+    ITillTakingsSource? TillTakings = null);
 
 /// <summary>
 /// Runs the reconciliation of one business day: opens each side's stream, runs the pure engine, stores every
@@ -53,7 +54,8 @@ public sealed class ReconciliationRunner(ReconciliationSources sources, IReconci
             sources.Journal.JournalTotalsAsync(day, cancellationToken),
             sources.Acknowledgements.AcknowledgementsAsync(day, cancellationToken),
             store.CarriedAsync(ReconciliationArea.Postings, day, cancellationToken),
-            sources.StockCounts.CountsAsync(day, cancellationToken));
+            sources.StockCounts.CountsAsync(day, cancellationToken),
+            sources.TillTakings?.TillTakingsAsync(day, cancellationToken));
         var sink = new StoringSink(store, exceptions, pilot, options, clock, day, runId);
         var summary = await ReconciliationEngine.RunAsync(day, inputs, sink, options.Engine, cancellationToken);
         await sink.FlushAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Pipeline.Pos;
 
@@ -28,12 +29,17 @@ public static class TillRecords
             ? transaction.TillTotals.Select(t => new TenderAmount(t.TenderType, t.Amount)).ToList()
             : transaction.Tenders
                 .GroupBy(t => t.TenderType, StringComparer.Ordinal)
-                .Select(g => new TenderAmount(g.Key, (k == TillRecordKind.Return ? -1 : 1) * g.Sum(t => t.IsChange ? -t.Amount : t.Amount)))
+                .Select(g => new TenderAmount(g.Key, g.Sum(t => Drawer(t, k))))
                 .OrderBy(t => t.TenderType, StringComparer.Ordinal)
                 .ToList();
         var r = transaction.Receipt;
-        return new TillRecord(Key(r), store, r.WorkstationId, k, transaction.Currency, tenders);
+        decimal? due = k != TillRecordKind.TillClose && TillReceipts.MovesMoney(transaction) ? TillReceipts.Reckon(transaction).Due : null;
+        return new TillRecord(Key(r), store, r.WorkstationId, k, transaction.Currency, tenders, due);
     }
+
+    /// <summary>A tender as it moves the drawer: change, cash back, refunds and every tender of a return go out.</summary>
+    private static decimal Drawer(PosTender tender, TillRecordKind kind) =>
+        tender.IsChange || tender.IsRefund || kind == TillRecordKind.Return ? -Math.Abs(tender.Amount) : tender.Amount;
 
     /// <summary>The transactions of an uploaded batch, by the format its blob name ends with; unreadable ones are skipped.</summary>
     public static IEnumerable<PosTransaction> Read(string blobName, Stream content)

@@ -228,6 +228,18 @@ public sealed class OrderReturnRefundTests
     }
 
     [Fact]
+    public void GivenAYenOrder_WhenOneOfThreeUnitsIsReturnedToSplitTenders_ThenTheRefundAndEveryShareAreWholeYen()
+    {
+        var order = Shipped(Draft(lines: [Line("L1", "SKU-A", 3m, 1000m)]) with { Currency = "JPY" }, (Card("P-A", last4: "1111"), 2000m), (Card("P-B", last4: "2222"), 1000m));
+
+        var refund = Single<RefundIssued>(When(order, Return("R1", "STORE-9", At(60), false, Back("L1", 1m)))).Refund;
+
+        Assert.Equal(1000m, refund.Tenders.Sum(t => t.Amount));
+        Assert.All(refund.Tenders, t => Assert.Equal(decimal.Truncate(t.Amount), t.Amount));
+        Assert.Equal([667m, 333m], refund.Tenders.Select(t => t.Amount).Order().Reverse());
+    }
+
+    [Fact]
     public void GivenExpiredCard_WhenRefunded_ThenStoreCreditWithANote()
     {
         var order = Shipped(captures: (Card(expiry: "2026-10"), 20m));

@@ -1,0 +1,114 @@
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Domain.Customers;
+using RetailFunctions.Pipeline.Customers;
+using RetailFunctions.Pipeline.Finance;
+using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Pos;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Pipeline.Tests;
+
+/// <summary>Till returns linked to their receipt are recorded on that receipt's order: never more than bought, never twice.</summary>
+public sealed class TillReturnTests
+{
+    private static readonly List<PosTransaction> Corpus = Read(TillCorpus.PathOf("us_store_101.xml"));
+
+    [Fact]
+    public void GivenAReturnLinkedToItsReceipt_WhenRecorded_ThenTheOrderRefundsThatLineFromItsCapturesAtTheTillsFigure()
+    {
+        var order = SaleOrder("5002");
+        var (original, command) = Assert.Single(PosOrderCommands.Returns(Receipt("7001"), "store-101"));
+
+        Assert.Equal("5002", original.SequenceNumber);
+        order = Apply(order, command);
+
+        var returned = Assert.Single(Assert.Single(order.Returns).Lines);
+        Assert.Equal(("2", 1m, 4.32m, 0.32m, ""), (returned.LineId, returned.Quantity, returned.Amount, returned.Tax, returned.Sku));
+        var refund = Assert.Single(order.Refunds);
+        Assert.Equal((4.00m, 0.32m), (refund.Goods, refund.Tax));
+        Assert.Equal([("cash", 4.32m)], refund.Tenders.Select(t => (t.Method, t.Amount)));
+        Assert.Equal(29.70m - 4.32m, order.Payments.Sum(p => p.Refundable));
+    }
+
+    [Fact]
+    public void GivenTheSameTillReturnTwice_WhenRecorded_ThenTheSecondChangesNothing()
+    {
+        var command = PosOrderCommands.Returns(Receipt("7001"), "store-101").Single().Command;
+        var once = Apply(SaleOrder("5002"), command);
+
+        var again = OrderDecider.Decide(command with { CommandId = "redelivered" }, once, OrderPolicy.Default);
+
+        Assert.Empty(Assert.IsType<OrderDecision.Accept>(again).Events);
+    }
+
+    [Fact]
+    public void GivenMoreReturnedAtTheTillThanTheReceiptBought_WhenRecorded_ThenOnlyWhatWasBoughtIsReturnedAndTheRestIsNoted()
+    {
+        var order = Apply(SaleOrder("5002"), PosOrderCommands.Returns(Receipt("7001"), "store-101").Single().Command);
+        var tooMany = new OrderCommand.RecordTillReturn("c-2", "pos:101:operator:1", DateTimeOffset.UnixEpoch, "pos:101-2-20261120-7999:return", "store-101",
+            [new TillReturnLine("SKU-SOCKS", 3m, 12.00m, 0.96m)], [new TillRefundTender("cash", 12.96m)]);
+
+        order = Apply(order, tooMany);
+
+        Assert.Equal(3m, order.Returned("2"));
+        var refund = order.Refunds.Single(r => r.RefundId == tooMany.ReturnId);
+        Assert.Equal(8.64m, refund.Goods + refund.Tax);
+        Assert.Contains("1 of item SKU-SOCKS returned at the till beyond what order", Assert.Single(refund.Notes));
+        var refused = OrderDecider.Decide(new OrderCommand.AcceptReturn("c-3", "agent", DateTimeOffset.UnixEpoch, "r-3", "store-101",
+            [new ReturnRequestLine("2", 1m, ReturnDisposition.Sellable)], false), order, OrderPolicy.Default);
+        Assert.Contains("only 0 of 3 bought can still be returned", Assert.IsType<OrderDecision.Refuse>(refused).Reason);
+    }
+
+    [Fact]
+    public void GivenAnExchangeLinkedToNoReceipt_WhenItsReturnsAreAsked_ThenThereAreNoneAndAnUnlinkedReturnStaysTheTillsAlone()
+    {
+        Assert.Empty(PosOrderCommands.Returns(Receipt("7003"), "store-101"));
+        Assert.Empty(PosOrderCommands.Returns(Receipt("7002"), "store-101"));
+    }
+
+    [Fact]
+    public void GivenATillRefundOnAPosOrder_WhenTheJournalSubscriberSeesIt_ThenItBooksNothingBecauseTheTillJournalsIt()
+    {
+        var order = SaleOrder("5002");
+        var command = PosOrderCommands.Returns(Receipt("7001"), "store-101").Single().Command;
+        var decision = Assert.IsType<OrderDecision.Accept>(OrderDecider.Decide(command, order, OrderPolicy.Default));
+        var after = decision.Events.Aggregate(order, OrderEvolution.Evolve);
+        var refundIssued = decision.Events.OfType<OrderEvent.RefundIssued>().Single();
+
+        Assert.Empty(JournalOrderSubscriber.FactsFor(new OrderEventMessage(after.OrderId, after.Sequence, nameof(OrderEvent.RefundIssued), refundIssued, after)));
+    }
+
+    [Fact]
+    public void GivenATillReturnOnItsReceiptsOrder_WhenTheCustomerSubscriberSeesIt_ThenThePointsOfTheReturnedGoodsAreReversed()
+    {
+        var order = SaleOrder("5002");
+        var command = PosOrderCommands.Returns(Receipt("7001"), "store-101").Single().Command;
+        var decision = Assert.IsType<OrderDecision.Accept>(OrderDecider.Decide(command, order, OrderPolicy.Default));
+        var after = decision.Events.Aggregate(order, OrderEvolution.Evolve);
+        var accepted = decision.Events.OfType<OrderEvent.ReturnAccepted>().Single();
+
+        var activity = CustomerOrderSubscriber.ActivityFor(new OrderEventMessage(after.OrderId, after.Sequence, nameof(OrderEvent.ReturnAccepted), accepted, after));
+
+        Assert.NotNull(activity);
+        Assert.Equal((ActivityKind.Return, order.OrderId, 4.00m), (activity.Kind, activity.OriginalOrderId, activity.Net.Amount));
+    }
+
+    private static PosTransaction Receipt(string sequence) => Corpus.Single(t => t.Receipt.SequenceNumber == sequence);
+
+    private static Order SaleOrder(string sequence)
+    {
+        var commands = PosOrderCommands.Record(Receipt(sequence), "store-101", new Dictionary<int, string?> { [1] = "JACKET", [2] = "SOCKS" }, "blob#1",
+            DateTimeOffset.UnixEpoch);
+        return commands.Aggregate(Order.Empty("pos-order"), Apply);
+    }
+
+    private static Order Apply(Order order, OrderCommand command) =>
+        OrderDecider.Decide(command, order, OrderPolicy.Default) is OrderDecision.Accept accept ? accept.Events.Aggregate(order, OrderEvolution.Evolve) : order;
+
+    private static List<PosTransaction> Read(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return [.. PosLogReader.Read(stream).OfType<PosParseResult.Parsed>().Select(r => r.Transaction)];
+    }
+}
