@@ -90,4 +90,21 @@ public class AvailabilityRaceTests
             CancellationToken.None);
         Assert.Empty(channel.Pushed);
     }
+
+    [Fact]
+    public async Task GivenARedeliveredMessage_WhenTheChannelsAreBelievedCurrent_ThenTheLatestLevelIsPushedAgain()
+    {
+        // The first consumer pushed version 9 and died before marking it; the channel may show 9 although 10 is marked.
+        var inventory = new Inventory();
+        inventory.Reads.Add(Stock(14m, 10, 10));
+        var channel = new WebStore();
+        var handler = new AvailabilityHandler(inventory, [channel], new Alerts(), new Sender(), PilotGate.AllOn(TimeProvider.System),
+            new InventoryOptions(null, InventoryOptions.DefaultOversellChannels), TimeProvider.System);
+
+        await handler.HandleAsync(new ReceivedMessage(AvailabilityEnvelopes.Create("SKU-1", "WH-1", DateTimeOffset.UtcNow, "test"), "channel-availability", 2, null),
+            CancellationToken.None);
+
+        var pushed = Assert.Single(channel.Pushed);
+        Assert.Equal((10L, 14m), (pushed.Version, pushed.Available));
+    }
 }

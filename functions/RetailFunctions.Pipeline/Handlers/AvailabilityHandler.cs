@@ -43,7 +43,10 @@ public sealed class AvailabilityHandler(
         if (await pilot.ModeAsync(PilotFlow.AvailabilityPush, location, ct) is var mode and not FlowMode.On)
             return new HandlerOutcome.Completed(await WithheldAsync(sku, location, mode, ct));
 
-        var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true";
+        // A message delivered again follows a consumer that may have pushed an older figure and stopped (killed, or
+        // storage gone) before marking it, while another marked a newer one: the channel may show the older figure, so
+        // the marks prove nothing and the latest level is pushed again.
+        var force = message.Envelope.Key(AvailabilityEnvelopes.ForceKey) == "true" || message.DequeueCount > 1;
         var log = new List<string>();
         // Only the first change after a push sends a message, so the burst began when this one was sent.
         var burstBegan = message.Envelope.OccurredAt;
