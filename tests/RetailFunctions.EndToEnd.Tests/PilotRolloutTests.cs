@@ -154,7 +154,7 @@ public sealed class PilotRolloutTests(PilotFixture fixture) : IClassFixture<Pilo
 
         // B is in shadow: processed into our own records, nothing pushed or posted, and the shadow report compares.
         await Calls.Eventually(() => OnHand("STORE-B"), v => v == 8m, "store B's till sale in our ledger");
-        Assert.Equal(HttpStatusCode.OK, await OrderStatus(8_800_000 + 1_002));
+        await Calls.Eventually(() => OrderStatus(8_800_000 + 1_002), s => s == HttpStatusCode.OK, "store B's web order on our record");
         var shadowB = await Calls.Eventually(() => Journal("STORE-B"), e => e.Count >= 1, "store B's journal in shadow", 120);
         Assert.All(shadowB, e => Assert.Equal("shadow", e.GetProperty("status").GetString()));
         var report = await Calls.Eventually(() => Http.GetJson("api/pilot/shadow/availability?location=STORE-B"),
