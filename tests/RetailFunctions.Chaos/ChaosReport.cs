@@ -30,6 +30,7 @@ public sealed class ChaosReport(int seed, ScenarioSize size, string faults)
     public int ChannelBursts { get; set; }
     public int ChannelAttempts { get; set; }
     public int ChannelSets { get; set; }
+    public int WebStoreRefunds { get; set; }
     public int SendRetries { get; set; }
     public int LevelsCompared { get; set; }
     public int MovementsInLedger { get; set; }
@@ -64,7 +65,7 @@ public sealed class ChaosReport(int seed, ScenarioSize size, string faults)
             .AppendLine($"  runtime                {Instances} instance(s), {Kills} kill(s) and restart(s) with {BacklogAtKill} messages queued or in flight")
             .AppendLine($"  store actions          {StoreActions} (ready for pickup, picked up, returns, goodwill refunds; {StoreActionDuplicates} sent twice)")
             .AppendLine($"  storage                {AzuriteRestarts} Azurite restart(s), {AzuriteDownSeconds:0.0} s without storage")
-            .AppendLine($"  web store              {ChannelBursts} 429/5xx bursts, {ChannelAttempts} calls, {ChannelSets} figures set")
+            .AppendLine($"  web store              {ChannelBursts} 429/5xx bursts, {ChannelAttempts} calls, {ChannelSets} figures set, {WebStoreRefunds} refunds made")
             .AppendLine($"  dead letters           {(DeadLettersByReason.Count == 0 ? "none" : string.Join(", ", DeadLettersByReason.Select(d => $"{d.Key} x{d.Value}")))}")
             .AppendLine($"  compared               {LevelsCompared} (sku, location) levels, {MovementsInLedger} movements ({AppliedTwice} applied twice), {WebFiguresCompared} web store figures,")
             .AppendLine($"                         {OrdersCompared} order statuses, {ShoppersCompared} shoppers' points ({PointsExpected} in all), {JournalGroupsCompared} journal totals ({JournalEntries} entries)")

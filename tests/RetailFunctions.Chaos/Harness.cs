@@ -118,6 +118,7 @@ public sealed class Harness : IAsyncDisposable
         await CompareWebStoreAsync();
         await CompareLoyaltyAsync();
         await CompareJournalAsync();
+        await CompareWebStoreRefundsAsync();
         _report.ChannelAttempts = _store.Attempts;
         _report.ChannelSets = _store.Sets.Count;
         _report.Finish();
@@ -763,6 +764,38 @@ public sealed class Harness : IAsyncDisposable
             {
                 _report.ShoppersCompared = _scenario.Shoppers.Count;
                 _report.PointsExpected = expected.Values.Sum();
+                _report.Differences.AddRange(problems);
+                return;
+            }
+            await Task.Delay(1000);
+        }
+    }
+
+    /// <summary>
+    /// The refunds carried out at the fake web store: exactly the oracle's, once each, whatever was retried, killed or
+    /// throttled on the way (each carries our refund id in its note, and no id appears twice).
+    /// </summary>
+    private async Task CompareWebStoreRefundsAsync()
+    {
+        var expected = Oracle.ExpectedWebStoreRefunds(_scenario);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var made = _store!.Refunds.ToList();
+            var actual = made.GroupBy(r => r.OrderId).ToDictionary(g => g.Key, g => g.Select(r => r.Transactions.Sum(t => t.Amount)).Order().ToList());
+            var problems = new List<string>();
+            foreach (var order in expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal))
+            {
+                var want = expected.GetValueOrDefault(order) ?? [];
+                var got = actual.GetValueOrDefault(order) ?? [];
+                if (!want.SequenceEqual(got))
+                    problems.Add($"web store refunds of order {order}: [{string.Join(", ", got)}], expected [{string.Join(", ", want)}]");
+            }
+            foreach (var twice in made.GroupBy(r => r.Note).Where(g => g.Count() > 1))
+                problems.Add($"web store refund made {twice.Count()} times: {twice.Key}");
+            if (problems.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                _report.WebStoreRefunds = made.Count;
                 _report.Differences.AddRange(problems);
                 return;
             }

@@ -124,8 +124,8 @@ public static class Oracle
     /// store, a shipped web order under "web" (its store dimension falls back to the channel: when the web store's
     /// capture is recorded, with the order, nothing is allocated yet);</item>
     /// <item>a return per store return, at the returning store, and per till return, at its till's store on its business day;</item>
-    /// <item>a refund per goodwill refund (at the order's store: "web" for a shipped order) and per uncollected pickup
-    /// (its captured total, at the pickup store).</item>
+    /// <item>a refund per goodwill refund (at the order's store: "web" for a shipped order);</item>
+    /// <item>a return per uncollected pickup: its sale reversed (its captured total, at the pickup store).</item>
     /// </list>
     /// A cancellation in the web store moves no money here (the web store refunds it itself, with its own refund
     /// webhook), and the scenario's web-store refunds carry no refund transactions, so they move none either.
@@ -143,7 +143,7 @@ public static class Oracle
         {
             var store = order.PickupStore?.Location ?? WebStoreDimension;
             Add(store, PosUpload.BusinessDay, "sale", order.Total);
-            if (order.Pickup == PickupFate.Expired) Add(store, refundDay, "refund", order.Total);
+            if (order.Pickup == PickupFate.Expired) Add(store, refundDay, "return", order.Total);
             if (order.Return is { } returned) Add(returned.Store.Location, refundDay, "return", WebOrder.UnitPrice * returned.Quantity);
             if (order.Goodwill is { } goodwill) Add(store, refundDay, "refund", goodwill.Amount);
         }
@@ -152,4 +152,23 @@ public static class Oracle
 
     /// <summary>The store dimension of a shipped web order's entries.</summary>
     public const string WebStoreDimension = "web";
+
+    /// <summary>
+    /// The refunds the web store must have made, once each, for refunds decided here, by Shopify order id: a store
+    /// return (its lines), a goodwill refund, an uncollected pickup (its captured total). Refunds the web store made
+    /// itself (its refund webhooks) are its own and never sent back to it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<decimal>> ExpectedWebStoreRefunds(Scenario scenario)
+    {
+        var refunds = new Dictionary<string, IReadOnlyList<decimal>>(StringComparer.Ordinal);
+        foreach (var order in scenario.Orders)
+        {
+            var amounts = new List<decimal>();
+            if (order.Pickup == PickupFate.Expired) amounts.Add(order.Total);
+            if (order.Return is { } returned) amounts.Add(WebOrder.UnitPrice * returned.Quantity);
+            if (order.Goodwill is { } goodwill) amounts.Add(goodwill.Amount);
+            if (amounts.Count > 0) refunds[order.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture)] = [.. amounts.Order()];
+        }
+        return refunds;
+    }
 }

@@ -341,6 +341,12 @@ public static class ShopifyBodies
                 ? new JsonArray()
                 : new JsonArray(new JsonObject { ["code"] = "Store pickup", ["title"] = "Pick up in store", ["delivery_category"] = "pickup", ["price"] = "0.00", ["tax_lines"] = new JsonArray() }),
             ["discount_codes"] = new JsonArray(),
+            // Paid by card in the web store: refunds decided here go back against this capture.
+            ["transactions"] = new JsonArray(new JsonObject
+            {
+                ["id"] = order.OrderId * 10 + 7, ["kind"] = "sale", ["status"] = "success", ["gateway"] = "shopify_payments",
+                ["amount"] = total, ["currency"] = "USD", ["processed_at"] = "2026-11-21T10:00:00-05:00",
+            }),
         };
         if (order.PickupStore is { } store) body["location_id"] = store.ShopifyLocationId;
         return body.ToJsonString();
