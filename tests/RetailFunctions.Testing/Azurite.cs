@@ -17,6 +17,7 @@ public sealed class Azurite : IAsyncDisposable
     private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private Process? _process;
+    private readonly List<string> _errors = [];
     private readonly int _blobPort = FreePort(), _queuePort = FreePort(), _tablePort = FreePort();
 
     public string ConnectionString =>
@@ -24,12 +25,29 @@ public sealed class Azurite : IAsyncDisposable
         $"BlobEndpoint=http://127.0.0.1:{_blobPort}/{DevAccount};QueueEndpoint=http://127.0.0.1:{_queuePort}/{DevAccount};" +
         $"TableEndpoint=http://127.0.0.1:{_tablePort}/{DevAccount};";
 
+    /// <summary>
+    /// Free ports are picked before the emulator binds them, so another process starting at the same moment may take
+    /// one first; the emulator then exits at once, and it is started again on fresh ports.
+    /// </summary>
     public static async Task<Azurite> StartAsync()
     {
-        var azurite = new Azurite();
-        await azurite.StartProcessAsync();
-        return azurite;
+        for (var attempt = 1; ; attempt++)
+        {
+            var azurite = new Azurite();
+            try
+            {
+                await azurite.StartProcessAsync();
+                return azurite;
+            }
+            catch (ExitedBeforeListeningException) when (attempt < 3)
+            {
+                azurite.Kill();
+            }
+        }
     }
+
+    private sealed class ExitedBeforeListeningException(int exitCode, string errors)
+        : InvalidOperationException($"Azurite exited with code {exitCode} before listening: {errors}");
 
     public static string ScriptPath
     {
@@ -59,8 +77,12 @@ public sealed class Azurite : IAsyncDisposable
         })
             info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("node could not be started");
+        _errors.Clear();
         _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line) lock (_errors) { if (_errors.Count < 20) _errors.Add(line); }
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         PidFiles.Write("azurite", _process.Id);
@@ -82,7 +104,10 @@ public sealed class Azurite : IAsyncDisposable
             while (true)
             {
                 if (_process!.HasExited)
-                    throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before listening");
+                {
+                    _process.WaitForExit();
+                    lock (_errors) throw new ExitedBeforeListeningException(_process.ExitCode, string.Join(" | ", _errors));
+                }
                 try
                 {
                     using var client = new TcpClient();
