@@ -58,8 +58,9 @@ public class RuntimeFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         Http?.Dispose();
-        await Runtime.DisposeAsync();
-        await Azurite.DisposeAsync();
+        // After a start that failed (and cleaned up after itself) there may be nothing to stop: report that failure, not this.
+        if (Runtime is not null) await Runtime.DisposeAsync();
+        if (Azurite is not null) await Azurite.DisposeAsync();
     }
 }
 
