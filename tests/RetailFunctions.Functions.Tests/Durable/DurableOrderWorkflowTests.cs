@@ -16,7 +16,24 @@ public sealed class DurableEngine : IAsyncLifetime
 
     public DurableTaskClient Client => Host.Client;
 
-    public async Task InitializeAsync() => Host = await DurableTaskTestHost.StartAsync(registry => Register(registry, Orders));
+    /// <summary>
+    /// The test host picks its own loopback port, which another test's Azurite or runtime may hold at that moment:
+    /// then it is started again, on the port it picks next.
+    /// </summary>
+    public async Task InitializeAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Host = await DurableTaskTestHost.StartAsync(registry => Register(registry, Orders));
+                return;
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
 
     public Task DisposeAsync() => Host.DisposeAsync().AsTask();
 
