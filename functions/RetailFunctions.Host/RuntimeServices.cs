@@ -1,6 +1,7 @@
 using RetailFunctions.Host.Settings;
 using RetailFunctions.Host.Workers;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ingestion;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Storage;
 

@@ -40,6 +40,55 @@ public sealed class DependencyRulesTests
     public void PipelineUsesNoPackages() =>
         Assert.Empty(XDocument.Load(ProjectFile("RetailFunctions.Pipeline")).Descendants("PackageReference"));
 
+    [Fact]
+    public void EveryPipelineFileDeclaresTheNamespaceOfItsCapabilityFolder()
+    {
+        var root = ProjectDirectory("RetailFunctions.Pipeline");
+        var misplaced = PipelineSources(root)
+            .Where(file => !DeclaredNamespace(file.Text).Equals(ExpectedNamespace(root, file.Path), StringComparison.Ordinal))
+            .Select(file => $"{Path.GetRelativePath(root, file.Path)} declares {DeclaredNamespace(file.Text)}")
+            .ToList();
+        Assert.Empty(misplaced);
+        Assert.False(Directory.Exists(Path.Combine(root, "Handlers")), "handlers belong in their capability's folder");
+    }
+
+    [Fact]
+    public void OnlyTheIngestionEdgesDependOnIngestion()
+    {
+        // Capabilities (inventory, orders, finance...) are driven by the ingestion edges, never the reverse.
+        var root = ProjectDirectory("RetailFunctions.Pipeline");
+        var offenders = PipelineSources(root)
+            .Where(file => DeclaredNamespace(file.Text) != "RetailFunctions.Pipeline.Ingestion")
+            .Where(file => file.Text.Contains("RetailFunctions.Pipeline.Ingestion", StringComparison.Ordinal))
+            .Select(file => Path.GetRelativePath(root, file.Path))
+            .ToList();
+        Assert.Empty(offenders);
+    }
+
+    private static IEnumerable<(string Path, string Text)> PipelineSources(string root) =>
+        Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Where(path => !IsBuildOutput(root, path))
+            .Select(path => (path, File.ReadAllText(path)));
+
+    private static bool IsBuildOutput(string root, string path)
+    {
+        var first = Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar)[0];
+        return first is "obj" or "bin";
+    }
+
+    private static string DeclaredNamespace(string source) =>
+        source.Split('\n').Select(line => line.Trim())
+            .FirstOrDefault(line => line.StartsWith("namespace ", StringComparison.Ordinal))?["namespace ".Length..].TrimEnd(';')
+        ?? "(none)";
+
+    private static string ExpectedNamespace(string root, string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetRelativePath(root, path))!;
+        return folder.Length == 0 ? "RetailFunctions.Pipeline" : "RetailFunctions.Pipeline." + folder.Replace(Path.DirectorySeparatorChar, '.');
+    }
+
+    private static string ProjectDirectory(string name) => Path.GetDirectoryName(ProjectFile(name))!;
+
     private static string ProjectFile(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -1,5 +1,5 @@
 using RetailFunctions.Domain.Inventory;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Rollout;

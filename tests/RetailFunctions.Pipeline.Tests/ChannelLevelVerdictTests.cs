@@ -1,5 +1,5 @@
 using RetailFunctions.Domain.Inventory;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Tests;

@@ -1,5 +1,5 @@
 using RetailFunctions.Domain.Operations;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ingestion;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Scheduling;

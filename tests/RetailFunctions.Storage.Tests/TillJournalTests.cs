@@ -4,7 +4,7 @@ using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Finance;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Pos;
 using RetailFunctions.Pipeline.Ports;

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ingestion;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Storage;
 
 namespace RetailFunctions.Functions.Messaging;

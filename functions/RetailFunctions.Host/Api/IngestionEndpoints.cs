@@ -3,7 +3,7 @@ using System.Text.Json;
 using RetailFunctions.Host.Settings;
 using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ingestion;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Security;

@@ -1,6 +1,6 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Inventory;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Host.Api;

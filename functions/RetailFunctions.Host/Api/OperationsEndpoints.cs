@@ -1,6 +1,6 @@
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ingestion;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Host.Api;

@@ -3,7 +3,7 @@ using RetailFunctions.Domain.Orders;
 using RetailFunctions.Host.Api;
 using RetailFunctions.Host.Workers;
 using RetailFunctions.Pipeline;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Storage;

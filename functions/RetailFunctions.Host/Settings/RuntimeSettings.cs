@@ -51,7 +51,7 @@ public sealed record RuntimeSettings(
             DefaultFulfillmentLocation: NullIfBlank(config["Inventory:DefaultFulfillmentLocation"]),
             OversellChannels: NullIfBlank(config["Inventory:OversellChannels"]) is { } channels
                 ? new HashSet<string>(channels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase)
-                : new HashSet<string>(RetailFunctions.Pipeline.Handlers.InventoryOptions.DefaultOversellChannels, StringComparer.OrdinalIgnoreCase),
+                : new HashSet<string>(RetailFunctions.Pipeline.Inventory.InventoryOptions.DefaultOversellChannels, StringComparer.OrdinalIgnoreCase),
             StockAuthorities: config.GetSection("Inventory:SourceOfTruth").GetChildren()
                 .Where(c => !string.IsNullOrWhiteSpace(c.Value))
                 .ToDictionary(c => c.Key, c => Authority(c.Key, c.Value!), StringComparer.Ordinal),

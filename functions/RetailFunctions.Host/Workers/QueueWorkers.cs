@@ -1,6 +1,7 @@
 using RetailFunctions.Host.Settings;
 using RetailFunctions.Pipeline;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Ingestion;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Storage;
 
 namespace RetailFunctions.Host.Workers;

@@ -1,7 +1,7 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Operations;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 

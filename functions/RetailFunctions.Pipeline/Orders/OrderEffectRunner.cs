@@ -1,7 +1,7 @@
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Domain.Orders;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 

@@ -1,6 +1,6 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Orders;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 
 namespace RetailFunctions.Pipeline.Orders;
 

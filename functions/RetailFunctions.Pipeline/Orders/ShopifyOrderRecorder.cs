@@ -1,5 +1,5 @@
 using RetailFunctions.Domain.Canonical;
-using RetailFunctions.Pipeline.Handlers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Orders;

@@ -1,4 +1,4 @@
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>Which system is the truth for a location's stock: the ledger (the default) or the web store.</summary>
 public static class StockAuthorities

@@ -1,7 +1,7 @@
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Ingestion;
 
 /// <summary>Which dead letters to replay. At least one selector must be given; already replayed ones need Force.</summary>
 public sealed record DeadLetterSelection(IReadOnlyList<string>? Ids, string? Queue, string? ReasonContains, bool All, bool Force)

@@ -2,7 +2,7 @@ using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>
 /// A reservation's timeout: a delayed message that arrives when it is due and expires it unless something consumed

@@ -3,13 +3,14 @@ using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Finance;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Rollout;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Ingestion;
 
 public sealed record PosHandlerOptions(int ChunkSize)
 {

@@ -2,7 +2,7 @@ using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>Pure rules for what a web-store event names: its items, which refunds restock, its catalog entries.</summary>
 public static class ShopifyStockPlan

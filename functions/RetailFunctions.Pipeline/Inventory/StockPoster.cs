@@ -6,7 +6,7 @@ using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>What a channel event asks of the ledger, before its item and location are resolved.</summary>
 public abstract record StockIntent

@@ -4,7 +4,7 @@ using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Telemetry;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>
 /// Executes inventory commands and, when a location's availability changed, sends the availability message that

@@ -6,7 +6,7 @@ using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Telemetry;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>
 /// Brings the channels up to date with a location's stock. A push waits for the level to settle (no change for the

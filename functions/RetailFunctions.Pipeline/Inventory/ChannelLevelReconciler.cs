@@ -6,7 +6,7 @@ using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Rollout;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>What to make of a stock figure the web store reports (inventory_levels/update).</summary>
 public abstract record ChannelLevelVerdict

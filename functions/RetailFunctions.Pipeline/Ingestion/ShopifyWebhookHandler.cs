@@ -4,6 +4,7 @@ using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Customers;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Ports;
@@ -11,7 +12,7 @@ using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Pipeline.Privacy;
 using RetailFunctions.Pipeline.Shopify;
 
-namespace RetailFunctions.Pipeline.Handlers;
+namespace RetailFunctions.Pipeline.Ingestion;
 
 /// <summary>
 /// A verified Shopify delivery, taken off the queue: drop it if seen, archive the raw body, translate it once to a
