@@ -65,7 +65,8 @@ public sealed record TenderTotal(string TenderType, decimal Amount, int Count);
 /// Taxes are the transaction-level tax items, else the lines' taxes. Total is the till's TransactionGrandAmount,
 /// StatedTax its TransactionTaxAmount; TaxIncluded: prices include the tax (VAT). A till close's TillTotals are what it
 /// counted per tender less its opening float (plus what was picked up during the day), TillSales what the till itself
-/// says its transactions took.
+/// says its transactions took. BusinessDayStated: the till gave its BusinessDayDate (else the day is provisional, see
+/// <see cref="DatedIn"/>).
 /// </summary>
 public sealed record PosTransaction(
     ReceiptKey Receipt,
@@ -85,4 +86,15 @@ public sealed record PosTransaction(
     bool PanMasked,
     bool TaxIncluded = false,
     decimal? StatedTax = null,
-    IReadOnlyList<TenderTotal>? TillSales = null);
+    IReadOnlyList<TenderTotal>? TillSales = null,
+    bool BusinessDayStated = true)
+{
+    /// <summary>
+    /// A transaction whose till stated no business day, dated by the store's local day of its end (the till's stated
+    /// day always wins). Its receipt key follows, so its stock, order and journal ids are its local day's.
+    /// </summary>
+    public PosTransaction DatedIn(TimeZoneInfo zone) =>
+        BusinessDayStated || EndDateTime is not { } end
+            ? this
+            : this with { Receipt = Receipt with { BusinessDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(end, zone).DateTime) } };
+}

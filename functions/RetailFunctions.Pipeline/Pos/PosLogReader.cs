@@ -91,13 +91,14 @@ public static class PosLogReader
 
     private static PosTransaction MapTransaction(XElement tx, string defaultCurrency)
     {
+        var end = Text(tx, "EndDateTime") is { } endText ? PosValues.Timestamp(endText, "Transaction/EndDateTime") : (DateTimeOffset?)null;
+        var (day, dayStated) = BusinessDayOf(tx, end);
         var receipt = new ReceiptKey(
             Required(tx, "RetailStoreID", TransactionPath),
             Required(tx, "WorkstationID", TransactionPath),
-            PosValues.BusinessDay(Required(tx, "BusinessDayDate", TransactionPath), "Transaction/BusinessDayDate"),
+            day,
             Required(tx, "SequenceNumber", TransactionPath));
-        var end = Text(tx, "EndDateTime") is { } endText ? PosValues.Timestamp(endText, "Transaction/EndDateTime") : (DateTimeOffset?)null;
-        var header = new Header(receipt, end, Text(tx, "OperatorID"), Text(tx, "CurrencyCode") ?? defaultCurrency);
+        var header = new Header(receipt, end, Text(tx, "OperatorID"), Text(tx, "CurrencyCode") ?? defaultCurrency, dayStated);
 
         if (Child(tx, "RetailTransaction") is { } retail)
             return MapRetail(tx, retail, header);
@@ -110,6 +111,25 @@ public static class PosLogReader
         }
         return header.Build(PosTransactionKind.Control);
     }
+
+    /// <summary>
+    /// The till's BusinessDayDate wins. Without one, the transaction is dated by when it ended: provisionally its UTC
+    /// date, which the ingestion replaces by the store's local date (only the store's time zone knows it).
+    /// </summary>
+    private static (DateOnly Day, bool Stated) BusinessDayOf(XElement tx, DateTimeOffset? end)
+    {
+        if (Text(tx, "BusinessDayDate") is { } stated)
+            return (PosValues.BusinessDay(stated, "Transaction/BusinessDayDate"), true);
+        // A wall clock without an offset is the store's own local time: its date is the business day.
+        if (end is { } ended && !HasOffset(Text(tx, "EndDateTime")!))
+            return (DateOnly.FromDateTime(ended.DateTime), true);
+        if (end is { } instant)
+            return (DateOnly.FromDateTime(instant.UtcDateTime), false);
+        throw new PayloadException("Transaction/BusinessDayDate", "missing, and no EndDateTime to date the transaction by");
+    }
+
+    private static bool HasOffset(string timestamp) =>
+        timestamp.EndsWith('Z') || timestamp.EndsWith('z') || timestamp.IndexOf('T') is var t and > 0 && timestamp.AsSpan(t).IndexOfAny('+', '-') > 0;
 
     private static PosTransaction MapRetail(XElement tx, XElement retail, Header header)
     {
@@ -401,7 +421,7 @@ public static class PosLogReader
         public bool TaxIncluded { get; set; }
     }
 
-    private sealed record Header(ReceiptKey Receipt, DateTimeOffset? End, string? OperatorId, string Currency)
+    private sealed record Header(ReceiptKey Receipt, DateTimeOffset? End, string? OperatorId, string Currency, bool BusinessDayStated)
     {
         public PosTransaction Build(
             PosTransactionKind kind,
@@ -419,6 +439,6 @@ public static class PosLogReader
             decimal? statedTax = null,
             IReadOnlyList<TenderTotal>? tillSales = null) =>
             new(Receipt, kind, End, OperatorId, Currency, lines ?? [], tenders ?? [], taxes ?? [], discounts ?? [],
-                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax, tillSales);
+                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax, tillSales, BusinessDayStated);
     }
 }
