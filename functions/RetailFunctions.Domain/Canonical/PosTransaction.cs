@@ -25,6 +25,10 @@ public sealed record ReceiptKey(string StoreId, string WorkstationId, DateOnly B
     public override string ToString() => $"{StoreId}-{WorkstationId}-{BusinessDay:yyyyMMdd}-{SequenceNumber}";
 }
 
+/// <summary>
+/// One till line. A return names what it returns: OriginalReceipt (the full receipt key), or only OriginalReceiptNumber
+/// ("{store}-{sequence}", as printed) when the till gave no day; OriginalLineNumber is the original receipt's line.
+/// </summary>
 public sealed record PosLine(
     int Position,
     PosLineKind Kind,
@@ -38,7 +42,9 @@ public sealed record PosLine(
     decimal DiscountAmount,
     decimal TaxAmount,
     bool Voided,
-    ReceiptKey? OriginalReceipt);
+    ReceiptKey? OriginalReceipt,
+    int? OriginalLineNumber = null,
+    string? OriginalReceiptNumber = null);
 
 /// <summary>
 /// Money on one tender. IsChange: handed back to the customer (change, cash back). IsRefund: paid out (ARTS

@@ -216,11 +216,8 @@ public static class PosLogReader
         var lineTaxes = Children(line, "Tax").Select((t, i) => MapTax(t, $"{at}/Tax[{i + 1}]", parts)).ToList();
         parts.LineTaxes.AddRange(lineTaxes);
 
-        var original = kind == PosLineKind.Return
-            ? (Child(line, "TransactionLink") ?? Child(item, "TransactionLink") ?? Child(retail, "TransactionLink")) is { } link
-                ? OriginalReceipt(link, header.Receipt.StoreId, at + "/TransactionLink")
-                : null
-            : null;
+        var link = kind == PosLineKind.Return ? ReturnLink(line, item, retail) : null;
+        var original = link is null ? null : OriginalReceipt(link, header.Receipt.StoreId, at + "/TransactionLink");
 
         return new PosLine(
             Text(item, "SequenceNumber") is { } seq && int.TryParse(seq, out var number) ? number : parts.Lines.Count + 1,
@@ -235,19 +232,37 @@ public static class PosLogReader
             Math.Abs(discount),
             lineTaxes.Sum(t => t.Amount),
             voided,
-            original);
+            original,
+            link is null ? null : OriginalLineNumber(link, at + "/TransactionLink"),
+            link is not null && original is null && Text(link, "SequenceNumber") is { } printed ? $"{Text(link, "RetailStoreID") ?? header.Receipt.StoreId}-{printed}" : null);
     }
 
+    /// <summary>A return's link to the sale it returns: on the line, its line item, or the whole transaction (any but a void's).</summary>
+    private static XElement? ReturnLink(XElement line, XElement item, XElement retail) =>
+        new[] { line, item, retail }.SelectMany(e => Children(e, "TransactionLink")).FirstOrDefault(l => !IsVoidLink(l));
+
+    private static bool IsVoidLink(XElement link) =>
+        Attr(link, "ReasonCode") is { } reason && (IsVoidStatus(reason) || reason.Equals("PostVoid", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The full receipt a link names. Its day is the link's BusinessDayDate, else the date its till wrote on the original
+    /// (BeginDateTime or EndDateTime). Without a day or a till it names the receipt by number only (see MapLine).
+    /// </summary>
     private static ReceiptKey? OriginalReceipt(XElement link, string currentStore, string at)
     {
         var workstation = Text(link, "WorkstationID");
         var sequence = Text(link, "SequenceNumber");
-        var day = Text(link, "BusinessDayDate");
-        // A link without the full receipt identity cannot be matched; treat it as an unlinked return.
+        var day = Text(link, "BusinessDayDate") is { } stated ? PosValues.BusinessDay(stated, at + "/BusinessDayDate")
+            : (Text(link, "BeginDateTime") ?? Text(link, "EndDateTime")) is { } written ? PosValues.BusinessDay(written, at + "/BeginDateTime")
+            : (DateOnly?)null;
         if (workstation is null || sequence is null || day is null)
             return null;
-        return new ReceiptKey(Text(link, "RetailStoreID") ?? currentStore, workstation, PosValues.BusinessDay(day, at + "/BusinessDayDate"), sequence);
+        return new ReceiptKey(Text(link, "RetailStoreID") ?? currentStore, workstation, day.Value, sequence);
     }
+
+    /// <summary>The original receipt's line a return gives back (POSLog's LineItemSequenceNumber on the link).</summary>
+    private static int? OriginalLineNumber(XElement link, string at) =>
+        Text(link, "LineItemSequenceNumber") is { } number ? PosValues.Integer(number, at + "/LineItemSequenceNumber") : null;
 
     private static void MapTender(XElement tender, string at, RetailParts parts)
     {
