@@ -47,7 +47,7 @@ public sealed class TillJournalTests(AzuriteFixture azurite) : IClassFixture<Azu
             await _till.RecordAsync(receipt, Source(receipt), CancellationToken.None);
 
         var moving = receipts.Where(TillReceipts.MovesMoney).ToList();
-        Assert.Equal(10, moving.Count);
+        Assert.Equal(17, moving.Count);
         foreach (var day in moving.GroupBy(r => (r.Receipt.StoreId, r.Receipt.BusinessDay)))
         {
             var entries = await _journal.ListAsync(day.Key.BusinessDay, day.Key.StoreId, CancellationToken.None);

@@ -153,7 +153,7 @@ public static class PosStockPlan
             yield break;
         var occurredAt = transaction.EndDateTime
             ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        foreach (var line in transaction.Lines.Where(l => !l.Voided && l.Quantity > 0m))
+        foreach (var line in transaction.Lines.Where(l => !l.Voided && !l.IsGiftCard && l.Quantity > 0m))
         {
             var kind = line.Kind == PosLineKind.Return ? MovementKind.Return : MovementKind.Sale;
             yield return new ChannelStockChange(

@@ -26,8 +26,8 @@ public static class PosOrderCommands
             .Select(l => l.Position == 0
                 ? new OrderLine("adjustment", null, "till adjustment", 0m, 0m, l.Discount, l.Tax, Amount: l.Gross)
                 : new OrderLine($"{l.Position}", skuByPosition.GetValueOrDefault(l.Position), described.GetValueOrDefault(l.Position, l.ItemId), l.Quantity,
-                    l.Quantity == 0m ? 0m : Currencies.Round(l.Gross / l.Quantity, transaction.Currency), l.Discount, l.Tax, ChannelItem: l.ItemId,
-                    Amount: l.Gross))
+                    l.Quantity == 0m ? 0m : Currencies.Round(l.Gross / l.Quantity, transaction.Currency), l.Discount, l.Tax, IsGiftCard: l.GiftCard,
+                    ChannelItem: l.ItemId, Amount: l.Gross))
             .ToList();
         var customer = transaction.LoyaltyId is null && transaction.CustomerEmail is null && transaction.CustomerPhone is null
             ? null
