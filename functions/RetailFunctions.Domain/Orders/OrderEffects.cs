@@ -52,6 +52,20 @@ public static class OrderEffects
             + "the stated total is booked";
     }
 
+    /// <summary>What was captured beyond the order's total, net of what has gone back: zero when nothing was over-captured.</summary>
+    public static decimal OverCaptured(Order order) =>
+        order.IsKnown ? Math.Max(0m, order.Captured - order.Refunded - order.Payments.Sum(p => p.ChargedBack) - order.Total) : 0m;
+
+    /// <summary>An over-capture: the order, what it totals, what was captured and the difference, and that the capture is booked.</summary>
+    public static string OverCaptureDetail(Order order, PaymentTransaction capture)
+    {
+        var name = order.Draft?.References.FirstOrDefault(r => r.Kind == "name")?.Value;
+        var kept = order.Total + OverCaptured(order);
+        return $"order {order.OrderId}{(name is null ? "" : $" ({name})")}: over-capture: {kept:0.00} {order.Currency} captured and kept "
+            + $"(last capture {capture.TransactionId}, {capture.Amount:0.00}) against a total of {order.Total:0.00} {order.Currency}, "
+            + $"a difference of {OverCaptured(order):0.00}; what was captured is booked";
+    }
+
     /// <summary>
     /// What a channel fulfilment of <paramref name="newly"/> units of a line takes from the holds of the order's open
     /// shipments, in shipment order: whole holds while they fit, then part of one (a parcel that carried only some of
@@ -157,6 +171,9 @@ public static class OrderEffects
             case RefundIssued { Refund.Unrefunded: > 0m } r:
                 Add(id => new OrderEffect.RaiseException(id, "finance", "refund-shortfall",
                     $"order {after.OrderId} refund {r.Refund.RefundId}: {r.Refund.Unrefunded:0.00} {after.Currency} due but not captured"));
+                break;
+            case PaymentRecorded { Transaction.Kind: PaymentKind.Capture } p when OverCaptured(after) > OverCaptured(before) && after.Draft is { IsTest: false }:
+                Add(id => new OrderEffect.RaiseException(id, "finance", "amount-mismatch", OverCaptureDetail(after, p.Transaction)));
                 break;
             case PaymentRecorded { Transaction.Kind: PaymentKind.Chargeback } p:
                 Add(id => new OrderEffect.RaiseException(id, "finance", "chargeback",
