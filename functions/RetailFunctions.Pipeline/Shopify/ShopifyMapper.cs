@@ -71,12 +71,13 @@ public static class ShopifyMapper
         var presentment = String(order, "presentment_currency", Root);
         var presentmentTotal = SetAmount(order, "total_price_set", "presentment_money", Root);
         var shippingLines = Objects(order, "shipping_lines", Root).Select(line => ShippingLine(line.Item, line.At)).ToList();
-        var lines = ShopifyDiscounts.Unallocated(
+        var discounted = ShopifyDiscounts.Unallocated(
             [.. Objects(order, "line_items", Root).Select(line => OrderLine(line.Item, line.At))],
             totalDiscounts - shippingLines.Sum(s => s.Discount),
             !Objects(order, "discount_applications", Root).Any()
                 || Objects(order, "discount_applications", Root).Any(a => String(a.Item, "target_type", a.At) is null or "line_item"),
             currency);
+        var lines = ShopifyTaxes.Unallocated(discounted, shippingLines, OptionalDecimal(order, "total_tax", Root) ?? 0m, currency);
         var toShop = ShopifyMoney.ToShop(currency, presentment, totalPrice, presentmentTotal);
         return new OrderSnapshot(
             Channels.Web,
@@ -147,9 +148,11 @@ public static class ShopifyMapper
     {
         var id = ResourceId(refund, Root);
         var restock = Bool(refund, "restock", Root) ?? false;
-        var lines = Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock)).ToList();
-        var adjustments = Objects(refund, "order_adjustments", Root).Select(a => Adjustment(a.Item, a.At)).ToList();
         var (shop, presentment, shopCurrency) = RefundMoneyBags(refund);
+        // The line items' prices are the shop's; a refund without money bags is in its transactions' currency.
+        var currency = shopCurrency ?? Objects(refund, "transactions", Root).Select(t => String(t.Item, "currency", t.At)).FirstOrDefault(c => c is not null);
+        var lines = Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock, currency)).ToList();
+        var adjustments = Objects(refund, "order_adjustments", Root).Select(a => Adjustment(a.Item, a.At)).ToList();
         var toShop = ShopifyMoney.ToShop(shopCurrency, null, shop, presentment);
         return new RefundSnapshot(
             id,
@@ -383,7 +386,7 @@ public static class ShopifyMapper
         return digits.Length >= 4 ? new string(digits[^4..]) : null;
     }
 
-    private static RefundLineSnapshot RefundLine(JsonElement line, string at, bool restock)
+    private static RefundLineSnapshot RefundLine(JsonElement line, string at, bool restock, string? currency)
     {
         var quantity = RequiredDecimal(line, "quantity", at);
         var item = Object(line, "line_item", at);
@@ -399,7 +402,7 @@ public static class ShopifyMapper
             String(line, "restock_type", at) ?? (restock ? "legacy_restock" : "no_restock"),
             OptionalId(line, "location_id", at),
             OptionalDecimal(line, "subtotal", at) ?? (item is { } p ? RequiredDecimal(p, "price", itemAt) * quantity : 0m),
-            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m),
+            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity, currency) : 0m),
             item is { } c ? OptionalDecimal(c, "current_quantity", itemAt) : null);
     }
 
@@ -416,13 +419,12 @@ public static class ShopifyMapper
         return exact;
     }
 
-    // The original line's tax covers its whole quantity; a partial refund carries its share.
-    private static decimal ProratedTax(JsonElement item, string at, decimal refunded)
-    {
-        var tax = TaxLines(item, at).Sum(t => t.Amount);
-        var ordered = OptionalDecimal(item, "quantity", at) ?? refunded;
-        return ordered == 0 || ordered == refunded ? tax : Math.Round(tax * refunded / ordered, 2, MidpointRounding.ToEven);
-    }
+    /// <summary>
+    /// A refunded line without its own <c>total_tax</c>: the original line's tax covers its whole quantity, and a
+    /// partial refund carries its share, rounded in the currency's minor unit (none for JPY, three places for KWD).
+    /// </summary>
+    private static decimal ProratedTax(JsonElement item, string at, decimal refunded, string? currency) =>
+        ShopifyTaxes.Prorated(TaxLines(item, at).Sum(t => t.Amount), OptionalDecimal(item, "quantity", at) ?? refunded, refunded, currency);
 
     private static bool? Consent(JsonElement customer, string key) =>
         Object(customer, key, Root) is { } consent && String(consent, "state", key) is { } state
