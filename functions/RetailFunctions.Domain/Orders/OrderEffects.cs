@@ -40,8 +40,19 @@ public static class OrderEffects
     /// held for it. It is released whole; what the line still needs is routed again.
     /// </summary>
     public static bool OverAllocated(Order before, OrderDraft revised, Shipment shipment, ShipmentLine line) =>
-        shipment.IsOpen && !shipment.HasLeft && line.Reservation is ReservationState.Pending or ReservationState.Reserved
-        && (revised.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } now || now.Quantity < before.Allocated(line.LineId));
+        Held(shipment, line)
+        && (revised.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } now || now.Quantity - before.Cancelled(line.LineId) < before.Allocated(line.LineId));
+
+    /// <summary>
+    /// A held shipment line whose units a refund cancelled (they will never leave): released whole, like a revision's,
+    /// and what the line still needs is routed again.
+    /// </summary>
+    public static bool CancelledAway(Order before, Order after, Shipment shipment, ShipmentLine line) =>
+        Held(shipment, line) && after.Cancelled(line.LineId) > before.Cancelled(line.LineId) && after.Line(line.LineId) is { } now
+        && before.Shipments.Sum(s => s.Lines.Where(l => l.LineId == line.LineId && Held(s, l)).Sum(l => l.Quantity)) > after.Open(now) - after.Fulfilled(now.LineId);
+
+    private static bool Held(Shipment shipment, ShipmentLine line) =>
+        shipment.IsOpen && !shipment.HasLeft && line.Reservation is ReservationState.Pending or ReservationState.Reserved;
 
     /// <summary>Names the order, both figures and the difference, and says which one the books follow.</summary>
     public static string MismatchDetail(Order order, OrderDraft draft)
@@ -91,6 +102,14 @@ public static class OrderEffects
         var effects = new List<OrderEffect>();
         void Add(Func<string, OrderEffect> create) => effects.Add(create($"{prefix}:{effects.Count}"));
 
+        if (e is RefundIssued { Refund.CancelledUnits: not null })
+        {
+            foreach (var held in before.Shipments)
+                foreach (var line in held.Lines.Where(l => CancelledAway(before, after, held, l)))
+                    Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, "refunded before it was fulfilled: units cancelled"));
+            if (OrderDecider.HasUnplacedLines(after))
+                Add(id => new OrderEffect.RouteStock(id));
+        }
         switch (e)
         {
             case OrderPlaced or OrderRevised or ReservationRefused:

@@ -46,6 +46,7 @@ public static class ShopifyMapper
             ShopifyTopics.OrdersPaid => new ShopifyEvent.OrderPaid(delivery, Order(body)),
             ShopifyTopics.OrdersCancelled => new ShopifyEvent.OrderCancelled(delivery, Order(body)),
             ShopifyTopics.OrdersFulfilled => new ShopifyEvent.OrderFulfilled(delivery, Order(body)),
+            ShopifyTopics.OrdersEdited => new ShopifyEvent.OrderEdited(delivery, OrderEdit(body)),
             ShopifyTopics.RefundsCreate => new ShopifyEvent.RefundCreated(delivery, Refund(body)),
             ShopifyTopics.FulfillmentsCreate => new ShopifyEvent.FulfillmentCreated(delivery, Fulfillment(body)),
             ShopifyTopics.InventoryLevelsUpdate => InventoryLevel(delivery, body),
@@ -109,7 +110,45 @@ public static class ShopifyMapper
             presentment,
             presentmentTotal,
             Bool(order, "test", Root) ?? false,
-            EchoedRefundTransactions(order));
+            EchoedRefundTransactions(order),
+            RefundedQuantities(order));
+    }
+
+    /// <summary>
+    /// Units refunded per line, from the order's own <c>refunds</c>: what a line's <c>current_quantity</c> lost to
+    /// refunds rather than to edits. Null when the body carries no <c>refunds</c> (a trimmed payload): then the two
+    /// cannot be told apart.
+    /// </summary>
+    private static IReadOnlyDictionary<string, decimal>? RefundedQuantities(JsonElement order)
+    {
+        if (Get(order, "refunds") is null) return null;
+        var refunded = new Dictionary<string, decimal>();
+        foreach (var (line, at) in Objects(order, "refunds", Root).SelectMany(r => Objects(r.Item, "refund_line_items", r.At)))
+        {
+            var lineId = RefundedLineId(line, at, Object(line, "line_item", at));
+            refunded[lineId] = refunded.GetValueOrDefault(lineId) + RequiredDecimal(line, "quantity", at);
+        }
+        return refunded;
+    }
+
+    /// <summary>
+    /// An <c>orders/edited</c> body: <c>{"order_edit": {id, order_id, committed_at, line_items: {additions, removals}}}</c>,
+    /// each change a line id and its <c>delta</c> in units.
+    /// </summary>
+    public static OrderEditSnapshot OrderEdit(JsonElement body)
+    {
+        const string at = "order_edit";
+        var edit = Object(body, at, Root) ?? throw new PayloadException(at, "missing");
+        var lines = Object(edit, "line_items", at);
+        IReadOnlyList<OrderEditLineSnapshot> Changes(string kind) => lines is { } l
+            ? [.. Objects(l, kind, Path(at, "line_items")).Select(c => new OrderEditLineSnapshot(ResourceId(c.Item, c.At), RequiredDecimal(c.Item, "delta", c.At)))]
+            : [];
+        return new OrderEditSnapshot(
+            ResourceId(edit, at),
+            RequiredId(edit, "order_id", at),
+            Timestamp(edit, "committed_at", at) ?? Timestamp(edit, "created_at", at),
+            Changes("additions"),
+            Changes("removals"));
     }
 
     /// <summary>
@@ -329,7 +368,9 @@ public static class ShopifyMapper
             Bool(line, "gift_card", at) ?? false,
             String(line, "fulfillment_status", at),
             // A custom line item names no product: revenue, but nothing to take off a shelf.
-            IsCustom: variant is null && product is null && sku is null);
+            IsCustom: variant is null && product is null && sku is null,
+            // The quantity after removals (edits and refunds), since API 2024-01.
+            CurrentQuantity: OptionalDecimal(line, "current_quantity", at));
     }
 
     /// <summary>
