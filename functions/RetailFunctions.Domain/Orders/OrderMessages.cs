@@ -18,8 +18,13 @@ public sealed record OrderPolicy(TimeSpan PickupWindow, TimeSpan ReturnWindow, d
 
 public sealed record ReturnRequestLine(string LineId, decimal Quantity, ReturnDisposition Disposition);
 
-/// <summary>A refunded line as the channel reports it, with its own amounts, so the record does not depend on arrival order.</summary>
-public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Restock, string? Location, decimal Amount, decimal Tax, string? Sku = null);
+/// <summary>
+/// A refunded line as the channel reports it, with its own amounts, so the record does not depend on arrival order.
+/// Restock says the goods go back to stock; RestockType is the channel's word for how (<c>return</c> for units that
+/// were fulfilled, <c>cancel</c> for units that never were, <c>no_restock</c>).
+/// </summary>
+public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Restock, string? Location, decimal Amount, decimal Tax, string? Sku = null,
+    string? RestockType = null);
 
 public sealed record ChannelRefundTransaction(Tender Tender, PaymentTransaction Transaction);
 
@@ -42,6 +47,14 @@ public abstract record OrderCommand(string CommandId, string Actor, DateTimeOffs
     /// <summary>A channel's view of the order (web store topics, an app or marketplace order, a till sale).</summary>
     public sealed record RecordOrder(string CommandId, string Actor, DateTimeOffset At, OrderDraft Draft, DateTimeOffset Version,
         DateTimeOffset? CancelledAt, string? CancelReason, IReadOnlyDictionary<string, decimal> ChannelFulfilled)
+        : OrderCommand(CommandId, Actor, At);
+
+    /// <summary>
+    /// A channel's order edit, by line and delta (web store <c>orders/edited</c>): units removed from or added to lines
+    /// the order has. Version is when the edit was committed; a snapshot of the order at or after it already holds it.
+    /// </summary>
+    public sealed record ApplyChannelEdit(string CommandId, string Actor, DateTimeOffset At, string EditId, DateTimeOffset Version,
+        IReadOnlyDictionary<string, decimal> Added, IReadOnlyDictionary<string, decimal> Removed)
         : OrderCommand(CommandId, Actor, At);
 
     /// <summary>Routing input: what every location can promise for the order's SKUs, read just before deciding.</summary>

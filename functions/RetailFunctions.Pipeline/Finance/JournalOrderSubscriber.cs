@@ -93,14 +93,19 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         if (index < 0) yield break;
         var total = order.Total;
         var before = moments.Take(index).Sum(m => m.Sum(x => x.Capture.Amount));
-        var (from, to) = (Math.Min(before, total), Math.Min(before + moments[index].Sum(x => x.Capture.Amount), total));
-        if (to <= from) yield break;
+        var captured = moments[index].Sum(x => x.Capture.Amount);
+        var (from, to) = (Math.Min(before, total), Math.Min(before + captured, total));
+        // Money captured beyond the order's total moved all the same: it is booked (revenue, no tax) and the order's
+        // effects raise it to finance as an over-capture, never trimmed away.
+        var excess = captured - (to - from);
+        if (to <= from && excess <= 0m) yield break;
         decimal Slice(decimal amount) => Currencies.Round(amount * to / total, draft.Currency) - Currencies.Round(amount * from / total, draft.Currency);
 
         var lines = order.Lines.Where(l => !l.IsGiftCard)
             .Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
         if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
-        lines = [.. WithStatedTotal(lines, draft.Mismatch).Select(l => new SaleLine(Slice(l.Gross), Slice(l.Discount), Slice(l.Tax), l.TaxCode))];
+        lines = [.. WithStatedTotal(lines, draft.Mismatch).Select(l => new SaleLine(Slice(l.Gross), Slice(l.Discount), Slice(l.Tax), l.TaxCode))
+            .Where(l => l.Gross != 0m || l.Discount != 0m || l.Tax != 0m)];
         // A gift card sold is a liability until it is spent, not revenue: its share of the tenders goes to it.
         var giftCards = Slice(order.Lines.Where(l => l.IsGiftCard).Sum(order.GrossOf));
         // Per-component rounding may leave a cent; the largest line takes it so the slice is exactly what was captured.
@@ -112,14 +117,8 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         }
         else giftCards += residual;
 
+        if (excess > 0m) lines.Add(new SaleLine(excess, 0m, 0m));
         var tenders = moments[index].GroupBy(x => MethodOf(x.Tender)).Select(g => new FinanceTender(g.Key, g.Sum(x => x.Capture.Amount))).ToList();
-        var over = tenders.Sum(t => t.Amount) - (to - from);
-        if (over > 0m)
-        {
-            // Captured beyond the order's total: only the total is a sale (the excess is the refund's or finance's to explain).
-            var largest = tenders.IndexOf(tenders.MaxBy(t => t.Amount)!);
-            tenders[largest] = tenders[largest] with { Amount = tenders[largest].Amount - over };
-        }
         var (saleTenders, giftTenders) = SplitTenders(tenders, giftCards, draft.Currency);
         var suffix = index == 0 ? "" : $":{moments[index].First().Capture.TransactionId}";
         if (lines.Any(l => l.Gross != 0m || l.Tax != 0m))
