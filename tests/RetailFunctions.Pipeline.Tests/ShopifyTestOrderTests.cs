@@ -35,7 +35,7 @@ public sealed class ShopifyTestOrderTests
         var book = TestOrderPolicy.Parse("true", "Orders:BookTestOrders");
 
         Assert.Equal(20.00m, Assert.Single(CapturedPaymentSubscriber.PaymentsFor(CaptureMessage(), testOrders: book)).Amount);
-        Assert.Single(JournalOrderSubscriber.FactsFor(CaptureMessage(), book));
+        Assert.Single(JournalOrderSubscriber.FactsFor(CaptureMessage(), testOrders: book));
         Assert.Empty(JournalOrderSubscriber.FactsFor(CaptureMessage()));
     }
 

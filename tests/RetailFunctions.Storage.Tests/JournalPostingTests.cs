@@ -220,13 +220,56 @@ public sealed class JournalPostingTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     [Fact]
+    public async Task GivenATillDayRecordedLongAfterTheLookBackWindow_WhenItsPostingIsLost_ThenTheRequeueTimerStillPostsIt()
+    {
+        var store = Store();
+        var longAgo = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-40);
+        var service = Service();
+        var recorded = await service.RecordAsync(SaleOf(store, 1, day: longAgo), CancellationToken.None);
+        _erp.FailAlways(503);
+        await DrainAsync(Handler(Connector(maxRetries: 1)), maxAttempts: 2);
+        _erp.Recover();
+
+        Assert.True((await _journal.OwedSinceAsync(CancellationToken.None)).Day <= longAgo, "the late day was not marked as owed");
+        Assert.DoesNotMatch("^0 unposted", await service.RequeueStaleAsync(CancellationToken.None));
+        await DrainAsync(Handler());
+
+        Assert.Equal(PostingStatuses.Posted, (await _journal.GetAsync(longAgo, store, recorded.EntryId!, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task GivenAnEntryStillOwedWhenItsDayLeavesTheLookBackWindow_WhenTheOutageEndsLater_ThenTheRequeueTimerStillPostsIt()
+    {
+        var store = Store();
+        var yesterday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
+        var recorded = await Service(FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero, LookbackDays = 5 })
+            .RecordAsync(SaleOf(store, 1, day: yesterday), CancellationToken.None);
+        _erp.FailAlways(503);
+        await DrainAsync(Handler(Connector(maxRetries: 1)), maxAttempts: 2);
+
+        // Yesterday is the last day of a one-day window: the run sees the entry still owed and marks its day...
+        await Service(FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero, LookbackDays = 1 }).RequeueStaleAsync(CancellationToken.None);
+        await DrainAsync(Handler(Connector(maxRetries: 1)), maxAttempts: 2);
+        Assert.True((await _journal.OwedSinceAsync(CancellationToken.None)).Day <= yesterday, "the day leaving the window was not marked");
+
+        // ...so a run whose window no longer reaches yesterday still finds it once the ERP is back.
+        _erp.Recover();
+        Assert.DoesNotMatch("^0 unposted", await Service(FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero, LookbackDays = 0 })
+            .RequeueStaleAsync(CancellationToken.None));
+        await DrainAsync(Handler());
+
+        Assert.Equal(PostingStatuses.Posted, (await _journal.GetAsync(yesterday, store, recorded.EntryId!, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
     public async Task GivenAThrottlingErp_WhenPosting_ThenTheConnectorWaitsForRetryAfter()
     {
         _erp.Then(FakeErp.Scripted.Throttle(1));
         var entry = ((JournalDecision.Post)JournalBuilder.Build(SaleOf(Store(), 1), ChartOfAccounts.Default)).Entry;
         var clock = new RecordingClock();
 
-        var result = await Connector(clock: clock).PostAsync(entry, 0, CancellationToken.None);
+        // An attempt timeout far above any load's answer time, so the retry always follows the 429 itself.
+        var result = await Connector(timeoutMs: 30_000, clock: clock).PostAsync(entry, 0, CancellationToken.None);
 
         Assert.IsType<ErpPostingResult.Accepted>(result);
         Assert.Contains(TimeSpan.FromSeconds(1), clock.Waits);

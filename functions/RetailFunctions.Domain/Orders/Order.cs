@@ -239,6 +239,9 @@ public sealed record Order(
 
     public bool IsKnown => Draft is not null;
 
+    /// <summary>Till returns that arrived before their sale, waiting to be decided against it (see <see cref="TillReturns"/>).</summary>
+    public IReadOnlyList<OrderCommand.RecordTillReturn> HeldTillReturns { get; init; } = [];
+
     public bool IsCancelled => CancelledAt is not null;
 
     public IReadOnlyList<OrderLine> Lines => Draft?.Lines ?? [];

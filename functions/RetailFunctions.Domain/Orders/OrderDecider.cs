@@ -12,6 +12,15 @@ public static class OrderDecider
     public static OrderDecision Decide(OrderCommand command, Order order, OrderPolicy policy)
     {
         if (order.AppliedCommands.Contains(command.CommandId)) return OrderDecision.NoOp;
+        var decision = DecideCommand(command, order, policy);
+        // A till return held for its sale is decided as soon as the sale is recorded and paid.
+        return command is OrderCommand.RecordOrder or OrderCommand.RecordPayment && order.HeldTillReturns.Count > 0 && decision is OrderDecision.Accept accept
+            ? new OrderDecision.Accept([.. accept.Events, .. TillReturns.Release(accept.Events.Aggregate(order, OrderEvolution.Evolve))])
+            : decision;
+    }
+
+    private static OrderDecision DecideCommand(OrderCommand command, Order order, OrderPolicy policy)
+    {
         return command switch
         {
             OrderCommand.RecordOrder c => RecordOrder(c, order),

@@ -63,7 +63,12 @@ public static class OrderEvolution
             Shipments = [.. order.Shipments.Select(s => s.IsOpen && !s.HasLeft ? Closed(s, ShipmentStage.Cancelled) : s)],
         },
         PaymentRecorded p => WithTransaction(order, p.Tender, p.Transaction),
-        ReturnAccepted r => order with { Returns = [.. order.Returns, r.Return] },
+        ReturnAccepted r => order with
+        {
+            Returns = [.. order.Returns, r.Return],
+            HeldTillReturns = [.. order.HeldTillReturns.Where(h => h.ReturnId != r.Return.ReturnId)],
+        },
+        TillReturnHeld h => order with { HeldTillReturns = [.. order.HeldTillReturns, h.Return] },
         // A channel refund can arrive before the payment it returns money to: the tender is known by what the refund says until then.
         RefundIssued r => r.Refund.Tenders.Aggregate(CancelUnits(order, order with { Refunds = [.. order.Refunds, r.Refund] }), (o, t) =>
             WithTransaction(o, o.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender ?? new Tender(t.PaymentId, t.Method, null, null, t.Last4, null),

@@ -29,7 +29,7 @@ public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Res
 public sealed record ChannelRefundTransaction(Tender Tender, PaymentTransaction Transaction);
 
 /// <summary>An item a till took back against this order's receipt, with the money the till gave back for it (tax apart).</summary>
-public sealed record TillReturnLine(string ItemId, decimal Quantity, decimal Amount, decimal Tax);
+public sealed record TillReturnLine(string ItemId, decimal Quantity, decimal Amount, decimal Tax, string? OriginalLine = null);
 
 /// <summary>Money a till paid out on a return, by method (cash, card, store credit...).</summary>
 public sealed record TillRefundTender(string Method, decimal Amount);
@@ -135,6 +135,12 @@ public abstract record OrderEvent(DateTimeOffset At)
     public sealed record PaymentRecorded(DateTimeOffset At, Tender Tender, PaymentTransaction Transaction) : OrderEvent(At);
 
     public sealed record ReturnAccepted(DateTimeOffset At, OrderReturn Return) : OrderEvent(At);
+
+    /// <summary>
+    /// A till return that reached its receipt's order before the sale did: kept as it came, and decided with every check
+    /// (what was bought, what was refunded, which captures pay it back) once the sale is recorded and paid.
+    /// </summary>
+    public sealed record TillReturnHeld(DateTimeOffset At, OrderCommand.RecordTillReturn Return) : OrderEvent(At);
 
     public sealed record RefundIssued(DateTimeOffset At, Refund Refund) : OrderEvent(At);
 }

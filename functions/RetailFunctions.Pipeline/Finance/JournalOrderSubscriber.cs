@@ -15,12 +15,19 @@ public sealed class JournalOrderSubscriber(JournalService journal, TestOrderPoli
 {
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
-        foreach (var fact in FactsFor(message, testOrders))
+        var locations = await journal.LocationsAsync(cancellationToken);
+        foreach (var fact in FactsFor(message, locations.BusinessDay, testOrders))
             await journal.RecordAsync(fact, cancellationToken, sourceMessageId: $"{message.OrderId}:{message.Sequence}");
     }
 
-    public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message, TestOrderPolicy? testOrders = null)
+    /// <summary>
+    /// The facts an order event books. A moment is dated by the local day of the store it is booked at (localDay; UTC
+    /// when not given), unless the order states its business day (a till's).
+    /// </summary>
+    public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message, Func<string, DateTimeOffset, DateOnly>? localDay = null,
+        TestOrderPolicy? testOrders = null)
     {
+        localDay ??= static (_, at) => DateOnly.FromDateTime(at.UtcDateTime);
         var order = message.Order;
         // A test order is recorded and marked, not booked (no money moved) unless the shop books test orders.
         if (order.Draft is not { } draft || (testOrders ?? TestOrderPolicy.Default).KeepsOut(draft)) yield break;
@@ -29,7 +36,7 @@ public sealed class JournalOrderSubscriber(JournalService journal, TestOrderPoli
         var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? draft.Channel;
         // A payment is dated by its own transaction, not by when the record of it arrived (a web order's capture
         // recorded on Monday from Friday's webhook is Friday's sale).
-        var day = draft.BusinessDay ?? DateOnly.FromDateTime((message.Event is OrderEvent.PaymentRecorded recorded ? recorded.Transaction.At : message.Event.At).UtcDateTime);
+        var day = draft.BusinessDay ?? localDay(store, message.Event is OrderEvent.PaymentRecorded recorded ? recorded.Transaction.At : message.Event.At);
         var reference = order.OrderId;
         switch (message.Event)
         {
@@ -48,7 +55,7 @@ public sealed class JournalOrderSubscriber(JournalService journal, TestOrderPoli
                 if (paid <= 0m) yield break;
                 // Money goes back where and when the refund happens: the returning store, that day.
                 var refundStore = order.Returns.FirstOrDefault(r => r.ReturnId == refund.ReturnId) is { Location.Length: > 0 } returned ? returned.Location : store;
-                var refundDay = DateOnly.FromDateTime(refund.At.UtcDateTime);
+                var refundDay = localDay(refundStore, refund.At);
                 // Goods and shipping reverse what their sale booked, each with its own tax; an allowance is a refund of its own kind.
                 yield return refund.IsGoodwill
                     ? new FinancialFact.Refund($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
