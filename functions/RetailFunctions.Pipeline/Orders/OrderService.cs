@@ -48,10 +48,11 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
 
     private async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, CancellationToken ct)
     {
+        var kept = _written.GetValueOrDefault(orderId);
         foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
-            await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
-        var assumed = _written.GetValueOrDefault(orderId)
-            ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
+            if (!Indexed(kept, record.Draft))
+                await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
+        var assumed = kept ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
         var route = assumed is null ? null : await RouteAheadAsync(assumed, commands, ct);
         var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route), ct, assumed);
         if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(ran.Slice, ran.Result, false);
@@ -61,6 +62,14 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
     }
 
     public Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct) => store.LoadAsync(orderId, ct);
+
+    /// <summary>
+    /// A row saved with these references had them indexed before it was saved (the index is written first), so a
+    /// repeated topic of a known order (paid, updated, fulfilled) does not write the index again.
+    /// </summary>
+    private static bool Indexed(StoredOrder? kept, OrderDraft draft) =>
+        kept?.Order.Draft is { } saved && saved.Channel == draft.Channel
+        && draft.References.All(r => saved.References.Any(s => s.Value == r.Value));
 
     /// <summary>The commands decided in turn on the stored order, up to the first refusal; nothing to write when the state is unchanged.</summary>
     private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route)
