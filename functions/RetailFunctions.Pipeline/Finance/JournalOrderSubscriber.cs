@@ -11,12 +11,12 @@ namespace RetailFunctions.Pipeline.Finance;
 /// refund for every refund issued, a chargeback when a tender is charged back. Fact ids come from the order, so a
 /// redelivered event posts nothing twice.
 /// </summary>
-public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEventSubscriber
+public sealed class JournalOrderSubscriber(JournalService journal, TestOrderPolicy? testOrders = null) : IOrderEventSubscriber
 {
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
         var locations = await journal.LocationsAsync(cancellationToken);
-        foreach (var fact in FactsFor(message, locations.BusinessDay))
+        foreach (var fact in FactsFor(message, locations.BusinessDay, testOrders))
             await journal.RecordAsync(fact, cancellationToken, sourceMessageId: $"{message.OrderId}:{message.Sequence}");
     }
 
@@ -24,12 +24,13 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
     /// The facts an order event books. A moment is dated by the local day of the store it is booked at (localDay; UTC
     /// when not given), unless the order states its business day (a till's).
     /// </summary>
-    public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message, Func<string, DateTimeOffset, DateOnly>? localDay = null)
+    public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message, Func<string, DateTimeOffset, DateOnly>? localDay = null,
+        TestOrderPolicy? testOrders = null)
     {
         localDay ??= static (_, at) => DateOnly.FromDateTime(at.UtcDateTime);
         var order = message.Order;
-        // A test order is recorded and marked, never booked: no money moved.
-        if (order.Draft is not { } draft || draft.IsTest) yield break;
+        // A test order is recorded and marked, not booked (no money moved) unless the shop books test orders.
+        if (order.Draft is not { } draft || (testOrders ?? TestOrderPolicy.Default).KeepsOut(draft)) yield break;
         // The order's own store, else its channel: never where it happened to be allocated, which depends on whether
         // the event came before or after the allocation (a sale is captured before it; a later refund would not be).
         var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? draft.Channel;
