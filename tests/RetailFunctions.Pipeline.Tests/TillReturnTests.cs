@@ -3,6 +3,7 @@ using RetailFunctions.Domain.Orders;
 using RetailFunctions.Domain.Customers;
 using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Finance;
+using RetailFunctions.Pipeline.Ingestion;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Pos;
 using RetailFunctions.Testing;
@@ -164,6 +165,31 @@ public sealed class TillReturnTests
         Assert.Equal(new TillReturnTarget(null, "101-5002"), original);
         Assert.Contains(PosOrderCommands.References(Receipt("5002").Receipt), r => r.Kind == PosOrderCommands.ReceiptNumberKind && r.Value == original.ReceiptNumber);
         Assert.Equal(Receipt("5002").Receipt, PosOrderCommands.Returns(dated, "store-101").Single().Original.Receipt);
+    }
+
+    [Fact]
+    public void GivenAPostVoidThatRepeatsNoLines_WhenRecorded_ThenTheVoidedOrderGivesBackEverythingFromItsCapturesAndBooksIt()
+    {
+        var postVoid = ReadOne("""
+            <POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/"><Transaction>
+              <RetailStoreID>101</RetailStoreID><WorkstationID>1</WorkstationID><SequenceNumber>5010</SequenceNumber><BusinessDayDate>2026-11-20</BusinessDayDate>
+              <RetailTransaction><TransactionLink ReasonCode="PostVoid"><WorkstationID>1</WorkstationID><SequenceNumber>5002</SequenceNumber>
+                <BusinessDayDate>2026-11-20</BusinessDayDate></TransactionLink></RetailTransaction></Transaction></POSLog>
+            """);
+        var (original, command) = Assert.Single(PosOrderCommands.Returns(postVoid, "store-101"));
+        var sale = SaleOrder("5002");
+        var decision = Assert.IsType<OrderDecision.Accept>(OrderDecider.Decide(command, sale, OrderPolicy.Default));
+        var order = decision.Events.Aggregate(sale, OrderEvolution.Evolve);
+
+        Assert.Equal(Receipt("5002").Receipt, original.Receipt);
+        Assert.Equal((1m, 3m), (order.Returned("1"), order.Returned("2")));
+        Assert.Equal(["JACKET", "SOCKS"], Assert.Single(order.Returns).Lines.Select(l => l.Sku));
+        Assert.Equal(0m, order.Payments.Sum(p => p.Refundable));
+        var refund = decision.Events.OfType<OrderEvent.RefundIssued>().Single();
+        var fact = Assert.IsType<Domain.Finance.FinancialFact.Return>(Assert.Single(
+            JournalOrderSubscriber.FactsFor(new OrderEventMessage(order.OrderId, order.Sequence, nameof(OrderEvent.RefundIssued), refund, order))));
+        Assert.Equal(29.70m, fact.Refunds.Sum(r => r.Amount));
+        Assert.Empty(PosStockPlan.Changes(postVoid, "b1"));
     }
 
     private static string LinkedReturn(string link, string item, int quantity) => $"""

@@ -29,7 +29,11 @@ public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Res
 public sealed record ChannelRefundTransaction(Tender Tender, PaymentTransaction Transaction);
 
 /// <summary>An item a till took back against this order's receipt, with the money the till gave back for it (tax apart).</summary>
-public sealed record TillReturnLine(string ItemId, decimal Quantity, decimal Amount, decimal Tax, string? OriginalLine = null);
+public sealed record TillReturnLine(string ItemId, decimal Quantity, decimal Amount, decimal Tax, string? OriginalLine = null)
+{
+    /// <summary>The item id of a line that gives back everything the order can still return (a post-void without its lines).</summary>
+    public const string Everything = "*";
+}
 
 /// <summary>Money a till paid out on a return, by method (cash, card, store credit...).</summary>
 public sealed record TillRefundTender(string Method, decimal Amount);

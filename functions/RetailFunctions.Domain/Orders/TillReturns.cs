@@ -61,6 +61,11 @@ public static class TillReturns
         var currency = order.Currency;
         foreach (var item in c.Lines)
         {
+            if (item.ItemId == TillReturnLine.Everything)
+            {
+                lines.AddRange(Everything(order, lines));
+                continue;
+            }
             var left = item.Quantity;
             var candidates = item.OriginalLine is { } named
                 ? order.Lines.Where(l => l.LineId == named)
@@ -81,6 +86,23 @@ public static class TillReturns
         return (lines, notes);
     }
 
+    /// <summary>
+    /// A post-void that does not repeat the voided receipt's lines gives back everything it still can: each line's open
+    /// quantity at its own money, with its SKU, so the order puts the goods back on the shelf.
+    /// </summary>
+    private static IEnumerable<ReturnLine> Everything(Order order, List<ReturnLine> taken)
+    {
+        var included = order.Draft?.TaxesIncluded ?? false;
+        foreach (var line in order.Lines.Where(l => l.Quantity > 0m))
+        {
+            var open = line.Quantity - order.Returned(line.LineId) - taken.Where(l => l.LineId == line.LineId).Sum(l => l.Quantity);
+            if (open <= 0m) continue;
+            var share = open / line.Quantity;
+            yield return new ReturnLine(line.LineId, line.Sku ?? "", open, ReturnDisposition.Sellable,
+                Currencies.Round((line.Net + (included ? 0m : line.Tax)) * share, order.Currency), Currencies.Round(line.Tax * share, order.Currency));
+        }
+    }
+
     private static ReturnLine Share(string lineId, TillReturnLine item, decimal quantity, string currency) =>
         quantity == item.Quantity
             ? new ReturnLine(lineId, "", quantity, ReturnDisposition.Sellable, item.Amount + item.Tax, item.Tax)
@@ -92,7 +114,10 @@ public static class TillReturns
     {
         var refunds = new List<TenderRefund>();
         var open = order.Payments.Where(p => p.Refundable > 0m).OrderByDescending(p => p.Refundable).Select(p => (p.Tender.PaymentId, p.Refundable)).ToList();
-        var methods = new Queue<TillRefundTender>(c.Refunds.Where(r => r.Amount > 0m));
+        // A till that names no refund tender (a post-void) gives each capture back by its own method.
+        var methods = new Queue<TillRefundTender>(c.Refunds.Count > 0
+            ? c.Refunds.Where(r => r.Amount > 0m)
+            : order.Payments.Where(p => p.Refundable > 0m).OrderByDescending(p => p.Refundable).Select(p => new TillRefundTender(p.Tender.Method, p.Refundable)));
         var method = methods.Count > 0 ? methods.Dequeue() : null;
         var methodLeft = method?.Amount ?? 0m;
         foreach (var (paymentId, refundable) in open)

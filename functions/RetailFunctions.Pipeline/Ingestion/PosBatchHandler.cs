@@ -95,7 +95,8 @@ public sealed class PosBatchHandler(
             [BusinessKeys.Transaction] = receipt,
         };
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
-        if (changes.Count == 0)
+        // A post-void that repeats no lines moves no stock here: its order gives the goods and the money back.
+        if (changes.Count == 0 && transaction.VoidsReceipt is null)
         {
             // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
             if (transaction.Kind == PosTransactionKind.TillClose) await journal.RecordAsync(transaction, source, ct);

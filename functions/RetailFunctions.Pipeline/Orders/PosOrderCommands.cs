@@ -96,6 +96,7 @@ public static class PosOrderCommands
     public static IReadOnlyList<(TillReturnTarget Original, OrderCommand.RecordTillReturn Command)> Returns(PosTransaction transaction, string? store)
     {
         if (transaction.Kind is not (PosTransactionKind.Sale or PosTransactionKind.Return)) return [];
+        if (PostVoidWithoutLines(transaction, store) is { } voided) return [voided];
         var linked = transaction.Lines.Where(l => !l.Voided && l.Kind == PosLineKind.Return && (l.OriginalReceipt is not null || l.OriginalReceiptNumber is not null))
             .GroupBy(l => new TillReturnTarget(l.OriginalReceipt, l.OriginalReceipt is { } key ? $"{key.StoreId}-{key.SequenceNumber}" : l.OriginalReceiptNumber!))
             .ToList();
@@ -129,6 +130,23 @@ public static class PosOrderCommands
                 lines, refunds)));
         }
         return result;
+    }
+
+    /// <summary>The prefix of a post-void's refund on the voided order: the order books its money, as the till repeated none.</summary>
+    public const string PostVoidPrefix = "post-void:";
+
+    /// <summary>
+    /// A post-void that names the voided receipt but repeats none of its lines: the voided order gives back everything it
+    /// still can, from its own captures, and books it (the order knows the lines, the till's document does not).
+    /// </summary>
+    private static (TillReturnTarget, OrderCommand.RecordTillReturn)? PostVoidWithoutLines(PosTransaction transaction, string? store)
+    {
+        if (transaction.VoidsReceipt is not { } voided || transaction.Lines.Any(l => !l.Voided && l.Quantity != 0m)) return null;
+        var at = transaction.EndDateTime ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var returnId = $"{PostVoidPrefix}{transaction.Receipt}";
+        return (new TillReturnTarget(voided, $"{voided.StoreId}-{voided.SequenceNumber}"),
+            new OrderCommand.RecordTillReturn(returnId, $"pos:{transaction.Receipt.StoreId}:operator:{transaction.OperatorId ?? "unknown"}", at, returnId,
+                store ?? transaction.Receipt.StoreId, [new TillReturnLine(TillReturnLine.Everything, 0m, 0m, 0m)], []));
     }
 
     /// <summary>The receipt-number reference of a till sale's order: the store and sequence printed on the receipt.</summary>
