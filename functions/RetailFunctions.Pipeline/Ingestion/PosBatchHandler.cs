@@ -69,6 +69,13 @@ public sealed class PosBatchHandler(
             $"batch {batch.BatchId}: {batch.Applied} applied, {batch.Exceptions} exceptions, {batch.Malformed} malformed, {batch.Recorded} recorded");
     }
 
+    /// <summary>A till that states no business day: the store's local day of when the transaction ended.</summary>
+    private async Task<PosTransaction> LocalDayAsync(PosTransaction transaction, CancellationToken ct)
+    {
+        var locations = await pilot.LocationsAsync(ct);
+        return transaction.DatedIn(locations.TimeZoneOf(locations.Resolve(SourceSystems.Pos, transaction.Receipt.StoreId)));
+    }
+
     private static IEnumerable<PosParseResult> Read(string format, Stream blob) =>
         format == PosFormats.Xml ? PosLogReader.Read(blob) : PosJsonBatchReader.Read(blob);
 
@@ -78,6 +85,7 @@ public sealed class PosBatchHandler(
             return new PosTransactionStatus(malformed.Position, malformed.ReceiptHint, "unknown", PosTransactionStatuses.Malformed, malformed.Reason, 0, 0);
 
         var (position, transaction) = (parsed.Position, ((PosParseResult.Parsed)parsed).Transaction);
+        if (!transaction.BusinessDayStated) transaction = await LocalDayAsync(transaction, ct);
         var receipt = transaction.Receipt.ToString();
         var kind = transaction.Kind.ToString();
         var changes = PosStockPlan.Changes(transaction, batch.BatchId).ToList();
@@ -87,7 +95,8 @@ public sealed class PosBatchHandler(
             [BusinessKeys.Transaction] = receipt,
         };
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
-        if (changes.Count == 0)
+        // A post-void that repeats no lines moves no stock here: its order gives the goods and the money back.
+        if (changes.Count == 0 && transaction.VoidsReceipt is null)
         {
             // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
             if (transaction.Kind == PosTransactionKind.TillClose) await journal.RecordAsync(transaction, source, ct);
@@ -145,7 +154,7 @@ public static class PosStockPlan
             yield break;
         var occurredAt = transaction.EndDateTime
             ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        foreach (var line in transaction.Lines.Where(l => !l.Voided && l.Quantity > 0m))
+        foreach (var line in transaction.Lines.Where(l => !l.Voided && !l.IsGiftCard && l.Quantity > 0m))
         {
             var kind = line.Kind == PosLineKind.Return ? MovementKind.Return : MovementKind.Sale;
             yield return new ChannelStockChange(
