@@ -16,9 +16,8 @@ internal sealed class PosElement
 
     private PosElement[] _children = [];
     private KeyValuePair<string, string>[]? _attributes;
-    private string? _text;
-    // Text and child elements in document order, kept only when an element mixes them, so Value stays in order.
-    private List<object>? _mixed;
+    // The element's text, or when it mixes text and elements, both in document order (so Value stays in order).
+    private object? _content;
 
     private PosElement(string localName) => LocalName = localName;
 
@@ -30,7 +29,7 @@ internal sealed class PosElement
     {
         get
         {
-            if (_children.Length == 0) return _text ?? "";
+            if (_children.Length == 0) return _content as string ?? "";
             var text = new StringBuilder();
             AppendText(text);
             return text.ToString();
@@ -58,14 +57,8 @@ internal sealed class PosElement
         return null;
     }
 
-    /// <summary>The child elements with this local name, in document order.</summary>
-    public IEnumerable<PosElement> ElementsNamed(string localName)
-    {
-        foreach (var child in _children)
-        {
-            if (child.LocalName == localName) yield return child;
-        }
-    }
+    /// <summary>The child elements with this local name, in document order (a foreach over them allocates nothing).</summary>
+    public NamedElements ElementsNamed(string localName) => new(_children, localName);
 
     /// <summary>The first element below this one, in document order, with this local name.</summary>
     public PosElement? FirstDescendant(string localName)
@@ -186,18 +179,18 @@ internal sealed class PosElement
         return element;
     }
 
-    // While loading, an element's children are children[first..]; mixed content also keeps them in _mixed, in order.
+    // While loading, an element's children are children[first..]; mixed content also keeps them in _content, in order.
     private void NoteChild(PosElement child)
     {
-        if (_text is not null && _mixed is null) _mixed = [_text];
-        _mixed?.Add(child);
+        if (_content is string text) _content = new List<object> { text, child };
+        else (_content as List<object>)?.Add(child);
     }
 
     private void AddText(string text, List<PosElement> children, int first)
     {
-        if (_mixed is not null) _mixed.Add(text);
-        else if (children.Count > first) _mixed = [.. children.GetRange(first, children.Count - first), text];
-        else _text = _text is null ? text : _text + text;
+        if (_content is List<object> mixed) mixed.Add(text);
+        else if (children.Count > first) _content = new List<object>([.. children.GetRange(first, children.Count - first), text]);
+        else _content = _content is string before ? before + text : text;
     }
 
     // Names seen so far (their first element is the one that counts) and the best non-blank text, by name order.
@@ -233,9 +226,9 @@ internal sealed class PosElement
 
     private void AppendText(StringBuilder text)
     {
-        if (_mixed is not null)
+        if (_content is List<object> mixed)
         {
-            foreach (var part in _mixed)
+            foreach (var part in mixed)
             {
                 if (part is string s) text.Append(s);
                 else ((PosElement)part).AppendText(text);
@@ -244,9 +237,43 @@ internal sealed class PosElement
         }
         if (_children.Length == 0)
         {
-            text.Append(_text);
+            text.Append(_content as string);
             return;
         }
         foreach (var child in _children) child.AppendText(text);
+    }
+
+    /// <summary>Child elements of one local name; its enumerator is a struct, so a foreach allocates nothing.</summary>
+    public readonly struct NamedElements(PosElement[] elements, string localName) : IEnumerable<PosElement>
+    {
+        public Enumerator GetEnumerator() => new(elements, localName);
+
+        IEnumerator<PosElement> IEnumerable<PosElement>.GetEnumerator() => GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public struct Enumerator(PosElement[] elements, string localName) : IEnumerator<PosElement>
+        {
+            private int _index = -1;
+
+            public readonly PosElement Current => elements[_index];
+
+            readonly object System.Collections.IEnumerator.Current => Current;
+
+            public bool MoveNext()
+            {
+                while (++_index < elements.Length)
+                {
+                    if (elements[_index].LocalName == localName) return true;
+                }
+                return false;
+            }
+
+            public void Reset() => _index = -1;
+
+            public readonly void Dispose()
+            {
+            }
+        }
     }
 }

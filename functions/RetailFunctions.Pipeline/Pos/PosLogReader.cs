@@ -511,7 +511,7 @@ public static class PosLogReader
 
     private static PosElement? Child(PosElement parent, string localName) => parent.Element(localName);
 
-    private static IEnumerable<PosElement> Children(PosElement parent, string localName) => parent.ElementsNamed(localName);
+    private static PosElement.NamedElements Children(PosElement parent, string localName) => parent.ElementsNamed(localName);
 
     private static string? Attr(PosElement element, string localName) => element.Attribute(localName);
 
