@@ -13,7 +13,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
     Console.WriteLine("  --quick   small sizes, about a minute and a half; the default run takes about five minutes");
-    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell, freshness, poslog, mask, reconcile, loyalty, orders");
+    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell, freshness, till, poslog, mask, reconcile, loyalty, orders");
     return 0;
 }
 var onlyIndex = Array.IndexOf(args, "--only");
@@ -68,6 +68,7 @@ try
     if (Runs("oversell")) await InventoryBench.OversellRaceAsync(config, report, instances: 1, stop.Token);
     if (Runs("oversell")) await InventoryBench.OversellRaceAsync(config, report, instances: 2, stop.Token);
     if (Runs("freshness")) await InventoryBench.FreshnessAsync(config, report, stop.Token);
+    if (Runs("till")) await TillBench.RunAsync(config, report, stop.Token);
     if (Runs("poslog")) CpuBench.PosLog(config, report, stop.Token);
     if (Runs("mask")) CpuBench.ShopifyMaskFastPath(config, report, stop.Token);
     if (Runs("reconcile")) await ReconcileBench.RunAsync(config, report, stop.Token);
