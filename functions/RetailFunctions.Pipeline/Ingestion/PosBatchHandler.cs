@@ -35,25 +35,29 @@ public sealed class PosBatchHandler(
         if (batch.Status == PosBatchStatuses.Completed)
             return new HandlerOutcome.Completed($"batch {batchId} already completed");
 
-        var chunk = new List<PosTransactionStatus>(options.EffectiveChunkSize);
+        var parsedChunk = new List<PosParseResult>(options.EffectiveChunkSize);
+        IReadOnlyList<PosTransactionStatus> chunk = [];
         await using var blob = await blobs.OpenReadAsync(ContainerNames.PosUploads, batch.Blob, ct);
         try
         {
             foreach (var parsed in Read(batch.Format, blob))
             {
                 if (parsed.Position <= batch.ProcessedThrough) continue;
-                chunk.Add(await ProcessAsync(batch, parsed, message.Envelope, ct));
-                if (chunk.Count < options.EffectiveChunkSize) continue;
+                parsedChunk.Add(parsed);
+                if (parsedChunk.Count < options.EffectiveChunkSize) continue;
+                chunk = await ProcessChunkAsync(batch, parsedChunk, message.Envelope, ct);
+                parsedChunk.Clear();
                 batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Processing, null);
                 // Still ours? A consumer whose message lapsed and was taken over must not write: its stale batch
                 // row would overwrite the other consumer's progress (a completed batch back to processing).
                 await message.KeepAlive(ct);
                 await batches.SaveChunkAsync(batch, chunk, ct);
-                chunk.Clear();
+                chunk = [];
             }
         }
         catch (PayloadException invalid)
         {
+            chunk = await ProcessChunkAsync(batch, parsedChunk, message.Envelope, ct);
             var failed = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Failed, clock.GetUtcNow()) with
             {
                 Failure = $"{invalid.Field}: {invalid.Reason}",
@@ -62,6 +66,7 @@ public sealed class PosBatchHandler(
             return new HandlerOutcome.Poison($"POS batch {batch.BatchId} unreadable at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
         }
 
+        chunk = await ProcessChunkAsync(batch, parsedChunk, message.Envelope, ct);
         batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Completed, clock.GetUtcNow());
         await message.KeepAlive(ct);
         await batches.SaveChunkAsync(batch, chunk, ct);
@@ -72,46 +77,73 @@ public sealed class PosBatchHandler(
     private static IEnumerable<PosParseResult> Read(string format, Stream blob) =>
         format == PosFormats.Xml ? PosLogReader.Read(blob) : PosJsonBatchReader.Read(blob);
 
-    private async Task<PosTransactionStatus> ProcessAsync(PosBatch batch, PosParseResult parsed, Envelope envelope, CancellationToken ct)
+    /// <summary>
+    /// A transaction of the chunk, judged before anything is written: the stock it moves, whether its order is recorded,
+    /// or why it is only recorded (no stock lines, its store's flows switched off).
+    /// </summary>
+    private sealed record Planned(int Position, PosTransaction Transaction, IReadOnlyList<ChannelStockChange> Changes, ExceptionSource Source,
+        IReadOnlyDictionary<string, string> Keys, string? RecordedOnly, bool RecordsOrder)
     {
-        if (parsed is PosParseResult.Malformed malformed)
-            return new PosTransactionStatus(malformed.Position, malformed.ReceiptHint, "unknown", PosTransactionStatuses.Malformed, malformed.Reason, 0, 0);
+        // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
+        public bool Journalled => RecordedOnly is null || Transaction.Kind == PosTransactionKind.TillClose;
+    }
 
-        var (position, transaction) = (parsed.Position, ((PosParseResult.Parsed)parsed).Transaction);
-        var receipt = transaction.Receipt.ToString();
-        var kind = transaction.Kind.ToString();
+    /// <summary>
+    /// A chunk's transactions, each with the effects it would have alone, written by kind: the stock movements (each
+    /// SKU's together), the order records, the journal facts (each store and day's together). A chunk run again after
+    /// a crash is a no-op for what was done: every effect is idempotent by its receipt and line.
+    /// </summary>
+    private async Task<IReadOnlyList<PosTransactionStatus>> ProcessChunkAsync(PosBatch batch, IReadOnlyList<PosParseResult> chunk, Envelope envelope,
+        CancellationToken ct)
+    {
+        var planned = new List<Planned>(chunk.Count);
+        foreach (var parsed in chunk)
+            if (parsed is PosParseResult.Parsed ok) planned.Add(await PlanAsync(batch, ok.Position, ok.Transaction, envelope, ct));
+
+        var moves = planned.SelectMany(p => p.Changes.Select(c => (Plan: p, Change: c))).ToList();
+        var outcomes = moves.Count == 0 ? [] : await stock.PostAllAsync([.. moves.Select(m => (m.Change, m.Plan.Source))], ct);
+        var sales = planned.Where(p => p.RecordsOrder).Select(p => (p.Transaction, p.Source.PayloadReference!, p.Keys)).ToList();
+        if (sales.Count > 0) await orders.RecordAllAsync(sales, ct);
+        var journalled = planned.Where(p => p.Journalled).Select(p => (p.Transaction, p.Source)).ToList();
+        if (journalled.Count > 0) await journal.RecordAllAsync(journalled, ct);
+
+        var byPlan = moves.Zip(outcomes).ToLookup(x => x.First.Plan, x => x.Second);
+        var statuses = planned.ToDictionary(p => p.Position, p => Status(p, byPlan[p]));
+        return chunk.Select(parsed => parsed is PosParseResult.Malformed malformed
+                ? new PosTransactionStatus(malformed.Position, malformed.ReceiptHint, "unknown", PosTransactionStatuses.Malformed, malformed.Reason, 0, 0)
+                : statuses[parsed.Position])
+            .ToList();
+    }
+
+    private async Task<Planned> PlanAsync(PosBatch batch, int position, PosTransaction transaction, Envelope envelope, CancellationToken ct)
+    {
+        var store = transaction.Receipt.StoreId;
         var changes = PosStockPlan.Changes(transaction, batch.BatchId).ToList();
         var keys = new Dictionary<string, string>(envelope.Keys)
         {
-            [BusinessKeys.Store] = transaction.Receipt.StoreId,
-            [BusinessKeys.Transaction] = receipt,
+            [BusinessKeys.Store] = store,
+            [BusinessKeys.Transaction] = transaction.Receipt.ToString(),
         };
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
-        if (changes.Count == 0)
-        {
-            // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
-            if (transaction.Kind == PosTransactionKind.TillClose) await journal.RecordAsync(transaction, source, ct);
-            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded, PosStockPlan.WhyNoStock(transaction), 0, 0);
-        }
+        if (changes.Count == 0) return new Planned(position, transaction, [], source, keys, PosStockPlan.WhyNoStock(transaction), false);
         // A store whose flows are off keeps its upload archived and acknowledged; a replay after switching on applies it.
-        var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
-        var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
+        var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, store, ct);
+        var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, store, ct);
         if (stockMode == FlowMode.Off && ordersMode == FlowMode.Off)
-            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded,
-                $"pilot: till stock and till orders are off at store {transaction.Receipt.StoreId}; archived, not applied", 0, 0);
-        if (stockMode == FlowMode.Off) changes.Clear();
+            return new Planned(position, transaction, [], source, keys, $"pilot: till stock and till orders are off at store {store}; archived, not applied", false);
+        return new Planned(position, transaction, stockMode == FlowMode.Off ? [] : changes, source, keys, null, ordersMode != FlowMode.Off);
+    }
 
+    private static PosTransactionStatus Status(Planned plan, IEnumerable<PostingOutcome> outcomes)
+    {
+        var (receipt, kind) = (plan.Transaction.Receipt.ToString(), plan.Transaction.Kind.ToString());
+        if (plan.RecordedOnly is { } why) return new PosTransactionStatus(plan.Position, receipt, kind, PosTransactionStatuses.Recorded, why, 0, 0);
         var counts = new PostingCounts();
-        foreach (var change in changes)
-            counts.Add(await stock.PostAsync(change, source, ct));
-        if (ordersMode != FlowMode.Off)
-            await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
-        await journal.RecordAsync(transaction, source, ct);
-
+        foreach (var outcome in outcomes) counts.Add(outcome);
         return counts.Exceptions > 0
-            ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,
-                $"{counts.Exceptions} of {changes.Count} lines raised exceptions (see /api/exceptions)", counts.Applied, counts.AlreadyApplied)
-            : new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Applied, null, counts.Applied, counts.AlreadyApplied);
+            ? new PosTransactionStatus(plan.Position, receipt, kind, PosTransactionStatuses.Exception,
+                $"{counts.Exceptions} of {plan.Changes.Count} lines raised exceptions (see /api/exceptions)", counts.Applied, counts.AlreadyApplied)
+            : new PosTransactionStatus(plan.Position, receipt, kind, PosTransactionStatuses.Applied, null, counts.Applied, counts.AlreadyApplied);
     }
 }
 

@@ -11,6 +11,11 @@ namespace RetailFunctions.Pipeline.Orders;
 /// </summary>
 public sealed class PosOrderRecorder(IMessageSender sender, ICatalogStore catalog, TimeProvider clock)
 {
+    /// <summary>A chunk of till transactions: their order commands are sent side by side rather than one after another.</summary>
+    public async Task RecordAllAsync(IReadOnlyList<(PosTransaction Transaction, string SourceReference, IReadOnlyDictionary<string, string> Keys)> transactions,
+        CancellationToken ct) =>
+        await Task.WhenAll(transactions.Select(t => RecordAsync(t.Transaction, t.SourceReference, t.Keys, ct)));
+
     public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct)
     {
         var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, transaction.Receipt.StoreId, ct);
