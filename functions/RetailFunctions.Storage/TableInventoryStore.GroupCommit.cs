@@ -11,14 +11,17 @@ namespace RetailFunctions.Storage;
 /// command waiting, decides them together on one loaded state (<see cref="InventoryGroup"/>) and writes them in one
 /// entity-group transaction (at most 100 rows: the rest go in the next one), and each caller gets its own command's
 /// answer. The state a write left is kept for the next group of the SKU, so a hot SKU costs one round trip per group;
-/// it is trusted for a short while only and never beyond the level's ETag: another instance's write fails ours with
-/// 412, and the group is loaded and decided again.
+/// it is trusted for a while only and never beyond the level's ETag: another instance's write fails ours with 412,
+/// and the group is loaded and decided again.
 /// </summary>
 public sealed partial class TableInventoryStore
 {
     private const int MaxActions = 100;
     private const int MaxKnownSkus = 10_000;
-    private static readonly TimeSpan KnownFor = TimeSpan.FromSeconds(2);
+    /// <summary>A reservation is judged against the policy (safety stock), which another instance may change: read it often.</summary>
+    private static readonly TimeSpan KnownForReservations = TimeSpan.FromSeconds(2);
+    /// <summary>Any other command depends only on rows whose ETag the write checks.</summary>
+    private static readonly TimeSpan KnownFor = TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<string, SkuWriter> _skus = new(StringComparer.Ordinal);
 
     public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken) =>
@@ -172,7 +175,8 @@ public sealed partial class TableInventoryStore
         var locations = waiters.SelectMany(w =>
                 LocationsOf(w.Command, ReservationIdOf(w.Command) is { } id ? reservations.GetValueOrDefault(id)?.Reservation : null))
             .Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        var known = writer.Known is { } k && DateTimeOffset.UtcNow - k.ReadAt < KnownFor ? k : null;
+        var freshFor = waiters.Any(w => w.Command is InventoryCommand.Reserve) ? KnownForReservations : KnownFor;
+        var known = writer.Known is { } k && DateTimeOffset.UtcNow - k.ReadAt < freshFor ? k : null;
         var rows = new Dictionary<string, LocationRows>(StringComparer.Ordinal);
         var missing = new List<string>();
         foreach (var location in locations)

@@ -54,7 +54,11 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
         // Same queue as the SKU's writers: marking a push touches the level's ETag, and must not make them retry.
         using var writer = await _writers.AcquireAsync(sku, cancellationToken);
         var partition = TableKeys.Escape(sku);
-        var rows = await ReadLocationAsync(partition, sku, location, cancellationToken);
+        // The rows the SKU's last write here left will do: if another instance wrote since, the ETag check fails.
+        var rows = _skus.TryGetValue(sku, out var kept) && kept.Known is { } keptKnown && DateTimeOffset.UtcNow - keptKnown.ReadAt < KnownFor
+            && keptKnown.Locations.TryGetValue(location, out var keptRows) && keptRows.Level?.Level.Version >= version
+            ? keptRows
+            : await ReadLocationAsync(partition, sku, location, cancellationToken);
         if (rows.Level is not { } level || level.Level.Version != version) return false;
         try
         {

@@ -12,16 +12,22 @@ using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Ingestion;
 
-public sealed record PosHandlerOptions(int ChunkSize)
+public sealed record PosHandlerOptions(int ChunkSize, int WindowSize = 500)
 {
     /// <summary>A chunk's statuses and the batch row share one entity-group transaction: at most 100 operations.</summary>
     public int EffectiveChunkSize => Math.Clamp(ChunkSize, 1, 99);
+
+    /// <summary>
+    /// Transactions whose effects are written together, whatever the chunk size: the more a window holds, the more
+    /// lines of one SKU share a ledger write and receipts of one store and day a journal write.
+    /// </summary>
+    public int EffectiveWindowSize => Math.Max(EffectiveChunkSize, WindowSize);
 }
 
 /// <summary>
-/// Processes an uploaded POS batch from its blob, one transaction at a time, saving statuses and progress per chunk.
-/// A retry resumes after the last saved chunk; transactions of an interrupted chunk run again, and their movements
-/// are no-ops the second time because each line has its own idempotency key.
+/// Processes an uploaded POS batch from its blob a window of transactions at a time, saving statuses and progress per
+/// chunk. A retry resumes after the last saved chunk; transactions of an interrupted window run again, and their
+/// effects are no-ops the second time because each line, order command and journal fact has its own idempotency key.
 /// </summary>
 public sealed class PosBatchHandler(
     IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, TillJournal journal, PilotGate pilot, PosHandlerOptions options,
@@ -35,50 +41,63 @@ public sealed class PosBatchHandler(
         if (batch.Status == PosBatchStatuses.Completed)
             return new HandlerOutcome.Completed($"batch {batchId} already completed");
 
-        var parsedChunk = new List<PosParseResult>(options.EffectiveChunkSize);
-        IReadOnlyList<PosTransactionStatus> chunk = [];
+        var window = new List<PosParseResult>(options.EffectiveWindowSize);
         await using var blob = await blobs.OpenReadAsync(ContainerNames.PosUploads, batch.Blob, ct);
         try
         {
             foreach (var parsed in Read(batch.Format, blob))
             {
                 if (parsed.Position <= batch.ProcessedThrough) continue;
-                parsedChunk.Add(parsed);
-                if (parsedChunk.Count < options.EffectiveChunkSize) continue;
-                chunk = await ProcessChunkAsync(batch, parsedChunk, message.Envelope, ct);
-                parsedChunk.Clear();
-                batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Processing, null);
-                // Still ours? A consumer whose message lapsed and was taken over must not write: its stale batch
-                // row would overwrite the other consumer's progress (a completed batch back to processing).
-                await message.KeepAlive(ct);
-                await batches.SaveChunkAsync(batch, chunk, ct);
-                chunk = [];
+                window.Add(parsed);
+                if (window.Count < options.EffectiveWindowSize) continue;
+                batch = await SaveFullChunksAsync(batch, await ProcessWindowAsync(batch, window, message.Envelope, ct), message, ct);
+                window.Clear();
             }
         }
         catch (PayloadException invalid)
         {
-            chunk = await ProcessChunkAsync(batch, parsedChunk, message.Envelope, ct);
-            var failed = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Failed, clock.GetUtcNow()) with
-            {
-                Failure = $"{invalid.Field}: {invalid.Reason}",
-            };
-            await batches.SaveChunkAsync(failed, chunk, ct);
+            await SaveLastAsync(batch, await ProcessWindowAsync(batch, window, message.Envelope, ct), PosBatchStatuses.Failed, message, ct,
+                $"{invalid.Field}: {invalid.Reason}");
             return new HandlerOutcome.Poison($"POS batch {batch.BatchId} unreadable at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
         }
 
-        chunk = await ProcessChunkAsync(batch, parsedChunk, message.Envelope, ct);
-        batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Completed, clock.GetUtcNow());
-        await message.KeepAlive(ct);
-        await batches.SaveChunkAsync(batch, chunk, ct);
+        batch = await SaveLastAsync(batch, await ProcessWindowAsync(batch, window, message.Envelope, ct), PosBatchStatuses.Completed, message, ct);
         return new HandlerOutcome.Completed(
             $"batch {batch.BatchId}: {batch.Applied} applied, {batch.Exceptions} exceptions, {batch.Malformed} malformed, {batch.Recorded} recorded");
+    }
+
+    /// <summary>The last window: its full chunks as progress, then the rest (perhaps none) with the batch's final status.</summary>
+    private async Task<PosBatch> SaveLastAsync(PosBatch batch, IReadOnlyList<PosTransactionStatus> statuses, string status, ReceivedMessage message,
+        CancellationToken ct, string? failure = null)
+    {
+        var full = statuses.Count / options.EffectiveChunkSize * options.EffectiveChunkSize;
+        batch = await SaveFullChunksAsync(batch, [.. statuses.Take(full)], message, ct);
+        var last = statuses.Skip(full).ToList();
+        batch = PosBatchProgress.Advance(batch, last, status, clock.GetUtcNow()) with { Failure = failure };
+        await message.KeepAlive(ct);
+        await batches.SaveChunkAsync(batch, last, ct);
+        return batch;
+    }
+
+    /// <summary>Saves statuses and progress one chunk at a time, after the whole window's effects are written.</summary>
+    private async Task<PosBatch> SaveFullChunksAsync(PosBatch batch, IReadOnlyList<PosTransactionStatus> statuses, ReceivedMessage message, CancellationToken ct)
+    {
+        foreach (var chunk in statuses.Chunk(options.EffectiveChunkSize))
+        {
+            batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Processing, null);
+            // Still ours? A consumer whose message lapsed and was taken over must not write: its stale batch
+            // row would overwrite the other consumer's progress (a completed batch back to processing).
+            await message.KeepAlive(ct);
+            await batches.SaveChunkAsync(batch, chunk, ct);
+        }
+        return batch;
     }
 
     private static IEnumerable<PosParseResult> Read(string format, Stream blob) =>
         format == PosFormats.Xml ? PosLogReader.Read(blob) : PosJsonBatchReader.Read(blob);
 
     /// <summary>
-    /// A transaction of the chunk, judged before anything is written: the stock it moves, whether its order is recorded,
+    /// A transaction of the window, judged before anything is written: the stock it moves, whether its order is recorded,
     /// or why it is only recorded (no stock lines, its store's flows switched off).
     /// </summary>
     private sealed record Planned(int Position, PosTransaction Transaction, IReadOnlyList<ChannelStockChange> Changes, ExceptionSource Source,
@@ -89,15 +108,15 @@ public sealed class PosBatchHandler(
     }
 
     /// <summary>
-    /// A chunk's transactions, each with the effects it would have alone, written by kind: the stock movements (each
-    /// SKU's together), the order records, the journal facts (each store and day's together). A chunk run again after
+    /// A window's transactions, each with the effects it would have alone, written by kind: the stock movements (each
+    /// SKU's together), the order records, the journal facts (each store and day's together). A window run again after
     /// a crash is a no-op for what was done: every effect is idempotent by its receipt and line.
     /// </summary>
-    private async Task<IReadOnlyList<PosTransactionStatus>> ProcessChunkAsync(PosBatch batch, IReadOnlyList<PosParseResult> chunk, Envelope envelope,
+    private async Task<IReadOnlyList<PosTransactionStatus>> ProcessWindowAsync(PosBatch batch, IReadOnlyList<PosParseResult> window, Envelope envelope,
         CancellationToken ct)
     {
-        var planned = new List<Planned>(chunk.Count);
-        foreach (var parsed in chunk)
+        var planned = new List<Planned>(window.Count);
+        foreach (var parsed in window)
             if (parsed is PosParseResult.Parsed ok) planned.Add(await PlanAsync(batch, ok.Position, ok.Transaction, envelope, ct));
 
         var moves = planned.SelectMany(p => p.Changes.Select(c => (Plan: p, Change: c))).ToList();
@@ -109,7 +128,7 @@ public sealed class PosBatchHandler(
 
         var byPlan = moves.Zip(outcomes).ToLookup(x => x.First.Plan, x => x.Second);
         var statuses = planned.ToDictionary(p => p.Position, p => Status(p, byPlan[p]));
-        return chunk.Select(parsed => parsed is PosParseResult.Malformed malformed
+        return window.Select(parsed => parsed is PosParseResult.Malformed malformed
                 ? new PosTransactionStatus(malformed.Position, malformed.ReceiptHint, "unknown", PosTransactionStatuses.Malformed, malformed.Reason, 0, 0)
                 : statuses[parsed.Position])
             .ToList();
