@@ -28,6 +28,10 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
 
     private static string Row(string entryId) => $"e:{TableKeys.Escape(entryId)}";
 
+    // The owed-since mark sorts after every business day's partition, so no day's range ever reads it.
+    private const string OwedPartition = "~owed";
+    private const string OwedRow = "since";
+
     public async Task<(StoredJournalEntry Entry, bool Added)> AddAsync(StoredJournalEntry entry, CancellationToken cancellationToken)
     {
         var entity = ToEntity(entry);
@@ -116,6 +120,46 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
             found.Add(FromEntity(e));
         return found;
     }
+
+    public async Task<(DateOnly? Day, string? Version)> OwedSinceAsync(CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(OwedPartition, OwedRow, cancellationToken: cancellationToken);
+        return row.HasValue ? (ParseDay(row.Value!.GetString("Day")), row.Value.ETag.ToString()) : (null, null);
+    }
+
+    public async Task MarkOwedAsync(DateOnly businessDay, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var (day, version) = await OwedSinceAsync(cancellationToken);
+            if (day is { } marked && marked <= businessDay) return;
+            if (await TrySetOwedSinceAsync(businessDay, version, cancellationToken)) return;
+        }
+        throw new InvalidOperationException($"the journal's owed-since mark kept changing while {businessDay:yyyy-MM-dd} was marked");
+    }
+
+    public async Task<bool> TrySetOwedSinceAsync(DateOnly? businessDay, string? version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (businessDay is not { } day)
+            {
+                if (version is not null) await Table.DeleteEntityAsync(OwedPartition, OwedRow, new ETag(version), cancellationToken);
+                return true;
+            }
+            var entity = new TableEntity(OwedPartition, OwedRow) { ["Day"] = Day(day) };
+            if (version is null) await Table.AddEntityAsync(entity, cancellationToken);
+            else await Table.UpdateEntityAsync(entity, new ETag(version), TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    private static DateOnly? ParseDay(string? day) =>
+        DateOnly.TryParseExact(day, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : null;
 
     public async Task<IReadOnlyList<StoredJournalEntry>> SummariseAsync(DateOnly businessDay, string store, DateTimeOffset at, CancellationToken cancellationToken)
     {

@@ -25,14 +25,19 @@ public sealed class TablePosBatchStore(StorageAccount account) : IPosBatchStore
     public async Task<IReadOnlyList<PosBatch>> ListByDayAsync(DateOnly day, int max, CancellationToken cancellationToken)
     {
         var partition = DayPartition(day);
-        var found = new List<PosBatch>();
+        var ids = new List<string>();
         await foreach (var e in Table.QueryAsync<TableEntity>(x => x.PartitionKey == partition, maxPerPage: Math.Min(max, 1000),
             select: ["BatchId"], cancellationToken: cancellationToken))
         {
-            if (await GetAsync(e.GetString("BatchId"), cancellationToken) is { } batch) found.Add(batch);
-            if (found.Count >= max) break;
+            ids.Add(e.GetString("BatchId"));
+            if (ids.Count >= max) break;
         }
-        return found;
+        // An operator's read of a day: the batch rows live in their own partitions, so they are read side by side,
+        // a few at a time, and kept in the index's order (by batch id, which sorts by time).
+        var batches = new PosBatch?[ids.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, ids.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (i, ct) => batches[i] = await GetAsync(ids[i], ct));
+        return [.. batches.OfType<PosBatch>()];
     }
 
     private static string DayPartition(DateOnly day) => $"day-{day:yyyyMMdd}";

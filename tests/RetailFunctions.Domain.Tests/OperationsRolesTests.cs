@@ -32,4 +32,15 @@ public sealed class OperationsRolesTests
     [InlineData("", false)]
     public void OnlyTheOperatorOrARolelessToolWorksDeadLetters(string? role, bool allowed) =>
         Assert.Equal(allowed, OperationsRoles.DeadLetterRefusal(role) is null);
+
+    [Theory]
+    [InlineData("operator", true)]
+    [InlineData(null, true)]
+    [InlineData("inventory-manager", true)]
+    [InlineData("store-manager", true)]
+    [InlineData("finance", false)]
+    [InlineData("crm", false)]
+    [InlineData("", false)]
+    public void OnlyTheOperatorTheStockRolesOrARolelessToolReplaysArchivedInput(string? role, bool allowed) =>
+        Assert.Equal(allowed, OperationsRoles.ReplayRefusal(role) is null);
 }

@@ -78,6 +78,17 @@ public sealed class ExceptionRoleTests(RuntimeFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task GivenArchivedInput_WhenARoleOutsideStockAsksToReplayIt_ThenItIsRefusedAndTheStockRolesMayAsk()
+    {
+        var raw = new { shop = "replay-roles.myshopify.com", blobs = new[] { "raw-archive/shopify/replay-roles.myshopify.com/none.json" } };
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("finance", HttpMethod.Post, "api/replay/raw", raw)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("crm", HttpMethod.Post, "api/replay/pos/no-such-batch")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await As("inventory-manager", HttpMethod.Post, "api/replay/raw", raw)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await As("operator", HttpMethod.Post, "api/replay/pos/no-such-batch")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await As(null, HttpMethod.Post, "api/replay/pos/no-such-batch")).StatusCode);
+    }
+
+    [Fact]
     public async Task GivenAnUnmappedTillItem_WhenTheExceptionsPayloadIsAsked_ThenTheArchivedBatchComesBackWithTheCardMasked()
     {
         await Http.PutJson("api/catalog/locations/STORE-77", new { name = "Quay Street", aliases = new[] { new { system = "pos", value = "77" } } });

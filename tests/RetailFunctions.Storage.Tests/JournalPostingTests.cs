@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Pipeline;
@@ -39,9 +38,9 @@ public sealed class JournalPostingTests(AzuriteFixture azurite) : IClassFixture<
 
     public async Task DisposeAsync() => await _erp.DisposeAsync();
 
-    private ErpConnector Connector(int maxRetries = 4, int timeoutMs = 1000) =>
+    private ErpConnector Connector(int maxRetries = 4, int timeoutMs = 1000, TimeProvider? clock = null) =>
         new(new HttpClient(), new ErpOptions(_erp.BaseUrl, null, maxRetries, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(timeoutMs), TimeSpan.FromSeconds(5)),
-            TimeProvider.System);
+            clock ?? TimeProvider.System);
 
     private JournalService Service(FinanceOptions? options = null) =>
         new(_journal, _sender, _exceptions, PilotGate.AllOn(TimeProvider.System), options ?? FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero }, TimeProvider.System);
@@ -221,16 +220,59 @@ public sealed class JournalPostingTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     [Fact]
+    public async Task GivenATillDayRecordedLongAfterTheLookBackWindow_WhenItsPostingIsLost_ThenTheRequeueTimerStillPostsIt()
+    {
+        var store = Store();
+        var longAgo = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-40);
+        var service = Service();
+        var recorded = await service.RecordAsync(SaleOf(store, 1, day: longAgo), CancellationToken.None);
+        _erp.FailAlways(503);
+        await DrainAsync(Handler(Connector(maxRetries: 1)), maxAttempts: 2);
+        _erp.Recover();
+
+        Assert.True((await _journal.OwedSinceAsync(CancellationToken.None)).Day <= longAgo, "the late day was not marked as owed");
+        Assert.DoesNotMatch("^0 unposted", await service.RequeueStaleAsync(CancellationToken.None));
+        await DrainAsync(Handler());
+
+        Assert.Equal(PostingStatuses.Posted, (await _journal.GetAsync(longAgo, store, recorded.EntryId!, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task GivenAnEntryStillOwedWhenItsDayLeavesTheLookBackWindow_WhenTheOutageEndsLater_ThenTheRequeueTimerStillPostsIt()
+    {
+        var store = Store();
+        var yesterday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
+        var recorded = await Service(FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero, LookbackDays = 5 })
+            .RecordAsync(SaleOf(store, 1, day: yesterday), CancellationToken.None);
+        _erp.FailAlways(503);
+        await DrainAsync(Handler(Connector(maxRetries: 1)), maxAttempts: 2);
+
+        // Yesterday is the last day of a one-day window: the run sees the entry still owed and marks its day...
+        await Service(FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero, LookbackDays = 1 }).RequeueStaleAsync(CancellationToken.None);
+        await DrainAsync(Handler(Connector(maxRetries: 1)), maxAttempts: 2);
+        Assert.True((await _journal.OwedSinceAsync(CancellationToken.None)).Day <= yesterday, "the day leaving the window was not marked");
+
+        // ...so a run whose window no longer reaches yesterday still finds it once the ERP is back.
+        _erp.Recover();
+        Assert.DoesNotMatch("^0 unposted", await Service(FinanceOptions.Default with { RequeueAfter = TimeSpan.Zero, LookbackDays = 0 })
+            .RequeueStaleAsync(CancellationToken.None));
+        await DrainAsync(Handler());
+
+        Assert.Equal(PostingStatuses.Posted, (await _journal.GetAsync(yesterday, store, recorded.EntryId!, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
     public async Task GivenAThrottlingErp_WhenPosting_ThenTheConnectorWaitsForRetryAfter()
     {
         _erp.Then(FakeErp.Scripted.Throttle(1));
         var entry = ((JournalDecision.Post)JournalBuilder.Build(SaleOf(Store(), 1), ChartOfAccounts.Default)).Entry;
-        var watch = Stopwatch.StartNew();
+        var clock = new RecordingClock();
 
-        var result = await Connector().PostAsync(entry, 0, CancellationToken.None);
+        // An attempt timeout far above any load's answer time, so the retry always follows the 429 itself.
+        var result = await Connector(timeoutMs: 30_000, clock: clock).PostAsync(entry, 0, CancellationToken.None);
 
         Assert.IsType<ErpPostingResult.Accepted>(result);
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(900), $"waited {watch.Elapsed}");
+        Assert.Contains(TimeSpan.FromSeconds(1), clock.Waits);
     }
 
     [Fact]

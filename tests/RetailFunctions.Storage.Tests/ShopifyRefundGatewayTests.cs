@@ -25,10 +25,10 @@ public sealed class ShopifyRefundGatewayTests : IAsyncLifetime
         await _admin.DisposeAsync();
     }
 
-    private ShopifyRefundGateway Gateway() => new(_http,
+    private ShopifyRefundGateway Gateway(TimeProvider? clock = null) => new(_http,
         new ShopifyAdminOptions(_admin.BaseUrl, "shpat_test", "2025-10", MaxRetries: 3, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(10),
             TimeSpan.FromSeconds(30)),
-        TimeProvider.System);
+        clock ?? TimeProvider.System);
 
     private static RefundInstruction Instruction(string refundId = "return:RET-1") =>
         new("web-1", "820982911946154508", refundId, "USD", [new RefundLeg("389404470", "shopify_payments", 42.50m)], "return RET-1");
@@ -45,6 +45,18 @@ public sealed class ShopifyRefundGatewayTests : IAsyncLifetime
         Assert.Contains(RefundMarkers.For("return:RET-1"), made.Note, StringComparison.Ordinal);
         Assert.Equal((made.Id.ToString(), false), (first.ChannelRefundId, first.AlreadyDone));
         Assert.Equal((made.Id.ToString(), true), (again.ChannelRefundId, again.AlreadyDone));
+    }
+
+    [Fact]
+    public async Task GivenAStoreThatThrottles_WhenTheRefundIsRetried_ThenTheRetryWaitsAsLongAsRetryAfterAsked()
+    {
+        _admin.Then(new FakeShopifyAdmin.Scripted(429, RetryAfterSeconds: 2));
+        var clock = new RecordingClock();
+
+        Assert.IsType<RefundOutcome.Executed>(await Gateway(clock).RefundAsync(Instruction("goodwill:web-1"), CancellationToken.None));
+
+        Assert.Single(_admin.Refunds);
+        Assert.Contains(TimeSpan.FromSeconds(2), clock.Waits);
     }
 
     [Fact]

@@ -35,4 +35,13 @@ public static class OperationsRoles
     /// <summary>Why the role may not list or replay dead letters (they carry any team's messages), or null when it may.</summary>
     public static string? DeadLetterRefusal(string? role) =>
         role is null or Operator ? null : $"role '{role}' may not list or replay dead letters; only {Operator} may";
+
+    /// <summary>
+    /// Why the role may not replay archived webhooks or till batches, or null when it may. A replay drives stock and
+    /// orders again, so it belongs to those who fix what made them fail: the operator and the inventory roles (who
+    /// map the SKUs and stores a replay waits for).
+    /// </summary>
+    public static string? ReplayRefusal(string? role) =>
+        role is null or Operator or InventoryManager or StoreManager ? null
+        : $"role '{role}' may not replay archived input; roles that may: {Operator}, {InventoryManager}, {StoreManager}";
 }

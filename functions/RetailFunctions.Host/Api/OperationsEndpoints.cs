@@ -72,8 +72,9 @@ public static class OperationsEndpoints
             return Results.Ok(await replayer.ReplayDeadLettersAsync(selection, ct));
         }).WithSummary("Put dead letters back on their queues after a fix; already replayed ones only with force");
 
-        api.MapPost("/replay/raw", async (RawReplayRequest request, Replayer replayer, CancellationToken ct) =>
+        api.MapPost("/replay/raw", async (RawReplayRequest request, HttpContext context, Replayer replayer, CancellationToken ct) =>
         {
+            if (OperationsRoles.ReplayRefusal(Caller.OperationsRole(context)) is { } refusal) return Forbidden(refusal);
             if (string.IsNullOrWhiteSpace(request.Shop))
                 return Http.Problem(StatusCodes.Status400BadRequest, "Missing field", "shop is required", "shop");
             if (request.Blobs is not { Count: > 0 } && request.From is null && request.To is null)
@@ -81,8 +82,9 @@ public static class OperationsEndpoints
             return Results.Ok(await replayer.ReplayRawAsync(request.Shop, request.From, request.To, request.Blobs, ct));
         }).WithSummary("Re-deliver archived Shopify webhooks (by blob or day range) through the pipeline");
 
-        api.MapPost("/replay/pos/{batchId}", async (string batchId, Replayer replayer, CancellationToken ct) =>
-            await replayer.ReplayPosBatchAsync(batchId, ct) is { } replay
+        api.MapPost("/replay/pos/{batchId}", async (string batchId, HttpContext context, Replayer replayer, CancellationToken ct) =>
+            OperationsRoles.ReplayRefusal(Caller.OperationsRole(context)) is { } refusal ? Forbidden(refusal)
+            : await replayer.ReplayPosBatchAsync(batchId, ct) is { } replay
                 ? Results.Accepted($"/api/pos/batches/{replay.BatchId}", new { batchId = replay.BatchId, replayOf = batchId, statusUrl = $"/api/pos/batches/{replay.BatchId}" })
                 : Http.Problem(StatusCodes.Status404NotFound, "Unknown batch", $"no POS batch '{batchId}'", "batchId"))
             .WithSummary("Process an uploaded POS batch again from its archive, as a new batch: what was applied is a no-op, what was only archived is applied");

@@ -85,6 +85,16 @@ public interface IJournalStore
     /// that arrive after a summary was finished go into the next one.
     /// </summary>
     Task<IReadOnlyList<StoredJournalEntry>> SummariseAsync(DateOnly businessDay, string store, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The oldest business day that may still hold an entry owed to the ERP beyond the timers' look-back window (a till
+    /// uploaded weeks late, an ERP down for longer than the window), with the mark's version; null when none is.
+    /// </summary>
+    Task<(DateOnly? Day, string? Version)> OwedSinceAsync(CancellationToken cancellationToken);
+    /// <summary>Moves the mark back to the day unless it is already at or before it; safe with concurrent writers.</summary>
+    Task MarkOwedAsync(DateOnly businessDay, CancellationToken cancellationToken);
+    /// <summary>Sets or clears the mark if it is unchanged since it was read (its version); false when another writer moved it.</summary>
+    Task<bool> TrySetOwedSinceAsync(DateOnly? businessDay, string? version, CancellationToken cancellationToken);
 }
 
 /// <summary>What the ERP did with a posting.</summary>

@@ -83,6 +83,8 @@ public sealed class JournalService(
         {
             var (i, fact) = (candidates[k].Index, candidates[k].Fact);
             var (entry, added) = stored[k];
+            if (added && IsOwed(entry.Status) && fact.BusinessDay <= WindowStart(entry.RecordedAt))
+                await store.MarkOwedAsync(fact.BusinessDay, ct);
             // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which
             // lands here; the posting is idempotent by entry id, so a second message does no harm.
             if (entry.Status == PostingStatuses.Recorded && options.PostToErp)
@@ -165,14 +167,18 @@ public sealed class JournalService(
         return queued;
     }
 
-    /// <summary>The summary timer: closes every business day in the look-back window that ended long enough ago.</summary>
+    /// <summary>
+    /// The summary timer: closes every business day in the look-back window that ended long enough ago, and every older
+    /// day since the owed-since mark (entries that arrived late or were never summarised).
+    /// </summary>
     public async Task<string> CloseDueSummariesAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var from = await ScanFromAsync(now, ct);
         var queued = 0;
-        for (var back = options.LookbackDays; back >= 1; back--)
+        for (var day = from.Day; day < today; day = day.AddDays(1))
         {
-            var day = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-back);
             if (new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) + options.SummaryCloseAfter > now) continue;
             queued += (await CloseSummariesAsync(day, null, ct)).Count;
         }
@@ -187,15 +193,44 @@ public sealed class JournalService(
     {
         var now = clock.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var from = await ScanFromAsync(now, ct);
+        var unposted = await store.FindAsync(from.Day, today.AddDays(1), PostingStatuses.Recorded, ct);
         var requeued = 0;
-        foreach (var entry in await store.FindAsync(today.AddDays(-options.LookbackDays), today.AddDays(1), PostingStatuses.Recorded, ct))
+        foreach (var entry in unposted)
         {
             if (entry.QueuedAt is { } queuedAt && now - queuedAt < options.RequeueAfter) continue;
             if (!await store.TryReplaceAsync(entry with { QueuedAt = now }, ct)) continue;
             await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(entry, now, null), ct);
             requeued++;
         }
+        var awaitingSummary = await store.FindAsync(from.Day, WindowStart(now), PostingStatuses.AwaitingSummary, ct);
+        await KeepOwedMarkAsync(from, [.. unposted, .. awaitingSummary], now, ct);
         return $"{requeued} unposted journal entries queued again";
+    }
+
+    /// <summary>The first day of the timers' look-back window: older days are scanned only since the owed-since mark.</summary>
+    private DateOnly WindowStart(DateTimeOffset now) => DateOnly.FromDateTime(now.UtcDateTime).AddDays(-options.LookbackDays);
+
+    private static bool IsOwed(string status) => status is PostingStatuses.Recorded or PostingStatuses.AwaitingSummary;
+
+    private sealed record ScanStart(DateOnly Day, DateOnly? Mark, string? Version);
+
+    private async Task<ScanStart> ScanFromAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var (mark, version) = await store.OwedSinceAsync(ct);
+        var windowStart = WindowStart(now);
+        return new ScanStart(mark is { } day && day < windowStart ? day : windowStart, mark, version);
+    }
+
+    /// <summary>
+    /// Keeps the mark at the oldest day still owed that the next run's window would no longer reach, or clears it.
+    /// A writer that moved the mark meanwhile (a late entry) wins: the next run scans from its older day.
+    /// </summary>
+    private async Task KeepOwedMarkAsync(ScanStart scanned, IEnumerable<StoredJournalEntry> owed, DateTimeOffset now, CancellationToken ct)
+    {
+        var windowStart = WindowStart(now);
+        var oldest = owed.Where(e => e.Entry.BusinessDay <= windowStart).Select(e => (DateOnly?)e.Entry.BusinessDay).Min();
+        if (oldest != scanned.Mark) await store.TrySetOwedSinceAsync(oldest, scanned.Version, ct);
     }
 
     /// <summary>Card numbers never reach the journal: references and reasons are free text a till or an agent typed.</summary>
