@@ -22,6 +22,7 @@ public sealed partial class TableInventoryStore
     private static readonly TimeSpan KnownForReservations = TimeSpan.FromSeconds(2);
     /// <summary>Any other command depends only on rows whose ETag the write checks.</summary>
     private static readonly TimeSpan KnownFor = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ContendedFor = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, SkuWriter> _skus = new(StringComparer.Ordinal);
 
     public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken) =>
@@ -49,6 +50,8 @@ public sealed partial class TableInventoryStore
         public List<Waiter> Waiting { get; } = [];
         public bool Writing { get; set; }
         public KnownRows? Known { get; set; }
+        /// <summary>When another instance last won a write of this SKU over ours.</summary>
+        public DateTimeOffset ContendedAt { get; set; } = DateTimeOffset.MinValue;
     }
 
     /// <summary>A SKU's location rows as last read or written, and when they were last read from storage.</summary>
@@ -96,6 +99,9 @@ public sealed partial class TableInventoryStore
                 writer.Known = null;
                 foreach (var waiter in taken) waiter.Answer.TrySetException(e);
             }
+            // Another instance writes this SKU too: leave it a gap between our writes, or it may lose every race while
+            // we write back to back. Our own requests gather meanwhile and go in the next group.
+            if (DateTimeOffset.UtcNow - writer.ContendedAt < ContendedFor) await Task.Delay(Random.Shared.Next(5, 15));
         }
     }
 
@@ -109,6 +115,12 @@ public sealed partial class TableInventoryStore
         {
             var loaded = await LoadGroupAsync(sku, partition, writer, pending, readReservations);
             var plan = GroupPlan.Make(partition, loaded, pending);
+            // A refusal writes nothing, so no ETag would catch kept rows gone stale: it is only ever made on fresh ones.
+            if (loaded.Kept && plan.Decided.Any(d => d.Result.Outcome == CommandOutcome.Refused))
+            {
+                writer.Known = null;
+                continue;
+            }
             if (plan.Actions.Count == 0)
             {
                 Answer(plan);
@@ -124,6 +136,7 @@ public sealed partial class TableInventoryStore
             catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
             {
                 writer.Known = null;
+                if (failure.Status == 412) writer.ContendedAt = DateTimeOffset.UtcNow;
                 // Already applied (a redelivery)? Those are answered so; the others are decided again on fresh rows.
                 var applied = await AppliedAsync(partition,
                     plan.Decided.Where(d => d.Result.Outcome == CommandOutcome.Applied).Select(d => d.Waiter), failure.Status == 409);
@@ -135,7 +148,7 @@ public sealed partial class TableInventoryStore
                 readReservations |= failure.Status == 409;
                 if (attempt >= MaxAttempts)
                     throw new InvalidOperationException($"stock of {sku} stayed contended after {attempt} attempts", failure);
-                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)));
+                await Task.Delay(Random.Shared.Next(0, 2 * Math.Min(attempt, 10)));
             }
         }
     }
@@ -161,7 +174,7 @@ public sealed partial class TableInventoryStore
 
     /// <summary>The rows a group reads: its locations (kept from the last write while fresh) and the reservations it names.</summary>
     private sealed record LoadedGroup(
-        IReadOnlyDictionary<string, LocationRows> Locations, IReadOnlyDictionary<string, ReadReservation?> Reservations, DateTimeOffset ReadAt);
+        IReadOnlyDictionary<string, LocationRows> Locations, IReadOnlyDictionary<string, ReadReservation?> Reservations, DateTimeOffset ReadAt, bool Kept);
 
     private async Task<LoadedGroup> LoadGroupAsync(string sku, string partition, SkuWriter writer, IReadOnlyList<Waiter> waiters, bool readReserves)
     {
@@ -186,7 +199,7 @@ public sealed partial class TableInventoryStore
         }
         var fresh = await Task.WhenAll(missing.Select(l => ReadLocationAsync(partition, sku, l, CancellationToken.None)));
         foreach (var (location, found) in missing.Zip(fresh)) rows[location] = found;
-        return new LoadedGroup(rows, reservations, missing.Count > 0 || known is null ? DateTimeOffset.UtcNow : known.ReadAt);
+        return new LoadedGroup(rows, reservations, missing.Count > 0 || known is null ? DateTimeOffset.UtcNow : known.ReadAt, missing.Count < locations.Count);
     }
 
     /// <summary>A decided command and its answer, to be given once the group is written.</summary>

@@ -14,6 +14,9 @@ namespace RetailFunctions.Pipeline.Ingestion;
 
 public sealed record PosHandlerOptions(int ChunkSize, int WindowSize = 500)
 {
+    /// <summary>How often a long window renews its message: well within the shortest visibility timeout in use (30 s).</summary>
+    public TimeSpan KeepAliveEvery { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A chunk's statuses and the batch row share one entity-group transaction: at most 100 operations.</summary>
     public int EffectiveChunkSize => Math.Clamp(ChunkSize, 1, 99);
 
@@ -50,18 +53,18 @@ public sealed class PosBatchHandler(
                 if (parsed.Position <= batch.ProcessedThrough) continue;
                 window.Add(parsed);
                 if (window.Count < options.EffectiveWindowSize) continue;
-                batch = await SaveFullChunksAsync(batch, await ProcessWindowAsync(batch, window, message.Envelope, ct), message, ct);
+                batch = await SaveFullChunksAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), message, ct);
                 window.Clear();
             }
         }
         catch (PayloadException invalid)
         {
-            await SaveLastAsync(batch, await ProcessWindowAsync(batch, window, message.Envelope, ct), PosBatchStatuses.Failed, message, ct,
+            await SaveLastAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), PosBatchStatuses.Failed, message, ct,
                 $"{invalid.Field}: {invalid.Reason}");
             return new HandlerOutcome.Poison($"POS batch {batch.BatchId} unreadable at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
         }
 
-        batch = await SaveLastAsync(batch, await ProcessWindowAsync(batch, window, message.Envelope, ct), PosBatchStatuses.Completed, message, ct);
+        batch = await SaveLastAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), PosBatchStatuses.Completed, message, ct);
         return new HandlerOutcome.Completed(
             $"batch {batch.BatchId}: {batch.Applied} applied, {batch.Exceptions} exceptions, {batch.Malformed} malformed, {batch.Recorded} recorded");
     }
@@ -77,6 +80,40 @@ public sealed class PosBatchHandler(
         await message.KeepAlive(ct);
         await batches.SaveChunkAsync(batch, last, ct);
         return batch;
+    }
+
+    /// <summary>
+    /// A window can take longer than the message's visibility on a busy machine: the message is kept meanwhile, so no
+    /// other consumer takes the batch over half way. If it was taken over all the same, this consumer writes no status.
+    /// </summary>
+    private async Task<IReadOnlyList<PosTransactionStatus>> ProcessKeptAliveAsync(PosBatch batch, IReadOnlyList<PosParseResult> window,
+        ReceivedMessage message, CancellationToken ct)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var keeping = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(options.KeepAliveEvery, clock, done.Token);
+                    // Not cut short when the window ends: a renewal cancelled half way could leave a stale pop receipt.
+                    await message.KeepAlive(ct);
+                }
+            }
+            catch (OperationCanceledException) when (done.IsCancellationRequested)
+            {
+            }
+        }, CancellationToken.None);
+        try
+        {
+            return await ProcessWindowAsync(batch, window, message.Envelope, ct);
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await keeping;
+        }
     }
 
     /// <summary>Saves statuses and progress one chunk at a time, after the whole window's effects are written.</summary>
