@@ -12,7 +12,7 @@ namespace RetailFunctions.Pipeline.Catalog;
 /// </summary>
 public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICatalogStore
 {
-    public static readonly TimeSpan For = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan For = TimeSpan.FromMinutes(5);
     private const int MaxEntries = 100_000;
     private readonly ConcurrentDictionary<(string System, string Kind, string Value), (string Id, DateTimeOffset At)> _resolved = new();
 
