@@ -92,6 +92,7 @@ public sealed class TableCatalogStore(StorageAccount account) : ICatalogStore
             ["Longitude"] = location.Longitude,
             ["Aliases"] = JsonSerializer.Serialize(location.Aliases, Json),
             ["Region"] = location.Region,
+            ["TimeZone"] = location.TimeZone,
         }, TableUpdateMode.Replace, cancellationToken);
     }
 
@@ -111,7 +112,8 @@ public sealed class TableCatalogStore(StorageAccount account) : ICatalogStore
 
     private static Location ToLocation(TableEntity e) =>
         new(e.GetString("Id"), e.GetString("Name"), e.GetDouble("Latitude"), e.GetDouble("Longitude"),
-            JsonSerializer.Deserialize<List<LocationAlias>>(e.GetString("Aliases") ?? "[]", Json)!, e.GetString("Region"));
+            JsonSerializer.Deserialize<List<LocationAlias>>(e.GetString("Aliases") ?? "[]", Json)!, e.GetString("Region"),
+            e.GetString("TimeZone"));
 
     private static string AliasPartition(string system, string kind) =>
         kind == AliasKinds.Barcode ? "alias:*:barcode" : $"alias:{system}:{kind}";

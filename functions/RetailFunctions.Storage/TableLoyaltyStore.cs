@@ -140,6 +140,9 @@ public sealed class TableLoyaltyStore(StorageAccount account) : ILoyaltyStore
         return (account, row.Value.ETag);
     }
 
+    public async Task<OrderAccrual?> GetOrderAsync(string customerId, string orderId, CancellationToken cancellationToken) =>
+        (await ReadOrderAsync(TableKeys.Escape(customerId), orderId, cancellationToken)).Order;
+
     private async Task<(OrderAccrual? Order, ETag? ETag)> ReadOrderAsync(string partition, string orderId, CancellationToken cancellationToken)
     {
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(partition, OrderRow(orderId), cancellationToken: cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
+using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Pipeline;
@@ -64,9 +65,11 @@ public sealed class TableTillRecordSource(StorageAccount account, IBlobStore blo
             var posStore = transaction.Receipt.StoreId;
             if (!stores.TryGetValue(posStore, out var store))
                 stores[posStore] = store = await catalog.ResolveLocationAsync("pos", posStore, ct) ?? posStore;
-            if (TillRecords.From(transaction, store) is not { } record) continue;
+            // A receipt without the till's business day is its store's local day, as the ingestion dated it.
+            var dated = transaction.BusinessDayStated ? transaction : transaction.DatedIn(BusinessDays.ZoneOf(await catalog.GetLocationAsync(store, ct)));
+            if (TillRecords.From(dated, store) is not { } record) continue;
             count++;
-            var partition = Partition(transaction.Receipt.BusinessDay);
+            var partition = Partition(dated.Receipt.BusinessDay);
             if (!pending.TryGetValue(partition, out var rows)) pending[partition] = rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
             rows[TableKeys.Escape(record.Key)] = new TableEntity(partition, TableKeys.Escape(record.Key))
             {

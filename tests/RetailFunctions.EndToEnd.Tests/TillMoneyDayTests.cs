@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
@@ -24,7 +25,7 @@ public sealed class TillMoneyDayTests(FinanceDayFixture fixture) : IClassFixture
     [Fact]
     public async Task GivenTwoStoresInTwoTimeZonesUploadingADayLateAndOutOfOrder_ThenTheJournalEqualsTheReceiptsAndOnlyThePlantedDifferenceIsFound()
     {
-        await Http.PutJson("api/catalog/locations/STORE-NY", new { aliases = new[] { new { system = "pos", value = "101" } } });
+        await Http.PutJson("api/catalog/locations/STORE-NY", new { aliases = new[] { new { system = "pos", value = "101" } }, timeZone = "America/New_York" });
         await Http.PutJson("api/catalog/locations/STORE-AMS", new { aliases = new[] { new { system = "pos", value = "201" } } });
         var us = Corpus("us_store_101.xml");
         var eu = Corpus("eu_store_201.xml");
@@ -64,6 +65,36 @@ public sealed class TillMoneyDayTests(FinanceDayFixture fixture) : IClassFixture
         var areas = report.GetProperty("report").GetProperty("summary").GetProperty("areas").EnumerateArray()
             .Where(a => a.GetProperty("area").ToString() == "TillJournal").ToList();
         Assert.Equal(["STORE-AMS", "STORE-NY"], areas.Select(a => a.GetProperty("store").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task GivenANewYorkStoreWhoseTillStatesNoBusinessDay_WhenAReturnAt2130LocalIsUploaded_ThenItIsBookedOnThatLocalDay()
+    {
+        var refused = await Http.PutAsJsonAsync("api/catalog/locations/STORE-NY-2", new { timeZone = "Eastern Standard Time Zone" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("not an IANA time zone", await refused.Content.ReadAsStringAsync());
+        await Http.PutJson("api/catalog/locations/STORE-NY-2", new { aliases = new[] { new { system = "pos", value = "102" } }, timeZone = "America/New_York" });
+
+        // 21:30 in New York ten days ago, written by the till in UTC (02:30 the next day) and without a BusinessDayDate.
+        var day = Yesterday.AddDays(-9);
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var local = day.ToDateTime(new TimeOnly(21, 30));
+        var ended = new DateTimeOffset(local, newYork.GetUtcOffset(local)).ToUniversalTime();
+        await UploadAsync($"""
+            <POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/"><Transaction>
+              <RetailStoreID>102</RetailStoreID><WorkstationID>1</WorkstationID><SequenceNumber>77</SequenceNumber>
+              <EndDateTime>{ended:yyyy-MM-ddTHH:mm:ssZ}</EndDateTime><CurrencyCode>USD</CurrencyCode>
+              <RetailTransaction>
+                <LineItem><SequenceNumber>1</SequenceNumber><Return><ItemID>SKU-SOCKS</ItemID><Quantity>1</Quantity><ExtendedAmount>4.00</ExtendedAmount></Return></LineItem>
+                <LineItem><SequenceNumber>2</SequenceNumber><Tender TenderType="Cash" TypeCode="Refund"><Amount>4.00</Amount></Tender></LineItem>
+                <Total TotalType="TransactionGrandAmount">4.00</Total>
+              </RetailTransaction></Transaction></POSLog>
+            """);
+
+        var journal = await Calls.Eventually(() => Http.GetJson($"api/finance/journal?businessDay={day:yyyy-MM-dd}"),
+            j => j.EnumerateArray().Any(e => e.GetProperty("store").GetString() == "STORE-NY-2"), "the return to be journalled on its local day", 120);
+        Assert.Equal(-4.00m, journal.EnumerateArray().Where(e => e.GetProperty("store").GetString() == "STORE-NY-2").Sum(Takings));
+        Assert.Equal(DateOnly.FromDateTime(ended.UtcDateTime), day.AddDays(1));
     }
 
     /// <summary>The corpus as yesterday's tills wrote it (its day after, for a receipt that ended past midnight, today).</summary>

@@ -147,7 +147,7 @@ public sealed class PosLogReaderTests
             results.Select(r => r.GetType()));
 
         var missingDay = Assert.IsType<PosParseResult.Malformed>(results[1]);
-        Assert.Equal("Transaction/BusinessDayDate: missing", missingDay.Reason);
+        Assert.Equal("Transaction/BusinessDayDate: missing, and no EndDateTime to date the transaction by", missingDay.Reason);
         Assert.Equal("12-3-?-1002", missingDay.ReceiptHint);
 
         var badQuantity = Assert.IsType<PosParseResult.Malformed>(results[4]);

@@ -17,7 +17,7 @@ public sealed class PosOrderMoneyTests
     {
         var sales = CorpusFiles.SelectMany(f => Read(TillCorpus.PathOf(f))).Where(PosOrderCommands.IsOrder).ToList();
 
-        Assert.Equal(9, sales.Count);
+        Assert.Equal(15, sales.Count);
         foreach (var sale in sales)
         {
             var (total, captured) = Money(sale);

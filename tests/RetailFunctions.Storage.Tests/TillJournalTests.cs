@@ -2,6 +2,7 @@ using System.Text;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Operations;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Finance;
 using RetailFunctions.Pipeline.Inventory;
@@ -46,7 +47,7 @@ public sealed class TillJournalTests(AzuriteFixture azurite) : IClassFixture<Azu
             await _till.RecordAsync(receipt, Source(receipt), CancellationToken.None);
 
         var moving = receipts.Where(TillReceipts.MovesMoney).ToList();
-        Assert.Equal(10, moving.Count);
+        Assert.Equal(17, moving.Count);
         foreach (var day in moving.GroupBy(r => (r.Receipt.StoreId, r.Receipt.BusinessDay)))
         {
             var entries = await _journal.ListAsync(day.Key.BusinessDay, day.Key.StoreId, CancellationToken.None);
@@ -104,6 +105,30 @@ public sealed class TillJournalTests(AzuriteFixture azurite) : IClassFixture<Azu
         var open = await _exceptions.ListAsync(Owners.Finance, ExceptionStatuses.Open, 1000, CancellationToken.None);
         var refused = Assert.Single(open, x => x.Reason == FinanceExceptionReasons.UnbalancedFact && x.BusinessKeys[BusinessKeys.Store] == receipt.Receipt.StoreId);
         Assert.Contains("does not balance", refused.Detail);
+    }
+
+    [Fact]
+    public async Task GivenAMismatchedReceiptAtStoresWhoseJournalIsOffOrInShadow_WhenJournalled_ThenOnlyTheShadowStoreGetsAnExceptionMarkedShadow()
+    {
+        var (off, shadow) = (Prefix(), Prefix());
+        var pilot = new PilotGate(new TablePilotStore(_account), null, new PilotOptions(
+        [
+            new PilotSwitch(new PilotScope.Store(off + "101"), PilotFlow.Journal, FlowMode.Off),
+            new PilotSwitch(new PilotScope.Store(shadow + "101"), PilotFlow.Journal, FlowMode.Shadow),
+        ], TimeSpan.FromSeconds(2)), TimeProvider.System);
+        var service = new JournalService(_journal, new NoSender(), _exceptions, pilot, FinanceOptions.Default, TimeProvider.System);
+        var till = new TillJournal(service, _exceptions, new TableCatalogStore(_account), TimeProvider.System);
+        var xml = File.ReadAllText(TillCorpus.PathOf(TillCorpus.Mismatch));
+
+        foreach (var receipt in Read(xml, off).Concat(Read(xml, shadow)))
+            await till.RecordAsync(receipt, Source(receipt), CancellationToken.None);
+
+        var mismatches = (await _exceptions.ListAsync(Owners.Finance, ExceptionStatuses.Open, 1000, CancellationToken.None))
+            .Where(x => x.Reason == FinanceExceptionReasons.AmountMismatch).ToList();
+        Assert.DoesNotContain(mismatches, x => x.BusinessKeys[BusinessKeys.Store] == off + "101");
+        var marked = Assert.Single(mismatches, x => x.BusinessKeys[BusinessKeys.Store] == shadow + "101");
+        Assert.Equal("shadow", marked.BusinessKeys[FinanceKeys.Pilot]);
+        Assert.StartsWith("pilot shadow", marked.Detail, StringComparison.Ordinal);
     }
 
     private static string Prefix() => $"t{Guid.NewGuid():N}"[..9] + "-";

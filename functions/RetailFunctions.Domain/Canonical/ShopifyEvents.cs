@@ -30,7 +30,8 @@ public sealed record OrderLineSnapshot(
     bool RequiresShipping,
     bool IsGiftCard,
     string? FulfillmentStatus,
-    bool IsCustom = false);
+    bool IsCustom = false,
+    decimal? CurrentQuantity = null);
 
 /// <summary>
 /// One transaction. Amount and Currency are the shop's (what the books are kept in); a transaction made in the
@@ -86,7 +87,22 @@ public sealed record OrderSnapshot(
     string? PresentmentCurrency = null,
     decimal? PresentmentTotal = null,
     bool IsTest = false,
-    IReadOnlyList<string>? EchoedRefundTransactions = null);
+    IReadOnlyList<string>? EchoedRefundTransactions = null,
+    IReadOnlyDictionary<string, decimal>? RefundedQuantities = null);
+
+/// <summary>A line an order edit changed: the line's id and how many units were added or removed.</summary>
+public sealed record OrderEditLineSnapshot(string ChannelLineId, decimal Delta);
+
+/// <summary>
+/// An <c>orders/edited</c> body: which lines gained or lost units, and when the edit was committed. It names lines by
+/// id only; a line the edit added carries no price, which the order's next snapshot brings.
+/// </summary>
+public sealed record OrderEditSnapshot(
+    string ChannelEditId,
+    string ChannelOrderId,
+    DateTimeOffset? CommittedAt,
+    IReadOnlyList<OrderEditLineSnapshot> Additions,
+    IReadOnlyList<OrderEditLineSnapshot> Removals);
 
 public sealed record RefundLineSnapshot(
     string ChannelRefundLineId,
@@ -169,6 +185,7 @@ public abstract record ShopifyEvent(ShopifyDelivery Delivery)
     public sealed record OrderPaid(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
     public sealed record OrderCancelled(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
     public sealed record OrderFulfilled(ShopifyDelivery Delivery, OrderSnapshot Order) : ShopifyEvent(Delivery);
+    public sealed record OrderEdited(ShopifyDelivery Delivery, OrderEditSnapshot Edit) : ShopifyEvent(Delivery);
     public sealed record RefundCreated(ShopifyDelivery Delivery, RefundSnapshot Refund) : ShopifyEvent(Delivery);
     public sealed record FulfillmentCreated(ShopifyDelivery Delivery, FulfillmentSnapshot Fulfillment) : ShopifyEvent(Delivery);
     public sealed record InventoryLevelObserved(

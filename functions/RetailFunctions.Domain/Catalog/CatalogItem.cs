@@ -23,7 +23,10 @@ public sealed record CatalogItem(
     decimal? Price,
     IReadOnlyList<SkuAlias> Aliases);
 
-/// <summary>A store or warehouse, and what other systems call it (POS store id, Shopify location id).</summary>
+/// <summary>
+/// A store or warehouse, and what other systems call it (POS store id, Shopify location id). TimeZone is its IANA zone
+/// (null: UTC): its business days are its local days.
+/// </summary>
 public sealed record LocationAlias(string System, string Value);
 
 public sealed record Location(
@@ -32,4 +35,5 @@ public sealed record Location(
     double? Latitude,
     double? Longitude,
     IReadOnlyList<LocationAlias> Aliases,
-    string? Region = null);
+    string? Region = null,
+    string? TimeZone = null);

@@ -6,15 +6,20 @@ namespace RetailFunctions.Domain.Finance;
 /// One goods line of a till receipt as the journal books it, in the currency's minor unit: the till's extended
 /// amount (never list price times quantity), the line's discount plus its share of the receipt's discounts, and its
 /// tax plus its share of transaction-level tax. Position 0 is the till's own adjustment where our arithmetic differs.
+/// A gift card sold is a liability to its holder: no receipt discount or tax is shared onto it, and it is not revenue.
 /// </summary>
-public sealed record TillLineMoney(int Position, PosLineKind Kind, string ItemId, decimal Quantity, decimal Gross, decimal Discount, decimal Tax)
+public sealed record TillLineMoney(int Position, PosLineKind Kind, string ItemId, decimal Quantity, decimal Gross, decimal Discount, decimal Tax,
+    bool GiftCard = false)
 {
     /// <summary>What the customer pays for the line (or is paid back for a returned one).</summary>
     public decimal Due(bool taxIncluded) => Gross - Discount + (taxIncluded ? 0m : Tax);
 }
 
-/// <summary>One tender's money, signed as it moves the drawer: positive in, negative out (change, cash back, refunds).</summary>
-public sealed record TillTenderMoney(string Method, decimal Amount);
+/// <summary>
+/// One tender's money in the store's currency, signed as it moves the drawer: positive in, negative out (change, cash
+/// back, refunds). A foreign-currency tender keeps what was handed over in its own currency.
+/// </summary>
+public sealed record TillTenderMoney(string Method, decimal Amount, decimal? ForeignAmount = null, string? ForeignCurrency = null);
 
 /// <summary>
 /// A till receipt reckoned: what its lines make by our arithmetic (Computed), what the till says it came to (Stated,
@@ -28,18 +33,22 @@ public sealed record TillReckoning(
     IReadOnlyList<TillLineMoney> Lines,
     IReadOnlyList<TillTenderMoney> Tenders,
     decimal Computed,
-    decimal? Stated)
+    decimal? Stated,
+    IReadOnlyList<string>? Disagreements = null)
 {
     public decimal Due => Stated ?? Computed;
 
     public decimal Difference => Due - Computed;
 
-    /// <summary>Our arithmetic gives the till's own total to the minor unit.</summary>
-    public bool Reproduced => Difference == 0m;
+    /// <summary>Our arithmetic gives the till's own total to the minor unit, and every other total the till states (NCR's gross and discount totals, a line's extended discount).</summary>
+    public bool Reproduced => Difference == 0m && (Disagreements is null || Disagreements.Count == 0);
 
     public decimal Tendered => Tenders.Sum(t => t.Amount);
 
     public IEnumerable<TillLineMoney> Sold => Lines.Where(l => l.Kind == PosLineKind.Sale);
+
+    /// <summary>Gift cards sold (or loaded): what their holders may spend later.</summary>
+    public IEnumerable<TillLineMoney> GiftCardsSold => Sold.Where(l => l.GiftCard);
 
     public IEnumerable<TillLineMoney> Returned => Lines.Where(l => l.Kind == PosLineKind.Return);
 
@@ -51,7 +60,8 @@ public sealed record TillReckoning(
     /// <summary>What a finance person reads when the till and our arithmetic differ.</summary>
     public string MismatchDetail =>
         $"receipt {Receipt}: the till's TransactionGrandAmount is {Math.Abs(Due)} {Currency}, its lines, discounts and taxes make " +
-        $"{Math.Abs(Computed)} {Currency}; difference {Difference} {Currency}. Booked at the till's figure.";
+        $"{Math.Abs(Computed)} {Currency}; difference {Difference} {Currency}. Booked at the till's figure." +
+        (Disagreements is { Count: > 0 } d ? " " + string.Join(" ", d) : "");
 }
 
 /// <summary>
@@ -74,15 +84,40 @@ public static class TillReceipts
         var included = transaction.TaxIncluded;
         var lines = Goods(transaction)
             .Select(l => new TillLineMoney(l.Position, l.Kind, l.ItemId, l.Quantity, Round(l.ExtendedAmount, currency),
-                Round(l.DiscountAmount, currency), Round(l.TaxAmount, currency)))
+                Round(l.DiscountAmount, currency), Round(l.TaxAmount, currency), l.IsGiftCard && l.Kind == PosLineKind.Sale))
             .ToList();
+        var disagreements = StatedTotalChecks(transaction, lines, currency);
         lines = WithReceiptDiscounts(lines, transaction, currency);
         lines = WithTransactionTax(lines, transaction, currency);
         var computed = lines.Sum(l => Sign(l.Kind) * l.Due(included));
         var stated = transaction.Total is { } total ? Signed(Round(total, currency), transaction) : (decimal?)null;
         var difference = stated is { } s ? s - computed : 0m;
         return new TillReckoning(transaction.Receipt, currency, included, WithAdjustment(lines, difference),
-            Tenders(transaction, currency), computed, stated);
+            Tenders(transaction, currency), computed, stated, disagreements);
+    }
+
+    /// <summary>
+    /// The totals a till states beside its grand total, each against the lines where present: a line's extended
+    /// discount (NCR's ExtendedDiscountAmount), and NCR ACS's GrossPositive (goods sold before discounts), GrossNegative
+    /// (returns and every discount, negative) and DiscountTotal (the lines' own discounts). A disagreement is named.
+    /// </summary>
+    private static List<string> StatedTotalChecks(PosTransaction transaction, List<TillLineMoney> lines, string currency)
+    {
+        var found = new List<string>();
+        foreach (var line in Goods(transaction).Where(l => l.StatedDiscount is not null))
+            if (Round(line.StatedDiscount!.Value, currency) != Round(line.DiscountAmount, currency))
+                found.Add($"Line {line.Position} ({line.ItemId}): ExtendedDiscountAmount {line.StatedDiscount} but its discounts make {Round(line.DiscountAmount, currency)}.");
+        if (transaction.Gross is not { } gross) return found;
+        var lineDiscounts = lines.Sum(l => l.Discount);
+        var negatives = lines.Where(l => l.Kind == PosLineKind.Return).Sum(l => l.Gross) + lineDiscounts + Round(transaction.Discounts.Sum(d => d.Amount), currency);
+        void Check(string name, decimal? stated, decimal ours)
+        {
+            if (stated is { } s && Currencies.Round(s, currency) != ours) found.Add($"{name} is {s} but the lines make {ours}.");
+        }
+        Check("acs:GrossPositive", gross.Positive, lines.Where(l => l.Kind == PosLineKind.Sale).Sum(l => l.Gross));
+        Check("acs:GrossNegative", gross.Negative, -negatives);
+        Check("acs:DiscountTotal", gross.Discount, lineDiscounts);
+        return found;
     }
 
     /// <summary>
@@ -94,15 +129,22 @@ public static class TillReceipts
         var r = reckoning;
         var reference = r.Receipt.ToString();
         var facts = new List<FinancialFact>();
-        var sold = r.Sold.ToList();
+        var sold = r.Sold.Where(l => !l.GiftCard).ToList();
+        var giftCards = r.GiftCardsSold.Sum(l => l.Due(r.TaxIncluded));
         var returned = r.Returned.ToList();
-        var credit = sold.Count > 0 && returned.Count > 0 ? r.ReturnedAmount : 0m;
-        if (sold.Count > 0)
+        var credit = r.Sold.Any() && returned.Count > 0 ? r.ReturnedAmount : 0m;
+        if (r.Sold.Any())
         {
             var tenders = r.Tenders.Select(t => new Tender(t.Method, t.Amount)).ToList();
             if (credit != 0m) tenders.Add(new Tender(ExchangeMethod, credit));
-            facts.Add(new FinancialFact.Sale($"{FactPrefix}{reference}:sale", store, Channels.Pos, businessDay, r.Currency, at, reference,
-                [.. sold.Select(l => Line(l, r.TaxIncluded))], tenders));
+            var (saleTenders, giftTenders) = SplitTenders(tenders, giftCards, r.Currency);
+            if (sold.Count > 0)
+                facts.Add(new FinancialFact.Sale($"{FactPrefix}{reference}:sale", store, Channels.Pos, businessDay, r.Currency, at, reference,
+                    [.. sold.Select(l => Line(l, r.TaxIncluded))], saleTenders));
+            // A gift card sold is a liability to its holder until spent, not revenue.
+            if (giftCards > 0m)
+                facts.Add(new FinancialFact.GiftCardSold($"{FactPrefix}{reference}:gift-cards", store, Channels.Pos, businessDay, r.Currency, at, reference,
+                    giftCards, giftTenders));
         }
         if (returned.Count > 0)
         {
@@ -113,6 +155,20 @@ public static class TillReceipts
                 [.. returned.Select(l => Line(l, r.TaxIncluded))], refunds));
         }
         return facts;
+    }
+
+    /// <summary>
+    /// The tenders of a receipt that sells gift cards: each tender pays the gift cards its share, in the minor unit,
+    /// largest first, and the goods the rest; change and refunds stay with the goods.
+    /// </summary>
+    private static (List<Tender> Sale, List<Tender> GiftCards) SplitTenders(List<Tender> tenders, decimal giftCards, string currency)
+    {
+        if (giftCards <= 0m) return (tenders, []);
+        var paying = tenders.Where(t => t.Amount > 0m).ToList();
+        var shares = Split(giftCards, [.. paying.Select(t => t.Amount)], currency);
+        var gift = paying.Select((t, i) => t with { Amount = shares[i] }).Where(t => t.Amount != 0m).ToList();
+        var sale = tenders.Select(t => paying.IndexOf(t) is var i and >= 0 ? t with { Amount = t.Amount - shares[i] } : t).Where(t => t.Amount != 0m).ToList();
+        return (sale, gift);
     }
 
     /// <summary>
@@ -156,7 +212,14 @@ public static class TillReceipts
     /// entries it adds up to the receipt's total (signed: negative when money went back), whatever the tenders were.
     /// </summary>
     public static decimal Takings(JournalEntry entry) =>
-        entry.Lines.Where(l => GoodsRoles.Contains(l.Role.Split(':')[0])).Sum(l => l.Credit - l.Debit);
+        entry.Lines.Where(l => GoodsRoles.Contains(l.Role.Split(':')[0]) || entry.Source == GiftCardSource && l.Role == AccountRoles.GiftCardLiability)
+            .Sum(l => l.Credit - l.Debit);
+
+    /// <summary>The source of a gift card sale's entry: the card it sells is takings, though not revenue.</summary>
+    private const string GiftCardSource = "gift-card-sold";
+
+    /// <summary>The entries a till receipt makes (by their source): what the journal booked for the receipts.</summary>
+    public static bool IsReceiptEntry(string source) => source is "sale" or "return" or GiftCardSource;
 
     private static readonly string[] GoodsRoles = [AccountRoles.Revenue, AccountRoles.SalesReturns, AccountRoles.TaxPayable, AccountRoles.Discounts];
 
@@ -176,8 +239,9 @@ public static class TillReceipts
     {
         var discount = Round(transaction.Discounts.Sum(d => d.Amount), currency);
         if (discount == 0m || lines.Count == 0) return lines;
-        var kind = lines.Any(l => l.Kind == PosLineKind.Sale) ? PosLineKind.Sale : PosLineKind.Return;
-        var targets = lines.Where(l => l.Kind == kind).ToList();
+        var kind = lines.Any(l => l.Kind == PosLineKind.Sale && !l.GiftCard) ? PosLineKind.Sale : PosLineKind.Return;
+        var targets = lines.Where(l => l.Kind == kind && !l.GiftCard).ToList();
+        if (targets.Count == 0) return lines;
         var shares = Split(discount, [.. targets.Select(l => l.Gross - l.Discount)], currency);
         return [.. lines.Select(l => targets.IndexOf(l) is var i and >= 0 ? l with { Discount = l.Discount + shares[i] } : l)];
     }
@@ -198,11 +262,11 @@ public static class TillReceipts
         if (extra == 0m) return lines;
         // The difference goes to the lines whose direction it has: more tax on the sold goods, or on the returned ones.
         var kind = extra > 0m ? PosLineKind.Sale : PosLineKind.Return;
-        var targets = lines.Where(l => l.Kind == kind).ToList();
+        var targets = lines.Where(l => l.Kind == kind && !l.GiftCard).ToList();
         if (targets.Count == 0)
         {
             kind = kind == PosLineKind.Sale ? PosLineKind.Return : PosLineKind.Sale;
-            targets = lines.Where(l => l.Kind == kind && l.Tax > 0m).ToList();
+            targets = lines.Where(l => l.Kind == kind && l.Tax > 0m && !l.GiftCard).ToList();
             if (targets.Count == 0) return lines;
         }
         var amount = kind == PosLineKind.Sale ? extra : -extra;
@@ -243,7 +307,7 @@ public static class TillReceipts
         return [.. transaction.Tenders
             .Select(t => new TillTenderMoney(Method(t), t.IsChange || t.IsRefund || paidOut
                 ? -Currencies.Round(Math.Abs(t.Amount), currency)
-                : Currencies.Round(t.Amount, currency)))
+                : Currencies.Round(t.Amount, currency), t.ForeignAmount, t.ForeignCurrency))
             .Where(t => t.Amount != 0m)];
     }
 

@@ -33,8 +33,12 @@ public abstract record LoyaltyCommand(string CustomerId, string IdempotencyKey, 
     public sealed record Accrue(string CustomerId, string OrderId, string Channel, Money Net, string IdempotencyKey, DateTimeOffset At)
         : LoyaltyCommand(CustomerId, IdempotencyKey, At);
 
-    /// <summary>Give back the points of returned lines, in proportion to the returned net amount.</summary>
-    public sealed record Reverse(string CustomerId, string OrderId, string ReturnId, Money ReturnedNet, string IdempotencyKey, DateTimeOffset At)
+    /// <summary>
+    /// Give back the points of returned lines, in proportion to the returned net amount. Inherited is what the order
+    /// earned on a profile since merged into this one (its accrual stayed with that profile's ledger).
+    /// </summary>
+    public sealed record Reverse(string CustomerId, string OrderId, string ReturnId, Money ReturnedNet, string IdempotencyKey, DateTimeOffset At,
+        OrderAccrual? Inherited = null)
         : LoyaltyCommand(CustomerId, IdempotencyKey, At);
 
     /// <summary>Spend points as a tender; refused when the balance is short.</summary>
@@ -47,11 +51,16 @@ public abstract record LoyaltyCommand(string CustomerId, string IdempotencyKey, 
     public sealed record Adjust(string CustomerId, long Points, string Reason, string? Role, string Actor, string IdempotencyKey, DateTimeOffset At)
         : LoyaltyCommand(CustomerId, IdempotencyKey, At);
 
-    /// <summary>A merge moves the absorbed profile's points (its lots, with their expiry) to the survivor, or back.</summary>
-    public sealed record TransferOut(string CustomerId, string TransferId, string To, long? MaxPoints, DateTimeOffset At)
+    /// <summary>
+    /// A merge moves the absorbed profile's points (its lots, with their expiry) and its spend (which counts toward the
+    /// survivor's tier) to the survivor, or back. Spend names the entries to move; null moves all of the account's.
+    /// </summary>
+    public sealed record TransferOut(string CustomerId, string TransferId, string To, long? MaxPoints, DateTimeOffset At,
+        IReadOnlyList<SpendEntry>? Spend = null)
         : LoyaltyCommand(CustomerId, $"transfer:{TransferId}:out", At);
 
-    public sealed record TransferIn(string CustomerId, string TransferId, string From, IReadOnlyList<PointLot> Lots, DateTimeOffset At)
+    public sealed record TransferIn(string CustomerId, string TransferId, string From, IReadOnlyList<PointLot> Lots, DateTimeOffset At,
+        IReadOnlyList<SpendEntry>? Spend = null)
         : LoyaltyCommand(CustomerId, $"transfer:{TransferId}:in", At);
 }
 
@@ -61,12 +70,16 @@ public abstract record LoyaltyEvent(long Delta, DateTimeOffset At)
     public sealed record Accrued(string OrderId, string Channel, Money Net, string Tier, decimal Rate, long Points, DateTimeOffset ExpiresAt, DateTimeOffset At) : LoyaltyEvent(Points, At);
     /// <summary>A return that arrived before its purchase: kept, and applied when the purchase arrives.</summary>
     public sealed record ReturnHeld(string OrderId, string ReturnId, Money ReturnedNet, DateTimeOffset At) : LoyaltyEvent(0, At);
-    public sealed record Reversed(string OrderId, string ReturnId, Money ReturnedNet, long Points, DateTimeOffset At) : LoyaltyEvent(-Points, At);
+    /// <summary>Points taken back for a return; Inherited is the accrual it reversed against when that came with a merge.</summary>
+    public sealed record Reversed(string OrderId, string ReturnId, Money ReturnedNet, long Points, DateTimeOffset At, OrderAccrual? Inherited = null)
+        : LoyaltyEvent(-Points, At);
     public sealed record Redeemed(string RedemptionId, long Points, Money Value, string Channel, string? OrderReference, DateTimeOffset At) : LoyaltyEvent(-Points, At);
     public sealed record Expired(long Points, DateTimeOffset At) : LoyaltyEvent(-Points, At);
     public sealed record Adjusted(long Points, string Reason, string Role, string Actor, DateTimeOffset ExpiresAt, DateTimeOffset At) : LoyaltyEvent(Points, At);
-    public sealed record TransferredOut(string TransferId, string To, IReadOnlyList<PointLot> Lots, DateTimeOffset At) : LoyaltyEvent(-Lots.Sum(l => l.Remaining), At);
-    public sealed record TransferredIn(string TransferId, string From, IReadOnlyList<PointLot> Lots, DateTimeOffset At) : LoyaltyEvent(Lots.Sum(l => l.Remaining), At);
+    public sealed record TransferredOut(string TransferId, string To, IReadOnlyList<PointLot> Lots, DateTimeOffset At, IReadOnlyList<SpendEntry>? Spend = null)
+        : LoyaltyEvent(-Lots.Sum(l => l.Remaining), At);
+    public sealed record TransferredIn(string TransferId, string From, IReadOnlyList<PointLot> Lots, DateTimeOffset At, IReadOnlyList<SpendEntry>? Spend = null)
+        : LoyaltyEvent(Lots.Sum(l => l.Remaining), At);
     public sealed record TierChanged(string From, string To, DateTimeOffset At) : LoyaltyEvent(0, At);
 }
 
@@ -86,7 +99,9 @@ public static class LoyaltyDecider
         LoyaltyCommand.Expire c => ExpiredLots(slice.Account, c.At) is { Count: > 0 } lots ? [new LoyaltyEvent.Expired(lots.Sum(l => l.Remaining), c.At)] : [],
         LoyaltyCommand.Adjust c => Adjust(c, slice.Account, program),
         LoyaltyCommand.TransferOut c => TransferOut(c, slice.Account),
-        LoyaltyCommand.TransferIn c => c.Lots.Sum(l => l.Remaining) > 0 ? [new LoyaltyEvent.TransferredIn(c.TransferId, c.From, c.Lots, c.At)] : [],
+        LoyaltyCommand.TransferIn c => c.Lots.Sum(l => l.Remaining) > 0 || c.Spend is { Count: > 0 }
+            ? [new LoyaltyEvent.TransferredIn(c.TransferId, c.From, c.Lots, c.At, c.Spend)]
+            : [],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown loyalty command"),
     };
 
@@ -117,10 +132,14 @@ public static class LoyaltyDecider
         if (c.ReturnedNet.Currency != program.Currency)
             throw Refused.Invalid("currency", $"returns in {c.ReturnedNet.Currency} reverse no points; the program runs in {program.Currency}");
         if (c.ReturnedNet.Amount <= 0m) return [];
-        if (slice.Order is not { Accrued: true } order) return [new LoyaltyEvent.ReturnHeld(c.OrderId, c.ReturnId, c.ReturnedNet, c.At)];
+        // An order bought on a profile since merged into this one earned its points there: its accrual comes along,
+        // with any return this ledger held for want of it.
+        var inherited = slice.Order is { Accrued: true } || c.Inherited is not { Accrued: true } bought ? null
+            : bought with { ReturnedNet = bought.ReturnedNet + (slice.Order?.ReturnedNet ?? 0m) };
+        if ((inherited ?? slice.Order) is not { Accrued: true } order) return [new LoyaltyEvent.ReturnHeld(c.OrderId, c.ReturnId, c.ReturnedNet, c.At)];
         var points = ReversalPoints(order, order.ReturnedNet + c.ReturnedNet.Amount);
         var tier = program.TierFor(slice.Account.RollingSpend(c.At, program.SpendWindowDays));
-        var events = new List<LoyaltyEvent> { new LoyaltyEvent.Reversed(c.OrderId, c.ReturnId, c.ReturnedNet, points, c.At) };
+        var events = new List<LoyaltyEvent> { new LoyaltyEvent.Reversed(c.OrderId, c.ReturnId, c.ReturnedNet, points, c.At, inherited) };
         var after = Evolve(slice, events).Account;
         var newTier = program.TierFor(after.RollingSpend(c.At, program.SpendWindowDays));
         if (newTier != tier) events.Add(new LoyaltyEvent.TierChanged(tier, newTier, c.At));
@@ -178,7 +197,18 @@ public static class LoyaltyDecider
             moved.Add(lot with { Remaining = take });
             budget -= take;
         }
-        return moved.Count == 0 ? [] : [new LoyaltyEvent.TransferredOut(c.TransferId, c.To, moved, c.At)];
+        var spend = c.Spend is null ? account.Spend.ToList() : Present(account.Spend, c.Spend);
+        return moved.Count == 0 && spend.Count == 0 ? [] : [new LoyaltyEvent.TransferredOut(c.TransferId, c.To, moved, c.At, spend)];
+    }
+
+    /// <summary>The wanted entries the spend still holds, each at most as often as it is there.</summary>
+    private static List<SpendEntry> Present(IReadOnlyList<SpendEntry> held, IReadOnlyList<SpendEntry> wanted)
+    {
+        var left = held.ToList();
+        var found = new List<SpendEntry>();
+        foreach (var entry in wanted)
+            if (left.Remove(entry)) found.Add(entry);
+        return found;
     }
 
     private static List<PointLot> ExpiredLots(LoyaltyAccount account, DateTimeOffset at) =>
@@ -201,6 +231,7 @@ public static class LoyaltyDecider
                 order = (order ?? new OrderAccrual(e.OrderId, "", 0m, 0, 0m, 0, false, e.At)) with { ReturnedNet = (order?.ReturnedNet ?? 0m) + e.ReturnedNet.Amount };
                 break;
             case LoyaltyEvent.Reversed e:
+                order = e.Inherited ?? order;
                 account = Remove(account, e.Points, $"order:{e.OrderId}");
                 var held = e.ReturnId == "held-returns";
                 if (!held) account = account with { Spend = [.. account.Spend, new SpendEntry(e.At, -e.ReturnedNet.Amount)] };
@@ -229,9 +260,11 @@ public static class LoyaltyDecider
                 break;
             case LoyaltyEvent.TransferredOut e:
                 foreach (var lot in e.Lots) account = Remove(account, lot.Remaining, lot.Source);
+                account = account with { Spend = Without(account.Spend, e.Spend ?? []) };
                 break;
             case LoyaltyEvent.TransferredIn e:
                 foreach (var lot in e.Lots) account = Add(account, lot.Remaining, lot);
+                account = account with { Spend = [.. account.Spend, .. e.Spend ?? []] };
                 break;
             case LoyaltyEvent.TierChanged:
                 break;
@@ -266,6 +299,13 @@ public static class LoyaltyDecider
             left -= take;
         }
         return account with { Balance = account.Balance - points, Lots = lots.Where(l => l.Remaining > 0).ToList() };
+    }
+
+    private static List<SpendEntry> Without(IReadOnlyList<SpendEntry> held, IReadOnlyList<SpendEntry> moved)
+    {
+        var left = held.ToList();
+        foreach (var entry in moved) left.Remove(entry);
+        return left;
     }
 
     /// <summary>Drops spend that has left the rolling window, so an account's row stays small.</summary>

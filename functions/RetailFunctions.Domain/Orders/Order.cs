@@ -170,7 +170,8 @@ public sealed record Refund(
     decimal Unrefunded = 0m,
     decimal ShippingTax = 0m,
     bool IsGoodwill = false,
-    IReadOnlyList<TenderRefund>? CreditedInstead = null)
+    IReadOnlyList<TenderRefund>? CreditedInstead = null,
+    IReadOnlyDictionary<string, decimal>? CancelledUnits = null)
 {
     /// <summary>Goods (net of tax), their tax, and shipping (with its tax; ShippingTax is that part).</summary>
     public decimal Total => Goods + Tax + Shipping;
@@ -238,6 +239,9 @@ public sealed record Order(
 
     public bool IsKnown => Draft is not null;
 
+    /// <summary>Till returns that arrived before their sale, waiting to be decided against it (see <see cref="TillReturns"/>).</summary>
+    public IReadOnlyList<OrderCommand.RecordTillReturn> HeldTillReturns { get; init; } = [];
+
     public bool IsCancelled => CancelledAt is not null;
 
     public IReadOnlyList<OrderLine> Lines => Draft?.Lines ?? [];
@@ -259,6 +263,12 @@ public sealed record Order(
     }
 
     public decimal Returned(string lineId) => Returns.SelectMany(r => r.Lines).Where(l => l.LineId == lineId).Sum(l => l.Quantity);
+
+    /// <summary>Units of a line a refund cancelled before they were fulfilled: they will never leave, so nothing is held for them.</summary>
+    public decimal Cancelled(string lineId) => Refunds.Sum(r => r.CancelledUnits?.GetValueOrDefault(lineId) ?? 0m);
+
+    /// <summary>What stock follows for a line: its quantity less the units refunds cancelled.</summary>
+    public decimal Open(OrderLine line) => Math.Max(0m, line.Quantity - Cancelled(line.LineId));
 
     /// <summary>What the customer owes in total: lines (gross) plus shipping.</summary>
     public decimal Total => Draft?.Total ?? 0m;

@@ -12,9 +12,19 @@ public static class OrderDecider
     public static OrderDecision Decide(OrderCommand command, Order order, OrderPolicy policy)
     {
         if (order.AppliedCommands.Contains(command.CommandId)) return OrderDecision.NoOp;
+        var decision = DecideCommand(command, order, policy);
+        // A till return held for its sale is decided as soon as the sale is recorded and paid.
+        return command is OrderCommand.RecordOrder or OrderCommand.RecordPayment && order.HeldTillReturns.Count > 0 && decision is OrderDecision.Accept accept
+            ? new OrderDecision.Accept([.. accept.Events, .. TillReturns.Release(accept.Events.Aggregate(order, OrderEvolution.Evolve))])
+            : decision;
+    }
+
+    private static OrderDecision DecideCommand(OrderCommand command, Order order, OrderPolicy policy)
+    {
         return command switch
         {
             OrderCommand.RecordOrder c => RecordOrder(c, order),
+            OrderCommand.ApplyChannelEdit c => OrderEdits.Apply(c, order),
             OrderCommand.AllocateStock c => Allocate(c, order, policy),
             OrderCommand.RecordReservation c => RecordReservation(c, order),
             OrderCommand.AdvanceShipment c => Advance(c, order, policy),
@@ -85,7 +95,7 @@ public static class OrderDecider
     {
         if (order.Refunds.Any(r => r.RefundId == c.RefundId)) return OrderDecision.NoOp;
         var events = new List<OrderEvent>();
-        var restocked = c.Lines.Where(l => l.Restock && l.Quantity > 0m).ToList();
+        var (restocked, cancelled) = RestockPlan(c.Lines, order);
         // One return per location the goods went back to; the first keeps the refund's id, which the refund links to.
         var byLocation = restocked.GroupBy(l => l.Location ?? order.Draft?.FulfilmentLocation ?? "").ToList();
         for (var i = 0; i < byLocation.Count; i++)
@@ -105,10 +115,58 @@ public static class OrderDecider
         var goodwill = c.Lines.Count == 0 && shipping == 0m;
         events.Add(new RefundIssued(c.At, new Refund(c.RefundId, restocked.Count > 0 ? c.RefundId : null, goods, tax,
             shipping, tenders, 0m, goodwill ? "goodwill refunded in the channel" : "refunded in the channel", [], c.At,
-            ShippingTax: c.ShippingTax, IsGoodwill: goodwill)));
+            ShippingTax: c.ShippingTax, IsGoodwill: goodwill, CancelledUnits: cancelled.Count == 0 ? null : cancelled)));
         foreach (var t in c.Transactions.Where(t => t.Transaction.Kind != PaymentKind.Refund))
             events.Add(new PaymentRecorded(c.At, t.Tender, t.Transaction));
         return Accept(events);
+    }
+
+    /// <summary>
+    /// Stock follows what happened to each refunded unit. A <c>return</c> brings its units back: the web store accepts
+    /// it only for units that were fulfilled, even when this record learns of the fulfilment later (the same stock
+    /// either way). The older plain restock (<c>legacy_restock</c>) may have been a cancellation: it brings back only
+    /// units this record shows fulfilled and not yet returned, and cancels the rest. A <c>cancel</c> never restocks: its
+    /// units never left, so their holds are released. A refund without restock moves no stock. Before the order is
+    /// known, the refund's word is all there is: its restocks stand.
+    /// </summary>
+    public static (List<ChannelRefundLine> Restocked, Dictionary<string, decimal> Cancelled) RestockPlan(IReadOnlyList<ChannelRefundLine> lines, Order order)
+    {
+        var restocked = new List<ChannelRefundLine>();
+        var cancelled = new Dictionary<string, decimal>();
+        if (!order.IsKnown) return ([.. lines.Where(l => l.Restock && l.Quantity > 0m)], cancelled);
+        foreach (var group in lines.Where(l => l.Quantity > 0m).GroupBy(l => l.LineId))
+        {
+            var line = order.Line(group.Key);
+            var shipped = line is null ? decimal.MaxValue : Math.Max(0m, order.Fulfilled(group.Key) - order.Returned(group.Key));
+            var unshipped = line is null ? 0m : Math.Max(0m, order.Open(line) - order.Fulfilled(group.Key));
+            void Cancel(decimal quantity)
+            {
+                var take = Math.Min(quantity, unshipped);
+                unshipped -= take;
+                if (take > 0m) cancelled[group.Key] = cancelled.GetValueOrDefault(group.Key) + take;
+            }
+            foreach (var refunded in group)
+            {
+                if (refunded.Restock)
+                {
+                    var back = refunded.RestockType == "legacy_restock" ? Math.Min(refunded.Quantity, shipped) : refunded.Quantity;
+                    shipped -= back;
+                    if (back > 0m)
+                        restocked.Add(back == refunded.Quantity ? refunded : refunded with
+                        {
+                            Quantity = back,
+                            Amount = RefundMath.Minor(refunded.Amount * back / refunded.Quantity, order.Currency),
+                            Tax = RefundMath.Minor(refunded.Tax * back / refunded.Quantity, order.Currency),
+                        });
+                    Cancel(refunded.Quantity - back);
+                }
+                else if (refunded.RestockType == "cancel")
+                {
+                    Cancel(refunded.Quantity);
+                }
+            }
+        }
+        return (restocked, cancelled);
     }
 
     // ---- allocation ----
@@ -126,7 +184,7 @@ public static class OrderDecider
     /// <summary>Line quantities not yet placed in a shipment, fulfilled by the channel, or backordered.</summary>
     public static IReadOnlyList<StockNeed> Needs(Order order) =>
         [.. order.Lines.Where(l => l.MovesStock && l.Sku is not null)
-            .Select(l => new StockNeed(l.LineId, l.Sku!, l.Quantity
+            .Select(l => new StockNeed(l.LineId, l.Sku!, order.Open(l)
                 - Math.Max(order.Allocated(l.LineId), order.ChannelFulfilled.TryGetValue(l.LineId, out var f) ? f : 0m)
                 - order.Backorders.Where(b => b.LineId == l.LineId).Sum(b => b.Quantity)))
             .Where(n => n.Quantity > 0m)];

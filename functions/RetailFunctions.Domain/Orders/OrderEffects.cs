@@ -40,8 +40,19 @@ public static class OrderEffects
     /// held for it. It is released whole; what the line still needs is routed again.
     /// </summary>
     public static bool OverAllocated(Order before, OrderDraft revised, Shipment shipment, ShipmentLine line) =>
-        shipment.IsOpen && !shipment.HasLeft && line.Reservation is ReservationState.Pending or ReservationState.Reserved
-        && (revised.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } now || now.Quantity < before.Allocated(line.LineId));
+        Held(shipment, line)
+        && (revised.Lines.FirstOrDefault(l => l.LineId == line.LineId) is not { } now || now.Quantity - before.Cancelled(line.LineId) < before.Allocated(line.LineId));
+
+    /// <summary>
+    /// A held shipment line whose units a refund cancelled (they will never leave): released whole, like a revision's,
+    /// and what the line still needs is routed again.
+    /// </summary>
+    public static bool CancelledAway(Order before, Order after, Shipment shipment, ShipmentLine line) =>
+        Held(shipment, line) && after.Cancelled(line.LineId) > before.Cancelled(line.LineId) && after.Line(line.LineId) is { } now
+        && before.Shipments.Sum(s => s.Lines.Where(l => l.LineId == line.LineId && Held(s, l)).Sum(l => l.Quantity)) > after.Open(now) - after.Fulfilled(now.LineId);
+
+    private static bool Held(Shipment shipment, ShipmentLine line) =>
+        shipment.IsOpen && !shipment.HasLeft && line.Reservation is ReservationState.Pending or ReservationState.Reserved;
 
     /// <summary>Names the order, both figures and the difference, and says which one the books follow.</summary>
     public static string MismatchDetail(Order order, OrderDraft draft)
@@ -50,6 +61,20 @@ public static class OrderEffects
         return $"order {order.OrderId}{(name is null ? "" : $" ({name})")}: the channel states a total of {draft.Total:0.00} {draft.Currency} but its lines, "
             + $"discounts, shipping and tax come to {draft.ComputedTotal:0.00} {draft.Currency}, a difference of {draft.Mismatch:0.00}; "
             + "the stated total is booked";
+    }
+
+    /// <summary>What was captured beyond the order's total, net of what has gone back: zero when nothing was over-captured.</summary>
+    public static decimal OverCaptured(Order order) =>
+        order.IsKnown ? Math.Max(0m, order.Captured - order.Refunded - order.Payments.Sum(p => p.ChargedBack) - order.Total) : 0m;
+
+    /// <summary>An over-capture: the order, what it totals, what was captured and the difference, and that the capture is booked.</summary>
+    public static string OverCaptureDetail(Order order, PaymentTransaction capture)
+    {
+        var name = order.Draft?.References.FirstOrDefault(r => r.Kind == "name")?.Value;
+        var kept = order.Total + OverCaptured(order);
+        return $"order {order.OrderId}{(name is null ? "" : $" ({name})")}: over-capture: {kept:0.00} {order.Currency} captured and kept "
+            + $"(last capture {capture.TransactionId}, {capture.Amount:0.00}) against a total of {order.Total:0.00} {order.Currency}, "
+            + $"a difference of {OverCaptured(order):0.00}; what was captured is booked";
     }
 
     /// <summary>
@@ -77,6 +102,14 @@ public static class OrderEffects
         var effects = new List<OrderEffect>();
         void Add(Func<string, OrderEffect> create) => effects.Add(create($"{prefix}:{effects.Count}"));
 
+        if (e is RefundIssued { Refund.CancelledUnits: not null })
+        {
+            foreach (var held in before.Shipments)
+                foreach (var line in held.Lines.Where(l => CancelledAway(before, after, held, l)))
+                    Add(id => new OrderEffect.ReleaseStock(id, line.Sku, line.ReservationId, "refunded before it was fulfilled: units cancelled"));
+            if (OrderDecider.HasUnplacedLines(after))
+                Add(id => new OrderEffect.RouteStock(id));
+        }
         switch (e)
         {
             case OrderPlaced or OrderRevised or ReservationRefused:
@@ -157,6 +190,9 @@ public static class OrderEffects
             case RefundIssued { Refund.Unrefunded: > 0m } r:
                 Add(id => new OrderEffect.RaiseException(id, "finance", "refund-shortfall",
                     $"order {after.OrderId} refund {r.Refund.RefundId}: {r.Refund.Unrefunded:0.00} {after.Currency} due but not captured"));
+                break;
+            case PaymentRecorded { Transaction.Kind: PaymentKind.Capture } p when OverCaptured(after) > OverCaptured(before) && after.Draft is { IsTest: false }:
+                Add(id => new OrderEffect.RaiseException(id, "finance", "amount-mismatch", OverCaptureDetail(after, p.Transaction)));
                 break;
             case PaymentRecorded { Transaction.Kind: PaymentKind.Chargeback } p:
                 Add(id => new OrderEffect.RaiseException(id, "finance", "chargeback",

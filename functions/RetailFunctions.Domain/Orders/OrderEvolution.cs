@@ -63,9 +63,14 @@ public static class OrderEvolution
             Shipments = [.. order.Shipments.Select(s => s.IsOpen && !s.HasLeft ? Closed(s, ShipmentStage.Cancelled) : s)],
         },
         PaymentRecorded p => WithTransaction(order, p.Tender, p.Transaction),
-        ReturnAccepted r => order with { Returns = [.. order.Returns, r.Return] },
+        ReturnAccepted r => order with
+        {
+            Returns = [.. order.Returns, r.Return],
+            HeldTillReturns = [.. order.HeldTillReturns.Where(h => h.ReturnId != r.Return.ReturnId)],
+        },
+        TillReturnHeld h => order with { HeldTillReturns = [.. order.HeldTillReturns, h.Return] },
         // A channel refund can arrive before the payment it returns money to: the tender is known by what the refund says until then.
-        RefundIssued r => r.Refund.Tenders.Aggregate(order with { Refunds = [.. order.Refunds, r.Refund] }, (o, t) =>
+        RefundIssued r => r.Refund.Tenders.Aggregate(CancelUnits(order, order with { Refunds = [.. order.Refunds, r.Refund] }), (o, t) =>
             WithTransaction(o, o.Payments.FirstOrDefault(p => p.Tender.PaymentId == t.PaymentId)?.Tender ?? new Tender(t.PaymentId, t.Method, null, null, t.Last4, null),
                 new PaymentTransaction(t.TransactionId ?? $"refund:{r.Refund.RefundId}:{t.PaymentId}", t.PaymentId, PaymentKind.Refund, t.Amount, r.At))),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
@@ -76,7 +81,7 @@ public static class OrderEvolution
     {
         if (order.IsCancelled) return OrderStatus.Cancelled;
         var stockLines = order.Lines.Where(l => l.MovesStock).ToList();
-        var allFulfilled = order.IsKnown && stockLines.All(l => order.Fulfilled(l.LineId) >= l.Quantity);
+        var allFulfilled = order.IsKnown && stockLines.All(l => order.Fulfilled(l.LineId) >= order.Open(l));
         var open = order.Shipments.Where(s => s.IsOpen).ToList();
         var paid = order.IsKnown && order.Captured >= order.Total && order.Total > 0m;
         if (allFulfilled && open.All(s => s.Stage is ShipmentStage.Delivered or ShipmentStage.PickedUp) && (open.Count > 0 || stockLines.Count == 0 && paid))
@@ -84,7 +89,7 @@ public static class OrderEvolution
         if (allFulfilled && stockLines.Count > 0) return OrderStatus.Fulfilled;
         if (open.Any(s => s.Stage != ShipmentStage.Allocated) || stockLines.Any(l => order.Fulfilled(l.LineId) > 0m)) return OrderStatus.Fulfilling;
         var reserved = order.IsKnown && stockLines.Count > 0
-            && stockLines.All(l => open.SelectMany(s => s.Lines).Where(sl => sl.LineId == l.LineId && sl.Reservation is ReservationState.Reserved or ReservationState.Consumed).Sum(sl => sl.Quantity) >= l.Quantity);
+            && stockLines.All(l => open.SelectMany(s => s.Lines).Where(sl => sl.LineId == l.LineId && sl.Reservation is ReservationState.Reserved or ReservationState.Consumed).Sum(sl => sl.Quantity) >= order.Open(l));
         if (reserved && paid) return OrderStatus.Paid;
         if (reserved) return OrderStatus.Reserved;
         if (order.Backorders.Count > 0) return OrderStatus.Backordered;
@@ -99,6 +104,16 @@ public static class OrderEvolution
         LineBackordered b => $"line {b.Backorder.LineId} backordered: {b.Backorder.Reason}",
         _ => e.GetType().Name,
     };
+
+    /// <summary>Holds for units a refund cancelled are released; what the line still needs is routed again.</summary>
+    private static Order CancelUnits(Order before, Order after) =>
+        after.Refunds[^1].CancelledUnits is null ? after : after with
+        {
+            Shipments = [.. after.Shipments.Select(s => s with
+            {
+                Lines = [.. s.Lines.Select(l => OrderEffects.CancelledAway(before, after, s, l) ? l with { Reservation = ReservationState.Released } : l)],
+            })],
+        };
 
     private static Order WithShipment(Order order, string shipmentId, Func<Shipment, Shipment> change) =>
         order with { Shipments = [.. order.Shipments.Select(s => s.ShipmentId == shipmentId ? change(s) : s)] };

@@ -18,13 +18,22 @@ public sealed record OrderPolicy(TimeSpan PickupWindow, TimeSpan ReturnWindow, d
 
 public sealed record ReturnRequestLine(string LineId, decimal Quantity, ReturnDisposition Disposition);
 
-/// <summary>A refunded line as the channel reports it, with its own amounts, so the record does not depend on arrival order.</summary>
-public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Restock, string? Location, decimal Amount, decimal Tax, string? Sku = null);
+/// <summary>
+/// A refunded line as the channel reports it, with its own amounts, so the record does not depend on arrival order.
+/// Restock says the goods go back to stock; RestockType is the channel's word for how (<c>return</c> for units that
+/// were fulfilled, <c>cancel</c> for units that never were, <c>no_restock</c>).
+/// </summary>
+public sealed record ChannelRefundLine(string LineId, decimal Quantity, bool Restock, string? Location, decimal Amount, decimal Tax, string? Sku = null,
+    string? RestockType = null);
 
 public sealed record ChannelRefundTransaction(Tender Tender, PaymentTransaction Transaction);
 
 /// <summary>An item a till took back against this order's receipt, with the money the till gave back for it (tax apart).</summary>
-public sealed record TillReturnLine(string ItemId, decimal Quantity, decimal Amount, decimal Tax);
+public sealed record TillReturnLine(string ItemId, decimal Quantity, decimal Amount, decimal Tax, string? OriginalLine = null)
+{
+    /// <summary>The item id of a line that gives back everything the order can still return (a post-void without its lines).</summary>
+    public const string Everything = "*";
+}
 
 /// <summary>Money a till paid out on a return, by method (cash, card, store credit...).</summary>
 public sealed record TillRefundTender(string Method, decimal Amount);
@@ -38,6 +47,14 @@ public abstract record OrderCommand(string CommandId, string Actor, DateTimeOffs
     /// <summary>A channel's view of the order (web store topics, an app or marketplace order, a till sale).</summary>
     public sealed record RecordOrder(string CommandId, string Actor, DateTimeOffset At, OrderDraft Draft, DateTimeOffset Version,
         DateTimeOffset? CancelledAt, string? CancelReason, IReadOnlyDictionary<string, decimal> ChannelFulfilled)
+        : OrderCommand(CommandId, Actor, At);
+
+    /// <summary>
+    /// A channel's order edit, by line and delta (web store <c>orders/edited</c>): units removed from or added to lines
+    /// the order has. Version is when the edit was committed; a snapshot of the order at or after it already holds it.
+    /// </summary>
+    public sealed record ApplyChannelEdit(string CommandId, string Actor, DateTimeOffset At, string EditId, DateTimeOffset Version,
+        IReadOnlyDictionary<string, decimal> Added, IReadOnlyDictionary<string, decimal> Removed)
         : OrderCommand(CommandId, Actor, At);
 
     /// <summary>Routing input: what every location can promise for the order's SKUs, read just before deciding.</summary>
@@ -122,6 +139,12 @@ public abstract record OrderEvent(DateTimeOffset At)
     public sealed record PaymentRecorded(DateTimeOffset At, Tender Tender, PaymentTransaction Transaction) : OrderEvent(At);
 
     public sealed record ReturnAccepted(DateTimeOffset At, OrderReturn Return) : OrderEvent(At);
+
+    /// <summary>
+    /// A till return that reached its receipt's order before the sale did: kept as it came, and decided with every check
+    /// (what was bought, what was refunded, which captures pay it back) once the sale is recorded and paid.
+    /// </summary>
+    public sealed record TillReturnHeld(DateTimeOffset At, OrderCommand.RecordTillReturn Return) : OrderEvent(At);
 
     public sealed record RefundIssued(DateTimeOffset At, Refund Refund) : OrderEvent(At);
 }

@@ -7,7 +7,8 @@ namespace RetailFunctions.Host.Api;
 public static class QueryEndpoints
 {
     public sealed record SkuRequest(string? Title, string? Barcode, string? UnitOfMeasure, decimal? Price, IReadOnlyList<SkuAlias>? Aliases);
-    public sealed record LocationRequest(string? Name, double? Latitude, double? Longitude, IReadOnlyList<LocationAlias>? Aliases, string? Region = null);
+    public sealed record LocationRequest(string? Name, double? Latitude, double? Longitude, IReadOnlyList<LocationAlias>? Aliases, string? Region = null,
+        string? TimeZone = null);
 
     public static void MapQueries(this IEndpointRouteBuilder api)
     {
@@ -34,10 +35,14 @@ public static class QueryEndpoints
 
         api.MapPut("/catalog/locations/{location}", async (string location, LocationRequest request, ICatalogStore catalog, CancellationToken ct) =>
         {
-            var loc = new Location(location, request.Name, request.Latitude, request.Longitude, request.Aliases ?? [], request.Region);
+            // The store's IANA time zone dates its money (its local business day); none given means UTC.
+            if (BusinessDays.Parse(request.TimeZone) is { Error: { } error })
+                return Http.Problem(StatusCodes.Status400BadRequest, "Invalid time zone", error, "timeZone");
+            var loc = new Location(location, request.Name, request.Latitude, request.Longitude, request.Aliases ?? [], request.Region,
+                string.IsNullOrWhiteSpace(request.TimeZone) ? null : request.TimeZone.Trim());
             await catalog.UpsertLocationAsync(loc, ct);
             return Results.Ok(loc);
-        }).WithSummary("Create or update a canonical location and map POS store ids or Shopify location ids to it");
+        }).WithSummary("Create or update a canonical location and map POS store ids or Shopify location ids to it; timeZone (IANA, default UTC) dates its business days");
 
         api.MapGet("/pos/batches", async (string? day, int? max, IPosBatchStore batches, TimeProvider clock, CancellationToken ct) =>
         {

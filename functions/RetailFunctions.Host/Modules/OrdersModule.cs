@@ -27,6 +27,7 @@ public static class OrdersModule
         services.AddSingleton<OrderService>();
         services.AddSingleton<ShopifyOrderRecorder>();
         services.AddSingleton<PosOrderRecorder>();
+        services.AddSingleton(TestOrderPolicy.Parse(configuration["Orders:BookTestOrders"], "Orders:BookTestOrders"));
         services.AddSingleton<ICapturedPaymentLedger, TableCapturedPaymentStore>();
         services.AddSingleton<ICapturedPaymentSource>(sp => sp.GetRequiredService<ICapturedPaymentLedger>());
         services.AddSingleton<IOrderEventSubscriber, CapturedPaymentSubscriber>();

@@ -53,6 +53,9 @@ public interface ILoyaltyStore
 
     Task<LoyaltyAccount> GetAccountAsync(string customerId, CancellationToken cancellationToken);
 
+    /// <summary>What one order earned on a customer's ledger (and how much came back), or null.</summary>
+    Task<OrderAccrual?> GetOrderAsync(string customerId, string orderId, CancellationToken cancellationToken);
+
     /// <summary>The newest entries of the ledger, oldest first.</summary>
     Task<IReadOnlyList<LoyaltyEntry>> GetEntriesAsync(string customerId, int max, CancellationToken cancellationToken);
 

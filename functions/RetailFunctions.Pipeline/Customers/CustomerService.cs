@@ -144,9 +144,8 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     {
         if (activity.Problem() is { } problem) throw Refused.Invalid(problem.Field, problem.Reason);
         // A return belongs to whoever made the purchase, whatever the till keyed in (often nothing).
-        var buyer = activity.Kind == ActivityKind.Return && await customers.FindOrderAsync(activity.OriginalOrderId!, ct) is { } original
-            ? new ResolvedCustomer((await FollowAsync(original, ct)).CustomerId, "original-order", false)
-            : null;
+        var original = activity.Kind == ActivityKind.Return ? await customers.FindOrderAsync(activity.OriginalOrderId!, ct) : null;
+        var buyer = original is not null ? new ResolvedCustomer((await FollowAsync(original, ct)).CustomerId, "original-order", false) : null;
         var resolved = buyer ?? await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt, ct);
         if (resolved is null) return new ActivityResult(null, "unidentified", false, 0, null, "no usable identifier: no profile, no points");
         if (activity.Kind == ActivityKind.Purchase) await customers.LinkOrderAsync(activity.OrderId, resolved.CustomerId, ct);
@@ -156,7 +155,10 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         var recorded = await customers.AddHistoryAsync(resolved.CustomerId, entry, ct);
         LoyaltyCommand command = activity.Kind == ActivityKind.Purchase
             ? new LoyaltyCommand.Accrue(resolved.CustomerId, activity.OrderId, activity.Channel, activity.Net, $"activity:{activity.IdempotencyKey}", activity.OccurredAt)
-            : new LoyaltyCommand.Reverse(resolved.CustomerId, activity.OriginalOrderId!, activity.OrderId, activity.Net, $"activity:{activity.IdempotencyKey}", activity.OccurredAt);
+            : new LoyaltyCommand.Reverse(resolved.CustomerId, activity.OriginalOrderId!, activity.OrderId, activity.Net, $"activity:{activity.IdempotencyKey}",
+                activity.OccurredAt,
+                // Bought on a profile since merged into this one: the points were earned on that profile's ledger.
+                original is not null && original != resolved.CustomerId ? await loyalty.AccrualAsync(original, activity.OriginalOrderId!, ct) : null);
         var result = await loyalty.ExecuteAsync(command, ct);
         var summary = result.Refusal is { } refusal ? $"no points: {refusal.Reason}" : $"{result.Outcome}: {result.Events.Sum(e => e.Delta)} points";
         return new ActivityResult(resolved.CustomerId, resolved.Rule, recorded,
@@ -195,7 +197,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         await customers.ExecuteAsync(new CustomerCommand.ReverseMerge(survivorId, mergeId, by, at), ct);
         await customers.ExecuteAsync(new CustomerCommand.Restore(merge.AbsorbedId, mergeId, at), ct);
         var moved = await loyalty.TransferAsync(merge.AbsorbedId, survivorId, mergeId, null, merge.At, ct);
-        await loyalty.TransferAsync(survivorId, merge.AbsorbedId, $"{mergeId}:reversal", moved, at, ct);
+        await loyalty.TransferAsync(survivorId, merge.AbsorbedId, $"{mergeId}:reversal", moved.Points, at, ct, moved.Spend);
     }
 
     /// <summary>

@@ -29,13 +29,24 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
     /// Moves up to maxPoints (all when null) of one account's unexpired points to another with their expiry; returns
     /// how many moved. Both halves are idempotent under the transfer id, so a retry finishes a half-done transfer.
     /// </summary>
-    public async Task<long> TransferAsync(string from, string to, string transferId, long? maxPoints, DateTimeOffset at, CancellationToken ct)
+    /// <summary>
+    /// Moves points (at most maxPoints) and spend (the given entries, or all) between profiles; a repeat under the same
+    /// transfer id moves nothing again and answers what the first moved.
+    /// </summary>
+    public async Task<LoyaltyTransfer> TransferAsync(string from, string to, string transferId, long? maxPoints, DateTimeOffset at, CancellationToken ct,
+        IReadOnlyList<SpendEntry>? spend = null)
     {
-        var result = await store.ExecuteAsync(new LoyaltyCommand.TransferOut(from, transferId, to, maxPoints, at), options.Program, ct);
-        var lots = result.Events.OfType<LoyaltyEvent.TransferredOut>().SelectMany(e => e.Lots).ToList();
-        if (lots.Count > 0) await store.ExecuteAsync(new LoyaltyCommand.TransferIn(to, transferId, from, lots, at), options.Program, ct);
-        return lots.Sum(l => l.Remaining);
+        var result = await store.ExecuteAsync(new LoyaltyCommand.TransferOut(from, transferId, to, maxPoints, at, spend), options.Program, ct);
+        var moved = result.Events.OfType<LoyaltyEvent.TransferredOut>().ToList();
+        var lots = moved.SelectMany(e => e.Lots).ToList();
+        var spent = moved.SelectMany(e => e.Spend ?? []).ToList();
+        if (lots.Count > 0 || spent.Count > 0)
+            await store.ExecuteAsync(new LoyaltyCommand.TransferIn(to, transferId, from, lots, at, spent), options.Program, ct);
+        return new LoyaltyTransfer(lots.Sum(l => l.Remaining), spent);
     }
+
+    /// <summary>What an order earned on a profile's own ledger, if it earned there.</summary>
+    public Task<OrderAccrual?> AccrualAsync(string customerId, string orderId, CancellationToken ct) => store.GetOrderAsync(customerId, orderId, ct);
 
     /// <summary>Expires the points of every account holding expired lots; returns a line for the timer's log.</summary>
     public async Task<string> ExpireDueAsync(CancellationToken ct)
@@ -58,3 +69,6 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
             options.Program.ValueOf(spendable).Amount, options.Program.Currency, await store.GetEntriesAsync(customerId, entries, ct));
     }
 }
+
+/// <summary>What a transfer between profiles moved: the points, and the spend that counts toward tiers.</summary>
+public sealed record LoyaltyTransfer(long Points, IReadOnlyList<SpendEntry> Spend);

@@ -11,25 +11,32 @@ namespace RetailFunctions.Pipeline.Finance;
 /// refund for every refund issued, a chargeback when a tender is charged back. Fact ids come from the order, so a
 /// redelivered event posts nothing twice.
 /// </summary>
-public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEventSubscriber
+public sealed class JournalOrderSubscriber(JournalService journal, TestOrderPolicy? testOrders = null) : IOrderEventSubscriber
 {
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
-        foreach (var fact in FactsFor(message))
+        var locations = await journal.LocationsAsync(cancellationToken);
+        foreach (var fact in FactsFor(message, locations.BusinessDay, testOrders))
             await journal.RecordAsync(fact, cancellationToken, sourceMessageId: $"{message.OrderId}:{message.Sequence}");
     }
 
-    public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message)
+    /// <summary>
+    /// The facts an order event books. A moment is dated by the local day of the store it is booked at (localDay; UTC
+    /// when not given), unless the order states its business day (a till's).
+    /// </summary>
+    public static IEnumerable<FinancialFact> FactsFor(OrderEventMessage message, Func<string, DateTimeOffset, DateOnly>? localDay = null,
+        TestOrderPolicy? testOrders = null)
     {
+        localDay ??= static (_, at) => DateOnly.FromDateTime(at.UtcDateTime);
         var order = message.Order;
-        // A test order is recorded and marked, never booked: no money moved.
-        if (order.Draft is not { } draft || draft.IsTest) yield break;
+        // A test order is recorded and marked, not booked (no money moved) unless the shop books test orders.
+        if (order.Draft is not { } draft || (testOrders ?? TestOrderPolicy.Default).KeepsOut(draft)) yield break;
         // The order's own store, else its channel: never where it happened to be allocated, which depends on whether
         // the event came before or after the allocation (a sale is captured before it; a later refund would not be).
         var store = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? draft.Channel;
         // A payment is dated by its own transaction, not by when the record of it arrived (a web order's capture
         // recorded on Monday from Friday's webhook is Friday's sale).
-        var day = draft.BusinessDay ?? DateOnly.FromDateTime((message.Event is OrderEvent.PaymentRecorded recorded ? recorded.Transaction.At : message.Event.At).UtcDateTime);
+        var day = draft.BusinessDay ?? localDay(store, message.Event is OrderEvent.PaymentRecorded recorded ? recorded.Transaction.At : message.Event.At);
         var reference = order.OrderId;
         switch (message.Event)
         {
@@ -48,7 +55,7 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
                 if (paid <= 0m) yield break;
                 // Money goes back where and when the refund happens: the returning store, that day.
                 var refundStore = order.Returns.FirstOrDefault(r => r.ReturnId == refund.ReturnId) is { Location.Length: > 0 } returned ? returned.Location : store;
-                var refundDay = DateOnly.FromDateTime(refund.At.UtcDateTime);
+                var refundDay = localDay(refundStore, refund.At);
                 // Goods and shipping reverse what their sale booked, each with its own tax; an allowance is a refund of its own kind.
                 yield return refund.IsGoodwill
                     ? new FinancialFact.Refund($"order:{order.OrderId}:refund:{refund.RefundId}", refundStore, draft.Channel, refundDay, draft.Currency, refund.At, reference,
@@ -87,14 +94,19 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         if (index < 0) yield break;
         var total = order.Total;
         var before = moments.Take(index).Sum(m => m.Sum(x => x.Capture.Amount));
-        var (from, to) = (Math.Min(before, total), Math.Min(before + moments[index].Sum(x => x.Capture.Amount), total));
-        if (to <= from) yield break;
+        var captured = moments[index].Sum(x => x.Capture.Amount);
+        var (from, to) = (Math.Min(before, total), Math.Min(before + captured, total));
+        // Money captured beyond the order's total moved all the same: it is booked (revenue, no tax) and the order's
+        // effects raise it to finance as an over-capture, never trimmed away.
+        var excess = captured - (to - from);
+        if (to <= from && excess <= 0m) yield break;
         decimal Slice(decimal amount) => Currencies.Round(amount * to / total, draft.Currency) - Currencies.Round(amount * from / total, draft.Currency);
 
         var lines = order.Lines.Where(l => !l.IsGiftCard)
             .Select(l => new SaleLine(l.UnitPrice * l.Quantity - (draft.TaxesIncluded ? l.Tax : 0m), l.Discount, l.Tax)).ToList();
         if (draft.Shipping > 0m) lines.Add(new SaleLine(draft.Shipping - (draft.TaxesIncluded ? draft.ShippingTax : 0m), 0m, draft.ShippingTax));
-        lines = [.. WithStatedTotal(lines, draft.Mismatch).Select(l => new SaleLine(Slice(l.Gross), Slice(l.Discount), Slice(l.Tax), l.TaxCode))];
+        lines = [.. WithStatedTotal(lines, draft.Mismatch).Select(l => new SaleLine(Slice(l.Gross), Slice(l.Discount), Slice(l.Tax), l.TaxCode))
+            .Where(l => l.Gross != 0m || l.Discount != 0m || l.Tax != 0m)];
         // A gift card sold is a liability until it is spent, not revenue: its share of the tenders goes to it.
         var giftCards = Slice(order.Lines.Where(l => l.IsGiftCard).Sum(order.GrossOf));
         // Per-component rounding may leave a cent; the largest line takes it so the slice is exactly what was captured.
@@ -106,14 +118,8 @@ public sealed class JournalOrderSubscriber(JournalService journal) : IOrderEvent
         }
         else giftCards += residual;
 
+        if (excess > 0m) lines.Add(new SaleLine(excess, 0m, 0m));
         var tenders = moments[index].GroupBy(x => MethodOf(x.Tender)).Select(g => new FinanceTender(g.Key, g.Sum(x => x.Capture.Amount))).ToList();
-        var over = tenders.Sum(t => t.Amount) - (to - from);
-        if (over > 0m)
-        {
-            // Captured beyond the order's total: only the total is a sale (the excess is the refund's or finance's to explain).
-            var largest = tenders.IndexOf(tenders.MaxBy(t => t.Amount)!);
-            tenders[largest] = tenders[largest] with { Amount = tenders[largest].Amount - over };
-        }
         var (saleTenders, giftTenders) = SplitTenders(tenders, giftCards, draft.Currency);
         var suffix = index == 0 ? "" : $":{moments[index].First().Capture.TransactionId}";
         if (lines.Any(l => l.Gross != 0m || l.Tax != 0m))

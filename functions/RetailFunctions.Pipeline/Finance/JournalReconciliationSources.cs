@@ -20,7 +20,7 @@ public sealed class JournalReconciliationSources(IJournalStore journal) : IJourn
     {
         foreach (var stored in await journal.ListAsync(businessDay, null, cancellationToken))
             if (stored.Entry.Channel == Channels.Pos && stored.Entry.FactId.StartsWith(TillReceipts.FactPrefix, StringComparison.Ordinal)
-                && stored.Entry.Source is "sale" or "return")
+                && TillReceipts.IsReceiptEntry(stored.Entry.Source))
                 yield return new MatchItem(stored.EntryId, stored.Entry.Store, stored.Entry.Source, TillReceipts.Takings(stored.Entry), null, stored.Entry.Currency,
                     businessDay, stored.Entry.Reference, stored.Status);
     }

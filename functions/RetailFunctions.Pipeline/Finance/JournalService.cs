@@ -95,6 +95,12 @@ public sealed class JournalService(
         return results;
     }
 
+    /// <summary>The locations and their time zones: a store's money is dated by its local business day.</summary>
+    public ValueTask<LocationDirectory> LocationsAsync(CancellationToken ct) => pilot.LocationsAsync(ct);
+
+    /// <summary>Whether the journal is on, in shadow or off at a store (its pilot switch).</summary>
+    public ValueTask<FlowMode> ModeAsync(string store, CancellationToken ct) => pilot.ModeAsync(PilotFlow.Journal, store, ct);
+
     /// <summary>
     /// Re-posts a rejected entry after a fix (or unchanged, once the ERP side is fixed): a new revision, queued again,
     /// with an audit entry; its open exception is acknowledged now and resolved when the ERP accepts it.
@@ -261,6 +267,8 @@ public static class FinanceKeys
     public const string BusinessDay = "businessDay";
     public const string Entry = "entry";
     public const string Fact = "fact";
+    /// <summary>"shadow" on an exception raised for a store whose journal is in pilot shadow.</summary>
+    public const string Pilot = "pilot";
 }
 
 public static class ErpPostingEnvelopes

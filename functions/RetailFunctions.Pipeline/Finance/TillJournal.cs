@@ -1,6 +1,7 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Domain.Operations;
+using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
@@ -42,8 +43,8 @@ public sealed class TillJournal(JournalService journal, IExceptionStore exceptio
             }
             if (!TillReceipts.MovesMoney(transaction)) continue;
             var reckoning = reckonings[i] = TillReceipts.Reckon(transaction);
-            if (!reckoning.Reproduced)
-                await exceptions.RaiseAsync(Mismatch(reckoning, store, source), ct);
+            if (!reckoning.Reproduced && await journal.ModeAsync(store, ct) is var mode and not FlowMode.Off)
+                await exceptions.RaiseAsync(Mismatch(reckoning, store, source, mode == FlowMode.Shadow), ct);
             var at = transaction.EndDateTime ?? new DateTimeOffset(receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             facts.AddRange(TillReceipts.Facts(reckoning, store, receipt.BusinessDay, at).Select(f => (i, f, (string?)source.MessageId)));
         }
@@ -56,11 +57,17 @@ public sealed class TillJournal(JournalService journal, IExceptionStore exceptio
             .ToList();
     }
 
-    private BusinessException Mismatch(TillReckoning reckoning, string store, ExceptionSource source)
+    /// <summary>
+    /// The till's figure against ours, for finance. Raised only where the store's journal is on, or in shadow (then
+    /// marked as such: nothing was posted to the ERP); a store whose journal is off books nothing, so has nothing to explain.
+    /// </summary>
+    private BusinessException Mismatch(TillReckoning reckoning, string store, ExceptionSource source, bool shadow)
     {
         var keys = JournalService.Keys(store, reckoning.Receipt.BusinessDay, null, null);
         keys[BusinessKeys.Transaction] = reckoning.Receipt.ToString();
+        if (shadow) keys[FinanceKeys.Pilot] = PilotFlows.Name(FlowMode.Shadow);
         return new BusinessException($"amount-mismatch:{reckoning.Receipt}", Owners.Finance, FinanceExceptionReasons.AmountMismatch,
-            reckoning.MismatchDetail, source.MessageId, source.PayloadReference, keys, ExceptionStatuses.Open, clock.GetUtcNow());
+            (shadow ? "pilot shadow (journal not posted): " : "") + reckoning.MismatchDetail, source.MessageId, source.PayloadReference, keys,
+            ExceptionStatuses.Open, clock.GetUtcNow());
     }
 }

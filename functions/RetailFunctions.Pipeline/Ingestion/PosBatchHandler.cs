@@ -45,6 +45,8 @@ public sealed class PosBatchHandler(
             return new HandlerOutcome.Completed($"batch {batchId} already completed");
 
         var window = new List<PosParseResult>(options.EffectiveWindowSize);
+        // The first window is one chunk, so progress shows soon; each next one doubles, up to the window size.
+        var windowSize = options.EffectiveChunkSize;
         await using var blob = await blobs.OpenReadAsync(ContainerNames.PosUploads, batch.Blob, ct);
         try
         {
@@ -52,9 +54,10 @@ public sealed class PosBatchHandler(
             {
                 if (parsed.Position <= batch.ProcessedThrough) continue;
                 window.Add(parsed);
-                if (window.Count < options.EffectiveWindowSize) continue;
+                if (window.Count < windowSize) continue;
                 batch = await SaveFullChunksAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), message, ct);
                 window.Clear();
+                windowSize = Math.Min(2 * windowSize, options.EffectiveWindowSize);
             }
         }
         catch (PayloadException invalid)
@@ -130,6 +133,13 @@ public sealed class PosBatchHandler(
         return batch;
     }
 
+    /// <summary>A till that states no business day: the store's local day of when the transaction ended.</summary>
+    private async Task<PosTransaction> LocalDayAsync(PosTransaction transaction, CancellationToken ct)
+    {
+        var locations = await pilot.LocationsAsync(ct);
+        return transaction.DatedIn(locations.TimeZoneOf(locations.Resolve(SourceSystems.Pos, transaction.Receipt.StoreId)));
+    }
+
     private static IEnumerable<PosParseResult> Read(string format, Stream blob) =>
         format == PosFormats.Xml ? PosLogReader.Read(blob) : PosJsonBatchReader.Read(blob);
 
@@ -173,6 +183,7 @@ public sealed class PosBatchHandler(
 
     private async Task<Planned> PlanAsync(PosBatch batch, int position, PosTransaction transaction, Envelope envelope, CancellationToken ct)
     {
+        if (!transaction.BusinessDayStated) transaction = await LocalDayAsync(transaction, ct);
         var store = transaction.Receipt.StoreId;
         var changes = PosStockPlan.Changes(transaction, batch.BatchId).ToList();
         var keys = new Dictionary<string, string>(envelope.Keys)
@@ -181,7 +192,9 @@ public sealed class PosBatchHandler(
             [BusinessKeys.Transaction] = transaction.Receipt.ToString(),
         };
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
-        if (changes.Count == 0) return new Planned(position, transaction, [], source, keys, PosStockPlan.WhyNoStock(transaction), false);
+        // A post-void that repeats no lines moves no stock here: its order gives the goods and the money back.
+        if (changes.Count == 0 && transaction.VoidsReceipt is null)
+            return new Planned(position, transaction, [], source, keys, PosStockPlan.WhyNoStock(transaction), false);
         // A store whose flows are off keeps its upload archived and acknowledged; a replay after switching on applies it.
         var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, store, ct);
         var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, store, ct);
@@ -233,7 +246,7 @@ public static class PosStockPlan
             yield break;
         var occurredAt = transaction.EndDateTime
             ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        foreach (var line in transaction.Lines.Where(l => !l.Voided && l.Quantity > 0m))
+        foreach (var line in transaction.Lines.Where(l => !l.Voided && !l.IsGiftCard && l.Quantity > 0m))
         {
             var kind = line.Kind == PosLineKind.Return ? MovementKind.Return : MovementKind.Sale;
             yield return new ChannelStockChange(

@@ -104,6 +104,7 @@ public sealed class ShopifyWebhookHandler(
         ShopifyEvent.OrderPaid e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
         ShopifyEvent.OrderFulfilled e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
         ShopifyEvent.OrderCancelled e => await orders.RecordOrderAsync(e.Delivery, e.Order, source.PayloadReference, ct),
+        ShopifyEvent.OrderEdited e => await orders.RecordEditAsync(e.Delivery, e.Edit, ct),
         ShopifyEvent.RefundCreated e => await orders.RecordRefundAsync(e.Delivery, e.Refund, ct),
         ShopifyEvent.ProductUpserted e => await UpsertProductAsync(e.Product, ct),
         ShopifyEvent.InventoryLevelObserved e => await levels.ReconcileAsync(e, source, ct),
@@ -130,7 +131,7 @@ public sealed class ShopifyWebhookHandler(
             ShopifyEvent.OrderFulfilled e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
             ShopifyEvent.OrderCancelled e => (PilotFlow.WebOrders, e.Order.ChannelLocationId),
             ShopifyEvent.FulfillmentCreated e => (PilotFlow.WebOrders, e.Fulfillment.ChannelLocationId),
-            ShopifyEvent.RefundCreated => (PilotFlow.WebOrders, null),
+            ShopifyEvent.RefundCreated or ShopifyEvent.OrderEdited => (PilotFlow.WebOrders, null),
             ShopifyEvent.CustomerUpserted => (PilotFlow.Customers, null),
             _ => null,
         };

@@ -19,6 +19,7 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
     public async Task<IReadOnlyList<InventoryResult>> ExecuteAllAsync(IReadOnlyList<InventoryCommand> commands, CancellationToken ct)
     {
         var results = commands.Count == 1 ? [await store.ExecuteAsync(commands[0], ct)] : await store.ExecuteAllAsync(commands, ct);
+        var nudges = new List<Envelope>();
         for (var i = 0; i < commands.Count; i++)
         {
             var (command, result) = (commands[i], results[i]);
@@ -28,9 +29,11 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
                 PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand),
                     new KeyValuePair<string, object?>("channel", reserve.Channel), new KeyValuePair<string, object?>("location", reserve.Location),
                     new KeyValuePair<string, object?>("region", pilot.RegionTag(reserve.Location)));
-            foreach (var location in result.PushNeeded)
-                await sender.SendAsync(QueueNames.ChannelAvailability, AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey), ct);
+            nudges.AddRange(result.PushNeeded.Select(location => AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey)));
         }
+        // Many SKUs changed at once (a till upload): their nudges go out side by side.
+        await Parallel.ForEachAsync(nudges, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (nudge, token) => await sender.SendAsync(QueueNames.ChannelAvailability, nudge, token));
         return results;
     }
 }

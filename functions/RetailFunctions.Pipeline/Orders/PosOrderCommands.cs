@@ -26,8 +26,8 @@ public static class PosOrderCommands
             .Select(l => l.Position == 0
                 ? new OrderLine("adjustment", null, "till adjustment", 0m, 0m, l.Discount, l.Tax, Amount: l.Gross)
                 : new OrderLine($"{l.Position}", skuByPosition.GetValueOrDefault(l.Position), described.GetValueOrDefault(l.Position, l.ItemId), l.Quantity,
-                    l.Quantity == 0m ? 0m : Currencies.Round(l.Gross / l.Quantity, transaction.Currency), l.Discount, l.Tax, ChannelItem: l.ItemId,
-                    Amount: l.Gross))
+                    l.Quantity == 0m ? 0m : Currencies.Round(l.Gross / l.Quantity, transaction.Currency), l.Discount, l.Tax, IsGiftCard: l.GiftCard,
+                    ChannelItem: l.ItemId, Amount: l.Gross))
             .ToList();
         var customer = transaction.LoyaltyId is null && transaction.CustomerEmail is null && transaction.CustomerPhone is null
             ? null
@@ -89,14 +89,17 @@ public static class PosOrderCommands
     public const string TillReturnPrefix = "pos:";
 
     /// <summary>
-    /// The returns a till transaction makes against earlier receipts, one per original receipt: its returned items
-    /// with the till's money for them, and what the till paid out (an exchange pays with the new goods).
+    /// The returns a till transaction makes against earlier receipts, one per original receipt (named in full, or by its
+    /// printed number only): its returned items with the till's money for them and the original line each gives back
+    /// when the till names it, and what the till paid out (an exchange pays with the new goods).
     /// </summary>
-    public static IReadOnlyList<(ReceiptKey Original, OrderCommand.RecordTillReturn Command)> Returns(PosTransaction transaction, string? store)
+    public static IReadOnlyList<(TillReturnTarget Original, OrderCommand.RecordTillReturn Command)> Returns(PosTransaction transaction, string? store)
     {
         if (transaction.Kind is not (PosTransactionKind.Sale or PosTransactionKind.Return)) return [];
-        var linked = transaction.Lines.Where(l => !l.Voided && l.Kind == PosLineKind.Return && l.OriginalReceipt is not null)
-            .GroupBy(l => l.OriginalReceipt!).ToList();
+        if (PostVoidWithoutLines(transaction, store) is { } voided) return [voided];
+        var linked = transaction.Lines.Where(l => !l.Voided && l.Kind == PosLineKind.Return && (l.OriginalReceipt is not null || l.OriginalReceiptNumber is not null))
+            .GroupBy(l => new TillReturnTarget(l.OriginalReceipt, l.OriginalReceipt is { } key ? $"{key.StoreId}-{key.SequenceNumber}" : l.OriginalReceiptNumber!))
+            .ToList();
         if (linked.Count == 0) return [];
         var reckoning = TillReceipts.Reckon(transaction);
         var money = reckoning.Returned.Where(l => l.Position != 0).ToDictionary(l => l.Position);
@@ -105,11 +108,13 @@ public static class PosOrderCommands
             : reckoning.Tenders.Where(t => t.Amount < 0m).Select(t => t with { Amount = -t.Amount }));
         var actor = $"pos:{transaction.Receipt.StoreId}:operator:{transaction.OperatorId ?? "unknown"}";
         var at = transaction.EndDateTime ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var result = new List<(ReceiptKey, OrderCommand.RecordTillReturn)>();
+        var result = new List<(TillReturnTarget, OrderCommand.RecordTillReturn)>();
         foreach (var group in linked)
         {
-            var lines = group.Where(l => money.ContainsKey(l.Position)).Select(l => money[l.Position])
-                .Select(m => new TillReturnLine(m.ItemId, m.Quantity, m.Gross - m.Discount - (reckoning.TaxIncluded ? m.Tax : 0m), m.Tax)).ToList();
+            var lines = group.Where(l => money.ContainsKey(l.Position)).Select(l => (Line: l, Money: money[l.Position]))
+                .Select(x => new TillReturnLine(x.Money.ItemId, x.Money.Quantity, x.Money.Gross - x.Money.Discount - (reckoning.TaxIncluded ? x.Money.Tax : 0m),
+                    x.Money.Tax, x.Line.OriginalLineNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                .ToList();
             var due = lines.Sum(l => l.Amount + l.Tax);
             var refunds = new List<TillRefundTender>();
             while (due > 0m && outflows.Count > 0)
@@ -127,11 +132,31 @@ public static class PosOrderCommands
         return result;
     }
 
+    /// <summary>The prefix of a post-void's refund on the voided order: the order books its money, as the till repeated none.</summary>
+    public const string PostVoidPrefix = "post-void:";
+
+    /// <summary>
+    /// A post-void that names the voided receipt but repeats none of its lines: the voided order gives back everything it
+    /// still can, from its own captures, and books it (the order knows the lines, the till's document does not).
+    /// </summary>
+    private static (TillReturnTarget, OrderCommand.RecordTillReturn)? PostVoidWithoutLines(PosTransaction transaction, string? store)
+    {
+        if (transaction.VoidsReceipt is not { } voided || transaction.Lines.Any(l => !l.Voided && l.Quantity != 0m)) return null;
+        var at = transaction.EndDateTime ?? new DateTimeOffset(transaction.Receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var returnId = $"{PostVoidPrefix}{transaction.Receipt}";
+        return (new TillReturnTarget(voided, $"{voided.StoreId}-{voided.SequenceNumber}"),
+            new OrderCommand.RecordTillReturn(returnId, $"pos:{transaction.Receipt.StoreId}:operator:{transaction.OperatorId ?? "unknown"}", at, returnId,
+                store ?? transaction.Receipt.StoreId, [new TillReturnLine(TillReturnLine.Everything, 0m, 0m, 0m)], []));
+    }
+
+    /// <summary>The receipt-number reference of a till sale's order: the store and sequence printed on the receipt.</summary>
+    public const string ReceiptNumberKind = "receipt-number";
+
     /// <summary>The full receipt key, and the store and sequence an associate reads off a printed receipt.</summary>
     public static IReadOnlyList<ChannelReference> References(ReceiptKey receipt) =>
     [
         new(SourceSystems.Pos, "receipt", receipt.ToString()),
-        new(SourceSystems.Pos, "receipt-number", $"{receipt.StoreId}-{receipt.SequenceNumber}"),
+        new(SourceSystems.Pos, ReceiptNumberKind, $"{receipt.StoreId}-{receipt.SequenceNumber}"),
     ];
 
     private static string MethodOf(string tenderType) => tenderType.Trim().ToLowerInvariant() switch
@@ -150,4 +175,10 @@ public static class PosOrderCommands
         var digits = new string(masked.Where(char.IsAsciiDigit).ToArray());
         return digits.Length >= 4 ? digits[^4..] : null;
     }
+}
+
+/// <summary>The sale a till return gives back: its full receipt when the till names it, always its printed receipt number.</summary>
+public sealed record TillReturnTarget(ReceiptKey? Receipt, string ReceiptNumber)
+{
+    public override string ToString() => Receipt?.ToString() ?? ReceiptNumber;
 }

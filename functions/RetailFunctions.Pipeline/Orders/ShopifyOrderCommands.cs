@@ -33,8 +33,9 @@ public static class ShopifyOrderCommands
             location,
             order.ShipTo is { Latitude: { } lat, Longitude: { } lon } ? new GeoPoint(lat, lon) : null,
             PlacedAtLocation: null,
-            [.. order.Lines.Select(l => new OrderLine(l.ChannelLineId, skuByLine.GetValueOrDefault(l.ChannelLineId), l.Title, l.Quantity, l.UnitPrice,
-                l.TotalDiscount, l.TaxLines.Sum(t => t.Amount), l.IsGiftCard, l.VariantId ?? l.Sku, l.IsCustom && !l.IsGiftCard))],
+            [.. order.Lines.Select(l => OrderEdits.Resized(new OrderLine(l.ChannelLineId, skuByLine.GetValueOrDefault(l.ChannelLineId), l.Title, l.Quantity,
+                l.UnitPrice, l.TotalDiscount, l.TaxLines.Sum(t => t.Amount), l.IsGiftCard, l.VariantId ?? l.Sku, l.IsCustom && !l.IsGiftCard),
+                l.Quantity - RemovedByEdits(order, l), order.Currency))],
             order.ShippingLines.Sum(s => s.Price - s.Discount),
             order.ShippingLines.SelectMany(s => s.TaxLines).Sum(t => t.Amount),
             order.TaxesIncluded,
@@ -46,6 +47,26 @@ public static class ShopifyOrderCommands
         var resolved = string.Join(",", skuByLine.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}")) + $"@{location}";
         return new OrderCommand.RecordOrder($"{CommandId(delivery)}:{Fingerprint(resolved)}", $"shopify:{delivery.ShopDomain}", now, draft,
             order.UpdatedAt ?? order.CreatedAt ?? delivery.TriggeredAt ?? now, order.CancelledAt, order.CancelReason, fulfilled);
+    }
+
+    /// <summary>
+    /// Units an edit took off a line: what its <c>current_quantity</c> lost that the order's own refunds do not explain
+    /// (refunded units are the refunds' to account for). Without <c>current_quantity</c> or without the order's
+    /// <c>refunds</c> the two cannot be told apart, and the line keeps its quantity.
+    /// </summary>
+    public static decimal RemovedByEdits(OrderSnapshot order, OrderLineSnapshot line) =>
+        line.CurrentQuantity is { } current && order.RefundedQuantities is { } refunded
+            ? Math.Max(0m, line.Quantity - current - refunded.GetValueOrDefault(line.ChannelLineId))
+            : 0m;
+
+    /// <summary>An <c>orders/edited</c> delivery as an edit of the order's lines, dated by when the edit was committed.</summary>
+    public static OrderCommand.ApplyChannelEdit Edit(ShopifyDelivery delivery, OrderEditSnapshot edit, DateTimeOffset now)
+    {
+        var at = edit.CommittedAt ?? delivery.TriggeredAt ?? now;
+        static IReadOnlyDictionary<string, decimal> ByLine(IReadOnlyList<OrderEditLineSnapshot> changes) =>
+            changes.Where(c => c.Delta > 0m).GroupBy(c => c.ChannelLineId).ToDictionary(g => g.Key, g => g.Sum(c => c.Delta));
+        return new OrderCommand.ApplyChannelEdit($"shopify-edit:{edit.ChannelEditId}", $"shopify:{delivery.ShopDomain}", at, edit.ChannelEditId, at,
+            ByLine(edit.Additions), ByLine(edit.Removals));
     }
 
     /// <summary>
@@ -111,7 +132,7 @@ public static class ShopifyOrderCommands
             RefundMarkers.Find(refund.Note) ?? $"shopify:{refund.ChannelRefundId}",
             [.. refund.Lines.Select(l => new ChannelRefundLine(l.ChannelLineId, l.Quantity, ShopifyStockPlan.ReturnsToStock(l),
                 locationByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.Subtotal + (taxesIncluded ? 0m : l.TotalTax), l.TotalTax,
-                skuByRefundLine.GetValueOrDefault(l.ChannelRefundLineId)))],
+                skuByRefundLine.GetValueOrDefault(l.ChannelRefundLineId), l.RestockType))],
             [.. refund.Transactions.Where(t => t.Status is "success" && KindsOf(t.Kind).Any()).Select(t =>
             {
                 var tender = TenderOf(t.Gateway ?? gateway, t.CardLast4);

@@ -34,6 +34,23 @@ public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore cata
         return $"fulfillment {fulfillment.ChannelFulfillmentId} of order {orderId}: {(result.Changed ? "recorded" : "already recorded")}; {result.Order.Status}";
     }
 
+    /// <summary>
+    /// An order edit. Lines it adds that the order does not have yet carry no price: the order's next snapshot
+    /// (<c>orders/updated</c>, which the web store sends with every edit) brings them, and the outcome says so.
+    /// </summary>
+    public async Task<string> RecordEditAsync(ShopifyDelivery delivery, OrderEditSnapshot edit, CancellationToken ct)
+    {
+        var orderId = OrderIds.ForShopify(delivery.ShopDomain, edit.ChannelOrderId);
+        var command = ShopifyOrderCommands.Edit(delivery, edit, clock.GetUtcNow());
+        var result = await orders.ExecuteAsync(orderId, command, ct);
+        var awaiting = command.Added.Keys.Concat(command.Removed.Keys).Where(l => result.Order.Line(l) is null).ToList();
+        return $"edit {edit.ChannelEditId} of order {orderId}: "
+            + (!result.Order.IsKnown ? "order not known yet; its next snapshot carries the edit"
+                : result.Changed ? "applied" : "already reflected in the order")
+            + (result.Order.IsKnown && awaiting.Count > 0 ? $"; lines {string.Join(", ", awaiting)} await the order's next snapshot for their price" : "")
+            + $"; {result.Order.Status}";
+    }
+
     public async Task<string> RecordRefundAsync(ShopifyDelivery delivery, RefundSnapshot refund, CancellationToken ct)
     {
         var orderId = OrderIds.ForShopify(delivery.ShopDomain, refund.ChannelOrderId);

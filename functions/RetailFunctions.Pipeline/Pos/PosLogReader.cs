@@ -1,6 +1,7 @@
 using System.Xml;
 using System.Xml.Linq;
 using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Finance;
 using RetailFunctions.Pipeline.Security;
 
 namespace RetailFunctions.Pipeline.Pos;
@@ -91,13 +92,14 @@ public static class PosLogReader
 
     private static PosTransaction MapTransaction(XElement tx, string defaultCurrency)
     {
+        var end = Text(tx, "EndDateTime") is { } endText ? PosValues.Timestamp(endText, "Transaction/EndDateTime") : (DateTimeOffset?)null;
+        var (day, dayStated) = BusinessDayOf(tx, end);
         var receipt = new ReceiptKey(
             Required(tx, "RetailStoreID", TransactionPath),
             Required(tx, "WorkstationID", TransactionPath),
-            PosValues.BusinessDay(Required(tx, "BusinessDayDate", TransactionPath), "Transaction/BusinessDayDate"),
+            day,
             Required(tx, "SequenceNumber", TransactionPath));
-        var end = Text(tx, "EndDateTime") is { } endText ? PosValues.Timestamp(endText, "Transaction/EndDateTime") : (DateTimeOffset?)null;
-        var header = new Header(receipt, end, Text(tx, "OperatorID"), Text(tx, "CurrencyCode") ?? defaultCurrency);
+        var header = new Header(receipt, end, Text(tx, "OperatorID"), Text(tx, "CurrencyCode") ?? defaultCurrency, dayStated);
 
         if (Child(tx, "RetailTransaction") is { } retail)
             return MapRetail(tx, retail, header);
@@ -111,9 +113,28 @@ public static class PosLogReader
         return header.Build(PosTransactionKind.Control);
     }
 
+    /// <summary>
+    /// The till's BusinessDayDate wins. Without one, the transaction is dated by when it ended: provisionally its UTC
+    /// date, which the ingestion replaces by the store's local date (only the store's time zone knows it).
+    /// </summary>
+    private static (DateOnly Day, bool Stated) BusinessDayOf(XElement tx, DateTimeOffset? end)
+    {
+        if (Text(tx, "BusinessDayDate") is { } stated)
+            return (PosValues.BusinessDay(stated, "Transaction/BusinessDayDate"), true);
+        // A wall clock without an offset is the store's own local time: its date is the business day.
+        if (end is { } ended && !HasOffset(Text(tx, "EndDateTime")!))
+            return (DateOnly.FromDateTime(ended.DateTime), true);
+        if (end is { } instant)
+            return (DateOnly.FromDateTime(instant.UtcDateTime), false);
+        throw new PayloadException("Transaction/BusinessDayDate", "missing, and no EndDateTime to date the transaction by");
+    }
+
+    private static bool HasOffset(string timestamp) =>
+        timestamp.EndsWith('Z') || timestamp.EndsWith('z') || timestamp.IndexOf('T') is var t and > 0 && timestamp.AsSpan(t).IndexOfAny('+', '-') > 0;
+
     private static PosTransaction MapRetail(XElement tx, XElement retail, Header header)
     {
-        var parts = new RetailParts();
+        var parts = new RetailParts(header.Currency);
         var index = 0;
         foreach (var item in Children(retail, "LineItem"))
         {
@@ -139,7 +160,14 @@ public static class PosLogReader
                 parts.Discounts.Add(loyalty);
         }
 
-        var kind = KindOf(tx, retail, parts.Lines);
+        var voids = VoidedReceipt(retail, header);
+        if (voids is not null)
+        {
+            var returned = AsReturnsOf(parts.Lines, voids).ToList();
+            parts.Lines.Clear();
+            parts.Lines.AddRange(returned);
+        }
+        var kind = voids is not null ? PosTransactionKind.Return : KindOf(tx, retail, parts.Lines);
         var total = TotalOf(retail, "TransactionGrandAmount");
         var statedTax = TotalOf(retail, "TransactionTaxAmount");
 
@@ -155,8 +183,39 @@ public static class PosLogReader
             total: total,
             panMasked: parts.PanMasked,
             taxIncluded: parts.TaxIncluded,
-            statedTax: statedTax);
+            statedTax: statedTax,
+            gross: StatedGrossOf(retail),
+            voidsReceipt: voids);
     }
+
+    /// <summary>NCR ACS's own gross totals (TotalType acs:GrossPositive, acs:GrossNegative, acs:DiscountTotal), when stated.</summary>
+    private static StatedGross? StatedGrossOf(XElement retail)
+    {
+        var (positive, negative, discount) = (VendorTotal(retail, "GrossPositive"), VendorTotal(retail, "GrossNegative"), VendorTotal(retail, "DiscountTotal"));
+        return positive is null && negative is null && discount is null ? null : new StatedGross(positive, negative, discount);
+    }
+
+    private static decimal? VendorTotal(XElement retail, string type) =>
+        Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") is { } name && name.Split(':')[^1] == type) is { } total
+            ? PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{Attr(total, "TotalType")}']")
+            : null;
+
+    /// <summary>
+    /// A post-void names the receipt it voids with a TransactionLink whose ReasonCode is a void. Its day is the link's
+    /// BusinessDayDate, else the post-void's own (a till post-voids within its day).
+    /// </summary>
+    private static ReceiptKey? VoidedReceipt(XElement retail, Header header)
+    {
+        if (Children(retail, "TransactionLink").FirstOrDefault(IsVoidLink) is not { } link) return null;
+        const string At = "Transaction/RetailTransaction/TransactionLink";
+        var sequence = Text(link, "SequenceNumber") ?? throw new PayloadException(At + "/SequenceNumber", "missing: a post-void must name the receipt it voids");
+        return new ReceiptKey(Text(link, "RetailStoreID") ?? header.Receipt.StoreId, Text(link, "WorkstationID") ?? header.Receipt.WorkstationId,
+            Text(link, "BusinessDayDate") is { } day ? PosValues.BusinessDay(day, At + "/BusinessDayDate") : header.Receipt.BusinessDay, sequence);
+    }
+
+    /// <summary>The voided receipt's lines, as the post-void repeats them, go back as a return linked to that receipt.</summary>
+    private static IEnumerable<PosLine> AsReturnsOf(IEnumerable<PosLine> lines, ReceiptKey voided) =>
+        lines.Select(l => l.Kind == PosLineKind.Sale ? l with { Kind = PosLineKind.Return, OriginalReceipt = voided, OriginalLineNumber = l.Position } : l).ToList();
 
     private static PosTransactionKind KindOf(XElement tx, XElement retail, IReadOnlyList<PosLine> lines)
     {
@@ -196,11 +255,8 @@ public static class PosLogReader
         var lineTaxes = Children(line, "Tax").Select((t, i) => MapTax(t, $"{at}/Tax[{i + 1}]", parts)).ToList();
         parts.LineTaxes.AddRange(lineTaxes);
 
-        var original = kind == PosLineKind.Return
-            ? (Child(line, "TransactionLink") ?? Child(item, "TransactionLink") ?? Child(retail, "TransactionLink")) is { } link
-                ? OriginalReceipt(link, header.Receipt.StoreId, at + "/TransactionLink")
-                : null
-            : null;
+        var link = kind == PosLineKind.Return ? ReturnLink(line, item, retail) : null;
+        var original = link is null ? null : OriginalReceipt(link, header.Receipt.StoreId, at + "/TransactionLink");
 
         return new PosLine(
             Text(item, "SequenceNumber") is { } seq && int.TryParse(seq, out var number) ? number : parts.Lines.Count + 1,
@@ -215,19 +271,46 @@ public static class PosLogReader
             Math.Abs(discount),
             lineTaxes.Sum(t => t.Amount),
             voided,
-            original);
+            original,
+            link is null ? null : OriginalLineNumber(link, at + "/TransactionLink"),
+            link is not null && original is null && Text(link, "SequenceNumber") is { } printed ? $"{Text(link, "RetailStoreID") ?? header.Receipt.StoreId}-{printed}" : null,
+            OptionalAmount(line, "ExtendedDiscountAmount", at) is { } extendedDiscount ? Math.Abs(extendedDiscount) : null,
+            IsGiftCardLine(line));
     }
 
+    private static readonly string[] GiftCardItemTypes = ["GiftCertificate", "GiftCard", "StoredValue", "StoredValueCard"];
+
+    /// <summary>A gift card or certificate sold: by the Sale's ItemType, or a GiftCertificate/GiftCard/StoredValueFund element on the line.</summary>
+    private static bool IsGiftCardLine(XElement line) =>
+        Attr(line, "ItemType") is { } type && GiftCardItemTypes.Contains(type, StringComparer.OrdinalIgnoreCase)
+        || line.Elements().Any(e => e.Name.LocalName is "GiftCertificate" or "GiftCard" or "StoredValueFund");
+
+    /// <summary>A return's link to the sale it returns: on the line, its line item, or the whole transaction (any but a void's).</summary>
+    private static XElement? ReturnLink(XElement line, XElement item, XElement retail) =>
+        new[] { line, item, retail }.SelectMany(e => Children(e, "TransactionLink")).FirstOrDefault(l => !IsVoidLink(l));
+
+    private static bool IsVoidLink(XElement link) =>
+        Attr(link, "ReasonCode") is { } reason && (IsVoidStatus(reason) || reason.Equals("PostVoid", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The full receipt a link names. Its day is the link's BusinessDayDate, else the date its till wrote on the original
+    /// (BeginDateTime or EndDateTime). Without a day or a till it names the receipt by number only (see MapLine).
+    /// </summary>
     private static ReceiptKey? OriginalReceipt(XElement link, string currentStore, string at)
     {
         var workstation = Text(link, "WorkstationID");
         var sequence = Text(link, "SequenceNumber");
-        var day = Text(link, "BusinessDayDate");
-        // A link without the full receipt identity cannot be matched; treat it as an unlinked return.
+        var day = Text(link, "BusinessDayDate") is { } stated ? PosValues.BusinessDay(stated, at + "/BusinessDayDate")
+            : (Text(link, "BeginDateTime") ?? Text(link, "EndDateTime")) is { } written ? PosValues.BusinessDay(written, at + "/BeginDateTime")
+            : (DateOnly?)null;
         if (workstation is null || sequence is null || day is null)
             return null;
-        return new ReceiptKey(Text(link, "RetailStoreID") ?? currentStore, workstation, PosValues.BusinessDay(day, at + "/BusinessDayDate"), sequence);
+        return new ReceiptKey(Text(link, "RetailStoreID") ?? currentStore, workstation, day.Value, sequence);
     }
+
+    /// <summary>The original receipt's line a return gives back (POSLog's LineItemSequenceNumber on the link).</summary>
+    private static int? OriginalLineNumber(XElement link, string at) =>
+        Text(link, "LineItemSequenceNumber") is { } number ? PosValues.Integer(number, at + "/LineItemSequenceNumber") : null;
 
     private static void MapTender(XElement tender, string at, RetailParts parts)
     {
@@ -238,14 +321,17 @@ public static class PosLogReader
         if (PanMasker.LooksMasked(account))
             parts.PanMasked = true;
 
+        var (amount, foreignAmount, foreignCurrency) = TenderAmount(tender, at, parts.Currency);
         parts.Tenders.Add(new PosTender(
             type,
-            Amount(tender, "Amount", at),
+            amount,
             false,
             creditDebit is null ? null : Attr(creditDebit, "CardType") ?? Text(creditDebit, "CardType"),
             account,
             FirstDescendantText(tender, "AuthorizationCode"),
-            IsRefund: string.Equals(Attr(tender, "TypeCode") ?? Text(tender, "TypeCode"), "Refund", StringComparison.OrdinalIgnoreCase)));
+            IsRefund: string.Equals(Attr(tender, "TypeCode") ?? Text(tender, "TypeCode"), "Refund", StringComparison.OrdinalIgnoreCase),
+            ForeignAmount: foreignAmount,
+            ForeignCurrency: foreignCurrency));
 
         // Change and cash back leave the drawer in cash unless the till names another tender: a card tender's
         // change is not taken off the card.
@@ -254,6 +340,29 @@ public static class PosLogReader
                 Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
         if (creditDebit is not null && OptionalAmount(creditDebit, "CashBackAmount", at + "/CreditDebit") is { } cashBack and not 0m)
             parts.Tenders.Add(new PosTender("Cash", cashBack, true, null, null, null));
+    }
+
+    /// <summary>
+    /// A tender's money in the store's currency. A foreign-currency tender (a ForeignCurrency element, or an Amount whose
+    /// Currency attribute is not the store's) keeps what was handed over; the store's amount is the one the till stated,
+    /// else the foreign amount at the till's stated ExchangeRate (store currency per foreign unit), in the store's minor unit.
+    /// </summary>
+    private static (decimal Amount, decimal? ForeignAmount, string? ForeignCurrency) TenderAmount(XElement tender, string at, string currency)
+    {
+        var amountElement = Child(tender, "Amount");
+        var foreign = Child(tender, "ForeignCurrency");
+        var amountCurrency = amountElement is null ? null : Attr(amountElement, "Currency") ?? Attr(amountElement, "CurrencyCode");
+        if (foreign is null && (amountCurrency is null || amountCurrency.Equals(currency, StringComparison.OrdinalIgnoreCase)))
+            return (Amount(tender, "Amount", at), null, null);
+        var code = foreign is null ? amountCurrency! : Text(foreign, "CurrencyCode") ?? Attr(foreign, "CurrencyCode")
+            ?? throw new PayloadException(at + "/ForeignCurrency/CurrencyCode", "missing");
+        var handed = foreign is null ? Amount(tender, "Amount", at)
+            : OptionalAmount(foreign, "Amount", at + "/ForeignCurrency") ?? Amount(foreign, "OriginalFaceAmount", at + "/ForeignCurrency");
+        var stated = foreign is null ? null : OptionalAmount(tender, "Amount", at);
+        if (stated is { } inStoreCurrency) return (inStoreCurrency, handed, code);
+        var rate = (foreign is null ? null : OptionalAmount(foreign, "ExchangeRate", at + "/ForeignCurrency")) ?? OptionalAmount(tender, "ExchangeRate", at)
+            ?? throw new PayloadException(at + "/ExchangeRate", $"missing: a tender of {handed} {code} needs the rate to the store's {currency}");
+        return (Currencies.Round(handed * rate, currency), handed, code);
     }
 
     private static bool IsAccountElement(string name) =>
@@ -272,7 +381,20 @@ public static class PosLogReader
             // Percent 8.25 is carried as the rate 0.0825, like the web store's tax lines.
             percent is null ? 0m : percent.Value / 100m,
             OptionalAmount(tax, "TaxableAmount", at) ?? 0m,
-            Amount(tax, "Amount", at));
+            TaxAmount(tax, at));
+    }
+
+    /// <summary>
+    /// The tax charged: its Amount; without one, a TaxOverride's NewTaxAmount, or nothing for a TaxExemption (the
+    /// exempt tax was not charged).
+    /// </summary>
+    private static decimal TaxAmount(XElement tax, string at)
+    {
+        if (OptionalAmount(tax, "Amount", at) is { } amount) return amount;
+        if (Child(tax, "TaxOverride") is { } overridden)
+            return OptionalAmount(overridden, "NewTaxAmount", at + "/TaxOverride") ?? Amount(overridden, "Amount", at + "/TaxOverride");
+        if (Child(tax, "TaxExemption") is not null) return 0m;
+        throw new PayloadException(at + "/Amount", "missing");
     }
 
     // A price override logs the previous and new price without an Amount: the extended amount is already at the new
@@ -390,8 +512,9 @@ public static class PosLogReader
         return null;
     }
 
-    private sealed class RetailParts
+    private sealed class RetailParts(string currency)
     {
+        public string Currency { get; } = currency;
         public List<PosLine> Lines { get; } = [];
         public List<PosTender> Tenders { get; } = [];
         public List<PosTax> Taxes { get; } = [];
@@ -401,7 +524,7 @@ public static class PosLogReader
         public bool TaxIncluded { get; set; }
     }
 
-    private sealed record Header(ReceiptKey Receipt, DateTimeOffset? End, string? OperatorId, string Currency)
+    private sealed record Header(ReceiptKey Receipt, DateTimeOffset? End, string? OperatorId, string Currency, bool BusinessDayStated)
     {
         public PosTransaction Build(
             PosTransactionKind kind,
@@ -417,8 +540,10 @@ public static class PosLogReader
             bool panMasked = false,
             bool taxIncluded = false,
             decimal? statedTax = null,
-            IReadOnlyList<TenderTotal>? tillSales = null) =>
+            IReadOnlyList<TenderTotal>? tillSales = null,
+            StatedGross? gross = null,
+            ReceiptKey? voidsReceipt = null) =>
             new(Receipt, kind, End, OperatorId, Currency, lines ?? [], tenders ?? [], taxes ?? [], discounts ?? [],
-                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax, tillSales);
+                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax, tillSales, BusinessDayStated, gross, voidsReceipt);
     }
 }

@@ -66,6 +66,9 @@ public sealed class PilotGate(IPilotStore store, ICatalogStore? catalog, PilotOp
 
     public async Task<PilotSwitchboard> BoardAsync(CancellationToken ct) => (await CurrentAsync(ct)).Board;
 
+    /// <summary>The locations as of the last read (refreshed like the switches): their aliases, regions and time zones.</summary>
+    public async ValueTask<LocationDirectory> LocationsAsync(CancellationToken ct) => (await CurrentAsync(ct)).Locations;
+
     /// <summary>
     /// A location's region for metrics' dimensions, as of the last read (empty before the first, or when it has
     /// none): the pilot's health is watched per store and per region.
@@ -102,12 +105,13 @@ public sealed class PilotGate(IPilotStore store, ICatalogStore? catalog, PilotOp
     }
 }
 
-/// <summary>Locations by their other systems' ids, and their regions.</summary>
+/// <summary>Locations by their other systems' ids, their regions, and their time zones (which date their money).</summary>
 public sealed class LocationDirectory
 {
     public static readonly LocationDirectory Empty = new([]);
 
     private readonly Dictionary<string, string?> _regions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, TimeZoneInfo> _zones = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<(string, string), string> _aliases = [];
 
     private LocationDirectory(IEnumerable<Location> locations)
@@ -115,12 +119,20 @@ public sealed class LocationDirectory
         foreach (var location in locations)
         {
             _regions[location.Id] = location.Region;
+            _zones[location.Id] = BusinessDays.ZoneOf(location);
             foreach (var alias in location.Aliases)
                 _aliases[(alias.System.ToLowerInvariant(), alias.Value)] = location.Id;
         }
     }
 
     public static LocationDirectory Of(IEnumerable<Location> locations) => new(locations);
+
+    /// <summary>A location's time zone; UTC for a location that names none or is not known.</summary>
+    public TimeZoneInfo TimeZoneOf(string? location) =>
+        location is not null && _zones.TryGetValue(location, out var zone) ? zone : TimeZoneInfo.Utc;
+
+    /// <summary>The business day at a canonical location of a moment: its local date there.</summary>
+    public DateOnly BusinessDay(string? location, DateTimeOffset at) => BusinessDays.Of(at, TimeZoneOf(location));
 
     public string? RegionOf(string? location) => location is not null && _regions.TryGetValue(location, out var region) ? region : null;
 

@@ -46,6 +46,7 @@ public static class ShopifyMapper
             ShopifyTopics.OrdersPaid => new ShopifyEvent.OrderPaid(delivery, Order(body)),
             ShopifyTopics.OrdersCancelled => new ShopifyEvent.OrderCancelled(delivery, Order(body)),
             ShopifyTopics.OrdersFulfilled => new ShopifyEvent.OrderFulfilled(delivery, Order(body)),
+            ShopifyTopics.OrdersEdited => new ShopifyEvent.OrderEdited(delivery, OrderEdit(body)),
             ShopifyTopics.RefundsCreate => new ShopifyEvent.RefundCreated(delivery, Refund(body)),
             ShopifyTopics.FulfillmentsCreate => new ShopifyEvent.FulfillmentCreated(delivery, Fulfillment(body)),
             ShopifyTopics.InventoryLevelsUpdate => InventoryLevel(delivery, body),
@@ -71,12 +72,13 @@ public static class ShopifyMapper
         var presentment = String(order, "presentment_currency", Root);
         var presentmentTotal = SetAmount(order, "total_price_set", "presentment_money", Root);
         var shippingLines = Objects(order, "shipping_lines", Root).Select(line => ShippingLine(line.Item, line.At)).ToList();
-        var lines = ShopifyDiscounts.Unallocated(
+        var discounted = ShopifyDiscounts.Unallocated(
             [.. Objects(order, "line_items", Root).Select(line => OrderLine(line.Item, line.At))],
             totalDiscounts - shippingLines.Sum(s => s.Discount),
             !Objects(order, "discount_applications", Root).Any()
                 || Objects(order, "discount_applications", Root).Any(a => String(a.Item, "target_type", a.At) is null or "line_item"),
             currency);
+        var lines = ShopifyTaxes.Unallocated(discounted, shippingLines, OptionalDecimal(order, "total_tax", Root) ?? 0m, currency);
         var toShop = ShopifyMoney.ToShop(currency, presentment, totalPrice, presentmentTotal);
         return new OrderSnapshot(
             Channels.Web,
@@ -108,7 +110,45 @@ public static class ShopifyMapper
             presentment,
             presentmentTotal,
             Bool(order, "test", Root) ?? false,
-            EchoedRefundTransactions(order));
+            EchoedRefundTransactions(order),
+            RefundedQuantities(order));
+    }
+
+    /// <summary>
+    /// Units refunded per line, from the order's own <c>refunds</c>: what a line's <c>current_quantity</c> lost to
+    /// refunds rather than to edits. Null when the body carries no <c>refunds</c> (a trimmed payload): then the two
+    /// cannot be told apart.
+    /// </summary>
+    private static IReadOnlyDictionary<string, decimal>? RefundedQuantities(JsonElement order)
+    {
+        if (Get(order, "refunds") is null) return null;
+        var refunded = new Dictionary<string, decimal>();
+        foreach (var (line, at) in Objects(order, "refunds", Root).SelectMany(r => Objects(r.Item, "refund_line_items", r.At)))
+        {
+            var lineId = RefundedLineId(line, at, Object(line, "line_item", at));
+            refunded[lineId] = refunded.GetValueOrDefault(lineId) + RequiredDecimal(line, "quantity", at);
+        }
+        return refunded;
+    }
+
+    /// <summary>
+    /// An <c>orders/edited</c> body: <c>{"order_edit": {id, order_id, committed_at, line_items: {additions, removals}}}</c>,
+    /// each change a line id and its <c>delta</c> in units.
+    /// </summary>
+    public static OrderEditSnapshot OrderEdit(JsonElement body)
+    {
+        const string at = "order_edit";
+        var edit = Object(body, at, Root) ?? throw new PayloadException(at, "missing");
+        var lines = Object(edit, "line_items", at);
+        IReadOnlyList<OrderEditLineSnapshot> Changes(string kind) => lines is { } l
+            ? [.. Objects(l, kind, Path(at, "line_items")).Select(c => new OrderEditLineSnapshot(ResourceId(c.Item, c.At), RequiredDecimal(c.Item, "delta", c.At)))]
+            : [];
+        return new OrderEditSnapshot(
+            ResourceId(edit, at),
+            RequiredId(edit, "order_id", at),
+            Timestamp(edit, "committed_at", at) ?? Timestamp(edit, "created_at", at),
+            Changes("additions"),
+            Changes("removals"));
     }
 
     /// <summary>
@@ -147,9 +187,11 @@ public static class ShopifyMapper
     {
         var id = ResourceId(refund, Root);
         var restock = Bool(refund, "restock", Root) ?? false;
-        var lines = Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock)).ToList();
-        var adjustments = Objects(refund, "order_adjustments", Root).Select(a => Adjustment(a.Item, a.At)).ToList();
         var (shop, presentment, shopCurrency) = RefundMoneyBags(refund);
+        // The line items' prices are the shop's; a refund without money bags is in its transactions' currency.
+        var currency = shopCurrency ?? Objects(refund, "transactions", Root).Select(t => String(t.Item, "currency", t.At)).FirstOrDefault(c => c is not null);
+        var lines = Objects(refund, "refund_line_items", Root).Select(line => RefundLine(line.Item, line.At, restock, currency)).ToList();
+        var adjustments = Objects(refund, "order_adjustments", Root).Select(a => Adjustment(a.Item, a.At)).ToList();
         var toShop = ShopifyMoney.ToShop(shopCurrency, null, shop, presentment);
         return new RefundSnapshot(
             id,
@@ -326,7 +368,9 @@ public static class ShopifyMapper
             Bool(line, "gift_card", at) ?? false,
             String(line, "fulfillment_status", at),
             // A custom line item names no product: revenue, but nothing to take off a shelf.
-            IsCustom: variant is null && product is null && sku is null);
+            IsCustom: variant is null && product is null && sku is null,
+            // The quantity after removals (edits and refunds), since API 2024-01.
+            CurrentQuantity: OptionalDecimal(line, "current_quantity", at));
     }
 
     /// <summary>
@@ -383,7 +427,7 @@ public static class ShopifyMapper
         return digits.Length >= 4 ? new string(digits[^4..]) : null;
     }
 
-    private static RefundLineSnapshot RefundLine(JsonElement line, string at, bool restock)
+    private static RefundLineSnapshot RefundLine(JsonElement line, string at, bool restock, string? currency)
     {
         var quantity = RequiredDecimal(line, "quantity", at);
         var item = Object(line, "line_item", at);
@@ -399,7 +443,7 @@ public static class ShopifyMapper
             String(line, "restock_type", at) ?? (restock ? "legacy_restock" : "no_restock"),
             OptionalId(line, "location_id", at),
             OptionalDecimal(line, "subtotal", at) ?? (item is { } p ? RequiredDecimal(p, "price", itemAt) * quantity : 0m),
-            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity) : 0m),
+            OptionalDecimal(line, "total_tax", at) ?? (item is { } t ? ProratedTax(t, itemAt, quantity, currency) : 0m),
             item is { } c ? OptionalDecimal(c, "current_quantity", itemAt) : null);
     }
 
@@ -416,13 +460,12 @@ public static class ShopifyMapper
         return exact;
     }
 
-    // The original line's tax covers its whole quantity; a partial refund carries its share.
-    private static decimal ProratedTax(JsonElement item, string at, decimal refunded)
-    {
-        var tax = TaxLines(item, at).Sum(t => t.Amount);
-        var ordered = OptionalDecimal(item, "quantity", at) ?? refunded;
-        return ordered == 0 || ordered == refunded ? tax : Math.Round(tax * refunded / ordered, 2, MidpointRounding.ToEven);
-    }
+    /// <summary>
+    /// A refunded line without its own <c>total_tax</c>: the original line's tax covers its whole quantity, and a
+    /// partial refund carries its share, rounded in the currency's minor unit (none for JPY, three places for KWD).
+    /// </summary>
+    private static decimal ProratedTax(JsonElement item, string at, decimal refunded, string? currency) =>
+        ShopifyTaxes.Prorated(TaxLines(item, at).Sum(t => t.Amount), OptionalDecimal(item, "quantity", at) ?? refunded, refunded, currency);
 
     private static bool? Consent(JsonElement customer, string key) =>
         Object(customer, key, Root) is { } consent && String(consent, "state", key) is { } state

@@ -42,3 +42,31 @@ internal static class ShopifyDiscounts
         return [.. lines.Select((l, i) => l with { TotalDiscount = l.TotalDiscount + shares[i] })];
     }
 }
+
+/// <summary>Tax the order states (<c>total_tax</c>) but that no line or shipping line carries in its <c>tax_lines</c>.</summary>
+internal static class ShopifyTaxes
+{
+    /// <summary>
+    /// Spreads an order-level <paramref name="totalTax"/> across the lines that are not gift cards, in proportion to
+    /// what each costs after discount, in the currency's minor unit; the largest line takes the rounding. Nothing
+    /// changes when any line or shipping line already states its tax.
+    /// </summary>
+    public static IReadOnlyList<OrderLineSnapshot> Unallocated(IReadOnlyList<OrderLineSnapshot> lines, IReadOnlyList<ShippingLineSnapshot> shipping,
+        decimal totalTax, string currency)
+    {
+        if (totalTax <= 0m || lines.Any(l => l.TaxLines.Count > 0) || shipping.Any(s => s.TaxLines.Count > 0)) return lines;
+        var bases = lines.Select(l => l.IsGiftCard ? 0m : Math.Max(0m, l.UnitPrice * l.Quantity - l.TotalDiscount)).ToArray();
+        var total = bases.Sum();
+        if (total <= 0m) return lines;
+        var shares = bases.Select(b => Currencies.Round(totalTax * b / total, currency)).ToArray();
+        var largest = Array.IndexOf(bases, bases.Max());
+        shares[largest] += totalTax - shares.Sum();
+        return [.. lines.Select((l, i) => shares[i] == 0m ? l : l with { TaxLines = [new TaxLine("order tax", 0m, shares[i])] })];
+    }
+
+    /// <summary>A refunded part of a line's tax: the line's tax covers its whole quantity, rounded in the currency's minor unit.</summary>
+    public static decimal Prorated(decimal tax, decimal ordered, decimal refunded, string? currency) =>
+        ordered == 0m || ordered == refunded ? tax
+        : currency is null ? Math.Round(tax * refunded / ordered, 2, MidpointRounding.AwayFromZero)
+        : Currencies.Round(tax * refunded / ordered, currency);
+}

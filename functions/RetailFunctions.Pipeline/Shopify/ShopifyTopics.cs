@@ -8,6 +8,7 @@ public static class ShopifyTopics
     public const string OrdersPaid = "orders/paid";
     public const string OrdersCancelled = "orders/cancelled";
     public const string OrdersFulfilled = "orders/fulfilled";
+    public const string OrdersEdited = "orders/edited";
     public const string RefundsCreate = "refunds/create";
     public const string FulfillmentsCreate = "fulfillments/create";
     public const string InventoryLevelsUpdate = "inventory_levels/update";
@@ -18,7 +19,7 @@ public static class ShopifyTopics
 
     public static IReadOnlyList<string> Handled { get; } =
     [
-        OrdersCreate, OrdersUpdated, OrdersPaid, OrdersCancelled, OrdersFulfilled, RefundsCreate, FulfillmentsCreate,
+        OrdersCreate, OrdersUpdated, OrdersPaid, OrdersCancelled, OrdersFulfilled, OrdersEdited, RefundsCreate, FulfillmentsCreate,
         InventoryLevelsUpdate, ProductsCreate, ProductsUpdate, CustomersCreate, CustomersUpdate,
     ];
 }
