@@ -332,16 +332,16 @@ public static class OrderBench
 
     private static readonly Regex TableEndpointPattern = new("TableEndpoint=(http://[^/;]+)/", RegexOptions.CultureInvariant);
 
-    private static Uri TableEndpoint(string connectionString) => new(TableEndpointPattern.Match(connectionString).Groups[1].Value + "/");
+    internal static Uri TableEndpoint(string connectionString) => new(TableEndpointPattern.Match(connectionString).Groups[1].Value + "/");
 
-    private static string WithTableEndpoint(string connectionString, Uri proxy) =>
+    internal static string WithTableEndpoint(string connectionString, Uri proxy) =>
         TableEndpointPattern.Replace(connectionString, $"TableEndpoint={proxy.GetLeftPart(UriPartial.Authority)}/");
 
     /// <summary>
     /// A pass-through HTTP proxy on loopback in front of Azurite's Table endpoint that counts each request by method and
     /// table (a $batch counts once). Requests are forwarded unchanged: the shared-key signature covers the path, not the port.
     /// </summary>
-    private sealed class TableCounter : IAsyncDisposable
+    internal sealed class TableCounter : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private readonly HttpClient _upstream;
