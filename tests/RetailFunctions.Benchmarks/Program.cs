@@ -13,7 +13,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
     Console.WriteLine("  --quick   small sizes, about a minute and a half; the default run takes about five minutes");
-    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell (with the ETag baseline), freshness, till, poslog, mask, reconcile, loyalty, orders");
+    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell (with the ETag baseline), freshness, till, poslog, mask, reconcile, loyalty, orders, azurite-depth (only when asked)");
     return 0;
 }
 var onlyIndex = Array.IndexOf(args, "--only");
@@ -77,6 +77,7 @@ try
     if (Runs("reconcile")) await ReconcileBench.RunAsync(config, report, stop.Token);
     if (Runs("loyalty")) await LoyaltyBench.RunAsync(config, report, stop.Token);
     if (Runs("orders")) await OrderBench.RunAsync(config, report, stop.Token);
+    if (only is not null && Runs("azurite-depth")) await AzuriteDepthBench.RunAsync(config, report, stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {

@@ -1,5 +1,4 @@
 using System.Xml;
-using System.Xml.Linq;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Finance;
 using RetailFunctions.Pipeline.Security;
@@ -9,7 +8,9 @@ namespace RetailFunctions.Pipeline.Pos;
 /// <summary>
 /// Reads ARTS/NRF POSLog (IXRetail namespace, vendor extensions such as NCR ACS tolerated) one
 /// <c>Transaction</c> at a time, so a file of a million transactions is read in bounded memory. Elements are
-/// matched by local name: vendors mix the ARTS namespace, their own and none.
+/// matched by local name: vendors mix the ARTS namespace, their own and none. Each transaction is loaded into a
+/// <see cref="PosElement"/> (a light tree with loop lookups, several times cheaper than LINQ to XML) and mapped by
+/// one function per element kind.
 /// </summary>
 public static class PosLogReader
 {
@@ -43,15 +44,16 @@ public static class PosLogReader
     public static IEnumerable<PosParseResult> Read(Stream xml, string defaultCurrency = "USD")
     {
         using var reader = XmlReader.Create(xml, Secure);
+        var loader = new PosElement.Loader();
         var position = 0;
-        while (NextTransaction(reader, position) is { } transaction)
+        while (NextTransaction(reader, loader, position) is { } transaction)
         {
             position++;
             yield return Map(transaction, position, defaultCurrency);
         }
     }
 
-    private static XElement? NextTransaction(XmlReader reader, int seen)
+    private static PosElement? NextTransaction(XmlReader reader, PosElement.Loader loader, int seen)
     {
         try
         {
@@ -59,8 +61,7 @@ public static class PosLogReader
             {
                 if (reader.NodeType == XmlNodeType.Element && reader.LocalName == TransactionPath && IsPosLogNamespace(reader.NamespaceURI))
                 {
-                    using var subtree = reader.ReadSubtree();
-                    var element = XElement.Load(subtree);
+                    var element = loader.Load(reader);
                     reader.Read();
                     return element;
                 }
@@ -78,7 +79,7 @@ public static class PosLogReader
 
     private static bool IsPosLogNamespace(string ns) => ns.Length == 0 || ns == ArtsNamespace;
 
-    private static PosParseResult Map(XElement transaction, int position, string defaultCurrency)
+    private static PosParseResult Map(PosElement transaction, int position, string defaultCurrency)
     {
         try
         {
@@ -90,7 +91,7 @@ public static class PosLogReader
         }
     }
 
-    private static PosTransaction MapTransaction(XElement tx, string defaultCurrency)
+    private static PosTransaction MapTransaction(PosElement tx, string defaultCurrency)
     {
         var end = Text(tx, "EndDateTime") is { } endText ? PosValues.Timestamp(endText, "Transaction/EndDateTime") : (DateTimeOffset?)null;
         var (day, dayStated) = BusinessDayOf(tx, end);
@@ -105,7 +106,7 @@ public static class PosLogReader
             return MapRetail(tx, retail, header);
 
         var control = Child(tx, "TenderControlTransaction") ?? Child(tx, "ControlTransaction");
-        if (control?.Descendants().FirstOrDefault(e => e.Name.LocalName == "TillSettle") is { } settle)
+        if (control?.FirstDescendant("TillSettle") is { } settle)
         {
             const string At = "Transaction/TenderControlTransaction/TillSettle";
             return header.Build(PosTransactionKind.TillClose, tillTotals: TillTotals(settle, At), tillSales: Sum(settle, ["Sales"], At));
@@ -117,7 +118,7 @@ public static class PosLogReader
     /// The till's BusinessDayDate wins. Without one, the transaction is dated by when it ended: provisionally its UTC
     /// date, which the ingestion replaces by the store's local date (only the store's time zone knows it).
     /// </summary>
-    private static (DateOnly Day, bool Stated) BusinessDayOf(XElement tx, DateTimeOffset? end)
+    private static (DateOnly Day, bool Stated) BusinessDayOf(PosElement tx, DateTimeOffset? end)
     {
         if (Text(tx, "BusinessDayDate") is { } stated)
             return (PosValues.BusinessDay(stated, "Transaction/BusinessDayDate"), true);
@@ -132,14 +133,14 @@ public static class PosLogReader
     private static bool HasOffset(string timestamp) =>
         timestamp.EndsWith('Z') || timestamp.EndsWith('z') || timestamp.IndexOf('T') is var t and > 0 && timestamp.AsSpan(t).IndexOfAny('+', '-') > 0;
 
-    private static PosTransaction MapRetail(XElement tx, XElement retail, Header header)
+    private static PosTransaction MapRetail(PosElement tx, PosElement retail, Header header)
     {
         var parts = new RetailParts(header.Currency);
         var index = 0;
         foreach (var item in Children(retail, "LineItem"))
         {
             index++;
-            var at = $"Transaction/RetailTransaction/LineItem[{index}]";
+            var at = LineItemPath(index);
             var voided = Flag(item, "VoidFlag");
             if (Child(item, "Sale") is { } sale)
                 parts.Lines.Add(MapLine(item, sale, PosLineKind.Sale, voided, at + "/Sale", retail, header, parts));
@@ -189,13 +190,13 @@ public static class PosLogReader
     }
 
     /// <summary>NCR ACS's own gross totals (TotalType acs:GrossPositive, acs:GrossNegative, acs:DiscountTotal), when stated.</summary>
-    private static StatedGross? StatedGrossOf(XElement retail)
+    private static StatedGross? StatedGrossOf(PosElement retail)
     {
         var (positive, negative, discount) = (VendorTotal(retail, "GrossPositive"), VendorTotal(retail, "GrossNegative"), VendorTotal(retail, "DiscountTotal"));
         return positive is null && negative is null && discount is null ? null : new StatedGross(positive, negative, discount);
     }
 
-    private static decimal? VendorTotal(XElement retail, string type) =>
+    private static decimal? VendorTotal(PosElement retail, string type) =>
         Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") is { } name && name.Split(':')[^1] == type) is { } total
             ? PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{Attr(total, "TotalType")}']")
             : null;
@@ -204,7 +205,7 @@ public static class PosLogReader
     /// A post-void names the receipt it voids with a TransactionLink whose ReasonCode is a void. Its day is the link's
     /// BusinessDayDate, else the post-void's own (a till post-voids within its day).
     /// </summary>
-    private static ReceiptKey? VoidedReceipt(XElement retail, Header header)
+    private static ReceiptKey? VoidedReceipt(PosElement retail, Header header)
     {
         if (Children(retail, "TransactionLink").FirstOrDefault(IsVoidLink) is not { } link) return null;
         const string At = "Transaction/RetailTransaction/TransactionLink";
@@ -217,42 +218,47 @@ public static class PosLogReader
     private static IEnumerable<PosLine> AsReturnsOf(IEnumerable<PosLine> lines, ReceiptKey voided) =>
         lines.Select(l => l.Kind == PosLineKind.Sale ? l with { Kind = PosLineKind.Return, OriginalReceipt = voided, OriginalLineNumber = l.Position } : l).ToList();
 
-    private static PosTransactionKind KindOf(XElement tx, XElement retail, IReadOnlyList<PosLine> lines)
+    private static PosTransactionKind KindOf(PosElement tx, PosElement retail, IReadOnlyList<PosLine> lines)
     {
         if (IsVoided(tx, retail)) return PosTransactionKind.Void;
         if (Flag(tx, "TrainingModeFlag") || Flag(retail, "TrainingModeFlag")) return PosTransactionKind.Training;
         if (IsSuspended(tx, retail)) return PosTransactionKind.Suspended;
-        var items = lines.Where(l => !l.Voided).ToList();
-        return items.Count > 0 && items.All(l => l.Kind == PosLineKind.Return) ? PosTransactionKind.Return : PosTransactionKind.Sale;
+        var returned = false;
+        foreach (var line in lines)
+        {
+            if (line.Voided) continue;
+            if (line.Kind != PosLineKind.Return) return PosTransactionKind.Sale;
+            returned = true;
+        }
+        return returned ? PosTransactionKind.Return : PosTransactionKind.Sale;
     }
 
-    private static decimal? TotalOf(XElement retail, string type) =>
-        Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") == type) is { } total
-            ? PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{type}']")
-            : null;
+    private static decimal? TotalOf(PosElement retail, string type)
+    {
+        foreach (var total in Children(retail, "Total"))
+        {
+            if (Attr(total, "TotalType") == type)
+                return PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{type}']");
+        }
+        return null;
+    }
 
     private static PosLine MapLine(
-        XElement item, XElement line, PosLineKind kind, bool voided, string at, XElement retail, Header header, RetailParts parts)
+        PosElement item, PosElement line, PosLineKind kind, bool voided, string at, PosElement retail, Header header, RetailParts parts)
     {
-        var identity = Children(line, "POSIdentity").ToList();
-        var barcode = identity
-            .Where(p => BarcodeTypes.Contains(Attr(p, "POSIDType") ?? "", StringComparer.OrdinalIgnoreCase))
-            .Select(p => Text(p, "POSItemID"))
-            .FirstOrDefault(id => id is not null);
-        var itemId = Text(line, "ItemID")
-            ?? identity.Select(p => Text(p, "POSItemID")).FirstOrDefault(id => id is not null)
-            ?? throw new PayloadException(at + "/ItemID", "missing");
+        var (barcode, firstPosItemId) = PosItemIds(line);
+        var itemId = Text(line, "ItemID") ?? firstPosItemId ?? throw new PayloadException(at + "/ItemID", "missing");
 
         var quantityElement = Child(line, "Quantity");
         var quantity = quantityElement is null ? 1m : PosValues.Decimal(quantityElement.Value, at + "/Quantity");
         // The price charged wins over the list price when a till logs both.
         var unitPrice = OptionalAmount(line, "ActualSalesUnitPrice", at) ?? OptionalAmount(line, "RegularSalesUnitPrice", at);
         var extended = OptionalAmount(line, "ExtendedAmount", at);
-        var modifiers = Children(line, "RetailPriceModifier").Select((m, i) => MapModifier(m, $"{at}/RetailPriceModifier[{i + 1}]", parts)).ToList();
+        var modifiers = MapEach(line, "RetailPriceModifier", at, parts, MapModifier);
         // A line's own price modifiers are its discount, not the receipt's: counting them twice loses money.
         var stated = OptionalAmount(line, "DiscountAmount", at);
         var discount = stated is { } d && d != 0m ? d : modifiers.Sum(m => m.Amount);
-        var lineTaxes = Children(line, "Tax").Select((t, i) => MapTax(t, $"{at}/Tax[{i + 1}]", parts)).ToList();
+        var lineTaxes = MapEach(line, "Tax", at, parts, MapTax);
         parts.LineTaxes.AddRange(lineTaxes);
 
         var link = kind == PosLineKind.Return ? ReturnLink(line, item, retail) : null;
@@ -278,25 +284,48 @@ public static class PosLogReader
             IsGiftCardLine(line));
     }
 
+    /// <summary>The first POSItemID of a barcode type (GTIN, EAN, UPC), and the first of any type.</summary>
+    private static (string? Barcode, string? First) PosItemIds(PosElement line)
+    {
+        string? barcode = null, first = null;
+        foreach (var identity in Children(line, "POSIdentity"))
+        {
+            if (Text(identity, "POSItemID") is not { } id) continue;
+            first ??= id;
+            if (barcode is null && BarcodeTypes.Contains(Attr(identity, "POSIDType") ?? "", StringComparer.OrdinalIgnoreCase))
+                barcode = id;
+        }
+        return (barcode, first);
+    }
+
+    /// <summary>Each child of this name mapped in document order, its path numbered from 1.</summary>
+    private static List<T> MapEach<T>(PosElement parent, string localName, string at, RetailParts parts, Func<PosElement, string, RetailParts, T> map)
+    {
+        var mapped = new List<T>();
+        foreach (var child in Children(parent, localName))
+            mapped.Add(map(child, $"{at}/{localName}[{mapped.Count + 1}]", parts));
+        return mapped;
+    }
+
     private static readonly string[] GiftCardItemTypes = ["GiftCertificate", "GiftCard", "StoredValue", "StoredValueCard"];
 
     /// <summary>A gift card or certificate sold: by the Sale's ItemType, or a GiftCertificate/GiftCard/StoredValueFund element on the line.</summary>
-    private static bool IsGiftCardLine(XElement line) =>
+    private static bool IsGiftCardLine(PosElement line) =>
         Attr(line, "ItemType") is { } type && GiftCardItemTypes.Contains(type, StringComparer.OrdinalIgnoreCase)
-        || line.Elements().Any(e => e.Name.LocalName is "GiftCertificate" or "GiftCard" or "StoredValueFund");
+        || line.Elements.Any(e => e.LocalName is "GiftCertificate" or "GiftCard" or "StoredValueFund");
 
     /// <summary>A return's link to the sale it returns: on the line, its line item, or the whole transaction (any but a void's).</summary>
-    private static XElement? ReturnLink(XElement line, XElement item, XElement retail) =>
+    private static PosElement? ReturnLink(PosElement line, PosElement item, PosElement retail) =>
         new[] { line, item, retail }.SelectMany(e => Children(e, "TransactionLink")).FirstOrDefault(l => !IsVoidLink(l));
 
-    private static bool IsVoidLink(XElement link) =>
+    private static bool IsVoidLink(PosElement link) =>
         Attr(link, "ReasonCode") is { } reason && (IsVoidStatus(reason) || reason.Equals("PostVoid", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The full receipt a link names. Its day is the link's BusinessDayDate, else the date its till wrote on the original
     /// (BeginDateTime or EndDateTime). Without a day or a till it names the receipt by number only (see MapLine).
     /// </summary>
-    private static ReceiptKey? OriginalReceipt(XElement link, string currentStore, string at)
+    private static ReceiptKey? OriginalReceipt(PosElement link, string currentStore, string at)
     {
         var workstation = Text(link, "WorkstationID");
         var sequence = Text(link, "SequenceNumber");
@@ -309,14 +338,14 @@ public static class PosLogReader
     }
 
     /// <summary>The original receipt's line a return gives back (POSLog's LineItemSequenceNumber on the link).</summary>
-    private static int? OriginalLineNumber(XElement link, string at) =>
+    private static int? OriginalLineNumber(PosElement link, string at) =>
         Text(link, "LineItemSequenceNumber") is { } number ? PosValues.Integer(number, at + "/LineItemSequenceNumber") : null;
 
-    private static void MapTender(XElement tender, string at, RetailParts parts)
+    private static void MapTender(PosElement tender, string at, RetailParts parts)
     {
         var type = Attr(tender, "TenderType") ?? Text(tender, "TenderType") ?? "Unknown";
         var creditDebit = Child(tender, "CreditDebit");
-        var accountElement = tender.Descendants().FirstOrDefault(e => IsAccountElement(e.Name.LocalName));
+        var accountElement = tender.FirstDescendant(e => IsAccountElement(e.LocalName));
         var account = accountElement is null ? null : Mask(accountElement.Value.Trim(), parts);
         if (PanMasker.LooksMasked(account))
             parts.PanMasked = true;
@@ -347,7 +376,7 @@ public static class PosLogReader
     /// Currency attribute is not the store's) keeps what was handed over; the store's amount is the one the till stated,
     /// else the foreign amount at the till's stated ExchangeRate (store currency per foreign unit), in the store's minor unit.
     /// </summary>
-    private static (decimal Amount, decimal? ForeignAmount, string? ForeignCurrency) TenderAmount(XElement tender, string at, string currency)
+    private static (decimal Amount, decimal? ForeignAmount, string? ForeignCurrency) TenderAmount(PosElement tender, string at, string currency)
     {
         var amountElement = Child(tender, "Amount");
         var foreign = Child(tender, "ForeignCurrency");
@@ -370,7 +399,7 @@ public static class PosLogReader
         || name.Contains("CardNumber", StringComparison.Ordinal)
         || name.Contains("PAN", StringComparison.Ordinal);
 
-    private static PosTax MapTax(XElement tax, string at, RetailParts parts)
+    private static PosTax MapTax(PosElement tax, string at, RetailParts parts)
     {
         var percent = OptionalAmount(tax, "Percent", at);
         if (Flag(tax, "TaxIncludedInPriceFlag")
@@ -388,7 +417,7 @@ public static class PosLogReader
     /// The tax charged: its Amount; without one, a TaxOverride's NewTaxAmount, or nothing for a TaxExemption (the
     /// exempt tax was not charged).
     /// </summary>
-    private static decimal TaxAmount(XElement tax, string at)
+    private static decimal TaxAmount(PosElement tax, string at)
     {
         if (OptionalAmount(tax, "Amount", at) is { } amount) return amount;
         if (Child(tax, "TaxOverride") is { } overridden)
@@ -399,12 +428,12 @@ public static class PosLogReader
 
     // A price override logs the previous and new price without an Amount: the extended amount is already at the new
     // price, so it takes nothing more off.
-    private static PosDiscount MapModifier(XElement modifier, string at, RetailParts parts) =>
+    private static PosDiscount MapModifier(PosElement modifier, string at, RetailParts parts) =>
         new(Reason(modifier, parts), Math.Abs(OptionalAmount(modifier, "Amount", at) ?? 0m));
 
     // A reward with an Amount is money off the receipt. NCR logs each monetary loyalty reward twice, once detailed
     // and once summarized; only the detailed entry counts, or the discount would be taken twice.
-    private static PosDiscount? LoyaltyDiscount(XElement reward, string at, RetailParts parts)
+    private static PosDiscount? LoyaltyDiscount(PosElement reward, string at, RetailParts parts)
     {
         if (OptionalAmount(reward, "Amount", at) is { } amount and not 0m)
             return new PosDiscount(Mask(Text(reward, "PromotionID") is { } id ? $"loyalty promotion {id}" : "loyalty reward", parts), Math.Abs(amount));
@@ -417,7 +446,7 @@ public static class PosLogReader
         return new PosDiscount(Mask(promotion is null ? "loyalty reward" : $"loyalty promotion {promotion}", parts), -extended);
     }
 
-    private static string? Reason(XElement element, RetailParts parts) =>
+    private static string? Reason(PosElement element, RetailParts parts) =>
         Mask(Text(element, "ReasonCode") ?? Text(element, "Description") ?? Text(element, "PromotionID"), parts);
 
     private static readonly string[] FloatElements = ["Loan", "OpeningFloat", "Float", "Beginning", "OpeningBalance"];
@@ -427,7 +456,7 @@ public static class PosLogReader
     /// plus what was picked up from the drawer during the day (that was takings too). Without an ending balance,
     /// whatever amounts the settle lists.
     /// </summary>
-    private static List<TenderTotal> TillTotals(XElement settle, string at)
+    private static List<TenderTotal> TillTotals(PosElement settle, string at)
     {
         var endings = Sum(settle, ["Ending"], at);
         if (endings.Count == 0)
@@ -438,22 +467,22 @@ public static class PosLogReader
     }
 
     /// <summary>Amounts and counts per tender of the settle's elements with these names (any element when null).</summary>
-    private static List<TenderTotal> Sum(XElement settle, string[]? names, string at) =>
+    private static List<TenderTotal> Sum(PosElement settle, string[]? names, string at) =>
         settle.Descendants()
-            .Where(e => Attr(e, "TenderType") is not null && Child(e, "Amount") is not null && (names is null || names.Contains(e.Name.LocalName)))
+            .Where(e => Attr(e, "TenderType") is not null && Child(e, "Amount") is not null && (names is null || names.Contains(e.LocalName)))
             .GroupBy(e => Attr(e, "TenderType")!)
             .Select(g => new TenderTotal(
                 g.Key,
-                g.Sum(e => Amount(e, "Amount", $"{at}/{e.Name.LocalName}")),
-                g.Sum(e => Text(e, "Count") is { } count ? PosValues.Integer(count, $"{at}/{e.Name.LocalName}/Count") : 0)))
+                g.Sum(e => Amount(e, "Amount", $"{at}/{e.LocalName}")),
+                g.Sum(e => Text(e, "Count") is { } count ? PosValues.Integer(count, $"{at}/{e.LocalName}/Count") : 0)))
             .ToList();
 
-    private static bool IsVoided(XElement tx, XElement retail) =>
+    private static bool IsVoided(PosElement tx, PosElement retail) =>
         Flag(tx, "CancelFlag") || Flag(tx, "VoidFlag") || Flag(retail, "CancelFlag") || Flag(retail, "VoidFlag")
         || IsVoidStatus(Attr(retail, "TransactionStatus")) || IsVoidStatus(Text(retail, "TransactionStatus"))
         || IsVoidStatus(Attr(tx, "TransactionStatus")) || IsVoidStatus(Text(tx, "TransactionStatus"));
 
-    private static bool IsSuspended(XElement tx, XElement retail) =>
+    private static bool IsSuspended(PosElement tx, PosElement retail) =>
         Flag(tx, "SuspendFlag") || Flag(retail, "SuspendFlag")
         || string.Equals(Attr(retail, "TransactionStatus") ?? Text(retail, "TransactionStatus"), "Suspended", StringComparison.OrdinalIgnoreCase);
 
@@ -461,7 +490,7 @@ public static class PosLogReader
         status is not null && VoidStatuses.Contains(status, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A boolean ARTS flag, written either as an attribute or as a child element.</summary>
-    private static bool Flag(XElement element, string name) =>
+    private static bool Flag(PosElement element, string name) =>
         string.Equals(Attr(element, name) ?? Text(element, name), "true", StringComparison.OrdinalIgnoreCase);
 
     private static string? Mask(string? text, RetailParts parts)
@@ -474,43 +503,37 @@ public static class PosLogReader
         return masked;
     }
 
-    private static string? ReceiptHint(XElement tx)
+    private static string? ReceiptHint(PosElement tx)
     {
         string[] parts = [.. new[] { "RetailStoreID", "WorkstationID", "BusinessDayDate", "SequenceNumber" }.Select(n => Text(tx, n) ?? "?")];
         return parts.All(p => p == "?") ? null : string.Join('-', parts);
     }
 
-    private static XElement? Child(XElement parent, string localName) =>
-        parent.Elements().FirstOrDefault(e => e.Name.LocalName == localName);
+    private static PosElement? Child(PosElement parent, string localName) => parent.Element(localName);
 
-    private static IEnumerable<XElement> Children(XElement parent, string localName) =>
-        parent.Elements().Where(e => e.Name.LocalName == localName);
+    private static PosElement.NamedElements Children(PosElement parent, string localName) => parent.ElementsNamed(localName);
 
-    private static string? Attr(XElement element, string localName) =>
-        element.Attributes().FirstOrDefault(a => !a.IsNamespaceDeclaration && a.Name.LocalName == localName)?.Value;
+    private static string? Attr(PosElement element, string localName) => element.Attribute(localName);
 
-    private static string? Text(XElement parent, string localName) =>
+    private static string? Text(PosElement parent, string localName) =>
         Child(parent, localName)?.Value.Trim() is { Length: > 0 } text ? text : null;
 
-    private static string Required(XElement parent, string localName, string at) =>
+    private static string Required(PosElement parent, string localName, string at) =>
         Text(parent, localName) ?? throw new PayloadException($"{at}/{localName}", "missing");
 
-    private static decimal Amount(XElement parent, string localName, string at) =>
+    private static decimal Amount(PosElement parent, string localName, string at) =>
         PosValues.Decimal(Required(parent, localName, at), $"{at}/{localName}");
 
-    private static decimal? OptionalAmount(XElement parent, string localName, string at) =>
+    private static decimal? OptionalAmount(PosElement parent, string localName, string at) =>
         Text(parent, localName) is { } text ? PosValues.Decimal(text, $"{at}/{localName}") : null;
 
-    private static string? FirstDescendantText(XElement root, params string[] localNames)
-    {
-        foreach (var name in localNames)
-        {
-            var found = root.Descendants().FirstOrDefault(e => e.Name.LocalName == name)?.Value.Trim();
-            if (!string.IsNullOrEmpty(found))
-                return found;
-        }
-        return null;
-    }
+    private static string? FirstDescendantText(PosElement root, params ReadOnlySpan<string> localNames) =>
+        root.FirstDescendantText(localNames);
+
+    private static readonly string[] LineItemPaths = [.. Enumerable.Range(0, 64).Select(i => $"Transaction/RetailTransaction/LineItem[{i}]")];
+
+    private static string LineItemPath(int index) =>
+        index < LineItemPaths.Length ? LineItemPaths[index] : $"Transaction/RetailTransaction/LineItem[{index}]";
 
     private sealed class RetailParts(string currency)
     {

@@ -1,0 +1,532 @@
+using System.Xml;
+using System.Xml.Linq;
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Finance;
+using RetailFunctions.Pipeline.Pos;
+using RetailFunctions.Pipeline.Security;
+
+namespace RetailFunctions.Pipeline.Tests.Reference;
+
+/// <summary>
+/// The POSLog mapping as it was over LINQ to XML, frozen, for the differential test of the reader that replaced it
+/// (PosLogReaderDifferentialTests). Retire both once the reader's mapping has moved on on purpose.
+/// </summary>
+internal static class XElementPosLogReference
+{
+    private const string TransactionPath = "Transaction";
+    private static readonly string[] VoidStatuses = ["Voided", "Cancelled", "Canceled", "PostVoided", "Void"];
+    private static readonly string[] BarcodeTypes = ["GTIN", "EAN", "UPC", "EAN13", "UPCA"];
+
+    /// <summary>
+    /// Yields each transaction in document order. A transaction with missing or invalid required data is
+    /// <see cref="PosParseResult.Malformed"/> and reading continues.
+    /// </summary>
+    /// <exception cref="PayloadException">The document is not well-formed XML or declares a DTD; transactions
+    /// already yielded stay valid.</exception>
+    public static IEnumerable<PosParseResult> Read(Stream xml, string defaultCurrency = "USD")
+    {
+        using var reader = XmlReader.Create(xml, PosLogReader.Secure);
+        var position = 0;
+        while (NextTransaction(reader, position) is { } transaction)
+        {
+            position++;
+            yield return Map(transaction, position, defaultCurrency);
+        }
+    }
+
+    private static XElement? NextTransaction(XmlReader reader, int seen)
+    {
+        try
+        {
+            while (!reader.EOF)
+            {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == TransactionPath && IsPosLogNamespace(reader.NamespaceURI))
+                {
+                    using var subtree = reader.ReadSubtree();
+                    var element = XElement.Load(subtree);
+                    reader.Read();
+                    return element;
+                }
+                reader.Read();
+            }
+            return null;
+        }
+        catch (XmlException ex)
+        {
+            throw new PayloadException(
+                $"Transaction[{seen + 1}]",
+                $"not well-formed XML at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}");
+        }
+    }
+
+    private static bool IsPosLogNamespace(string ns) => ns.Length == 0 || ns == PosLogReader.ArtsNamespace;
+
+    private static PosParseResult Map(XElement transaction, int position, string defaultCurrency)
+    {
+        try
+        {
+            return new PosParseResult.Parsed(position, MapTransaction(transaction, defaultCurrency));
+        }
+        catch (PayloadException ex)
+        {
+            return new PosParseResult.Malformed(position, ReceiptHint(transaction), ex.Message);
+        }
+    }
+
+    private static PosTransaction MapTransaction(XElement tx, string defaultCurrency)
+    {
+        var end = Text(tx, "EndDateTime") is { } endText ? PosValues.Timestamp(endText, "Transaction/EndDateTime") : (DateTimeOffset?)null;
+        var (day, dayStated) = BusinessDayOf(tx, end);
+        var receipt = new ReceiptKey(
+            Required(tx, "RetailStoreID", TransactionPath),
+            Required(tx, "WorkstationID", TransactionPath),
+            day,
+            Required(tx, "SequenceNumber", TransactionPath));
+        var header = new Header(receipt, end, Text(tx, "OperatorID"), Text(tx, "CurrencyCode") ?? defaultCurrency, dayStated);
+
+        if (Child(tx, "RetailTransaction") is { } retail)
+            return MapRetail(tx, retail, header);
+
+        var control = Child(tx, "TenderControlTransaction") ?? Child(tx, "ControlTransaction");
+        if (control?.Descendants().FirstOrDefault(e => e.Name.LocalName == "TillSettle") is { } settle)
+        {
+            const string At = "Transaction/TenderControlTransaction/TillSettle";
+            return header.Build(PosTransactionKind.TillClose, tillTotals: TillTotals(settle, At), tillSales: Sum(settle, ["Sales"], At));
+        }
+        return header.Build(PosTransactionKind.Control);
+    }
+
+    /// <summary>
+    /// The till's BusinessDayDate wins. Without one, the transaction is dated by when it ended: provisionally its UTC
+    /// date, which the ingestion replaces by the store's local date (only the store's time zone knows it).
+    /// </summary>
+    private static (DateOnly Day, bool Stated) BusinessDayOf(XElement tx, DateTimeOffset? end)
+    {
+        if (Text(tx, "BusinessDayDate") is { } stated)
+            return (PosValues.BusinessDay(stated, "Transaction/BusinessDayDate"), true);
+        // A wall clock without an offset is the store's own local time: its date is the business day.
+        if (end is { } ended && !HasOffset(Text(tx, "EndDateTime")!))
+            return (DateOnly.FromDateTime(ended.DateTime), true);
+        if (end is { } instant)
+            return (DateOnly.FromDateTime(instant.UtcDateTime), false);
+        throw new PayloadException("Transaction/BusinessDayDate", "missing, and no EndDateTime to date the transaction by");
+    }
+
+    private static bool HasOffset(string timestamp) =>
+        timestamp.EndsWith('Z') || timestamp.EndsWith('z') || timestamp.IndexOf('T') is var t and > 0 && timestamp.AsSpan(t).IndexOfAny('+', '-') > 0;
+
+    private static PosTransaction MapRetail(XElement tx, XElement retail, Header header)
+    {
+        var parts = new RetailParts(header.Currency);
+        var index = 0;
+        foreach (var item in Children(retail, "LineItem"))
+        {
+            index++;
+            var at = $"Transaction/RetailTransaction/LineItem[{index}]";
+            var voided = Flag(item, "VoidFlag");
+            if (Child(item, "Sale") is { } sale)
+                parts.Lines.Add(MapLine(item, sale, PosLineKind.Sale, voided, at + "/Sale", retail, header, parts));
+            else if (Child(item, "Return") is { } ret)
+                parts.Lines.Add(MapLine(item, ret, PosLineKind.Return, voided, at + "/Return", retail, header, parts));
+            else if (voided)
+                continue;
+            else if (Child(item, "Tender") is { } tender)
+                MapTender(tender, at + "/Tender", parts);
+            else if (Child(item, "TenderChange") is { } change)
+                parts.Tenders.Add(new PosTender(
+                    Attr(change, "TenderType") ?? "Cash", Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
+            else if (Child(item, "Tax") is { } tax)
+                parts.Taxes.Add(MapTax(tax, at + "/Tax", parts));
+            else if (Child(item, "Discount") is { } discount)
+                parts.Discounts.Add(new PosDiscount(Reason(discount, parts), Math.Abs(Amount(discount, "Amount", at + "/Discount"))));
+            else if (Child(item, "LoyaltyReward") is { } reward && LoyaltyDiscount(reward, at + "/LoyaltyReward", parts) is { } loyalty)
+                parts.Discounts.Add(loyalty);
+        }
+
+        var voids = VoidedReceipt(retail, header);
+        if (voids is not null)
+        {
+            var returned = AsReturnsOf(parts.Lines, voids).ToList();
+            parts.Lines.Clear();
+            parts.Lines.AddRange(returned);
+        }
+        var kind = voids is not null ? PosTransactionKind.Return : KindOf(tx, retail, parts.Lines);
+        var total = TotalOf(retail, "TransactionGrandAmount");
+        var statedTax = TotalOf(retail, "TransactionTaxAmount");
+
+        return header.Build(
+            kind,
+            parts.Lines,
+            parts.Tenders,
+            parts.Taxes.Count > 0 ? parts.Taxes : parts.LineTaxes,
+            parts.Discounts,
+            loyaltyId: FirstDescendantText(retail, "LoyaltyAccountID", "LoyaltyID", "CustomerAccountID"),
+            email: FirstDescendantText(retail, "EMail", "EmailAddress", "Email"),
+            phone: FirstDescendantText(retail, "Telephone", "PhoneNumber", "FullTelephoneNumber"),
+            total: total,
+            panMasked: parts.PanMasked,
+            taxIncluded: parts.TaxIncluded,
+            statedTax: statedTax,
+            gross: StatedGrossOf(retail),
+            voidsReceipt: voids);
+    }
+
+    /// <summary>NCR ACS's own gross totals (TotalType acs:GrossPositive, acs:GrossNegative, acs:DiscountTotal), when stated.</summary>
+    private static StatedGross? StatedGrossOf(XElement retail)
+    {
+        var (positive, negative, discount) = (VendorTotal(retail, "GrossPositive"), VendorTotal(retail, "GrossNegative"), VendorTotal(retail, "DiscountTotal"));
+        return positive is null && negative is null && discount is null ? null : new StatedGross(positive, negative, discount);
+    }
+
+    private static decimal? VendorTotal(XElement retail, string type) =>
+        Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") is { } name && name.Split(':')[^1] == type) is { } total
+            ? PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{Attr(total, "TotalType")}']")
+            : null;
+
+    /// <summary>
+    /// A post-void names the receipt it voids with a TransactionLink whose ReasonCode is a void. Its day is the link's
+    /// BusinessDayDate, else the post-void's own (a till post-voids within its day).
+    /// </summary>
+    private static ReceiptKey? VoidedReceipt(XElement retail, Header header)
+    {
+        if (Children(retail, "TransactionLink").FirstOrDefault(IsVoidLink) is not { } link) return null;
+        const string At = "Transaction/RetailTransaction/TransactionLink";
+        var sequence = Text(link, "SequenceNumber") ?? throw new PayloadException(At + "/SequenceNumber", "missing: a post-void must name the receipt it voids");
+        return new ReceiptKey(Text(link, "RetailStoreID") ?? header.Receipt.StoreId, Text(link, "WorkstationID") ?? header.Receipt.WorkstationId,
+            Text(link, "BusinessDayDate") is { } day ? PosValues.BusinessDay(day, At + "/BusinessDayDate") : header.Receipt.BusinessDay, sequence);
+    }
+
+    /// <summary>The voided receipt's lines, as the post-void repeats them, go back as a return linked to that receipt.</summary>
+    private static IEnumerable<PosLine> AsReturnsOf(IEnumerable<PosLine> lines, ReceiptKey voided) =>
+        lines.Select(l => l.Kind == PosLineKind.Sale ? l with { Kind = PosLineKind.Return, OriginalReceipt = voided, OriginalLineNumber = l.Position } : l).ToList();
+
+    private static PosTransactionKind KindOf(XElement tx, XElement retail, IReadOnlyList<PosLine> lines)
+    {
+        if (IsVoided(tx, retail)) return PosTransactionKind.Void;
+        if (Flag(tx, "TrainingModeFlag") || Flag(retail, "TrainingModeFlag")) return PosTransactionKind.Training;
+        if (IsSuspended(tx, retail)) return PosTransactionKind.Suspended;
+        var items = lines.Where(l => !l.Voided).ToList();
+        return items.Count > 0 && items.All(l => l.Kind == PosLineKind.Return) ? PosTransactionKind.Return : PosTransactionKind.Sale;
+    }
+
+    private static decimal? TotalOf(XElement retail, string type) =>
+        Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") == type) is { } total
+            ? PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{type}']")
+            : null;
+
+    private static PosLine MapLine(
+        XElement item, XElement line, PosLineKind kind, bool voided, string at, XElement retail, Header header, RetailParts parts)
+    {
+        var identity = Children(line, "POSIdentity").ToList();
+        var barcode = identity
+            .Where(p => BarcodeTypes.Contains(Attr(p, "POSIDType") ?? "", StringComparer.OrdinalIgnoreCase))
+            .Select(p => Text(p, "POSItemID"))
+            .FirstOrDefault(id => id is not null);
+        var itemId = Text(line, "ItemID")
+            ?? identity.Select(p => Text(p, "POSItemID")).FirstOrDefault(id => id is not null)
+            ?? throw new PayloadException(at + "/ItemID", "missing");
+
+        var quantityElement = Child(line, "Quantity");
+        var quantity = quantityElement is null ? 1m : PosValues.Decimal(quantityElement.Value, at + "/Quantity");
+        // The price charged wins over the list price when a till logs both.
+        var unitPrice = OptionalAmount(line, "ActualSalesUnitPrice", at) ?? OptionalAmount(line, "RegularSalesUnitPrice", at);
+        var extended = OptionalAmount(line, "ExtendedAmount", at);
+        var modifiers = Children(line, "RetailPriceModifier").Select((m, i) => MapModifier(m, $"{at}/RetailPriceModifier[{i + 1}]", parts)).ToList();
+        // A line's own price modifiers are its discount, not the receipt's: counting them twice loses money.
+        var stated = OptionalAmount(line, "DiscountAmount", at);
+        var discount = stated is { } d && d != 0m ? d : modifiers.Sum(m => m.Amount);
+        var lineTaxes = Children(line, "Tax").Select((t, i) => MapTax(t, $"{at}/Tax[{i + 1}]", parts)).ToList();
+        parts.LineTaxes.AddRange(lineTaxes);
+
+        var link = kind == PosLineKind.Return ? ReturnLink(line, item, retail) : null;
+        var original = link is null ? null : OriginalReceipt(link, header.Receipt.StoreId, at + "/TransactionLink");
+
+        return new PosLine(
+            Text(item, "SequenceNumber") is { } seq && int.TryParse(seq, out var number) ? number : parts.Lines.Count + 1,
+            kind,
+            itemId,
+            barcode,
+            Mask(Text(line, "Description"), parts),
+            quantity,
+            quantityElement is null ? null : Attr(quantityElement, "UnitOfMeasureCode"),
+            unitPrice ?? (quantity == 0 ? 0 : Math.Round((extended ?? 0) / quantity, 2)),
+            extended ?? Math.Round(quantity * (unitPrice ?? 0), 2),
+            Math.Abs(discount),
+            lineTaxes.Sum(t => t.Amount),
+            voided,
+            original,
+            link is null ? null : OriginalLineNumber(link, at + "/TransactionLink"),
+            link is not null && original is null && Text(link, "SequenceNumber") is { } printed ? $"{Text(link, "RetailStoreID") ?? header.Receipt.StoreId}-{printed}" : null,
+            OptionalAmount(line, "ExtendedDiscountAmount", at) is { } extendedDiscount ? Math.Abs(extendedDiscount) : null,
+            IsGiftCardLine(line));
+    }
+
+    private static readonly string[] GiftCardItemTypes = ["GiftCertificate", "GiftCard", "StoredValue", "StoredValueCard"];
+
+    /// <summary>A gift card or certificate sold: by the Sale's ItemType, or a GiftCertificate/GiftCard/StoredValueFund element on the line.</summary>
+    private static bool IsGiftCardLine(XElement line) =>
+        Attr(line, "ItemType") is { } type && GiftCardItemTypes.Contains(type, StringComparer.OrdinalIgnoreCase)
+        || line.Elements().Any(e => e.Name.LocalName is "GiftCertificate" or "GiftCard" or "StoredValueFund");
+
+    /// <summary>A return's link to the sale it returns: on the line, its line item, or the whole transaction (any but a void's).</summary>
+    private static XElement? ReturnLink(XElement line, XElement item, XElement retail) =>
+        new[] { line, item, retail }.SelectMany(e => Children(e, "TransactionLink")).FirstOrDefault(l => !IsVoidLink(l));
+
+    private static bool IsVoidLink(XElement link) =>
+        Attr(link, "ReasonCode") is { } reason && (IsVoidStatus(reason) || reason.Equals("PostVoid", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The full receipt a link names. Its day is the link's BusinessDayDate, else the date its till wrote on the original
+    /// (BeginDateTime or EndDateTime). Without a day or a till it names the receipt by number only (see MapLine).
+    /// </summary>
+    private static ReceiptKey? OriginalReceipt(XElement link, string currentStore, string at)
+    {
+        var workstation = Text(link, "WorkstationID");
+        var sequence = Text(link, "SequenceNumber");
+        var day = Text(link, "BusinessDayDate") is { } stated ? PosValues.BusinessDay(stated, at + "/BusinessDayDate")
+            : (Text(link, "BeginDateTime") ?? Text(link, "EndDateTime")) is { } written ? PosValues.BusinessDay(written, at + "/BeginDateTime")
+            : (DateOnly?)null;
+        if (workstation is null || sequence is null || day is null)
+            return null;
+        return new ReceiptKey(Text(link, "RetailStoreID") ?? currentStore, workstation, day.Value, sequence);
+    }
+
+    /// <summary>The original receipt's line a return gives back (POSLog's LineItemSequenceNumber on the link).</summary>
+    private static int? OriginalLineNumber(XElement link, string at) =>
+        Text(link, "LineItemSequenceNumber") is { } number ? PosValues.Integer(number, at + "/LineItemSequenceNumber") : null;
+
+    private static void MapTender(XElement tender, string at, RetailParts parts)
+    {
+        var type = Attr(tender, "TenderType") ?? Text(tender, "TenderType") ?? "Unknown";
+        var creditDebit = Child(tender, "CreditDebit");
+        var accountElement = tender.Descendants().FirstOrDefault(e => IsAccountElement(e.Name.LocalName));
+        var account = accountElement is null ? null : Mask(accountElement.Value.Trim(), parts);
+        if (PanMasker.LooksMasked(account))
+            parts.PanMasked = true;
+
+        var (amount, foreignAmount, foreignCurrency) = TenderAmount(tender, at, parts.Currency);
+        parts.Tenders.Add(new PosTender(
+            type,
+            amount,
+            false,
+            creditDebit is null ? null : Attr(creditDebit, "CardType") ?? Text(creditDebit, "CardType"),
+            account,
+            FirstDescendantText(tender, "AuthorizationCode"),
+            IsRefund: string.Equals(Attr(tender, "TypeCode") ?? Text(tender, "TypeCode"), "Refund", StringComparison.OrdinalIgnoreCase),
+            ForeignAmount: foreignAmount,
+            ForeignCurrency: foreignCurrency));
+
+        // Change and cash back leave the drawer in cash unless the till names another tender: a card tender's
+        // change is not taken off the card.
+        if (Child(tender, "TenderChange") is { } change)
+            parts.Tenders.Add(new PosTender(Attr(change, "TenderType") ?? Text(change, "TenderType") ?? "Cash",
+                Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
+        if (creditDebit is not null && OptionalAmount(creditDebit, "CashBackAmount", at + "/CreditDebit") is { } cashBack and not 0m)
+            parts.Tenders.Add(new PosTender("Cash", cashBack, true, null, null, null));
+    }
+
+    /// <summary>
+    /// A tender's money in the store's currency. A foreign-currency tender (a ForeignCurrency element, or an Amount whose
+    /// Currency attribute is not the store's) keeps what was handed over; the store's amount is the one the till stated,
+    /// else the foreign amount at the till's stated ExchangeRate (store currency per foreign unit), in the store's minor unit.
+    /// </summary>
+    private static (decimal Amount, decimal? ForeignAmount, string? ForeignCurrency) TenderAmount(XElement tender, string at, string currency)
+    {
+        var amountElement = Child(tender, "Amount");
+        var foreign = Child(tender, "ForeignCurrency");
+        var amountCurrency = amountElement is null ? null : Attr(amountElement, "Currency") ?? Attr(amountElement, "CurrencyCode");
+        if (foreign is null && (amountCurrency is null || amountCurrency.Equals(currency, StringComparison.OrdinalIgnoreCase)))
+            return (Amount(tender, "Amount", at), null, null);
+        var code = foreign is null ? amountCurrency! : Text(foreign, "CurrencyCode") ?? Attr(foreign, "CurrencyCode")
+            ?? throw new PayloadException(at + "/ForeignCurrency/CurrencyCode", "missing");
+        var handed = foreign is null ? Amount(tender, "Amount", at)
+            : OptionalAmount(foreign, "Amount", at + "/ForeignCurrency") ?? Amount(foreign, "OriginalFaceAmount", at + "/ForeignCurrency");
+        var stated = foreign is null ? null : OptionalAmount(tender, "Amount", at);
+        if (stated is { } inStoreCurrency) return (inStoreCurrency, handed, code);
+        var rate = (foreign is null ? null : OptionalAmount(foreign, "ExchangeRate", at + "/ForeignCurrency")) ?? OptionalAmount(tender, "ExchangeRate", at)
+            ?? throw new PayloadException(at + "/ExchangeRate", $"missing: a tender of {handed} {code} needs the rate to the store's {currency}");
+        return (Currencies.Round(handed * rate, currency), handed, code);
+    }
+
+    private static bool IsAccountElement(string name) =>
+        name.Contains("AccountNumber", StringComparison.Ordinal)
+        || name.Contains("CardNumber", StringComparison.Ordinal)
+        || name.Contains("PAN", StringComparison.Ordinal);
+
+    private static PosTax MapTax(XElement tax, string at, RetailParts parts)
+    {
+        var percent = OptionalAmount(tax, "Percent", at);
+        if (Flag(tax, "TaxIncludedInPriceFlag")
+            || Child(tax, "TaxableAmount") is { } taxable && Flag(taxable, "TaxIncludedInTaxableAmountFlag"))
+            parts.TaxIncluded = true;
+        return new PosTax(
+            Attr(tax, "TaxType") ?? Text(tax, "TaxAuthority") ?? Text(tax, "TaxGroupID") ?? "Tax",
+            // Percent 8.25 is carried as the rate 0.0825, like the web store's tax lines.
+            percent is null ? 0m : percent.Value / 100m,
+            OptionalAmount(tax, "TaxableAmount", at) ?? 0m,
+            TaxAmount(tax, at));
+    }
+
+    /// <summary>
+    /// The tax charged: its Amount; without one, a TaxOverride's NewTaxAmount, or nothing for a TaxExemption (the
+    /// exempt tax was not charged).
+    /// </summary>
+    private static decimal TaxAmount(XElement tax, string at)
+    {
+        if (OptionalAmount(tax, "Amount", at) is { } amount) return amount;
+        if (Child(tax, "TaxOverride") is { } overridden)
+            return OptionalAmount(overridden, "NewTaxAmount", at + "/TaxOverride") ?? Amount(overridden, "Amount", at + "/TaxOverride");
+        if (Child(tax, "TaxExemption") is not null) return 0m;
+        throw new PayloadException(at + "/Amount", "missing");
+    }
+
+    // A price override logs the previous and new price without an Amount: the extended amount is already at the new
+    // price, so it takes nothing more off.
+    private static PosDiscount MapModifier(XElement modifier, string at, RetailParts parts) =>
+        new(Reason(modifier, parts), Math.Abs(OptionalAmount(modifier, "Amount", at) ?? 0m));
+
+    // A reward with an Amount is money off the receipt. NCR logs each monetary loyalty reward twice, once detailed
+    // and once summarized; only the detailed entry counts, or the discount would be taken twice.
+    private static PosDiscount? LoyaltyDiscount(XElement reward, string at, RetailParts parts)
+    {
+        if (OptionalAmount(reward, "Amount", at) is { } amount and not 0m)
+            return new PosDiscount(Mask(Text(reward, "PromotionID") is { } id ? $"loyalty promotion {id}" : "loyalty reward", parts), Math.Abs(amount));
+        if (Attr(reward, "detailedData") != "true" || Text(reward, "RewardCategory") != "Monetary")
+            return null;
+        var extended = OptionalAmount(reward, "ExtendedRewardAmount", at) ?? 0m;
+        if (extended >= 0)
+            return null;
+        var promotion = Text(reward, "PromotionID");
+        return new PosDiscount(Mask(promotion is null ? "loyalty reward" : $"loyalty promotion {promotion}", parts), -extended);
+    }
+
+    private static string? Reason(XElement element, RetailParts parts) =>
+        Mask(Text(element, "ReasonCode") ?? Text(element, "Description") ?? Text(element, "PromotionID"), parts);
+
+    private static readonly string[] FloatElements = ["Loan", "OpeningFloat", "Float", "Beginning", "OpeningBalance"];
+
+    /// <summary>
+    /// What the till took per tender by its count at close: the ending balance less the opening float it started with,
+    /// plus what was picked up from the drawer during the day (that was takings too). Without an ending balance,
+    /// whatever amounts the settle lists.
+    /// </summary>
+    private static List<TenderTotal> TillTotals(XElement settle, string at)
+    {
+        var endings = Sum(settle, ["Ending"], at);
+        if (endings.Count == 0)
+            return Sum(settle, null, at);
+        var floats = Sum(settle, FloatElements, at).ToDictionary(t => t.TenderType, t => t.Amount);
+        var pickups = Sum(settle, ["Pickup"], at).ToDictionary(t => t.TenderType, t => t.Amount);
+        return [.. endings.Select(e => e with { Amount = e.Amount - floats.GetValueOrDefault(e.TenderType) + pickups.GetValueOrDefault(e.TenderType) })];
+    }
+
+    /// <summary>Amounts and counts per tender of the settle's elements with these names (any element when null).</summary>
+    private static List<TenderTotal> Sum(XElement settle, string[]? names, string at) =>
+        settle.Descendants()
+            .Where(e => Attr(e, "TenderType") is not null && Child(e, "Amount") is not null && (names is null || names.Contains(e.Name.LocalName)))
+            .GroupBy(e => Attr(e, "TenderType")!)
+            .Select(g => new TenderTotal(
+                g.Key,
+                g.Sum(e => Amount(e, "Amount", $"{at}/{e.Name.LocalName}")),
+                g.Sum(e => Text(e, "Count") is { } count ? PosValues.Integer(count, $"{at}/{e.Name.LocalName}/Count") : 0)))
+            .ToList();
+
+    private static bool IsVoided(XElement tx, XElement retail) =>
+        Flag(tx, "CancelFlag") || Flag(tx, "VoidFlag") || Flag(retail, "CancelFlag") || Flag(retail, "VoidFlag")
+        || IsVoidStatus(Attr(retail, "TransactionStatus")) || IsVoidStatus(Text(retail, "TransactionStatus"))
+        || IsVoidStatus(Attr(tx, "TransactionStatus")) || IsVoidStatus(Text(tx, "TransactionStatus"));
+
+    private static bool IsSuspended(XElement tx, XElement retail) =>
+        Flag(tx, "SuspendFlag") || Flag(retail, "SuspendFlag")
+        || string.Equals(Attr(retail, "TransactionStatus") ?? Text(retail, "TransactionStatus"), "Suspended", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsVoidStatus(string? status) =>
+        status is not null && VoidStatuses.Contains(status, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A boolean ARTS flag, written either as an attribute or as a child element.</summary>
+    private static bool Flag(XElement element, string name) =>
+        string.Equals(Attr(element, name) ?? Text(element, name), "true", StringComparison.OrdinalIgnoreCase);
+
+    private static string? Mask(string? text, RetailParts parts)
+    {
+        if (text is null)
+            return null;
+        var (masked, count) = PanMasker.MaskText(text);
+        if (count > 0)
+            parts.PanMasked = true;
+        return masked;
+    }
+
+    private static string? ReceiptHint(XElement tx)
+    {
+        string[] parts = [.. new[] { "RetailStoreID", "WorkstationID", "BusinessDayDate", "SequenceNumber" }.Select(n => Text(tx, n) ?? "?")];
+        return parts.All(p => p == "?") ? null : string.Join('-', parts);
+    }
+
+    private static XElement? Child(XElement parent, string localName) =>
+        parent.Elements().FirstOrDefault(e => e.Name.LocalName == localName);
+
+    private static IEnumerable<XElement> Children(XElement parent, string localName) =>
+        parent.Elements().Where(e => e.Name.LocalName == localName);
+
+    private static string? Attr(XElement element, string localName) =>
+        element.Attributes().FirstOrDefault(a => !a.IsNamespaceDeclaration && a.Name.LocalName == localName)?.Value;
+
+    private static string? Text(XElement parent, string localName) =>
+        Child(parent, localName)?.Value.Trim() is { Length: > 0 } text ? text : null;
+
+    private static string Required(XElement parent, string localName, string at) =>
+        Text(parent, localName) ?? throw new PayloadException($"{at}/{localName}", "missing");
+
+    private static decimal Amount(XElement parent, string localName, string at) =>
+        PosValues.Decimal(Required(parent, localName, at), $"{at}/{localName}");
+
+    private static decimal? OptionalAmount(XElement parent, string localName, string at) =>
+        Text(parent, localName) is { } text ? PosValues.Decimal(text, $"{at}/{localName}") : null;
+
+    private static string? FirstDescendantText(XElement root, params string[] localNames)
+    {
+        foreach (var name in localNames)
+        {
+            var found = root.Descendants().FirstOrDefault(e => e.Name.LocalName == name)?.Value.Trim();
+            if (!string.IsNullOrEmpty(found))
+                return found;
+        }
+        return null;
+    }
+
+    private sealed class RetailParts(string currency)
+    {
+        public string Currency { get; } = currency;
+        public List<PosLine> Lines { get; } = [];
+        public List<PosTender> Tenders { get; } = [];
+        public List<PosTax> Taxes { get; } = [];
+        public List<PosTax> LineTaxes { get; } = [];
+        public List<PosDiscount> Discounts { get; } = [];
+        public bool PanMasked { get; set; }
+        public bool TaxIncluded { get; set; }
+    }
+
+    private sealed record Header(ReceiptKey Receipt, DateTimeOffset? End, string? OperatorId, string Currency, bool BusinessDayStated)
+    {
+        public PosTransaction Build(
+            PosTransactionKind kind,
+            IReadOnlyList<PosLine>? lines = null,
+            IReadOnlyList<PosTender>? tenders = null,
+            IReadOnlyList<PosTax>? taxes = null,
+            IReadOnlyList<PosDiscount>? discounts = null,
+            string? loyaltyId = null,
+            string? email = null,
+            string? phone = null,
+            IReadOnlyList<TenderTotal>? tillTotals = null,
+            decimal? total = null,
+            bool panMasked = false,
+            bool taxIncluded = false,
+            decimal? statedTax = null,
+            IReadOnlyList<TenderTotal>? tillSales = null,
+            StatedGross? gross = null,
+            ReceiptKey? voidsReceipt = null) =>
+            new(Receipt, kind, End, OperatorId, Currency, lines ?? [], tenders ?? [], taxes ?? [], discounts ?? [],
+                loyaltyId, email, phone, tillTotals ?? [], total, panMasked, taxIncluded, statedTax, tillSales, BusinessDayStated, gross, voidsReceipt);
+    }
+}
