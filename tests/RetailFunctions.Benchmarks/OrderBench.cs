@@ -92,8 +92,8 @@ public static class OrderBench
             runtime = null;
 
             // Round trips: a second runtime on the same Azurite whose Table endpoint is a counting proxy; one order at a time.
-            counter = await TableCounter.StartAsync(TableEndpoint(azurite.ConnectionString), ct);
-            runtime = await Started.RuntimeAsync(Settings(WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl)));
+            counter = await TableCounter.StartAsync(TableEndpoints.TableEndpoint(azurite.ConnectionString), ct);
+            runtime = await Started.RuntimeAsync(Settings(TableEndpoints.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl)));
             http = Client(runtime, 4);
             for (var i = 0; i < 3; i++) await WorkflowAsync(http, $"COUNT-WARM-{i}", i, skus, ordered, ct);
             await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(60), ct);
@@ -329,100 +329,4 @@ public static class OrderBench
 
     private static string Other(LoadResult result) =>
         " [" + string.Join(", ", result.Outcomes.Where(o => o.Key != "closed").Select(o => $"{o.Key}: {o.Value}")) + "]";
-
-    private static readonly Regex TableEndpointPattern = new("TableEndpoint=(http://[^/;]+)/", RegexOptions.CultureInvariant);
-
-    internal static Uri TableEndpoint(string connectionString) => new(TableEndpointPattern.Match(connectionString).Groups[1].Value + "/");
-
-    internal static string WithTableEndpoint(string connectionString, Uri proxy) =>
-        TableEndpointPattern.Replace(connectionString, $"TableEndpoint={proxy.GetLeftPart(UriPartial.Authority)}/");
-
-    /// <summary>
-    /// A pass-through HTTP proxy on loopback in front of Azurite's Table endpoint that counts each request by method and
-    /// table (a $batch counts once). Requests are forwarded unchanged: the shared-key signature covers the path, not the port.
-    /// </summary>
-    internal sealed class TableCounter : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly HttpClient _upstream;
-        private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
-        private long _total;
-
-        private TableCounter(WebApplication app, HttpClient upstream, Uri baseUrl)
-        {
-            _app = app;
-            _upstream = upstream;
-            BaseUrl = baseUrl;
-        }
-
-        public Uri BaseUrl { get; }
-        public long Total => Interlocked.Read(ref _total);
-        public Dictionary<string, long> Snapshot() => new(_counts, StringComparer.Ordinal);
-
-        public static async Task<TableCounter> StartAsync(Uri upstream, CancellationToken ct)
-        {
-            var port = Azurite.FreePort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
-            {
-                BaseAddress = upstream,
-                Timeout = TimeSpan.FromSeconds(120),
-            };
-            var counter = new TableCounter(app, client, new Uri($"http://127.0.0.1:{port}/"));
-            app.Run(counter.ForwardAsync);
-            await app.StartAsync(ct);
-            return counter;
-        }
-
-        private static readonly HashSet<string> ContentHeaders = new(StringComparer.OrdinalIgnoreCase)
-        {
-            "Content-Type", "Content-Length", "Content-MD5", "Content-Encoding", "Content-Language",
-        };
-
-        private async Task ForwardAsync(HttpContext context)
-        {
-            var request = context.Request;
-            Interlocked.Increment(ref _total);
-            _counts.AddOrUpdate($"{request.Method} {TableOf(request.Path.Value ?? "")}", 1, (_, n) => n + 1);
-
-            // The raw target, still percent-encoded as signed: the decoded path would no longer match the signature.
-            var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path.Value}{request.QueryString.Value}";
-            using var forward = new HttpRequestMessage(new HttpMethod(request.Method), target.TrimStart('/'));
-            if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
-                forward.Content = new StreamContent(request.Body);
-            foreach (var (name, values) in request.Headers)
-            {
-                if (name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)) continue;
-                if (ContentHeaders.Contains(name)) forward.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)values);
-                else forward.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)values);
-            }
-            using var answer = await _upstream.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
-            context.Response.StatusCode = (int)answer.StatusCode;
-            foreach (var (name, values) in answer.Headers)
-                if (!name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)) context.Response.Headers[name] = values.ToArray();
-            foreach (var (name, values) in answer.Content.Headers)
-                context.Response.Headers[name] = values.ToArray();
-            await answer.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
-        }
-
-        /// <summary>"/devstoreaccount1/Orders(PartitionKey='a',RowKey='b')" is Orders; "$batch" and "Tables" are kept as they are.</summary>
-        private static string TableOf(string path)
-        {
-            var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            if (segments.Length < 2) return path;
-            var name = segments[1];
-            var paren = name.IndexOf('(');
-            return paren >= 0 ? name[..paren] : name;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-            _upstream.Dispose();
-        }
-    }
 }

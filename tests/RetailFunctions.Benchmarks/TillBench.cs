@@ -36,7 +36,7 @@ public static class TillBench
             $"order records are all done; Table round trips of an upload of {counted} through a counting proxy");
         Azurite? azurite = null;
         RuntimeProcess? runtime = null;
-        OrderBench.TableCounter? counter = null;
+        TableCounter? counter = null;
         HttpClient? http = null;
         try
         {
@@ -46,8 +46,8 @@ public static class TillBench
 
             // The round trips first, on a runtime whose Table endpoint is the counting proxy, so nothing left over from
             // the throughput run is counted. The waits read storage directly, not through the runtime or the proxy.
-            counter = await OrderBench.TableCounter.StartAsync(OrderBench.TableEndpoint(azurite.ConnectionString), ct);
-            runtime = await Started.RuntimeAsync(Settings(OrderBench.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl)));
+            counter = await TableCounter.StartAsync(TableEndpoints.TableEndpoint(azurite.ConnectionString), ct);
+            runtime = await Started.RuntimeAsync(Settings(TableEndpoints.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl)));
             http = Client(runtime);
             await SetUpAsync(http, ct);
             // Warm-up: every SKU sold once or more, so what is counted is the steady state, not first reads.

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Security;
 using RetailFunctions.Testing;
@@ -144,11 +145,95 @@ public static class WebhookBench
                 deliveriesExpected = expectedDeliveries,
                 deadLetters,
             });
+            await Started.StopAsync(runtime);
+            runtime = null;
+            await CountRoundTripsAsync(azurite, config, report, ct);
         }
         finally
         {
             await Started.StopAsync(runtime);
             await Started.StopAsync(azurite);
+        }
+    }
+
+    /// <summary>
+    /// The Table round trips of one web order: a second runtime on the same Azurite whose Table endpoint is the counting
+    /// proxy, orders posted one at a time, each counted until the webhook queue and then the order-events queue are empty.
+    /// The split at the first is only indicative: the event consumers start while the webhook worker is still busy.
+    /// </summary>
+    private static async Task CountRoundTripsAsync(Azurite azurite, Config config, Report report, CancellationToken ct)
+    {
+        var counted = config.Quick ? 10 : 30;
+        await using var counter = await TableCounter.StartAsync(TableEndpoints.TableEndpoint(azurite.ConnectionString), ct);
+        var settings = Settings(azurite, workers: true);
+        settings["AzureWebJobsStorage"] = TableEndpoints.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl);
+        var runtime = await Started.RuntimeAsync(settings);
+        try
+        {
+            using var http = Client(runtime, 4);
+            // The measured orders' events may still be queued: let this runtime work them off before counting.
+            await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(config.DrainTimeoutSeconds * 3), ct);
+            var webhooks = Orders("counted", counted + 3, config.SkuCount, offset: 9_000_000, ct);
+            async Task<(long Worker, long Consumers)> OneAsync(Webhook webhook)
+            {
+                var start = counter.Total;
+                await PostAllAsync(http, [webhook], 1, ct);
+                await WaitForEmptyAsync(azurite, QueueNames.ShopifyWebhooks, TimeSpan.FromSeconds(120), ct);
+                var handled = counter.Total;
+                await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(120), ct);
+                await Task.Delay(300, ct);
+                return (handled - start, counter.Total - handled);
+            }
+            foreach (var warm in webhooks.Take(3)) await OneAsync(warm);
+            var idleBefore = counter.Total;
+            await Task.Delay(3_000, ct);
+            var idlePerSecond = (counter.Total - idleBefore) / 3.0;
+
+            var before = counter.Snapshot();
+            var clock = Stopwatch.StartNew();
+            long worker = 0, consumers = 0;
+            foreach (var webhook in webhooks.Skip(3))
+            {
+                var (w, c) = await OneAsync(webhook);
+                worker += w;
+                consumers += c;
+            }
+            var byKind = counter.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
+            var perOrder = (byKind.Values.Sum() - idlePerSecond * clock.Elapsed.TotalSeconds) / counted;
+            var byTable = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
+                .OrderByDescending(g => g.Sum(kv => kv.Value))
+                .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)counted:0.#}");
+            var (workerShare, consumerShare) = (worker / (double)counted, consumers / (double)counted);
+            report.Row("Web order: Table round trips", $"{perOrder:0.0} per order",
+                $"{counted} signed orders/create (3 lines) one at a time through a counting proxy; until the webhook queue was empty {workerShare:0.0}, " +
+                $"after it (order-events consumers still running) {consumerShare:0.0}; by table: {string.Join(", ", byTable)}; " +
+                $"background {idlePerSecond:0.0}/s, subtracted");
+            report.Result("webOrderTableRoundTrips", new
+            {
+                counted,
+                perOrder = Report.Round(perOrder, 1),
+                webhookWorker = Report.Round(workerShare, 1),
+                orderEventConsumers = Report.Round(consumerShare, 1),
+                byKind = byKind.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
+                    .ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 2)),
+                backgroundPerSecond = Report.Round(idlePerSecond, 2),
+            });
+        }
+        finally
+        {
+            await Started.StopAsync(runtime);
+        }
+    }
+
+    /// <summary>Waits until a queue holds no message, visible or not (read from storage directly, not through the runtime).</summary>
+    private static async Task WaitForEmptyAsync(Azurite azurite, string queue, TimeSpan timeout, CancellationToken ct)
+    {
+        var client = new QueueClient(azurite.ConnectionString, queue);
+        var clock = Stopwatch.StartNew();
+        while (await client.ExistsAsync(ct) && (await client.GetPropertiesAsync(ct)).Value.ApproximateMessagesCount > 0)
+        {
+            if (clock.Elapsed > timeout) throw new TimeoutException($"{queue} did not empty within {timeout.TotalSeconds:0} s");
+            await Task.Delay(100, ct);
         }
     }
 
