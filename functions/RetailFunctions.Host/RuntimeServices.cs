@@ -1,5 +1,6 @@
 using RetailFunctions.Host.Settings;
 using RetailFunctions.Host.Workers;
+using RetailFunctions.Pipeline.Catalog;
 using RetailFunctions.Pipeline.Ingestion;
 using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
@@ -28,7 +29,8 @@ public static class RuntimeServices
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<BlobStore>());
         services.AddSingleton<IMessageSender, QueueMessageSender>();
         services.AddSingleton<IInventoryStore, TableInventoryStore>();
-        services.AddSingleton<ICatalogStore, TableCatalogStore>();
+        services.AddSingleton<TableCatalogStore>();
+        services.AddSingleton<ICatalogStore>(sp => new CachedCatalog(sp.GetRequiredService<TableCatalogStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IExceptionStore, TableExceptionStore>();
         services.AddSingleton<IDeliveryLog, TableDeliveryLog>();
         services.AddSingleton<IDeadLetterStore, TableDeadLetterStore>();

@@ -1,6 +1,9 @@
+using System.Net;
+using System.Text.Json;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace RetailFunctions.Storage;
 
@@ -11,6 +14,28 @@ namespace RetailFunctions.Storage;
 /// </summary>
 public static class DownstreamResilience
 {
+    /// <summary>The outcomes of an HTTP call worth another try: no answer, a timeout, throttling, or a server error.</summary>
+    public static bool IsTransientHttp(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Exception is HttpRequestException or TimeoutRejectedException
+        || outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout }
+        || outcome.Result is { } r && (int)r.StatusCode >= 500;
+
+    /// <summary>A downstream answer's JSON body as T, or null when it is not that JSON.</summary>
+    public static T? ParseJson<T>(string text, JsonSerializerOptions options) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A downstream answer, short enough for an exception or a log line.</summary>
+    public static string Truncate(string text) => text.Length > 500 ? text[..500] : text;
+
     private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
 
     public static ResiliencePipeline<HttpResponseMessage> Build(

@@ -77,27 +77,13 @@ public sealed class ErpConnector(HttpClient http, ErpOptions options, TimeProvid
         }
     }
 
-    private static T? Parse<T>(string text) where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(text, Json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static T? Parse<T>(string text) where T : class => DownstreamResilience.ParseJson<T>(text, Json);
 
-    private static string Truncate(string text) => text.Length > 500 ? text[..500] : text;
-
-    private static bool IsTransient(Outcome<HttpResponseMessage> outcome) =>
-        outcome.Exception is HttpRequestException or TimeoutRejectedException
-        || outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout }
-        || outcome.Result is { } r && (int)r.StatusCode >= 500;
+    private static string Truncate(string text) => DownstreamResilience.Truncate(text);
 
     public static ResiliencePipeline<HttpResponseMessage> BuildPipeline(ErpOptions options, TimeProvider clock) =>
-        DownstreamResilience.Build(options.MaxRetries, options.BaseDelay, options.AttemptTimeout, options.BreakDuration, IsTransient, clock);
+        DownstreamResilience.Build(options.MaxRetries, options.BaseDelay, options.AttemptTimeout, options.BreakDuration,
+            DownstreamResilience.IsTransientHttp, clock);
 }
 
 /// <summary>The JSON bodies of the ERP contract, as docs/finance.md shows them.</summary>

@@ -8,16 +8,25 @@ using RetailFunctions.Pipeline.Telemetry;
 
 namespace RetailFunctions.Storage;
 
-/// <summary>The queue settings of host.json (extensions.queues), with the Functions host's defaults.</summary>
-public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval)
+/// <summary>
+/// The queue settings of host.json (extensions.queues), with the Functions host's defaults. As there, a new batch is
+/// fetched once the messages in hand drop to NewBatchThreshold (half a batch unless set).
+/// </summary>
+public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval,
+    int? NewBatchThreshold = null)
 {
     /// <summary>The queue service counts visibility in whole seconds, at least one; a receive batch holds 1 to 32.</summary>
-    public QueueWorkerOptions Validated() => this with
+    public QueueWorkerOptions Validated()
     {
-        BatchSize = Math.Clamp(BatchSize, 1, 32),
-        MaxDequeueCount = Math.Max(1, MaxDequeueCount),
-        VisibilityTimeout = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(VisibilityTimeout.TotalSeconds))),
-    };
+        var batch = Math.Clamp(BatchSize, 1, 32);
+        return this with
+        {
+            BatchSize = batch,
+            MaxDequeueCount = Math.Max(1, MaxDequeueCount),
+            VisibilityTimeout = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(VisibilityTimeout.TotalSeconds))),
+            NewBatchThreshold = Math.Clamp(NewBatchThreshold ?? batch / 2, 0, batch),
+        };
+    }
 
     public static QueueWorkerOptions Default { get; } = new(16, 5, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
 }
@@ -25,9 +34,11 @@ public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, Time
 public delegate Task<HandlerOutcome> MessageHandler(ReceivedMessage message, CancellationToken cancellationToken);
 
 /// <summary>
-/// Pulls one queue and runs its handler: deletes a message on success, parks it in the dead letters when the handler
+/// Pulls one queue and runs its handler on each message: deletes a message on success, parks it in the dead letters when the handler
 /// calls it poison or it has failed MaxDequeueCount times, and otherwise lets it come back later with a growing
-/// delay. A message is deleted only after its effects are durable, so a crash never loses one.
+/// delay. A message is deleted only after its effects are durable, so a crash never loses one. Messages are handled
+/// concurrently and the next batch is fetched as soon as those in hand drop to the threshold, not when the slowest of
+/// the last batch is done: one slow message (a lock, a retry) does not hold up the queue behind it.
 /// </summary>
 public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterStore deadLetters, TimeProvider clock, ILogger<QueueProcessor> logger)
 {
@@ -36,9 +47,30 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         options = options.Validated();
         var client = account.Queue(queue);
         var signal = QueueSignals.For(queue);
+        var running = new List<Task>();
+        try
+        {
+            await PullAsync(client, handle, options, signal, running, stop);
+        }
+        finally
+        {
+            await Task.WhenAll(running);
+        }
+    }
+
+    private async Task PullAsync(QueueClient client, MessageHandler handle, QueueWorkerOptions options, SemaphoreSlim signal, List<Task> running,
+        CancellationToken stop)
+    {
+        var queue = client.Name;
         var idle = TimeSpan.FromMilliseconds(25);
         while (!stop.IsCancellationRequested)
         {
+            running.RemoveAll(t => t.IsCompleted);
+            if (running.Count > options.NewBatchThreshold)
+            {
+                await Task.WhenAny(running);
+                continue;
+            }
             QueueMessage[] messages;
             try
             {
@@ -63,7 +95,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
                 continue;
             }
             idle = TimeSpan.FromMilliseconds(25);
-            await Task.WhenAll(messages.Select(m => ProcessSafelyAsync(client, m, handle, options, stop)));
+            running.AddRange(messages.Select(m => ProcessSafelyAsync(client, m, handle, options, stop)));
         }
     }
 

@@ -21,36 +21,33 @@ namespace RetailFunctions.Storage;
 /// </summary>
 public sealed class TableCustomerStore(StorageAccount account) : ICustomerStore
 {
-    private const int MaxAttempts = 32;
     // Table string properties hold 64 KiB (32K UTF-16 characters): a large profile is split over several.
     private const int ChunkLength = 30_000;
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-    private readonly StripedLock _writers = new();
     private TableClient Table => account.Table(TableNames.Customers);
 
     public async Task<CustomerState> GetAsync(string customerId, CancellationToken cancellationToken) =>
         (await ReadAsync(customerId, cancellationToken)).State;
 
-    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken cancellationToken)
+    public async Task<CustomerRow> LoadAsync(string customerId, CancellationToken cancellationToken)
     {
-        using var writer = await _writers.AcquireAsync(command.CustomerId, cancellationToken);
-        for (var attempt = 1; ; attempt++)
+        var (state, etag) = await ReadAsync(customerId, cancellationToken);
+        return new CustomerRow(state, etag?.ToString());
+    }
+
+    public async Task<CustomerRow?> TrySaveAsync(string customerId, CustomerRow loaded, CustomerState change, CancellationToken cancellationToken)
+    {
+        var entity = ToEntity(customerId, change);
+        try
         {
-            var (state, etag) = await ReadAsync(command.CustomerId, cancellationToken);
-            var events = CustomerDecider.Decide(command, state);
-            if (events.Count == 0) return events;
-            var entity = ToEntity(command.CustomerId, CustomerDecider.Evolve(state, events));
-            try
-            {
-                if (etag is { } current) await Table.UpdateEntityAsync(entity, current, TableUpdateMode.Replace, cancellationToken);
-                else await Table.AddEntityAsync(entity, cancellationToken);
-                return events;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
-            {
-                // Another instance wrote the profile between our read and write: decide again on what it wrote.
-                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
-            }
+            var written = loaded.ETag is { } current
+                ? await Table.UpdateEntityAsync(entity, new ETag(current), TableUpdateMode.Replace, cancellationToken)
+                : await Table.AddEntityAsync(entity, cancellationToken);
+            return new CustomerRow(change, written.Headers.ETag?.ToString());
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return null;
         }
     }
 

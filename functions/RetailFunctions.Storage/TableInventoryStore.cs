@@ -18,92 +18,12 @@ namespace RetailFunctions.Storage;
 /// A command's decision is written in one entity-group transaction with its idempotency row and the outbox, so it is
 /// applied exactly once and never without the levels it changes or the push it owes the channels.
 /// </summary>
-public sealed class TableInventoryStore(StorageAccount account) : IInventoryStore
+public sealed partial class TableInventoryStore(StorageAccount account) : IInventoryStore
 {
     private const int MaxAttempts = 64;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly StripedLock _writers = new();
     private TableClient Table => account.Table(TableNames.Inventory);
-
-    public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken)
-    {
-        using var writer = await _writers.AcquireAsync(command.Sku, cancellationToken);
-        return await ExecuteExclusiveAsync(command, cancellationToken);
-    }
-
-    private async Task<InventoryResult> ExecuteExclusiveAsync(InventoryCommand command, CancellationToken cancellationToken)
-    {
-        var partition = TableKeys.Escape(command.Sku);
-        var idempotencyRow = $"idem:{TableKeys.Escape(command.IdempotencyKey)}";
-        for (var attempt = 1; ; attempt++)
-        {
-            var reservation = ReservationIdOf(command) is { } id ? await ReadReservationAsync(partition, id, cancellationToken) : null;
-            var locations = LocationsOf(command, reservation?.Reservation);
-            var rows = new Dictionary<string, LocationRows>();
-            foreach (var location in locations)
-                rows[location] = await ReadLocationAsync(partition, command.Sku, location, cancellationToken);
-
-            var slice = new InventorySlice(
-                rows.Where(r => r.Value.Level is not null).ToDictionary(r => r.Key, r => r.Value.Level!.Level),
-                reservation?.Reservation,
-                rows.ToDictionary(r => r.Key, r => r.Value.Policy));
-            var decision = InventoryDecider.Decide(command, slice);
-            if (decision is InventoryDecision.Refuse refuse)
-                return new InventoryResult(CommandOutcome.Refused, refuse.Reason, [], refuse.Available, []);
-            if (decision is InventoryDecision.NoOp noOp)
-                return new InventoryResult(CommandOutcome.NoOp, noOp.Reason, [], null, []);
-
-            var apply = (InventoryDecision.Apply)decision;
-            var actions = new List<TableTransactionAction>
-            {
-                new(TableTransactionActionType.Add, new TableEntity(partition, idempotencyRow) { ["Summary"] = Truncate(apply.Summary), ["At"] = command.At }),
-            };
-            var pushNeeded = new List<string>();
-            foreach (var level in apply.Levels)
-            {
-                var current = rows.GetValueOrDefault(level.Location) ?? LocationRows.Empty;
-                actions.Add(current.Level is { } existing
-                    ? new(TableTransactionActionType.UpdateReplace, ToLevelEntity(partition, level), existing.ETag)
-                    : new(TableTransactionActionType.Add, ToLevelEntity(partition, level)));
-                // The outbox row is only touched when it was clean: a dirty one already has a push on its way.
-                if (current.PushedVersion >= (current.Level?.Level.Version ?? 0))
-                {
-                    pushNeeded.Add(level.Location);
-                    actions.Add(new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, OutboxRow(level.Location))
-                    {
-                        ["DirtySince"] = command.At,
-                    }));
-                }
-            }
-            foreach (var movement in apply.Movements)
-            {
-                var after = apply.Levels.First(l => l.Location == movement.Location);
-                actions.Add(new(TableTransactionActionType.Add, ToMovementEntity(partition, movement, after)));
-            }
-            if (apply.Reservation is { } changed)
-            {
-                actions.Add(reservation is { } read
-                    ? new(TableTransactionActionType.UpdateReplace, ToReservationEntity(partition, changed), read.ETag)
-                    : new(TableTransactionActionType.Add, ToReservationEntity(partition, changed)));
-            }
-
-            try
-            {
-                await Table.SubmitTransactionAsync(actions, cancellationToken);
-                return new InventoryResult(CommandOutcome.Applied, apply.Summary, apply.Levels, null, pushNeeded);
-            }
-            catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
-            {
-                var applied = await Table.GetEntityIfExistsAsync<TableEntity>(partition, idempotencyRow, cancellationToken: cancellationToken);
-                if (applied.HasValue)
-                    return new InventoryResult(CommandOutcome.AlreadyApplied, applied.Value!.GetString("Summary") ?? "already applied", [], null, []);
-                if (attempt >= MaxAttempts)
-                    throw new InvalidOperationException($"stock of {command.Sku} stayed contended after {attempt} attempts", failure);
-                // Another writer changed a row between our read and write: read again and decide again.
-                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
-            }
-        }
-    }
 
     public async Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken)
     {
@@ -134,12 +54,16 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
         // Same queue as the SKU's writers: marking a push touches the level's ETag, and must not make them retry.
         using var writer = await _writers.AcquireAsync(sku, cancellationToken);
         var partition = TableKeys.Escape(sku);
-        var rows = await ReadLocationAsync(partition, sku, location, cancellationToken);
+        // The rows the SKU's last write here left will do: if another instance wrote since, the ETag check fails.
+        var rows = _skus.TryGetValue(sku, out var kept) && kept.Known is { } keptKnown && DateTimeOffset.UtcNow - keptKnown.ReadAt < KnownFor
+            && keptKnown.Locations.TryGetValue(location, out var keptRows) && keptRows.Level?.Level.Version >= version
+            ? keptRows
+            : await ReadLocationAsync(partition, sku, location, cancellationToken);
         if (rows.Level is not { } level || level.Level.Version != version) return false;
         try
         {
             // Conditional on the level row being unchanged, so a push never hides a newer change.
-            await Table.SubmitTransactionAsync([
+            var response = await Table.SubmitTransactionAsync([
                 new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, LevelRow(location)), level.ETag),
                 new(TableTransactionActionType.UpsertReplace, new TableEntity(partition, OutboxRow(location))
                 {
@@ -148,10 +72,21 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
                     ["PushedAt"] = at,
                 }),
             ], cancellationToken);
+            // The SKU's next group starts from these rows rather than reading them back.
+            if (_skus.TryGetValue(sku, out var skuWriter) && response.Value[0].Headers.ETag is { } etag)
+            {
+                var known = skuWriter.Known is { } k ? new Dictionary<string, LocationRows>(k.Locations, StringComparer.Ordinal) : [];
+                known[location] = rows with
+                {
+                    Level = level with { ETag = etag }, PushedVersion = version, LastPushedAvailable = available, PushedAt = at,
+                };
+                skuWriter.Known = new KnownRows(known, skuWriter.Known?.ReadAt ?? DateTimeOffset.UtcNow);
+            }
             return true;
         }
         catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
         {
+            if (_skus.TryGetValue(sku, out var skuWriter)) skuWriter.Known = null;
             return false;
         }
     }
@@ -179,12 +114,16 @@ public sealed class TableInventoryStore(StorageAccount account) : IInventoryStor
         return false;
     }
 
-    public Task SetPolicyAsync(string sku, string location, StockPolicy policy, CancellationToken cancellationToken) =>
-        Table.UpsertEntityAsync(new TableEntity(TableKeys.Escape(sku), PolicyRow(location))
+    public Task SetPolicyAsync(string sku, string location, StockPolicy policy, CancellationToken cancellationToken)
+    {
+        // The next decision of this SKU here reads the new policy.
+        if (_skus.TryGetValue(sku, out var writer)) writer.Known = null;
+        return Table.UpsertEntityAsync(new TableEntity(TableKeys.Escape(sku), PolicyRow(location))
         {
             ["SafetyStock"] = JsonSerializer.Serialize(policy.SafetyStock.ToDictionary(kv => kv.Key, kv => Store(kv.Value)), Json),
             ["ReorderPoint"] = policy.ReorderPoint is { } rp ? Store(rp) : null,
         }, TableUpdateMode.Replace, cancellationToken);
+    }
 
     public async Task<Reservation?> GetReservationAsync(string sku, string reservationId, CancellationToken cancellationToken) =>
         (await ReadReservationAsync(TableKeys.Escape(sku), reservationId, cancellationToken))?.Reservation;

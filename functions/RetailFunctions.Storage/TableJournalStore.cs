@@ -48,6 +48,38 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
         }
     }
 
+    /// <summary>
+    /// Entries of one store and day share a partition: they are added up to 100 per transaction. A transaction that
+    /// fails on an entry already there (a redelivery) is added again one entry at a time, which finds the stored ones.
+    /// </summary>
+    public async Task<IReadOnlyList<(StoredJournalEntry Entry, bool Added)>> AddAllAsync(IReadOnlyList<StoredJournalEntry> entries,
+        CancellationToken cancellationToken)
+    {
+        var results = new (StoredJournalEntry Entry, bool Added)[entries.Count];
+        var groups = entries.Select((entry, index) => (Entry: entry, Index: index, Entity: ToEntity(entry)))
+            .DistinctBy(e => (e.Entity.PartitionKey, e.Entity.RowKey))
+            .GroupBy(e => e.Entity.PartitionKey)
+            .SelectMany(g => g.Chunk(100));
+        foreach (var chunk in groups)
+        {
+            try
+            {
+                var response = await Table.SubmitTransactionAsync(
+                    chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e.Entity)), cancellationToken);
+                for (var i = 0; i < chunk.Length; i++)
+                    results[chunk[i].Index] = (chunk[i].Entry with { Version = response.Value[i].Headers.ETag?.ToString() }, true);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                foreach (var one in chunk) results[one.Index] = await AddAsync(one.Entry, cancellationToken);
+            }
+        }
+        // The same entry twice in one call: the second finds the first.
+        for (var i = 0; i < entries.Count; i++)
+            if (results[i].Entry is null) results[i] = (results.First(r => r.Entry?.EntryId == entries[i].EntryId && r.Entry.Entry.Store == entries[i].Entry.Store).Entry, false);
+        return results;
+    }
+
     public async Task<StoredJournalEntry?> GetAsync(DateOnly businessDay, string store, string entryId, CancellationToken cancellationToken)
     {
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(Partition(businessDay, store), Row(entryId), cancellationToken: cancellationToken);

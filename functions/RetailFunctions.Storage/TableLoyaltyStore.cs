@@ -12,74 +12,68 @@ namespace RetailFunctions.Storage;
 /// <summary>
 /// The points ledger on Table storage, one partition per customer: <c>a:{customerId}</c> the account (balance, lots,
 /// rolling spend; ETag-checked), <c>o:{orderId}</c> what each order earned and returned, <c>e:{sequence}</c> the
-/// append-only entries, <c>i:{key}</c> applied commands with the events they wrote. A decision's rows are written in
-/// one entity-group transaction, so a redemption is checked against the balance it changes: two redemptions racing
-/// for the same points cannot both pass, the loser reads the new balance and decides again.
+/// append-only entries, <c>i:{key}</c> applied commands with the events they wrote. A command's rows are read with one
+/// query, and a decision's rows written in one entity-group transaction, so a redemption is checked against the
+/// balance it changes: two redemptions racing for the same points cannot both pass.
 /// </summary>
 public sealed class TableLoyaltyStore(StorageAccount account) : ILoyaltyStore
 {
-    private const int MaxAttempts = 64;
     private static readonly JsonSerializerOptions Json = TableCustomerStore.Json;
     private static readonly Dictionary<string, Type> EventTypes =
         typeof(LoyaltyEvent).GetNestedTypes().Where(t => t.IsSubclassOf(typeof(LoyaltyEvent))).ToDictionary(t => t.Name);
-    private readonly StripedLock _writers = new();
     private TableClient Table => account.Table(TableNames.Loyalty);
 
-    public async Task<LoyaltyResult> ExecuteAsync(LoyaltyCommand command, LoyaltyProgram program, CancellationToken cancellationToken)
+    public async Task<LoyaltyRows> LoadAsync(LoyaltyKey key, CancellationToken cancellationToken)
     {
-        // One writer per customer in this process; across instances the account's ETag decides.
-        using var writer = await _writers.AcquireAsync(command.CustomerId, cancellationToken);
-        var partition = TableKeys.Escape(command.CustomerId);
-        var idempotencyRow = $"i:{TableKeys.Escape(command.IdempotencyKey)}";
-        for (var attempt = 1; ; attempt++)
+        var partition = TableKeys.Escape(key.CustomerId);
+        var accountRow = AccountRow(key.CustomerId);
+        var idempotencyRow = IdempotencyRow(key.IdempotencyKey);
+        var orderRow = key.OrderId is { } orderId ? OrderRow(orderId) : null;
+        // The slice's rows share the partition: one query instead of a read per row.
+        var filter = orderRow is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {accountRow} or RowKey eq {idempotencyRow})")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {accountRow} or RowKey eq {idempotencyRow} or RowKey eq {orderRow})");
+        var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) rows[e.RowKey] = e;
+        var stored = rows.GetValueOrDefault(accountRow);
+        var order = orderRow is null ? null : rows.GetValueOrDefault(orderRow);
+        return new LoyaltyRows(
+            stored is null ? LoyaltyAccount.Open(key.CustomerId) : JsonSerializer.Deserialize<LoyaltyAccount>(stored.GetString("Json"), Json)!,
+            stored?.ETag.ToString(),
+            order is null ? null : JsonSerializer.Deserialize<OrderAccrual>(order.GetString("Json"), Json),
+            order?.ETag.ToString(),
+            rows.GetValueOrDefault(idempotencyRow) is { } applied ? AppliedEvents(applied) : null);
+    }
+
+    public async Task<LoyaltyRows?> TrySaveAsync(LoyaltyKey key, LoyaltyRows loaded, LoyaltyChange change, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.Escape(key.CustomerId);
+        var actions = new List<TableTransactionAction>
         {
-            if (await AppliedAsync(partition, idempotencyRow, cancellationToken) is { } applied)
-                return new LoyaltyResult(CommandOutcome.AlreadyApplied, applied, (await ReadAccountAsync(command.CustomerId, cancellationToken)).Account);
-
-            var (account, accountTag) = await ReadAccountAsync(command.CustomerId, cancellationToken);
-            var orderId = OrderOf(command);
-            var (order, orderTag) = orderId is null ? (null, null) : await ReadOrderAsync(partition, orderId, cancellationToken);
-            var slice = new LoyaltySlice(account, order);
-            var events = LoyaltyDecider.Decide(command, slice, program);
-            if (events.Count == 0) return new LoyaltyResult(CommandOutcome.NoOp, [], account);
-            var after = LoyaltyDecider.Evolve(slice, events);
-            var compacted = LoyaltyDecider.Compact(after.Account, command.At, program.SpendWindowDays);
-
-            var actions = new List<TableTransactionAction>
+            new(TableTransactionActionType.Add, new TableEntity(partition, IdempotencyRow(change.IdempotencyKey))
             {
-                new(TableTransactionActionType.Add, new TableEntity(partition, idempotencyRow)
-                {
-                    ["Events"] = JsonSerializer.Serialize(events.Select(e => new StoredEvent(e.GetType().Name, JsonSerializer.Serialize(e, e.GetType(), Json))), Json),
-                    ["At"] = command.At,
-                }),
-                accountTag is { } tag
-                    ? new(TableTransactionActionType.UpdateReplace, ToAccountEntity(partition, compacted), tag)
-                    : new(TableTransactionActionType.Add, ToAccountEntity(partition, compacted)),
-            };
-            if (after.Order is { } changed && !Equals(changed, order))
-                actions.Add(orderTag is { } otag
-                    ? new(TableTransactionActionType.UpdateReplace, ToOrderEntity(partition, changed), otag)
-                    : new(TableTransactionActionType.Add, ToOrderEntity(partition, changed)));
-            var balance = account.Balance;
-            for (var i = 0; i < events.Count; i++)
-            {
-                balance += events[i].Delta;
-                actions.Add(new(TableTransactionActionType.Add, ToEntryEntity(partition, LoyaltyEntries.From(events[i], account.Sequence + i + 1, balance))));
-            }
-
-            try
-            {
-                await Table.SubmitTransactionAsync(actions, cancellationToken);
-                return new LoyaltyResult(CommandOutcome.Applied, events, compacted);
-            }
-            catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
-            {
-                if (attempt >= MaxAttempts)
-                    throw new InvalidOperationException($"the points of {command.CustomerId} stayed contended after {attempt} attempts", failure);
-                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
-            }
+                ["Events"] = JsonSerializer.Serialize(change.Events.Select(e => new StoredEvent(e.GetType().Name, JsonSerializer.Serialize(e, e.GetType(), Json))), Json),
+                ["At"] = change.At,
+            }),
+            Written(ToAccountEntity(partition, change.Account), loaded.AccountTag),
+        };
+        if (change.Order is { } order) actions.Add(Written(ToOrderEntity(partition, order), loaded.OrderTag));
+        actions.AddRange(change.Entries.Select(entry => new TableTransactionAction(TableTransactionActionType.Add, ToEntryEntity(partition, entry))));
+        try
+        {
+            var response = await Table.SubmitTransactionAsync(actions, cancellationToken);
+            var tags = response.Value.Select(r => r.Headers.ETag?.ToString()).ToList();
+            return new LoyaltyRows(change.Account, tags[1], change.Order ?? loaded.Order, change.Order is null ? loaded.OrderTag : tags[2], change.Events);
+        }
+        catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
+        {
+            return null;
         }
     }
+
+    private static TableTransactionAction Written(TableEntity entity, string? etag) => etag is { } tag
+        ? new(TableTransactionActionType.UpdateReplace, entity, new ETag(tag))
+        : new(TableTransactionActionType.Add, entity);
 
     public async Task<LoyaltyAccount> GetAccountAsync(string customerId, CancellationToken cancellationToken) =>
         (await ReadAccountAsync(customerId, cancellationToken)).Account;
@@ -113,24 +107,16 @@ public sealed class TableLoyaltyStore(StorageAccount account) : ILoyaltyStore
 
     private sealed record StoredEvent(string Type, string Json);
 
-    private async Task<IReadOnlyList<LoyaltyEvent>?> AppliedAsync(string partition, string idempotencyRow, CancellationToken cancellationToken)
+    private static List<LoyaltyEvent> AppliedEvents(TableEntity row)
     {
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(partition, idempotencyRow, cancellationToken: cancellationToken);
-        if (!row.HasValue) return null;
-        var stored = JsonSerializer.Deserialize<List<StoredEvent>>(row.Value!.GetString("Events") ?? "[]", Json) ?? [];
+        var stored = JsonSerializer.Deserialize<List<StoredEvent>>(row.GetString("Events") ?? "[]", Json) ?? [];
         return stored.Select(s => (LoyaltyEvent)JsonSerializer.Deserialize(s.Json, EventTypes[s.Type], Json)!).ToList();
     }
-
-    private static string? OrderOf(LoyaltyCommand command) => command switch
-    {
-        LoyaltyCommand.Accrue c => c.OrderId,
-        LoyaltyCommand.Reverse c => c.OrderId,
-        _ => null,
-    };
 
     private static string AccountRow(string customerId) => $"a:{TableKeys.Escape(customerId)}";
     private static string OrderRow(string orderId) => $"o:{TableKeys.Escape(orderId)}";
     private static string EntryRow(long sequence) => $"e:{sequence:D12}";
+    private static string IdempotencyRow(string key) => $"i:{TableKeys.Escape(key)}";
 
     private async Task<(LoyaltyAccount Account, ETag? ETag)> ReadAccountAsync(string customerId, CancellationToken cancellationToken)
     {

@@ -101,11 +101,19 @@ public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
     public async Task<DeliveryRecord?> FindAsync(string shop, string webhookId, string? eventId, CancellationToken cancellationToken)
     {
         var partition = TableKeys.Escape(shop);
-        var byWebhook = await Table.GetEntityIfExistsAsync<TableEntity>(partition, $"w:{TableKeys.Escape(webhookId)}", cancellationToken: cancellationToken);
-        if (byWebhook.HasValue) return ToRecord(byWebhook.Value!);
-        if (eventId is null) return null;
-        var byEvent = await Table.GetEntityIfExistsAsync<TableEntity>(partition, $"e:{TableKeys.Escape(eventId)}", cancellationToken: cancellationToken);
-        return byEvent.HasValue ? ToRecord(byEvent.Value!) : null;
+        var byWebhook = $"w:{TableKeys.Escape(webhookId)}";
+        if (eventId is null)
+        {
+            var found = await Table.GetEntityIfExistsAsync<TableEntity>(partition, byWebhook, cancellationToken: cancellationToken);
+            return found.HasValue ? ToRecord(found.Value!) : null;
+        }
+        // Both keys live in the shop's partition: one query answers for either, the webhook id's row first.
+        var byEvent = $"e:{TableKeys.Escape(eventId)}";
+        var rows = new List<TableEntity>(2);
+        await foreach (var e in Table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {byWebhook} or RowKey eq {byEvent})"), cancellationToken: cancellationToken))
+            rows.Add(e);
+        return (rows.FirstOrDefault(r => r.RowKey == byWebhook) ?? rows.FirstOrDefault()) is { } seen ? ToRecord(seen) : null;
     }
 
     public async Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken)

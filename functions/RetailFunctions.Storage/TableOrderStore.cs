@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
@@ -29,8 +30,9 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
             entity.ETag.ToString());
     }
 
-    public async Task<string?> TrySaveAsync(Order order, IReadOnlyList<OrderEffect> pending, string? etag, CancellationToken cancellationToken)
+    public async Task<StoredOrder?> TrySaveAsync(string orderId, StoredOrder loaded, OrderChange change, CancellationToken cancellationToken)
     {
+        var (order, pending, etag) = (change.Order, change.Pending, loaded.ETag);
         var entity = new TableEntity(order.OrderId, OrderRow)
         {
             ["Status"] = order.Status.ToString(),
@@ -45,7 +47,8 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
             var written = etag is null
                 ? await Table.AddEntityAsync(entity, cancellationToken)
                 : await Table.UpdateEntityAsync(entity, new ETag(etag), TableUpdateMode.Replace, cancellationToken);
-            return written.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"the write of order {order.OrderId} returned no ETag");
+            return new StoredOrder(order, pending,
+                written.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"the write of order {order.OrderId} returned no ETag"));
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
@@ -111,16 +114,24 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     }
 }
 
-/// <summary>Stores' pick lists: partition = location, row = "{order}:{shipment}".</summary>
+/// <summary>
+/// Stores' pick lists: partition = location, row = "{order}:{shipment}". The row this process last wrote is kept with
+/// its tag (a bounded set), so the next stage of the shipment is written without reading it first; the write is
+/// ETag-checked, and a row someone else changed meanwhile is read again.
+/// </summary>
 public sealed class TableStoreTaskStore(StorageAccount account) : IStoreTaskStore
 {
+    private const int RememberedRows = 4_096;
+    private readonly ConcurrentDictionary<string, TableEntity> _written = new(StringComparer.Ordinal);
     private TableClient Table => account.Table(TableNames.StoreTasks);
 
     public async Task AddAsync(StoreTask task, CancellationToken cancellationToken)
     {
+        var entity = ToEntity(task);
         try
         {
-            await Table.AddEntityAsync(ToEntity(task), cancellationToken);
+            var added = await Table.AddEntityAsync(entity, cancellationToken);
+            if (added.Headers.ETag is { } etag) Remember(entity, etag);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -130,23 +141,39 @@ public sealed class TableStoreTaskStore(StorageAccount account) : IStoreTaskStor
 
     public async Task AdvanceAsync(string location, string orderId, string shipmentId, ShipmentStage stage, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        var partition = TableKeys.Escape(location);
+        var row = RowKey(orderId, shipmentId);
+        var kept = _written.TryGetValue($"{partition}|{row}", out var written) ? written : null;
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            var found = await Table.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(location), RowKey(orderId, shipmentId), cancellationToken: cancellationToken);
-            if (!found.HasValue) return;
-            var entity = found.Value!;
-            if (!IsLater(stage, Enum.Parse<ShipmentStage>(entity.GetString("Stage")))) return;
-            entity["Stage"] = stage.ToString();
-            entity["UpdatedAt"] = at;
+            // A kept row is trusted only for a write (its tag is checked); a stage it says is no step forward is read again.
+            var entity = kept is not null && IsLater(stage, Enum.Parse<ShipmentStage>(kept.GetString("Stage"))) ? kept : null;
+            kept = null;
+            if (entity is null)
+            {
+                var found = await Table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
+                if (!found.HasValue) return;
+                entity = found.Value!;
+                if (!IsLater(stage, Enum.Parse<ShipmentStage>(entity.GetString("Stage")))) return;
+            }
+            var next = new TableEntity(entity) { ["Stage"] = stage.ToString(), ["UpdatedAt"] = at };
             try
             {
-                await Table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                var updated = await Table.UpdateEntityAsync(next, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                if (updated.Headers.ETag is { } etag) Remember(next, etag);
                 return;
             }
-            catch (RequestFailedException e) when (e.Status == 412)
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
             {
+                if (e.Status == 404) return;
             }
         }
+    }
+
+    private void Remember(TableEntity entity, ETag etag)
+    {
+        if (_written.Count >= RememberedRows) _written.Clear();
+        _written[$"{entity.PartitionKey}|{entity.RowKey}"] = new TableEntity(entity) { ETag = etag };
     }
 
     public async Task<IReadOnlyList<StoreTask>> ListAsync(string location, bool openOnly, CancellationToken cancellationToken)

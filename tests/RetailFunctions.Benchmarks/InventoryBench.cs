@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using RetailFunctions.Testing;
 
 namespace RetailFunctions.Benchmarks;
@@ -20,6 +21,57 @@ public static class InventoryBench
     private const long ShopifyLocation = 655441491;
     private const string PosStore = "900";
     private const long InventoryItemBase = 830_000_000_000_000;
+
+    /// <summary>
+    /// The baseline of the race: one writer updating one Table entity in a loop, each update If-Match on the ETag the
+    /// last one returned, straight to Azurite. One SKU's decisions can go no faster one write at a time.
+    /// </summary>
+    public static async Task SingleWriterEtagAsync(Config config, Report report, CancellationToken ct)
+    {
+        var updates = config.Quick ? 1_000 : 3_000;
+        Console.WriteLine();
+        Console.WriteLine($"[3] single-writer ETag updates of one entity: {updates} updates, each If-Match on the last ETag");
+        Azurite? azurite = null;
+        try
+        {
+            azurite = await Started.AzuriteAsync();
+            var table = new TableClient(azurite.ConnectionString, "BenchEtagUpdates");
+            await table.CreateIfNotExistsAsync(ct);
+            var entity = new TableEntity("sku", "loc:WH-1:bal") { ["OnHand"] = "0", ["Version"] = 0L };
+            var etag = (await table.AddEntityAsync(entity, ct)).Headers.ETag!.Value;
+            for (var i = 1; i <= updates / 10; i++)
+            {
+                entity["Version"] = (long)i;
+                etag = (await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, ct)).Headers.ETag!.Value;
+            }
+            var clock = Stopwatch.StartNew();
+            var latencies = new double[updates];
+            for (var i = 0; i < updates; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                entity["Version"] = (long)(updates + i);
+                entity["OnHand"] = i.ToString(CultureInfo.InvariantCulture);
+                etag = (await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, ct)).Headers.ETag!.Value;
+                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+            var perSecond = updates / clock.Elapsed.TotalSeconds;
+            report.Row("Single-writer ETag update (baseline)", $"{Report.Fmt(perSecond)} updates/s",
+                $"{updates} updates of one entity, one writer, each If-Match on the ETag the last returned, {clock.Elapsed.TotalSeconds:0.00} s; " +
+                $"update {LatencySummary.Of(latencies)}");
+            report.Figure("singleWriterEtag", perSecond);
+            report.Result("singleWriterEtag", new
+            {
+                updates,
+                seconds = Report.Round(clock.Elapsed.TotalSeconds, 3),
+                perSecond = Report.Round(perSecond),
+                latencyMs = LatencySummary.Of(latencies),
+            });
+        }
+        finally
+        {
+            await Started.StopAsync(azurite);
+        }
+    }
 
     public static async Task OversellRaceAsync(Config config, Report report, int instances, CancellationToken ct)
     {

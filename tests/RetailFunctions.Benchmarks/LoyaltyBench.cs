@@ -1,6 +1,7 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Customers;
 using RetailFunctions.Domain.Loyalty;
+using RetailFunctions.Pipeline.Customers;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Storage;
 
@@ -30,15 +31,17 @@ public static class LoyaltyBench
             await account.ProvisionAsync(ct);
             var program = LoyaltyProgram.Default;
             // Warm-up: JIT and first connections are not part of the race.
-            var warm = new TableLoyaltyStore(account);
-            await RaceAsync(warm, warm, program, "warmup", 4_000, 200, concurrency, ct);
+            var warm = Ledger(new TableLoyaltyStore(account), program);
+            await RaceAsync(warm, warm, "warmup", 4_000, 200, concurrency, ct);
 
             foreach (var instances in new[] { 1, 2 })
             {
                 var first = new TableLoyaltyStore(account);
                 var second = instances == 1 ? first : new TableLoyaltyStore(account);
                 var customer = $"bench-{instances}-{Guid.NewGuid():N}";
-                var (result, applied) = await RaceAsync(first, second, program, customer, balance, redemptions, concurrency, ct);
+                var firstLedger = Ledger(first, program);
+                var secondLedger = instances == 1 ? firstLedger : Ledger(second, program);
+                var (result, applied) = await RaceAsync(firstLedger, secondLedger, customer, balance, redemptions, concurrency, ct);
                 var after = await first.GetAccountAsync(customer, ct);
                 var entries = await first.GetEntriesAsync(customer, redemptions + 10, ct);
                 var lowest = entries.Min(e => e.BalanceAfter);
@@ -72,18 +75,23 @@ public static class LoyaltyBench
         }
     }
 
-    private static async Task<(LoadResult Result, int Applied)> RaceAsync(TableLoyaltyStore first, TableLoyaltyStore second, LoyaltyProgram program,
-        string customer, long balance, int redemptions, int concurrency, CancellationToken ct)
+    /// <summary>The ledger as the runtime runs it: the store driven by the aggregate runner (one per runtime instance).</summary>
+    private static LoyaltyService Ledger(TableLoyaltyStore store, LoyaltyProgram program) =>
+        new(store, new CustomerOptions("DE", new Dictionary<string, string>(), program), TimeProvider.System);
+
+    private static async Task<(LoadResult Result, int Applied)> RaceAsync(LoyaltyService first, LoyaltyService second, string customer, long balance,
+        int redemptions, int concurrency, CancellationToken ct)
     {
-        await first.ExecuteAsync(new LoyaltyCommand.Adjust(customer, balance, "benchmark balance", LoyaltyRoles.Crm, "bench", $"seed:{customer}", DateTimeOffset.UtcNow), program, ct);
+        await first.ExecuteAsync(new LoyaltyCommand.Adjust(customer, balance, "benchmark balance", LoyaltyRoles.Crm, "bench", $"seed:{customer}", DateTimeOffset.UtcNow), ct);
         var applied = 0;
         var result = await Load.RunAsync(redemptions, concurrency, async (i, token) =>
         {
             try
             {
                 var outcome = await (i % 2 == 0 ? first : second).ExecuteAsync(
-                    new LoyaltyCommand.Redeem(customer, $"tender-{i:D6}", PointsPerRedemption, Channels.Web, null, DateTimeOffset.UtcNow), program, token);
+                    new LoyaltyCommand.Redeem(customer, $"tender-{i:D6}", PointsPerRedemption, Channels.Web, null, DateTimeOffset.UtcNow), token);
                 if (outcome.Outcome == CommandOutcome.Applied) Interlocked.Increment(ref applied);
+                if (outcome.Outcome == CommandOutcome.Refused) return "refused";
                 return outcome.Outcome.ToString().ToLowerInvariant();
             }
             catch (Refused)

@@ -105,18 +105,27 @@ public static class OrderBench
             var idlePerSecond = (counter.Total - idleBefore) / idleClock.Elapsed.TotalSeconds;
 
             var syncCalls = 0L;
+            var bySteps = new Dictionary<string, long>(StringComparer.Ordinal);
             var before = counter.Snapshot();
             var window = Stopwatch.StartNew();
             for (var i = 0; i < counted; i++)
             {
                 var start = counter.Total;
-                var outcome = await WorkflowAsync(http, $"COUNT-{i:D4}", i, skus, ordered, ct);
+                var mark = start;
+                void Step(string name)
+                {
+                    var now = counter.Total;
+                    bySteps[name] = bySteps.GetValueOrDefault(name) + now - mark;
+                    mark = now;
+                }
+                var outcome = await WorkflowAsync(http, $"COUNT-{i:D4}", i, skus, ordered, ct, Step);
                 if (outcome != "closed")
                     throw new InvalidOperationException($"a counted order ended {outcome}; the runtime said:\n{string.Join('\n', runtime.Output.Split('\n').TakeLast(40))}");
                 syncCalls += counter.Total - start;
                 // Let the order-events consumers finish this order before the next one starts, so the two are told apart.
                 await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(60), ct);
                 await Task.Delay(300, ct);
+                Step("after the last call");
             }
             var after = counter.Snapshot();
             var seconds = window.Elapsed.TotalSeconds;
@@ -130,11 +139,13 @@ public static class OrderBench
             var byTable = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
                 .OrderByDescending(g => g.Sum(kv => kv.Value))
                 .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)counted:0.#}");
+            var perStep = bySteps.Select(kv => $"{kv.Key} {kv.Value / (double)counted:0.#}");
 
             report.Row("Order workflow: Table round trips", $"{perOrder:0.0} per order",
                 $"counted by a proxy in front of Azurite's Table endpoint over {counted} orders run one at a time (1-3 lines, 1 shipment); " +
                 $"{syncPerOrder:0.0} during the 5 HTTP calls, the rest by the order-events consumers; reads {reads:0.0}, writes {writes:0.0} (a $batch counts once); " +
-                $"by table: {string.Join(", ", byTable)}; background without orders {idlePerSecond:0.0}/s, subtracted");
+                $"by table: {string.Join(", ", byTable)}; by step (counted from the end of the previous call, so consumers working in the background are " +
+                $"counted in the step during which they ran): {string.Join(", ", perStep)}; background without orders {idlePerSecond:0.0}/s, subtracted");
             report.Figure("orderWorkflowTableOps", perSecond * perOrder);
             report.Result("orderWorkflows", new
             {
@@ -153,6 +164,7 @@ public static class OrderBench
                 tableReadsPerOrder = Report.Round(reads, 1),
                 tableWritesPerOrder = Report.Round(writes, 1),
                 tableRoundTripsCountedOver = counted,
+                tableRoundTripsByStep = bySteps.ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 2)),
                 tableRoundTripsByKind = byKind.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 2)),
                 backgroundTableRoundTripsPerSecond = Report.Round(idlePerSecond, 2),
                 invariantsHeld = broken.Count == 0,
@@ -216,7 +228,7 @@ public static class OrderBench
 
     /// <summary>One whole workflow: place, then every shipment through pick, pack, ship, deliver; "closed" when the order is.</summary>
     private static async Task<string> WorkflowAsync(HttpClient http, string channelOrderId, int i, string[] skus,
-        ConcurrentDictionary<string, long> ordered, CancellationToken ct)
+        ConcurrentDictionary<string, long> ordered, CancellationToken ct, Action<string>? step = null)
     {
         var lineCount = 1 + i % 3;
         var lines = Enumerable.Range(0, lineCount)
@@ -231,6 +243,7 @@ public static class OrderBench
             payments = new[] { new { method = "card", token = $"tok_{channelOrderId}", last4 = "4242", authorized = total, captured = total } },
         }, ct);
         if (placed.StatusCode != HttpStatusCode.Created) return $"place {(int)placed.StatusCode}";
+        step?.Invoke("place");
         foreach (var line in lines) ordered.AddOrUpdate(line.sku, line.quantity, (_, n) => n + line.quantity);
         using var order = JsonDocument.Parse(await placed.Content.ReadAsStringAsync(ct));
         var orderId = order.RootElement.GetProperty("orderId").GetString()!;
@@ -247,6 +260,7 @@ public static class OrderBench
                 using var response = await http.SendAsync(request, ct);
                 var text = await response.Content.ReadAsStringAsync(ct);
                 if (response.StatusCode != HttpStatusCode.OK) return $"{stage} {(int)response.StatusCode}";
+                step?.Invoke(stage);
                 using var json = JsonDocument.Parse(text);
                 status = json.RootElement.GetProperty("status").GetString();
                 pending = json.RootElement.GetProperty("pendingEffects").GetInt64();
@@ -318,16 +332,16 @@ public static class OrderBench
 
     private static readonly Regex TableEndpointPattern = new("TableEndpoint=(http://[^/;]+)/", RegexOptions.CultureInvariant);
 
-    private static Uri TableEndpoint(string connectionString) => new(TableEndpointPattern.Match(connectionString).Groups[1].Value + "/");
+    internal static Uri TableEndpoint(string connectionString) => new(TableEndpointPattern.Match(connectionString).Groups[1].Value + "/");
 
-    private static string WithTableEndpoint(string connectionString, Uri proxy) =>
+    internal static string WithTableEndpoint(string connectionString, Uri proxy) =>
         TableEndpointPattern.Replace(connectionString, $"TableEndpoint={proxy.GetLeftPart(UriPartial.Authority)}/");
 
     /// <summary>
     /// A pass-through HTTP proxy on loopback in front of Azurite's Table endpoint that counts each request by method and
     /// table (a $batch counts once). Requests are forwarded unchanged: the shared-key signature covers the path, not the port.
     /// </summary>
-    private sealed class TableCounter : IAsyncDisposable
+    internal sealed class TableCounter : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private readonly HttpClient _upstream;

@@ -13,7 +13,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
     Console.WriteLine("  --quick   small sizes, about a minute and a half; the default run takes about five minutes");
-    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell, freshness, poslog, mask, reconcile, loyalty, orders");
+    Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell (with the ETag baseline), freshness, till, poslog, mask, reconcile, loyalty, orders, azurite-depth (only when asked)");
     return 0;
 }
 var onlyIndex = Array.IndexOf(args, "--only");
@@ -55,6 +55,8 @@ report.Ratio("webhook edge / raw enqueue 5 KiB", "webhookEdge", "rawEnqueue5KiB"
 report.Ratio("webhook edge, workers on / off", "webhookEndToEndEdge", "webhookEdge", "edge throughput while the worker drains vs with workers off");
 report.Ratio("end-to-end processed / raw enqueue 1 KiB", "webhookEndToEndProcessed", "rawEnqueue1KiB", "orders fully processed per second (first request to empty queue) per raw enqueue");
 report.Ratio("oversell race, 2 runtimes / 1", "oversellRaceTwoInstances", "oversellRace", "reservation decisions per second on two runtimes sharing storage vs one");
+report.Ratio("oversell race / single-writer ETag update", "oversellRace", "singleWriterEtag", "reservation decisions per second on one SKU per ETag-checked update of one entity by one writer");
+report.Ratio("oversell race, 2 runtimes / single-writer ETag update", "oversellRaceTwoInstances", "singleWriterEtag", "the same with two runtimes sharing storage");
 report.Ratio("PosLogReader.Read / bare XmlReader", "posLogReader", "posLogBare", "POSLog parsing to transactions vs only reading the XML");
 report.Ratio("MaskPosLogXml / bare XmlReader", "posLogMask", "posLogBare", "the edge's POSLog masking copy vs only reading the XML");
 report.Ratio("order workflows / raw table upsert", "orderWorkflows", "rawTableUpsert", "orders placed and driven to Closed per second per raw single-entity Table upsert");
@@ -65,14 +67,17 @@ try
     if (Runs("storage webhook")) await StorageBench.RawEnqueueAsync(config, report, stop.Token);
     if (Runs("webhook")) await WebhookBench.EdgeOnlyAsync(config, report, stop.Token);
     if (Runs("webhook")) await WebhookBench.EndToEndAsync(config, report, stop.Token);
+    if (Runs("oversell")) await InventoryBench.SingleWriterEtagAsync(config, report, stop.Token);
     if (Runs("oversell")) await InventoryBench.OversellRaceAsync(config, report, instances: 1, stop.Token);
     if (Runs("oversell")) await InventoryBench.OversellRaceAsync(config, report, instances: 2, stop.Token);
     if (Runs("freshness")) await InventoryBench.FreshnessAsync(config, report, stop.Token);
+    if (Runs("till")) await TillBench.RunAsync(config, report, stop.Token);
     if (Runs("poslog")) CpuBench.PosLog(config, report, stop.Token);
     if (Runs("mask")) CpuBench.ShopifyMaskFastPath(config, report, stop.Token);
     if (Runs("reconcile")) await ReconcileBench.RunAsync(config, report, stop.Token);
     if (Runs("loyalty")) await LoyaltyBench.RunAsync(config, report, stop.Token);
     if (Runs("orders")) await OrderBench.RunAsync(config, report, stop.Token);
+    if (only is not null && Runs("azurite-depth")) await AzuriteDepthBench.RunAsync(config, report, stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {

@@ -50,6 +50,11 @@ public sealed class TillMoneyDayTests(FinanceDayFixture fixture) : IClassFixture
             Assert.Equal(due, entries.Sum(Takings));
         }
 
+        // The return reached its receipt's order before the sale (uploaded newest first): it waited, and is now on the order.
+        var returnedTo = await Calls.Eventually(() => Http.GetJson($"api/orders/by-channel/pos/101-1-{Yesterday:yyyyMMdd}-5002"),
+            o => o.GetProperty("refunds").GetArrayLength() == 1, "the early return to be refunded on its sale's order", 120);
+        Assert.Equal(4.32m, returnedTo.GetProperty("refunds")[0].GetProperty("tenders").EnumerateArray().Sum(t => t.GetProperty("amount").GetDecimal()));
+
         var exceptions = await Http.GetJson("api/exceptions?owner=finance&max=5000");
         var mismatched = Assert.Single(exceptions.EnumerateArray(), x => x.GetProperty("reason").GetString() == "amount-mismatch");
         Assert.Contains($"101-3-{Yesterday:yyyyMMdd}-9001", mismatched.GetProperty("detail").GetString());
@@ -97,6 +102,30 @@ public sealed class TillMoneyDayTests(FinanceDayFixture fixture) : IClassFixture
         Assert.Equal(DateOnly.FromDateTime(ended.UtcDateTime), day.AddDays(1));
     }
 
+    [Fact]
+    public async Task GivenAStoreUploadingAGiftCardAForeignTenderTaxExemptionsAcsTotalsAndAPostVoid_ThenTheJournalEqualsTheReceiptsAndTheVoidedOrderIsRefunded()
+    {
+        await Http.PutJson("api/catalog/locations/STORE-301", new { aliases = new[] { new { system = "pos", value = "301" } }, timeZone = "America/Chicago" });
+        var day = Yesterday.AddDays(-20);
+        var xml = File.ReadAllText(TillCorpus.PathOf("constructs_store_301.xml")).Replace("2026-11-20", $"{day:yyyy-MM-dd}", StringComparison.Ordinal);
+        var expected = Receipts(xml, day).Sum(r => TillReceipts.Reckon(r).Due);
+
+        // The post-void and the sale it voids arrive in reverse order: the void waits on the order for its sale.
+        await UploadAsync(Reversed(xml));
+
+        Assert.Equal(35.80m + 21.60m + 50.00m + 10.50m + 9.72m + 32.40m - 32.40m, expected);
+        var journal = await Calls.Eventually(() => Http.GetJson($"api/finance/journal?businessDay={day:yyyy-MM-dd}"),
+            j => j.EnumerateArray().Count(e => e.GetProperty("store").GetString() == "STORE-301") == 8, "every receipt of store 301 to be journalled", 120);
+        var entries = journal.EnumerateArray().Where(e => e.GetProperty("store").GetString() == "STORE-301").ToList();
+        Assert.All(entries, e => Assert.True(e.GetProperty("isBalanced").GetBoolean()));
+        Assert.Equal(expected, entries.Sum(Takings));
+        var voided = await Calls.Eventually(() => Http.GetJson($"api/orders/by-channel/pos/301-1-{day:yyyyMMdd}-6006"),
+            o => o.GetProperty("refunds").GetArrayLength() == 1, "the post-void to be refunded on the voided sale's order", 120);
+        Assert.Equal(32.40m, voided.GetProperty("refunds")[0].GetProperty("tenders").EnumerateArray().Sum(t => t.GetProperty("amount").GetDecimal()));
+        var exceptions = await Http.GetJson("api/exceptions?owner=finance&max=5000");
+        Assert.DoesNotContain(exceptions.EnumerateArray(), x => x.GetProperty("detail").GetString()!.Contains($"301-1-{day:yyyyMMdd}", StringComparison.Ordinal));
+    }
+
     /// <summary>The corpus as yesterday's tills wrote it (its day after, for a receipt that ended past midnight, today).</summary>
     private static string Corpus(string name) =>
         File.ReadAllText(TillCorpus.PathOf(name))
@@ -112,11 +141,11 @@ public sealed class TillMoneyDayTests(FinanceDayFixture fixture) : IClassFixture
         return document.ToString();
     }
 
-    private static List<Domain.Canonical.PosTransaction> Receipts(string xml)
+    private static List<Domain.Canonical.PosTransaction> Receipts(string xml, DateOnly? day = null)
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(xml));
         return [.. PosLogReader.Read(stream).OfType<PosParseResult.Parsed>().Select(p => p.Transaction)
-            .Where(t => TillReceipts.MovesMoney(t) && t.Receipt.BusinessDay == Yesterday)];
+            .Where(t => TillReceipts.MovesMoney(t) && t.Receipt.BusinessDay == (day ?? Yesterday))];
     }
 
     private async Task UploadAsync(string xml)
@@ -128,9 +157,10 @@ public sealed class TillMoneyDayTests(FinanceDayFixture fixture) : IClassFixture
             b => b.GetProperty("batch").GetProperty("status").GetString() == "completed", $"batch {batchId} to complete");
     }
 
-    /// <summary>What an entry booked for goods: revenue and tax less discounts, less sales returns.</summary>
+    /// <summary>What an entry booked for goods: revenue and tax less discounts, less sales returns; and a gift card sold.</summary>
     private static decimal Takings(JsonElement entry) =>
         entry.GetProperty("lines").EnumerateArray()
-            .Where(l => l.GetProperty("role").GetString()!.Split(':')[0] is "Revenue" or "SalesReturns" or "TaxPayable" or "Discounts")
+            .Where(l => l.GetProperty("role").GetString()!.Split(':')[0] is "Revenue" or "SalesReturns" or "TaxPayable" or "Discounts"
+                || entry.GetProperty("source").GetString() == "gift-card-sold" && l.GetProperty("role").GetString() == "GiftCardLiability")
             .Sum(l => l.GetProperty("credit").GetDecimal() - l.GetProperty("debit").GetDecimal());
 }

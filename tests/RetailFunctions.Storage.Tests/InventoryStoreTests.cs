@@ -146,4 +146,72 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         var third = await Apply(Move(sku, MovementKind.Sale, 1m, $"{sku}-s2"));
         Assert.Equal(["STORE-1"], third.PushNeeded); // clean again: this change needs a push
     }
+
+    [Fact]
+    public async Task GivenAChunkOfMoreMovementsThanOneTransactionHolds_WhenWrittenTogether_ThenEachIsAppliedOnceInOrder()
+    {
+        var sku = $"GRP-{Guid.NewGuid():N}";
+        await Apply(Move(sku, MovementKind.Receipt, 500m, $"{sku}-receipt"));
+        var sales = Enumerable.Range(0, 120).Select(i => (InventoryCommand)new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-{i}")))
+            .Append(new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-7")))
+            .ToList();
+
+        var results = await _store.ExecuteAllAsync(sales, CancellationToken.None);
+
+        Assert.Equal(120, results.Count(r => r.Outcome == CommandOutcome.Applied));
+        Assert.Equal(CommandOutcome.AlreadyApplied, results[^1].Outcome);
+        Assert.Equal(380m, (await Level(sku)).OnHand);
+        Assert.Equal(499m, results[0].Levels.Single().OnHand);
+        Assert.Equal(380m, results[119].Levels.Single().OnHand);
+        var history = await _store.GetMovementsAsync(sku, "STORE-1", 1000, null, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, 121).Select(i => (long)i), history.Movements.Select(m => m.Sequence));
+    }
+
+    [Fact]
+    public async Task GivenAChunkAlreadyApplied_WhenItIsDeliveredAgainPartlyOnAnotherInstance_ThenNothingChanges()
+    {
+        var sku = $"REDO-{Guid.NewGuid():N}";
+        await Apply(Move(sku, MovementKind.Receipt, 50m, $"{sku}-receipt"));
+        var chunk = Enumerable.Range(0, 30).Select(i => (InventoryCommand)new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-{i}"))).ToList();
+        await _store.ExecuteAllAsync(chunk.Take(10).ToList(), CancellationToken.None);
+
+        var again = await _otherInstance.ExecuteAllAsync(chunk, CancellationToken.None);
+
+        Assert.Equal(10, again.Count(r => r.Outcome == CommandOutcome.AlreadyApplied));
+        Assert.Equal(20, again.Count(r => r.Outcome == CommandOutcome.Applied));
+        Assert.Equal(20m, (await Level(sku)).OnHand);
+        var third = await _store.ExecuteAllAsync(chunk, CancellationToken.None);
+        Assert.All(third, r => Assert.Equal(CommandOutcome.AlreadyApplied, r.Outcome));
+        Assert.Equal(20m, (await Level(sku)).OnHand);
+    }
+
+    [Fact]
+    public async Task GivenAReservationReleasedBeforeItWasMade_WhenTheReserveArrivesInAGroup_ThenItHoldsNothing()
+    {
+        var sku = $"LATE-{Guid.NewGuid():N}";
+        await Apply(Move(sku, MovementKind.Receipt, 5m, $"{sku}-receipt"));
+        await _otherInstance.ExecuteAsync(new InventoryCommand.Release(sku, "late-1", "cancelled", DateTimeOffset.UtcNow), CancellationToken.None);
+
+        var results = await _store.ExecuteAllAsync([
+            new InventoryCommand.Reserve(sku, "STORE-1", "web", 1m, "late-1", "cart late", null, MayOversell: false, DateTimeOffset.UtcNow),
+            new InventoryCommand.Reserve(sku, "STORE-1", "web", 2m, "on-time-1", "cart on time", null, MayOversell: false, DateTimeOffset.UtcNow),
+        ], CancellationToken.None);
+
+        Assert.Equal([CommandOutcome.NoOp, CommandOutcome.Applied], results.Select(r => r.Outcome));
+        Assert.Equal((5m, 2m), ((await Level(sku)).OnHand, (await Level(sku)).Reserved));
+    }
+
+    [Fact]
+    public async Task GivenAStateKeptFromTheLastWrite_WhenAnotherInstanceWritesInBetween_ThenNoUpdateIsLost()
+    {
+        var sku = $"KEPT-{Guid.NewGuid():N}";
+        await Apply(Move(sku, MovementKind.Receipt, 100m, $"{sku}-receipt"));
+        for (var i = 0; i < 10; i++)
+        {
+            await Apply(Move(sku, MovementKind.Sale, 1m, $"{sku}-here-{i}"));
+            await _otherInstance.ExecuteAsync(new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 2m, $"{sku}-there-{i}")), CancellationToken.None);
+        }
+        Assert.Equal(70m, (await Level(sku)).OnHand);
+        Assert.Equal(21L, (await Level(sku)).Version);
+    }
 }

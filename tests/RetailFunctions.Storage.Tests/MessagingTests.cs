@@ -83,6 +83,45 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
     }
 
     [Fact]
+    public async Task GivenOneMessageIsSlow_WhenMoreArriveBehindIt_ThenTheyAreHandledWhileItIsStillRunning()
+    {
+        var queue = $"slow-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        var sender = new QueueMessageSender(_account, new BlobStore(_account));
+        await sender.SendAsync(queue, EnvelopeWith("slow", "slow-1"), CancellationToken.None);
+
+        var processor = new QueueProcessor(_account, new TableDeadLetterStore(_account, new BlobStore(_account)), TimeProvider.System,
+            NullLogger<QueueProcessor>.Instance);
+        var slowStarted = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var quick = 0;
+        var options = new QueueWorkerOptions(4, 3, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var run = processor.RunAsync(queue, async (m, ct) =>
+        {
+            if (m.Envelope.Payload == "slow")
+            {
+                slowStarted.TrySetResult();
+                await release.Task.WaitAsync(ct);
+            }
+            else Interlocked.Increment(ref quick);
+            return new HandlerOutcome.Completed("ok");
+        }, options, stop.Token);
+
+        await slowStarted.Task.WaitAsync(stop.Token);
+        for (var i = 0; i < 10; i++) await sender.SendAsync(queue, EnvelopeWith("quick", $"quick-{i}"), CancellationToken.None);
+        while (Volatile.Read(ref quick) < 10 && !stop.IsCancellationRequested) await Task.Delay(100);
+
+        Assert.Equal(10, Volatile.Read(ref quick));
+        Assert.False(release.Task.IsCompleted);
+        release.SetResult();
+        while ((await _account.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && !stop.IsCancellationRequested) await Task.Delay(100);
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(0, (await _account.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
     public async Task CatalogResolvesAliasesBarcodesAndCanonicalSkus()
     {
         var catalog = new TableCatalogStore(_account);

@@ -32,6 +32,12 @@ public static class OrdersModule
         services.AddSingleton<ICapturedPaymentSource>(sp => sp.GetRequiredService<ICapturedPaymentLedger>());
         services.AddSingleton<IOrderEventSubscriber, CapturedPaymentSubscriber>();
         services.AddSingleton<IOrderEventSubscriber, RefundExecutionSubscriber>();
+        foreach (var processor in ProcessorRefunds(configuration))
+        {
+            services.AddHttpClient($"refunds-{processor.Name}");
+            services.AddSingleton<IProcessorRefundConnector>(sp => new ProcessorRefundConnector(
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient($"refunds-{processor.Name}"), processor, sp.GetRequiredService<TimeProvider>()));
+        }
         services.AddSingleton<OrderCommandHandler>();
         services.AddSingleton<OrderEventsHandler>();
         services.AddSingleton(new QueueRoute(QueueNames.OrderWorkflow, sp => sp.GetRequiredService<OrderCommandHandler>().HandleAsync));
@@ -54,6 +60,25 @@ public static class OrdersModule
         api.MapOrderRoutes();
         return api;
     }
+
+    /// <summary>
+    /// Refunds:Processors:{name}:BaseUrl (and ApiKey, Gateways as a comma list defaulting to the name, MaxRetries): the
+    /// payment processors whose refunds go through the processor refund contract. A BaseUrl that is not an absolute URL
+    /// stops the app at start with the setting's name.
+    /// </summary>
+    public static IReadOnlyList<ProcessorRefundOptions> ProcessorRefunds(IConfiguration configuration) =>
+    [
+        .. configuration.GetSection("Refunds:Processors").GetChildren().Select(section =>
+        {
+            var at = $"Refunds:Processors:{section.Key}";
+            if (!Uri.TryCreate(section["BaseUrl"], UriKind.Absolute, out var baseUrl))
+                throw new InvalidOperationException($"{at}:BaseUrl is '{section["BaseUrl"]}': it must be an absolute URL");
+            var gateways = (section["Gateways"] ?? section.Key).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var retries = int.TryParse(section["MaxRetries"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : 5;
+            return new ProcessorRefundOptions(section.Key, gateways, baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/"),
+                section["ApiKey"], retries, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30));
+        }),
+    ];
 
     /// <summary>Orders:PickupWindow and Orders:ReturnWindow (TimeSpan, e.g. 3.00:00:00), Orders:CashRefundLimit.</summary>
     public static OrderPolicy PolicyFrom(IConfiguration configuration, InventoryOptions inventory)

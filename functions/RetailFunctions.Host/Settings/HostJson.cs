@@ -28,7 +28,8 @@ public sealed record HostJson(
                 queues.GetValue("batchSize", file.Queues.BatchSize),
                 queues.GetValue("maxDequeueCount", file.Queues.MaxDequeueCount),
                 queues.GetValue("visibilityTimeout", file.Queues.VisibilityTimeout),
-                queues.GetValue("maxPollingInterval", file.Queues.MaxPollingInterval)),
+                queues.GetValue("maxPollingInterval", file.Queues.MaxPollingInterval),
+                queues.GetValue("newBatchThreshold", file.Queues.NewBatchThreshold)),
         };
     }
 
@@ -45,7 +46,8 @@ public sealed record HostJson(
                 Int(queues, "batchSize") ?? d.BatchSize,
                 Int(queues, "maxDequeueCount") ?? d.MaxDequeueCount,
                 Time(queues, "visibilityTimeout") ?? d.VisibilityTimeout,
-                Time(queues, "maxPollingInterval") ?? d.MaxPollingInterval),
+                Time(queues, "maxPollingInterval") ?? d.MaxPollingInterval,
+                Int(queues, "newBatchThreshold")),
             Int(http, "maxRequestBodySizeBytes") ?? Default.MaxRequestBodySizeBytes,
             Text(http, "routePrefix") ?? Default.RoutePrefix,
             ReadLogLevels(document.RootElement),

@@ -1,20 +1,20 @@
 using RetailFunctions.Domain.Customers;
 using RetailFunctions.Domain.Loyalty;
+using RetailFunctions.Pipeline.Aggregates;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Customers;
 
-/// <summary>Profiles, the contact-point index and purchase history.</summary>
-public interface ICustomerStore
+/// <summary>A profile row as read (keyed by customer id): its state and the tag it was read with (null: no row yet).</summary>
+public sealed record CustomerRow(CustomerState State, string? ETag);
+
+/// <summary>
+/// Profiles, the contact-point index and purchase history. A profile is an aggregate: its row is loaded with its tag and
+/// a decision's new state saved against that tag (the runner in <see cref="CustomerService"/> decides and retries).
+/// </summary>
+public interface ICustomerStore : IAggregateStore<string, CustomerRow, CustomerState>
 {
     Task<CustomerState> GetAsync(string customerId, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Decides a command on the profile's current row and writes the result, ETag-checked: a writer that loses reads
-    /// again and decides again. Returns the events written (none when there was nothing to do); throws
-    /// <see cref="Refused"/> when the decider refuses.
-    /// </summary>
-    Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken cancellationToken);
 
     /// <summary>The profile a contact point is indexed to, or null.</summary>
     Task<string?> FindAsync(ContactPoint point, CancellationToken cancellationToken);
@@ -42,15 +42,31 @@ public interface ICustomerStore
 /// <summary>What became of a loyalty command: the events written (or first written, for a repeat) and the account after.</summary>
 public sealed record LoyaltyResult(CommandOutcome Outcome, IReadOnlyList<LoyaltyEvent> Events, LoyaltyAccount Account, Refused? Refusal = null);
 
-/// <summary>The points ledger: one balance row per customer, ETag-checked, with its entries and idempotency rows.</summary>
-public interface ILoyaltyStore
-{
-    /// <summary>
-    /// Decides a command on the account (and the order it names) and writes the events, the new balance and the
-    /// command's idempotency key in one atomic write. A repeated key returns AlreadyApplied with the events first written.
-    /// </summary>
-    Task<LoyaltyResult> ExecuteAsync(LoyaltyCommand command, LoyaltyProgram program, CancellationToken cancellationToken);
+/// <summary>Which rows a loyalty command needs: the customer's account, its idempotency row, and the order it names.</summary>
+public sealed record LoyaltyKey(string CustomerId, string IdempotencyKey, string? OrderId);
 
+/// <summary>
+/// A loyalty slice as read: the account and the order's accrual with their tags (null: no row yet), and the events
+/// first written when the command's idempotency key was already applied.
+/// </summary>
+public sealed record LoyaltyRows(LoyaltyAccount Account, string? AccountTag, OrderAccrual? Order, string? OrderTag, IReadOnlyList<LoyaltyEvent>? Applied);
+
+/// <summary>What a loyalty decision writes: its events under the command's key, the account after, the order's accrual if it changed, the ledger lines.</summary>
+public sealed record LoyaltyChange(
+    string IdempotencyKey,
+    DateTimeOffset At,
+    IReadOnlyList<LoyaltyEvent> Events,
+    LoyaltyAccount Account,
+    OrderAccrual? Order,
+    IReadOnlyList<LoyaltyEntry> Entries);
+
+/// <summary>
+/// The points ledger: one balance row per customer, ETag-checked, with its entries and idempotency rows. A decision's
+/// rows (idempotency key, account, order accrual, entries) are saved in one atomic write, so a repeated key is
+/// recognised and two redemptions racing for the same points cannot both pass.
+/// </summary>
+public interface ILoyaltyStore : IAggregateStore<LoyaltyKey, LoyaltyRows, LoyaltyChange>
+{
     Task<LoyaltyAccount> GetAccountAsync(string customerId, CancellationToken cancellationToken);
 
     /// <summary>What one order earned on a customer's ledger (and how much came back), or null.</summary>

@@ -4,6 +4,7 @@ using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Customers;
 using RetailFunctions.Domain.Loyalty;
 using RetailFunctions.Domain.Operations;
+using RetailFunctions.Pipeline.Aggregates;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Customers;
@@ -19,6 +20,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     public const string AmbiguousMatch = "ambiguous-customer-match";
     private const int MaxAttempts = 8;
     private const int MaxMergeDepth = 8;
+    private readonly AggregateRunner<string, CustomerRow, CustomerState> _profiles = new(customers, maxAttempts: 32, serialize: true);
 
     /// <summary>The profile a reference belongs to, created or completed as the rules say; null when it names no usable identifier.</summary>
     public async Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct)
@@ -51,7 +53,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                     foreach (var release in claimed) await customers.ReleaseAsync(release, id, ct);
                     return null;
                 }
-                await customers.ExecuteAsync(new CustomerCommand.Register(id, n.Contacts, null, null, new Dictionary<string, ConsentChoice>(), store, at), ct);
+                await ExecuteAsync(new CustomerCommand.Register(id, n.Contacts, null, null, new Dictionary<string, ConsentChoice>(), store, at), ct);
                 return new ResolvedCustomer(id, "new", true);
             }
             case Resolution.Matched m:
@@ -80,7 +82,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         var claimed = new List<ContactPoint>();
         foreach (var point in points)
             if (await customers.ClaimAsync(point, customerId, ct)) claimed.Add(point);
-        if (claimed.Count > 0) await customers.ExecuteAsync(new CustomerCommand.LinkContacts(customerId, claimed, at), ct);
+        if (claimed.Count > 0) await ExecuteAsync(new CustomerCommand.LinkContacts(customerId, claimed, at), ct);
     }
 
     /// <summary>Every profile the identifiers are indexed to, followed through merges to the survivor.</summary>
@@ -97,7 +99,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                     break;
                 case (var claimant, CustomerState.Unknown):
                     // Claimed by a writer that stopped before saving the profile: complete it now.
-                    await customers.ExecuteAsync(new CustomerCommand.Register(claimant, [point], null, null, new Dictionary<string, ConsentChoice>(), null, clock.GetUtcNow()), ct);
+                    await ExecuteAsync(new CustomerCommand.Register(claimant, [point], null, null, new Dictionary<string, ConsentChoice>(), null, clock.GetUtcNow()), ct);
                     if (await customers.GetAsync(claimant, ct) is CustomerState.Active created) candidates.Add(new MatchCandidate(point, created.Profile));
                     break;
             }
@@ -132,7 +134,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         if (customer.AcceptsEmailMarketing is { } email) consent[ConsentPurposes.Email] = new ConsentChoice(email, $"shopify:{shopDomain}", at);
         if (customer.AcceptsSmsMarketing is { } sms) consent[ConsentPurposes.Sms] = new ConsentChoice(sms, $"shopify:{shopDomain}", at);
         var points = ContactPoints.Normalize(reference, options.DefaultRegion).Points;
-        await customers.ExecuteAsync(new CustomerCommand.Register(resolved.CustomerId, [], customer.FirstName, customer.LastName, consent, null, at), ct);
+        await ExecuteAsync(new CustomerCommand.Register(resolved.CustomerId, [], customer.FirstName, customer.LastName, consent, null, at), ct);
         return resolved with { Contacts = points.Count };
     }
 
@@ -178,8 +180,8 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         if (await customers.GetAsync(absorbedId, ct) is not CustomerState.Active)
             throw Refused.Conflict("otherId", $"customer {absorbedId} is not an active profile and cannot be merged");
 
-        await customers.ExecuteAsync(new CustomerCommand.Absorb(survivor, new MergeRecord(mergeId, absorbedId, rule, reason, by, at)), ct);
-        await customers.ExecuteAsync(new CustomerCommand.MarkMerged(absorbedId, survivor, mergeId, at), ct);
+        await ExecuteAsync(new CustomerCommand.Absorb(survivor, new MergeRecord(mergeId, absorbedId, rule, reason, by, at)), ct);
+        await ExecuteAsync(new CustomerCommand.MarkMerged(absorbedId, survivor, mergeId, at), ct);
         await loyalty.TransferAsync(absorbedId, survivor, mergeId, null, at, ct);
         return mergeId;
     }
@@ -194,8 +196,8 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
             CustomerState.Anonymized a => a.Merges.FirstOrDefault(m => m.MergeId == mergeId),
             _ => null,
         } ?? throw Refused.NotFound("mergeId", $"customer {survivorId} has no merge {mergeId}");
-        await customers.ExecuteAsync(new CustomerCommand.ReverseMerge(survivorId, mergeId, by, at), ct);
-        await customers.ExecuteAsync(new CustomerCommand.Restore(merge.AbsorbedId, mergeId, at), ct);
+        await ExecuteAsync(new CustomerCommand.ReverseMerge(survivorId, mergeId, by, at), ct);
+        await ExecuteAsync(new CustomerCommand.Restore(merge.AbsorbedId, mergeId, at), ct);
         var moved = await loyalty.TransferAsync(merge.AbsorbedId, survivorId, mergeId, null, merge.At, ct);
         await loyalty.TransferAsync(survivorId, merge.AbsorbedId, $"{mergeId}:reversal", moved.Points, at, ct, moved.Spend);
     }
@@ -221,7 +223,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
             };
             foreach (var contact in contacts) await customers.ReleaseAsync(contact, each, ct);
             if (current is CustomerState.Unknown) continue;
-            if ((await customers.ExecuteAsync(new CustomerCommand.Anonymize(each, reason, at), ct)).Count > 0) anonymized++;
+            if ((await ExecuteAsync(new CustomerCommand.Anonymize(each, reason, at), ct)).Count > 0) anonymized++;
         }
         return anonymized;
     }
@@ -282,7 +284,20 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     }
 
     /// <summary>Runs a command on a profile that a person asked for through the API.</summary>
-    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken ct) => await customers.ExecuteAsync(command, ct);
+    /// <summary>
+    /// Decides a command on the profile and saves the new state against the tag it was read with. Returns the events
+    /// written (none when there was nothing to do); throws <see cref="Refused"/> when the rules refuse.
+    /// </summary>
+    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken ct) =>
+        (await _profiles.RunAsync(command.CustomerId, command.CustomerId, row => Decide(command, row.State), ct)).Result;
+
+    private static Decision<CustomerState, IReadOnlyList<CustomerEvent>> Decide(CustomerCommand command, CustomerState state)
+    {
+        var events = CustomerDecider.Decide(command, state);
+        return events.Count == 0
+            ? Decision.Nothing<CustomerState, IReadOnlyList<CustomerEvent>>(events)
+            : Decision.Write(CustomerDecider.Evolve(state, events), events);
+    }
 
     /// <summary>Links contact points a person keyed in, refusing any that another profile holds.</summary>
     public async Task<IReadOnlyList<ContactPoint>> AddContactsAsync(string customerId, CustomerReference reference, DateTimeOffset at, CancellationToken ct)

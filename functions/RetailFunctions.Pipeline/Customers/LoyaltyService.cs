@@ -1,5 +1,6 @@
 using RetailFunctions.Domain.Customers;
 using RetailFunctions.Domain.Loyalty;
+using RetailFunctions.Pipeline.Aggregates;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Customers;
@@ -10,6 +11,8 @@ namespace RetailFunctions.Pipeline.Customers;
 /// </summary>
 public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options, TimeProvider clock)
 {
+    private readonly AggregateRunner<LoyaltyKey, LoyaltyRows, LoyaltyChange> _accounts = new(store, maxAttempts: 64, serialize: true);
+
     public LoyaltyProgram Program => options.Program;
 
     /// <summary>Runs a command; a refusal comes back in the result (nothing written), never as a failure.</summary>
@@ -17,7 +20,7 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
     {
         try
         {
-            return await store.ExecuteAsync(command, options.Program, ct);
+            return await RunAsync(command, ct);
         }
         catch (Refused refused)
         {
@@ -26,9 +29,43 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
     }
 
     /// <summary>
-    /// Moves up to maxPoints (all when null) of one account's unexpired points to another with their expiry; returns
-    /// how many moved. Both halves are idempotent under the transfer id, so a retry finishes a half-done transfer.
+    /// Decides a command on the account (and the order it names) and saves its events, the new balance and the
+    /// command's key in one write; a repeated key answers AlreadyApplied with the events first written. Throws
+    /// <see cref="Refused"/> when the rules refuse.
     /// </summary>
+    private async Task<LoyaltyResult> RunAsync(LoyaltyCommand command, CancellationToken ct)
+    {
+        var key = new LoyaltyKey(command.CustomerId, command.IdempotencyKey, OrderOf(command));
+        return (await _accounts.RunAsync(command.CustomerId, key, rows => Decide(command, rows, options.Program), ct)).Result;
+    }
+
+    private static Decision<LoyaltyChange, LoyaltyResult> Decide(LoyaltyCommand command, LoyaltyRows rows, LoyaltyProgram program)
+    {
+        if (rows.Applied is { } applied) return Decision.Nothing<LoyaltyChange, LoyaltyResult>(new(CommandOutcome.AlreadyApplied, applied, rows.Account));
+        var slice = new LoyaltySlice(rows.Account, rows.Order);
+        var events = LoyaltyDecider.Decide(command, slice, program);
+        if (events.Count == 0) return Decision.Nothing<LoyaltyChange, LoyaltyResult>(new(CommandOutcome.NoOp, [], rows.Account));
+        var after = LoyaltyDecider.Evolve(slice, events);
+        var compacted = LoyaltyDecider.Compact(after.Account, command.At, program.SpendWindowDays);
+        var entries = new List<LoyaltyEntry>();
+        var balance = rows.Account.Balance;
+        for (var i = 0; i < events.Count; i++)
+        {
+            balance += events[i].Delta;
+            entries.Add(LoyaltyEntries.From(events[i], rows.Account.Sequence + i + 1, balance));
+        }
+        var order = after.Order is { } changed && !Equals(changed, rows.Order) ? changed : null;
+        return Decision.Write(new LoyaltyChange(command.IdempotencyKey, command.At, events, compacted, order, entries),
+            new LoyaltyResult(CommandOutcome.Applied, events, compacted));
+    }
+
+    private static string? OrderOf(LoyaltyCommand command) => command switch
+    {
+        LoyaltyCommand.Accrue c => c.OrderId,
+        LoyaltyCommand.Reverse c => c.OrderId,
+        _ => null,
+    };
+
     /// <summary>
     /// Moves points (at most maxPoints) and spend (the given entries, or all) between profiles; a repeat under the same
     /// transfer id moves nothing again and answers what the first moved.
@@ -36,12 +73,12 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
     public async Task<LoyaltyTransfer> TransferAsync(string from, string to, string transferId, long? maxPoints, DateTimeOffset at, CancellationToken ct,
         IReadOnlyList<SpendEntry>? spend = null)
     {
-        var result = await store.ExecuteAsync(new LoyaltyCommand.TransferOut(from, transferId, to, maxPoints, at, spend), options.Program, ct);
+        var result = await RunAsync(new LoyaltyCommand.TransferOut(from, transferId, to, maxPoints, at, spend), ct);
         var moved = result.Events.OfType<LoyaltyEvent.TransferredOut>().ToList();
         var lots = moved.SelectMany(e => e.Lots).ToList();
         var spent = moved.SelectMany(e => e.Spend ?? []).ToList();
         if (lots.Count > 0 || spent.Count > 0)
-            await store.ExecuteAsync(new LoyaltyCommand.TransferIn(to, transferId, from, lots, at, spent), options.Program, ct);
+            await RunAsync(new LoyaltyCommand.TransferIn(to, transferId, from, lots, at, spent), ct);
         return new LoyaltyTransfer(lots.Sum(l => l.Remaining), spent);
     }
 

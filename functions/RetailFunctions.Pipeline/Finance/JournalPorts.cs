@@ -64,6 +64,14 @@ public interface IJournalStore
 {
     /// <summary>Adds the entry once per entry id; when it exists already, returns the stored one and false.</summary>
     Task<(StoredJournalEntry Entry, bool Added)> AddAsync(StoredJournalEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Many entries (a till upload's receipts), each added once as by <see cref="AddAsync"/>; answers in their order.</summary>
+    async Task<IReadOnlyList<(StoredJournalEntry Entry, bool Added)>> AddAllAsync(IReadOnlyList<StoredJournalEntry> entries, CancellationToken cancellationToken)
+    {
+        var added = new List<(StoredJournalEntry, bool)>(entries.Count);
+        foreach (var entry in entries) added.Add(await AddAsync(entry, cancellationToken));
+        return added;
+    }
     Task<StoredJournalEntry?> GetAsync(DateOnly businessDay, string store, string entryId, CancellationToken cancellationToken);
     /// <summary>A business day's entries and summaries, of one store or all.</summary>
     Task<IReadOnlyList<StoredJournalEntry>> ListAsync(DateOnly businessDay, string? store, CancellationToken cancellationToken);

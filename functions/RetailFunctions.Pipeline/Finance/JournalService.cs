@@ -30,42 +30,69 @@ public sealed record RepostRequest(string By, string? Note, IReadOnlyDictionary<
 public sealed class JournalService(
     IJournalStore store, IMessageSender sender, IExceptionStore exceptions, PilotGate pilot, FinanceOptions options, TimeProvider clock)
 {
-    public async Task<JournalRecordResult> RecordAsync(FinancialFact fact, CancellationToken ct, string? sourceMessageId = null)
+    public async Task<JournalRecordResult> RecordAsync(FinancialFact fact, CancellationToken ct, string? sourceMessageId = null) =>
+        (await RecordAllAsync([(fact, sourceMessageId)], ct))[0];
+
+    /// <summary>
+    /// Many facts (a till upload's receipts), each recorded as by <see cref="RecordAsync"/>; the entries are stored
+    /// together (one write per store and day for up to 100). Results come in the facts' order.
+    /// </summary>
+    public async Task<IReadOnlyList<JournalRecordResult>> RecordAllAsync(IReadOnlyList<(FinancialFact Fact, string? SourceMessageId)> facts,
+        CancellationToken ct)
     {
-        fact = WithoutCardNumbers(fact);
-        switch (JournalBuilder.Build(fact, options.Chart, options.Rules))
+        var results = new JournalRecordResult[facts.Count];
+        var candidates = new List<(int Index, StoredJournalEntry Entry, FinancialFact Fact)>();
+        for (var i = 0; i < facts.Count; i++)
         {
-            case JournalDecision.Refuse refuse:
-                await exceptions.RaiseAsync(new BusinessException(
-                    $"unbalanced:{JournalIds.ForFact(fact)}", Owners.Finance, FinanceExceptionReasons.UnbalancedFact, refuse.Reason,
-                    sourceMessageId ?? fact.FactId, null, Keys(fact.Store, fact.BusinessDay, null, fact.FactId), ExceptionStatuses.Open, clock.GetUtcNow()), ct);
-                return new JournalRecordResult(JournalOutcome.Refused, null, null, refuse.Reason);
-            case JournalDecision.Nothing nothing:
-                return new JournalRecordResult(JournalOutcome.NothingToPost, null, null, nothing.Reason);
-            case JournalDecision.Post post:
-                var pilotMode = await pilot.ModeAsync(PilotFlow.Journal, fact.Store, ct);
-                if (pilotMode == FlowMode.Off)
-                    return new JournalRecordResult(JournalOutcome.NothingToPost, null, null, $"{fact.Kind} {fact.FactId}: pilot: the journal is off at {fact.Store}");
-                var now = clock.GetUtcNow();
-                var status = pilotMode == FlowMode.Shadow ? PostingStatuses.Shadow
-                    : options.ModeFor(fact.Store) == PostingMode.Summarised ? PostingStatuses.AwaitingSummary
-                    : PostingStatuses.Recorded;
-                var factJson = FinanceJson.Serialize(fact);
-                var candidate = new StoredJournalEntry(post.Entry, status, 0, now,
-                    QueuedAt: status != PostingStatuses.Recorded || !options.PostToErp ? null : now, Fact: factJson.Length <= 30_000 ? factJson : null)
-                    .WithAudit(now, "journal", "recorded", $"{fact.Kind} {fact.FactId}");
-                var (stored, added) = await store.AddAsync(candidate, ct);
-                if (added && IsOwed(stored.Status) && fact.BusinessDay <= WindowStart(now))
-                    await store.MarkOwedAsync(fact.BusinessDay, ct);
-                // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which
-                // lands here; the posting is idempotent by entry id, so a second message does no harm.
-                if (stored.Status == PostingStatuses.Recorded && options.PostToErp)
-                    await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(stored, now, sourceMessageId), ct);
-                return new JournalRecordResult(added ? JournalOutcome.Recorded : JournalOutcome.AlreadyRecorded, stored.EntryId, stored.Status,
-                    $"{fact.Kind} {fact.FactId}: {stored.EntryId} {stored.Status}");
-            default:
-                throw new InvalidOperationException("unknown journal decision");
+            var (fact, sourceMessageId) = (WithoutCardNumbers(facts[i].Fact), facts[i].SourceMessageId);
+            switch (JournalBuilder.Build(fact, options.Chart, options.Rules))
+            {
+                case JournalDecision.Refuse refuse:
+                    await exceptions.RaiseAsync(new BusinessException(
+                        $"unbalanced:{JournalIds.ForFact(fact)}", Owners.Finance, FinanceExceptionReasons.UnbalancedFact, refuse.Reason,
+                        sourceMessageId ?? fact.FactId, null, Keys(fact.Store, fact.BusinessDay, null, fact.FactId), ExceptionStatuses.Open, clock.GetUtcNow()), ct);
+                    results[i] = new JournalRecordResult(JournalOutcome.Refused, null, null, refuse.Reason);
+                    break;
+                case JournalDecision.Nothing nothing:
+                    results[i] = new JournalRecordResult(JournalOutcome.NothingToPost, null, null, nothing.Reason);
+                    break;
+                case JournalDecision.Post post:
+                    var pilotMode = await pilot.ModeAsync(PilotFlow.Journal, fact.Store, ct);
+                    if (pilotMode == FlowMode.Off)
+                    {
+                        results[i] = new JournalRecordResult(JournalOutcome.NothingToPost, null, null, $"{fact.Kind} {fact.FactId}: pilot: the journal is off at {fact.Store}");
+                        break;
+                    }
+                    var now = clock.GetUtcNow();
+                    var status = pilotMode == FlowMode.Shadow ? PostingStatuses.Shadow
+                        : options.ModeFor(fact.Store) == PostingMode.Summarised ? PostingStatuses.AwaitingSummary
+                        : PostingStatuses.Recorded;
+                    var factJson = FinanceJson.Serialize(fact);
+                    candidates.Add((i, new StoredJournalEntry(post.Entry, status, 0, now,
+                        QueuedAt: status != PostingStatuses.Recorded || !options.PostToErp ? null : now, Fact: factJson.Length <= 30_000 ? factJson : null)
+                        .WithAudit(now, "journal", "recorded", $"{fact.Kind} {fact.FactId}"), fact));
+                    break;
+                default:
+                    throw new InvalidOperationException("unknown journal decision");
+            }
         }
+        if (candidates.Count == 0) return results;
+
+        var stored = await store.AddAllAsync([.. candidates.Select(c => c.Entry)], ct);
+        for (var k = 0; k < candidates.Count; k++)
+        {
+            var (i, fact) = (candidates[k].Index, candidates[k].Fact);
+            var (entry, added) = stored[k];
+            if (added && IsOwed(entry.Status) && fact.BusinessDay <= WindowStart(entry.RecordedAt))
+                await store.MarkOwedAsync(fact.BusinessDay, ct);
+            // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which
+            // lands here; the posting is idempotent by entry id, so a second message does no harm.
+            if (entry.Status == PostingStatuses.Recorded && options.PostToErp)
+                await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(entry, clock.GetUtcNow(), facts[i].SourceMessageId), ct);
+            results[i] = new JournalRecordResult(added ? JournalOutcome.Recorded : JournalOutcome.AlreadyRecorded, entry.EntryId, entry.Status,
+                $"{fact.Kind} {fact.FactId}: {entry.EntryId} {entry.Status}");
+        }
+        return results;
     }
 
     /// <summary>The locations and their time zones: a store's money is dated by its local business day.</summary>

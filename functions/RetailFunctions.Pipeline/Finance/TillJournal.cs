@@ -18,27 +18,43 @@ public sealed record TillJournalResult(TillReckoning? Reckoning, IReadOnlyList<J
 /// </summary>
 public sealed class TillJournal(JournalService journal, IExceptionStore exceptions, ICatalogStore catalog, TimeProvider clock)
 {
-    public async Task<TillJournalResult?> RecordAsync(PosTransaction transaction, ExceptionSource source, CancellationToken ct)
+    public async Task<TillJournalResult?> RecordAsync(PosTransaction transaction, ExceptionSource source, CancellationToken ct) =>
+        (await RecordAllAsync([(transaction, source)], ct))[0];
+
+    /// <summary>
+    /// A chunk of till transactions, each judged as by <see cref="RecordAsync"/>; their facts are journalled together,
+    /// so the entries of one store and day are stored in one write. Results come in the transactions' order.
+    /// </summary>
+    public async Task<IReadOnlyList<TillJournalResult?>> RecordAllAsync(IReadOnlyList<(PosTransaction Transaction, ExceptionSource Source)> transactions,
+        CancellationToken ct)
     {
-        var receipt = transaction.Receipt;
-        if (transaction.Kind == PosTransactionKind.TillClose)
+        var reckonings = new TillReckoning?[transactions.Count];
+        var facts = new List<(int Index, FinancialFact Fact, string? SourceMessageId)>();
+        for (var i = 0; i < transactions.Count; i++)
         {
-            var location = await catalog.ResolveLocationAsync(SourceSystems.Pos, receipt.StoreId, ct) ?? receipt.StoreId;
-            var closedAt = transaction.EndDateTime ?? new DateTimeOffset(receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            return TillReceipts.CashCount(transaction, location, closedAt) is { } count
-                ? new TillJournalResult(null, [await journal.RecordAsync(count, ct, source.MessageId)])
-                : null;
+            var (transaction, source) = transactions[i];
+            var receipt = transaction.Receipt;
+            var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, receipt.StoreId, ct) ?? receipt.StoreId;
+            if (transaction.Kind == PosTransactionKind.TillClose)
+            {
+                var closedAt = transaction.EndDateTime ?? new DateTimeOffset(receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+                if (TillReceipts.CashCount(transaction, store, closedAt) is { } count) facts.Add((i, count, source.MessageId));
+                continue;
+            }
+            if (!TillReceipts.MovesMoney(transaction)) continue;
+            var reckoning = reckonings[i] = TillReceipts.Reckon(transaction);
+            if (!reckoning.Reproduced && await journal.ModeAsync(store, ct) is var mode and not FlowMode.Off)
+                await exceptions.RaiseAsync(Mismatch(reckoning, store, source, mode == FlowMode.Shadow), ct);
+            var at = transaction.EndDateTime ?? new DateTimeOffset(receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            facts.AddRange(TillReceipts.Facts(reckoning, store, receipt.BusinessDay, at).Select(f => (i, f, (string?)source.MessageId)));
         }
-        if (!TillReceipts.MovesMoney(transaction)) return null;
-        var reckoning = TillReceipts.Reckon(transaction);
-        var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, receipt.StoreId, ct) ?? receipt.StoreId;
-        if (!reckoning.Reproduced && await journal.ModeAsync(store, ct) is var mode and not FlowMode.Off)
-            await exceptions.RaiseAsync(Mismatch(reckoning, store, source, mode == FlowMode.Shadow), ct);
-        var at = transaction.EndDateTime ?? new DateTimeOffset(receipt.BusinessDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var results = new List<JournalRecordResult>();
-        foreach (var fact in TillReceipts.Facts(reckoning, store, receipt.BusinessDay, at))
-            results.Add(await journal.RecordAsync(fact, ct, source.MessageId));
-        return new TillJournalResult(reckoning, results);
+
+        var recorded = facts.Count == 0 ? [] : await journal.RecordAllAsync([.. facts.Select(f => (f.Fact, f.SourceMessageId))], ct);
+        var byTransaction = facts.Zip(recorded).ToLookup(x => x.First.Index, x => x.Second);
+        return transactions.Select((t, i) => t.Transaction.Kind == PosTransactionKind.TillClose
+                ? byTransaction[i].Any() ? new TillJournalResult(null, [.. byTransaction[i]]) : null
+                : reckonings[i] is { } reckoning ? new TillJournalResult(reckoning, [.. byTransaction[i]]) : null)
+            .ToList();
     }
 
     /// <summary>

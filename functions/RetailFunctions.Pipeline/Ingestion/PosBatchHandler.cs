@@ -12,16 +12,25 @@ using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Ingestion;
 
-public sealed record PosHandlerOptions(int ChunkSize)
+public sealed record PosHandlerOptions(int ChunkSize, int WindowSize = 500)
 {
+    /// <summary>How often a long window renews its message: well within the shortest visibility timeout in use (30 s).</summary>
+    public TimeSpan KeepAliveEvery { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A chunk's statuses and the batch row share one entity-group transaction: at most 100 operations.</summary>
     public int EffectiveChunkSize => Math.Clamp(ChunkSize, 1, 99);
+
+    /// <summary>
+    /// Transactions whose effects are written together, whatever the chunk size: the more a window holds, the more
+    /// lines of one SKU share a ledger write and receipts of one store and day a journal write.
+    /// </summary>
+    public int EffectiveWindowSize => Math.Max(EffectiveChunkSize, WindowSize);
 }
 
 /// <summary>
-/// Processes an uploaded POS batch from its blob, one transaction at a time, saving statuses and progress per chunk.
-/// A retry resumes after the last saved chunk; transactions of an interrupted chunk run again, and their movements
-/// are no-ops the second time because each line has its own idempotency key.
+/// Processes an uploaded POS batch from its blob a window of transactions at a time, saving statuses and progress per
+/// chunk. A retry resumes after the last saved chunk; transactions of an interrupted window run again, and their
+/// effects are no-ops the second time because each line, order command and journal fact has its own idempotency key.
 /// </summary>
 public sealed class PosBatchHandler(
     IPosBatchStore batches, IBlobStore blobs, StockPoster stock, PosOrderRecorder orders, TillJournal journal, PilotGate pilot, PosHandlerOptions options,
@@ -35,38 +44,93 @@ public sealed class PosBatchHandler(
         if (batch.Status == PosBatchStatuses.Completed)
             return new HandlerOutcome.Completed($"batch {batchId} already completed");
 
-        var chunk = new List<PosTransactionStatus>(options.EffectiveChunkSize);
+        var window = new List<PosParseResult>(options.EffectiveWindowSize);
+        // The first window is one chunk, so progress shows soon; each next one doubles, up to the window size.
+        var windowSize = options.EffectiveChunkSize;
         await using var blob = await blobs.OpenReadAsync(ContainerNames.PosUploads, batch.Blob, ct);
         try
         {
             foreach (var parsed in Read(batch.Format, blob))
             {
                 if (parsed.Position <= batch.ProcessedThrough) continue;
-                chunk.Add(await ProcessAsync(batch, parsed, message.Envelope, ct));
-                if (chunk.Count < options.EffectiveChunkSize) continue;
-                batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Processing, null);
-                // Still ours? A consumer whose message lapsed and was taken over must not write: its stale batch
-                // row would overwrite the other consumer's progress (a completed batch back to processing).
-                await message.KeepAlive(ct);
-                await batches.SaveChunkAsync(batch, chunk, ct);
-                chunk.Clear();
+                window.Add(parsed);
+                if (window.Count < windowSize) continue;
+                batch = await SaveFullChunksAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), message, ct);
+                window.Clear();
+                windowSize = Math.Min(2 * windowSize, options.EffectiveWindowSize);
             }
         }
         catch (PayloadException invalid)
         {
-            var failed = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Failed, clock.GetUtcNow()) with
-            {
-                Failure = $"{invalid.Field}: {invalid.Reason}",
-            };
-            await batches.SaveChunkAsync(failed, chunk, ct);
+            await SaveLastAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), PosBatchStatuses.Failed, message, ct,
+                $"{invalid.Field}: {invalid.Reason}");
             return new HandlerOutcome.Poison($"POS batch {batch.BatchId} unreadable at {invalid.Field}: {invalid.Reason}", nameof(PayloadException));
         }
 
-        batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Completed, clock.GetUtcNow());
-        await message.KeepAlive(ct);
-        await batches.SaveChunkAsync(batch, chunk, ct);
+        batch = await SaveLastAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), PosBatchStatuses.Completed, message, ct);
         return new HandlerOutcome.Completed(
             $"batch {batch.BatchId}: {batch.Applied} applied, {batch.Exceptions} exceptions, {batch.Malformed} malformed, {batch.Recorded} recorded");
+    }
+
+    /// <summary>The last window: its full chunks as progress, then the rest (perhaps none) with the batch's final status.</summary>
+    private async Task<PosBatch> SaveLastAsync(PosBatch batch, IReadOnlyList<PosTransactionStatus> statuses, string status, ReceivedMessage message,
+        CancellationToken ct, string? failure = null)
+    {
+        var full = statuses.Count / options.EffectiveChunkSize * options.EffectiveChunkSize;
+        batch = await SaveFullChunksAsync(batch, [.. statuses.Take(full)], message, ct);
+        var last = statuses.Skip(full).ToList();
+        batch = PosBatchProgress.Advance(batch, last, status, clock.GetUtcNow()) with { Failure = failure };
+        await message.KeepAlive(ct);
+        await batches.SaveChunkAsync(batch, last, ct);
+        return batch;
+    }
+
+    /// <summary>
+    /// A window can take longer than the message's visibility on a busy machine: the message is kept meanwhile, so no
+    /// other consumer takes the batch over half way. If it was taken over all the same, this consumer writes no status.
+    /// </summary>
+    private async Task<IReadOnlyList<PosTransactionStatus>> ProcessKeptAliveAsync(PosBatch batch, IReadOnlyList<PosParseResult> window,
+        ReceivedMessage message, CancellationToken ct)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var keeping = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(options.KeepAliveEvery, clock, done.Token);
+                    // Not cut short when the window ends: a renewal cancelled half way could leave a stale pop receipt.
+                    await message.KeepAlive(ct);
+                }
+            }
+            catch (OperationCanceledException) when (done.IsCancellationRequested)
+            {
+            }
+        }, CancellationToken.None);
+        try
+        {
+            return await ProcessWindowAsync(batch, window, message.Envelope, ct);
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await keeping;
+        }
+    }
+
+    /// <summary>Saves statuses and progress one chunk at a time, after the whole window's effects are written.</summary>
+    private async Task<PosBatch> SaveFullChunksAsync(PosBatch batch, IReadOnlyList<PosTransactionStatus> statuses, ReceivedMessage message, CancellationToken ct)
+    {
+        foreach (var chunk in statuses.Chunk(options.EffectiveChunkSize))
+        {
+            batch = PosBatchProgress.Advance(batch, chunk, PosBatchStatuses.Processing, null);
+            // Still ours? A consumer whose message lapsed and was taken over must not write: its stale batch
+            // row would overwrite the other consumer's progress (a completed batch back to processing).
+            await message.KeepAlive(ct);
+            await batches.SaveChunkAsync(batch, chunk, ct);
+        }
+        return batch;
     }
 
     /// <summary>A till that states no business day: the store's local day of when the transaction ended.</summary>
@@ -79,48 +143,76 @@ public sealed class PosBatchHandler(
     private static IEnumerable<PosParseResult> Read(string format, Stream blob) =>
         format == PosFormats.Xml ? PosLogReader.Read(blob) : PosJsonBatchReader.Read(blob);
 
-    private async Task<PosTransactionStatus> ProcessAsync(PosBatch batch, PosParseResult parsed, Envelope envelope, CancellationToken ct)
+    /// <summary>
+    /// A transaction of the window, judged before anything is written: the stock it moves, whether its order is recorded,
+    /// or why it is only recorded (no stock lines, its store's flows switched off).
+    /// </summary>
+    private sealed record Planned(int Position, PosTransaction Transaction, IReadOnlyList<ChannelStockChange> Changes, ExceptionSource Source,
+        IReadOnlyDictionary<string, string> Keys, string? RecordedOnly, bool RecordsOrder)
     {
-        if (parsed is PosParseResult.Malformed malformed)
-            return new PosTransactionStatus(malformed.Position, malformed.ReceiptHint, "unknown", PosTransactionStatuses.Malformed, malformed.Reason, 0, 0);
+        // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
+        public bool Journalled => RecordedOnly is null || Transaction.Kind == PosTransactionKind.TillClose;
+    }
 
-        var (position, transaction) = (parsed.Position, ((PosParseResult.Parsed)parsed).Transaction);
+    /// <summary>
+    /// A window's transactions, each with the effects it would have alone, written by kind: the stock movements (each
+    /// SKU's together), the order records, the journal facts (each store and day's together). A window run again after
+    /// a crash is a no-op for what was done: every effect is idempotent by its receipt and line.
+    /// </summary>
+    private async Task<IReadOnlyList<PosTransactionStatus>> ProcessWindowAsync(PosBatch batch, IReadOnlyList<PosParseResult> window, Envelope envelope,
+        CancellationToken ct)
+    {
+        var planned = new List<Planned>(window.Count);
+        foreach (var parsed in window)
+            if (parsed is PosParseResult.Parsed ok) planned.Add(await PlanAsync(batch, ok.Position, ok.Transaction, envelope, ct));
+
+        var moves = planned.SelectMany(p => p.Changes.Select(c => (Plan: p, Change: c))).ToList();
+        var outcomes = moves.Count == 0 ? [] : await stock.PostAllAsync([.. moves.Select(m => (m.Change, m.Plan.Source))], ct);
+        var sales = planned.Where(p => p.RecordsOrder).Select(p => (p.Transaction, p.Source.PayloadReference!, p.Keys)).ToList();
+        if (sales.Count > 0) await orders.RecordAllAsync(sales, ct);
+        var journalled = planned.Where(p => p.Journalled).Select(p => (p.Transaction, p.Source)).ToList();
+        if (journalled.Count > 0) await journal.RecordAllAsync(journalled, ct);
+
+        var byPlan = moves.Zip(outcomes).ToLookup(x => x.First.Plan, x => x.Second);
+        var statuses = planned.ToDictionary(p => p.Position, p => Status(p, byPlan[p]));
+        return window.Select(parsed => parsed is PosParseResult.Malformed malformed
+                ? new PosTransactionStatus(malformed.Position, malformed.ReceiptHint, "unknown", PosTransactionStatuses.Malformed, malformed.Reason, 0, 0)
+                : statuses[parsed.Position])
+            .ToList();
+    }
+
+    private async Task<Planned> PlanAsync(PosBatch batch, int position, PosTransaction transaction, Envelope envelope, CancellationToken ct)
+    {
         if (!transaction.BusinessDayStated) transaction = await LocalDayAsync(transaction, ct);
-        var receipt = transaction.Receipt.ToString();
-        var kind = transaction.Kind.ToString();
+        var store = transaction.Receipt.StoreId;
         var changes = PosStockPlan.Changes(transaction, batch.BatchId).ToList();
         var keys = new Dictionary<string, string>(envelope.Keys)
         {
-            [BusinessKeys.Store] = transaction.Receipt.StoreId,
-            [BusinessKeys.Transaction] = receipt,
+            [BusinessKeys.Store] = store,
+            [BusinessKeys.Transaction] = transaction.Receipt.ToString(),
         };
         var source = new ExceptionSource(envelope.Id, $"{ContainerNames.PosUploads}/{batch.Blob}#{position}", keys);
         // A post-void that repeats no lines moves no stock here: its order gives the goods and the money back.
         if (changes.Count == 0 && transaction.VoidsReceipt is null)
-        {
-            // A till close is the day's cash count: its over/short is booked (the journal's own pilot switch applies).
-            if (transaction.Kind == PosTransactionKind.TillClose) await journal.RecordAsync(transaction, source, ct);
-            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded, PosStockPlan.WhyNoStock(transaction), 0, 0);
-        }
+            return new Planned(position, transaction, [], source, keys, PosStockPlan.WhyNoStock(transaction), false);
         // A store whose flows are off keeps its upload archived and acknowledged; a replay after switching on applies it.
-        var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
-        var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, transaction.Receipt.StoreId, ct);
+        var (stockMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillStock, SourceSystems.Pos, store, ct);
+        var (ordersMode, _) = await pilot.ModeByAliasAsync(PilotFlow.TillOrders, SourceSystems.Pos, store, ct);
         if (stockMode == FlowMode.Off && ordersMode == FlowMode.Off)
-            return new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Recorded,
-                $"pilot: till stock and till orders are off at store {transaction.Receipt.StoreId}; archived, not applied", 0, 0);
-        if (stockMode == FlowMode.Off) changes.Clear();
+            return new Planned(position, transaction, [], source, keys, $"pilot: till stock and till orders are off at store {store}; archived, not applied", false);
+        return new Planned(position, transaction, stockMode == FlowMode.Off ? [] : changes, source, keys, null, ordersMode != FlowMode.Off);
+    }
 
+    private static PosTransactionStatus Status(Planned plan, IEnumerable<PostingOutcome> outcomes)
+    {
+        var (receipt, kind) = (plan.Transaction.Receipt.ToString(), plan.Transaction.Kind.ToString());
+        if (plan.RecordedOnly is { } why) return new PosTransactionStatus(plan.Position, receipt, kind, PosTransactionStatuses.Recorded, why, 0, 0);
         var counts = new PostingCounts();
-        foreach (var change in changes)
-            counts.Add(await stock.PostAsync(change, source, ct));
-        if (ordersMode != FlowMode.Off)
-            await orders.RecordAsync(transaction, source.PayloadReference!, keys, ct);
-        await journal.RecordAsync(transaction, source, ct);
-
+        foreach (var outcome in outcomes) counts.Add(outcome);
         return counts.Exceptions > 0
-            ? new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Exception,
-                $"{counts.Exceptions} of {changes.Count} lines raised exceptions (see /api/exceptions)", counts.Applied, counts.AlreadyApplied)
-            : new PosTransactionStatus(position, receipt, kind, PosTransactionStatuses.Applied, null, counts.Applied, counts.AlreadyApplied);
+            ? new PosTransactionStatus(plan.Position, receipt, kind, PosTransactionStatuses.Exception,
+                $"{counts.Exceptions} of {plan.Changes.Count} lines raised exceptions (see /api/exceptions)", counts.Applied, counts.AlreadyApplied)
+            : new PosTransactionStatus(plan.Position, receipt, kind, PosTransactionStatuses.Applied, null, counts.Applied, counts.AlreadyApplied);
     }
 }
 

@@ -13,17 +13,28 @@ namespace RetailFunctions.Pipeline.Inventory;
 /// </summary>
 public sealed class InventoryService(IInventoryStore store, IMessageSender sender, PilotGate pilot, TimeProvider clock)
 {
-    public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct)
+    public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct) => (await ExecuteAllAsync([command], ct))[0];
+
+    /// <summary>Many commands (a POS chunk's lines): each SKU's are written together; one nudge per location that needs a push.</summary>
+    public async Task<IReadOnlyList<InventoryResult>> ExecuteAllAsync(IReadOnlyList<InventoryCommand> commands, CancellationToken ct)
     {
-        var result = await store.ExecuteAsync(command, ct);
-        // The ledger refuses such reservations; this is the alarm should that rule ever be broken.
-        if (command is InventoryCommand.Reserve { MayOversell: false } reserve && result.Outcome == CommandOutcome.Applied
-            && result.Levels.FirstOrDefault(l => l.Location == reserve.Location) is { } level && level.OnHand - level.Reserved < 0m)
-            PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand), new KeyValuePair<string, object?>("channel", reserve.Channel),
-                new KeyValuePair<string, object?>("location", reserve.Location), new KeyValuePair<string, object?>("region", pilot.RegionTag(reserve.Location)));
-        foreach (var location in result.PushNeeded)
-            await sender.SendAsync(QueueNames.ChannelAvailability, AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey), ct);
-        return result;
+        var results = commands.Count == 1 ? [await store.ExecuteAsync(commands[0], ct)] : await store.ExecuteAllAsync(commands, ct);
+        var nudges = new List<Envelope>();
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var (command, result) = (commands[i], results[i]);
+            // The ledger refuses such reservations; this is the alarm should that rule ever be broken.
+            if (command is InventoryCommand.Reserve { MayOversell: false } reserve && result.Outcome == CommandOutcome.Applied
+                && result.Levels.FirstOrDefault(l => l.Location == reserve.Location) is { } level && level.OnHand - level.Reserved < 0m)
+                PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand),
+                    new KeyValuePair<string, object?>("channel", reserve.Channel), new KeyValuePair<string, object?>("location", reserve.Location),
+                    new KeyValuePair<string, object?>("region", pilot.RegionTag(reserve.Location)));
+            nudges.AddRange(result.PushNeeded.Select(location => AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey)));
+        }
+        // Many SKUs changed at once (a till upload): their nudges go out side by side.
+        await Parallel.ForEachAsync(nudges, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (nudge, token) => await sender.SendAsync(QueueNames.ChannelAvailability, nudge, token));
+        return results;
     }
 }
 

@@ -47,33 +47,62 @@ public sealed record ExceptionSource(string MessageId, string? PayloadReference,
 /// </summary>
 public sealed class StockPoster(ICatalogStore catalog, InventoryService inventory, IExceptionStore exceptions, InventoryOptions options, TimeProvider clock)
 {
-    public async Task<PostingOutcome> PostAsync(ChannelStockChange change, ExceptionSource source, CancellationToken ct)
+    public async Task<PostingOutcome> PostAsync(ChannelStockChange change, ExceptionSource source, CancellationToken ct) =>
+        (await PostAllAsync([(change, source)], ct))[0];
+
+    /// <summary>
+    /// Many changes at once (a POS chunk's lines): each is resolved and judged as if posted alone, and the resolved
+    /// commands go to the ledger together, so the lines of one SKU are one write. Outcomes come in the changes' order.
+    /// </summary>
+    public async Task<IReadOnlyList<PostingOutcome>> PostAllAsync(IReadOnlyList<(ChannelStockChange Change, ExceptionSource Source)> changes,
+        CancellationToken ct)
     {
-        var sku = await ResolveSkuAsync(change, ct);
-        if (sku is null)
+        var outcomes = new PostingOutcome[changes.Count];
+        var commands = new List<(int Index, string Sku, string? Location, InventoryCommand Command)>(changes.Count);
+        for (var i = 0; i < changes.Count; i++)
         {
-            var names = string.Join(", ", change.ItemAliases.Select(a => $"{a.Kind} {a.Value}"));
-            await RaiseAsync(source, ExceptionReasons.UnmappedSku, $"{change.System} item ({names}) has no canonical SKU", change, ct);
-            return PostingOutcome.Exception;
-        }
-
-        string? location = null;
-        if (change.Intent is not StockIntent.Release)
-        {
-            location = change.ChannelLocationId is null
-                ? options.DefaultFulfillmentLocation
-                : await catalog.ResolveLocationAsync(change.System, change.ChannelLocationId, ct);
-            if (location is null)
+            var (change, source) = changes[i];
+            var sku = await ResolveSkuAsync(change, ct);
+            if (sku is null)
             {
-                var detail = change.ChannelLocationId is null
-                    ? $"{change.System} event names no location and no default fulfillment location is configured"
-                    : $"{change.System} location {change.ChannelLocationId} is not mapped to a canonical location";
-                await RaiseAsync(source, ExceptionReasons.UnmappedLocation, detail, change, ct);
-                return PostingOutcome.Exception;
+                var names = string.Join(", ", change.ItemAliases.Select(a => $"{a.Kind} {a.Value}"));
+                await RaiseAsync(source, ExceptionReasons.UnmappedSku, $"{change.System} item ({names}) has no canonical SKU", change, ct);
+                outcomes[i] = PostingOutcome.Exception;
+                continue;
             }
-        }
 
-        var result = await inventory.ExecuteAsync(CommandFor(change, sku, location, options), ct);
+            string? location = null;
+            if (change.Intent is not StockIntent.Release)
+            {
+                location = change.ChannelLocationId is null
+                    ? options.DefaultFulfillmentLocation
+                    : await catalog.ResolveLocationAsync(change.System, change.ChannelLocationId, ct);
+                if (location is null)
+                {
+                    var detail = change.ChannelLocationId is null
+                        ? $"{change.System} event names no location and no default fulfillment location is configured"
+                        : $"{change.System} location {change.ChannelLocationId} is not mapped to a canonical location";
+                    await RaiseAsync(source, ExceptionReasons.UnmappedLocation, detail, change, ct);
+                    outcomes[i] = PostingOutcome.Exception;
+                    continue;
+                }
+            }
+            commands.Add((i, sku, location, CommandFor(change, sku, location, options)));
+        }
+        if (commands.Count == 0) return outcomes;
+
+        var results = await inventory.ExecuteAllAsync([.. commands.Select(c => c.Command)], ct);
+        for (var k = 0; k < commands.Count; k++)
+        {
+            var (i, sku, location, _) = commands[k];
+            outcomes[i] = await JudgeAsync(changes[i].Change, changes[i].Source, sku, location, results[k], ct);
+        }
+        return outcomes;
+    }
+
+    private async Task<PostingOutcome> JudgeAsync(ChannelStockChange change, ExceptionSource source, string sku, string? location, InventoryResult result,
+        CancellationToken ct)
+    {
         switch (result.Outcome)
         {
             case CommandOutcome.Refused:

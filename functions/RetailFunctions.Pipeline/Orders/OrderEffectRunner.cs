@@ -21,14 +21,16 @@ public sealed class OrderEffectRunner(
     TimeProvider clock)
 {
     private static readonly IReadOnlyList<OrderCommand> NoAnswer = [];
+    private static readonly TimeSpan PositionsFresh = TimeSpan.FromSeconds(60);
+    private Positions? _positions;
 
     public async Task<IReadOnlyList<OrderCommand>> RunAsync(Order order, OrderEffect effect, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         switch (effect)
         {
-            case OrderEffect.RouteStock:
-                return [new OrderCommand.AllocateStock($"allocate:{effect.EffectId}", "router", now, await CandidatesAsync(order, ct))];
+            case OrderEffect.RouteStock routing:
+                return [await RouteAsync(order, routing, ct)];
 
             case OrderEffect.ReserveStock r:
                 var reserved = await inventory.ExecuteAsync(new InventoryCommand.Reserve(r.Sku, r.Location, r.Channel, r.Quantity, r.ReservationId,
@@ -81,6 +83,10 @@ public sealed class OrderEffectRunner(
         }
     }
 
+    /// <summary>Routing only reads (what each location can promise): the answer is the allocation command.</summary>
+    public async Task<OrderCommand> RouteAsync(Order order, OrderEffect.RouteStock routing, CancellationToken ct) =>
+        new OrderCommand.AllocateStock($"allocate:{routing.EffectId}", "router", clock.GetUtcNow(), await CandidatesAsync(order, ct));
+
     /// <summary>The queue hides a message for at most a few days, so a far deadline arrives early and is sent on again.</summary>
     public Task ScheduleExpiryAsync(string orderId, string shipmentId, DateTimeOffset dueAt, CancellationToken ct)
     {
@@ -96,15 +102,29 @@ public sealed class OrderEffectRunner(
     {
         var needs = OrderDecider.Needs(order);
         if (needs.Count == 0 || order.Draft is null) return [];
-        var positions = (await catalog.ListLocationsAsync(ct)).ToDictionary(
-            l => l.Id, l => l.Latitude is { } lat && l.Longitude is { } lon ? new GeoPoint(lat, lon) : null, StringComparer.Ordinal);
-        var candidates = new List<StockCandidate>();
+        var levels = new List<(string Sku, LocationStock Stock)>();
         foreach (var sku in needs.Select(n => n.Sku).Distinct(StringComparer.Ordinal))
-            foreach (var location in await stock.GetStockAsync(sku, ct))
-                candidates.Add(new StockCandidate(location.Level.Location, sku, Availability.ForChannel(location.Level, location.Policy, order.Draft.Channel),
-                    positions.GetValueOrDefault(location.Level.Location)));
-        return candidates;
+            levels.AddRange((await stock.GetStockAsync(sku, ct)).Select(s => (sku, s)));
+        var positions = await PositionsAsync(levels.Select(l => l.Stock.Level.Location), ct);
+        return [.. levels.Select(l => new StockCandidate(l.Stock.Level.Location, l.Sku,
+            Availability.ForChannel(l.Stock.Level, l.Stock.Policy, order.Draft.Channel), positions.GetValueOrDefault(l.Stock.Level.Location)))];
     }
+
+    /// <summary>
+    /// Where the locations are, read once a minute rather than once per order: locations are few and rarely move. A
+    /// location the kept list does not know (opened since) makes it read again at once.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, GeoPoint?>> PositionsAsync(IEnumerable<string> needed, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_positions is { } kept && now - kept.ReadAt < PositionsFresh && needed.All(kept.ById.ContainsKey)) return kept.ById;
+        var read = (await catalog.ListLocationsAsync(ct)).ToDictionary(
+            l => l.Id, l => l.Latitude is { } lat && l.Longitude is { } lon ? new GeoPoint(lat, lon) : null, StringComparer.Ordinal);
+        _positions = new Positions(read, now);
+        return read;
+    }
+
+    private sealed record Positions(IReadOnlyDictionary<string, GeoPoint?> ById, DateTimeOffset ReadAt);
 
     private async Task RaiseNegativeStockAsync(Order order, OrderEffect effect, InventoryResult result, CancellationToken ct)
     {

@@ -1,20 +1,20 @@
 using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline.Aggregates;
 
 namespace RetailFunctions.Pipeline.Orders;
 
 /// <summary>An order as stored: its state, the effects still to run (the outbox), and the concurrency tag it was read with.</summary>
 public sealed record StoredOrder(Order Order, IReadOnlyList<OrderEffect> Pending, string? ETag);
 
-public interface IOrderStore
-{
-    /// <summary>The stored order, or an empty one with no tag when none exists yet.</summary>
-    Task<StoredOrder> LoadAsync(string orderId, CancellationToken cancellationToken);
+/// <summary>What an order decision writes: the new state and the whole outbox, together in the order's row.</summary>
+public sealed record OrderChange(Order Order, IReadOnlyList<OrderEffect> Pending);
 
-    /// <summary>
-    /// Writes state and outbox together if the row is still at <paramref name="etag"/> (null: the row must not exist);
-    /// the row's new tag, or null when someone wrote first.
-    /// </summary>
-    Task<string?> TrySaveAsync(Order order, IReadOnlyList<OrderEffect> pending, string? etag, CancellationToken cancellationToken);
+/// <summary>
+/// Orders by id. <see cref="IAggregateStore{TKey,TSlice,TChange}.LoadAsync"/> answers an empty order with no tag when
+/// none exists yet; a save writes state and outbox together if the row is still at the tag it was read with.
+/// </summary>
+public interface IOrderStore : IAggregateStore<string, StoredOrder, OrderChange>
+{
 
     /// <summary>Finds an order by a channel's reference (Shopify id or name, a till receipt).</summary>
     Task<string?> FindAsync(string channel, string value, CancellationToken cancellationToken);

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline.Aggregates;
 
 namespace RetailFunctions.Pipeline.Orders;
 
@@ -8,21 +10,26 @@ public sealed record OrderResult(StoredOrder Stored, string? Refusal, bool Chang
     public Order Order => Stored.Order;
 }
 
-public sealed class OrderConcurrencyException(string orderId)
-    : Exception($"order {orderId} kept changing while a command was applied; the message will be retried");
-
 /// <summary>
-/// Drives the order workflow durably: load the order, decide, save the new state with its effects in one write
+/// Drives the order workflow durably on the aggregate runner: decide, save the new state with its effects in one write
 /// (ETag-checked), then run the effects and remove them. Effects that answer back (routing, the ledger's answer to a
-/// reservation) are fed in as commands in the same save that removes them. A crash anywhere leaves the effects in
-/// the row, and the next message for the order, or the sweep, runs them again: each is idempotent. The row is read
-/// once per command; later writes go on from the tag the last write returned, and re-read only when someone else
-/// wrote in between.
+/// reservation) are fed in as commands in the same save that removes them; routing, which only reads, runs before
+/// the save that asks for it, so a placed order is saved already routed. A crash anywhere leaves the effects in the
+/// row, and the next message for the order, or the sweep, runs them again: each is idempotent.
+/// <para>
+/// The row this process last wrote is kept (a bounded set) and the next command decides on it without reading: its
+/// save is ETag-checked, so a copy someone else has since overwritten costs one failed write and a read, and a
+/// decision that would write nothing on the copy is made again on a fresh read. A new order is first tried as an
+/// insert, for the same reason.
+/// </para>
 /// </summary>
 public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy)
 {
     private const int MaxAttempts = 12;
     private const int MaxRounds = 25;
+    private const int RememberedRows = 4_096;
+    private readonly AggregateRunner<string, StoredOrder, OrderChange> _runner = new(store, MaxAttempts);
+    private readonly ConcurrentDictionary<string, StoredOrder> _written = new(StringComparer.Ordinal);
 
     public OrderPolicy Policy => policy;
 
@@ -41,43 +48,80 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
 
     private async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, CancellationToken ct)
     {
-        var (stored, refusal, changed) = await DecideAndSaveAsync(orderId, commands, onlyIfKnown, ct);
-        if (!stored.Order.IsKnown && onlyIfKnown) return new OrderResult(stored, refusal, false);
-        var (drained, _) = await DrainAsync(stored, ct);
-        return new OrderResult(drained, refusal, changed);
+        var kept = _written.GetValueOrDefault(orderId);
+        foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
+            if (!Indexed(kept, record.Draft))
+                await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
+        var assumed = kept ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
+        var route = assumed is null ? null : await RouteAheadAsync(assumed, commands, ct);
+        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route), ct, assumed);
+        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(ran.Slice, ran.Result, false);
+        Remember(ran.Slice);
+        var (drained, _) = await DrainAsync(ran.Slice, ct);
+        return new OrderResult(drained, ran.Result, ran.Written);
     }
 
     public Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct) => store.LoadAsync(orderId, ct);
 
-    private async Task<(StoredOrder Stored, string? Refusal, bool Changed)> DecideAndSaveAsync(string orderId, IReadOnlyList<OrderCommand> commands,
-        bool onlyIfKnown, CancellationToken ct)
+    /// <summary>
+    /// A row saved with these references had them indexed before it was saved (the index is written first), so a
+    /// repeated topic of a known order (paid, updated, fulfilled) does not write the index again.
+    /// </summary>
+    private static bool Indexed(StoredOrder? kept, OrderDraft draft) =>
+        kept?.Order.Draft is { } saved && saved.Channel == draft.Channel
+        && draft.References.All(r => saved.References.Any(s => s.Value == r.Value));
+
+    /// <summary>The commands decided in turn on the stored order, up to the first refusal; nothing to write when the state is unchanged.</summary>
+    private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route)
     {
-        foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
-            await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        if (onlyIfKnown && !stored.Order.IsKnown) return Decision.Nothing<OrderChange, string?>($"order {stored.Order.OrderId} is not known");
+        var state = stored.Order;
+        var added = new List<OrderEffect>();
+        string? refusal = null;
+        foreach (var command in commands)
         {
-            var stored = await store.LoadAsync(orderId, ct);
-            if (onlyIfKnown && !stored.Order.IsKnown) return (stored, $"order {orderId} is not known", false);
-            var state = stored.Order;
-            var effectsToRun = new List<OrderEffect>();
-            string? refusal = null;
-            foreach (var command in commands)
+            var step = OrderWorkflow.Execute(command, state, policy);
+            if (step.Refusal is not null)
             {
-                var step = OrderWorkflow.Execute(command, state, policy);
-                if (step.Refusal is not null)
-                {
-                    refusal = step.Refusal;
-                    break;
-                }
-                state = step.Next;
-                effectsToRun.AddRange(step.Effects);
+                refusal = step.Refusal;
+                break;
             }
-            if (ReferenceEquals(state, stored.Order)) return (stored, refusal, false);
-            List<OrderEffect> pending = [.. stored.Pending, .. effectsToRun];
-            if (await store.TrySaveAsync(state, pending, stored.ETag, ct) is { } etag)
-                return (new StoredOrder(state, pending, etag), refusal, true);
+            state = step.Next;
+            added.AddRange(step.Effects);
         }
-        throw new OrderConcurrencyException(orderId);
+        if (ReferenceEquals(state, stored.Order)) return Decision.Nothing<OrderChange, string?>(refusal);
+        if (route is not null && added.OfType<OrderEffect.RouteStock>().FirstOrDefault() is { } routing && route.Fits(routing, state))
+        {
+            var step = OrderWorkflow.Execute(route.Answer, state, policy);
+            state = step.Next;
+            added.Remove(routing);
+            added.AddRange(step.Effects);
+        }
+        return Decision.Write(new OrderChange(state, [.. stored.Pending, .. added]), refusal);
+    }
+
+    /// <summary>
+    /// When the commands, decided on the order as this process last saw it, ask for routing, the route is read now
+    /// (routing writes nothing), so it is saved with the decision instead of in a round of its own. It is used only if
+    /// the decision that is saved asks for the same routing of the same needs.
+    /// </summary>
+    private async Task<Route?> RouteAheadAsync(StoredOrder assumed, IReadOnlyList<OrderCommand> commands, CancellationToken ct)
+    {
+        var state = assumed.Order;
+        foreach (var command in commands)
+        {
+            var step = OrderWorkflow.Execute(command, state, policy);
+            if (step.Refusal is not null) return null;
+            state = step.Next;
+            if (step.Effects.OfType<OrderEffect.RouteStock>().FirstOrDefault() is { } routing)
+                return new Route(routing.EffectId, OrderDecider.Needs(state), await effects.RouteAsync(state, routing, ct));
+        }
+        return null;
+    }
+
+    private sealed record Route(string EffectId, IReadOnlyList<StockNeed> Needs, OrderCommand Answer)
+    {
+        public bool Fits(OrderEffect.RouteStock routing, Order state) => routing.EffectId == EffectId && OrderDecider.Needs(state).SequenceEqual(Needs);
     }
 
     /// <summary>Runs the order's outbox until it is empty; the number of effects run.</summary>
@@ -94,26 +138,31 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
                 answers.AddRange(await effects.RunAsync(stored.Order, effect, ct));
             ran += stored.Pending.Count;
             var done = stored.Pending.Select(e => e.EffectId).ToHashSet(StringComparer.Ordinal);
-
-            for (var attempt = 0; ; attempt++)
-            {
-                var state = stored.Order;
-                var pending = stored.Pending.Where(e => !done.Contains(e.EffectId)).ToList();
-                foreach (var answer in answers)
-                {
-                    var step = OrderWorkflow.Execute(answer, state, policy);
-                    state = step.Next;
-                    pending.AddRange(step.Effects);
-                }
-                if (await store.TrySaveAsync(state, pending, stored.ETag, ct) is { } etag)
-                {
-                    stored = new StoredOrder(state, pending, etag);
-                    break;
-                }
-                if (attempt >= MaxAttempts) throw new OrderConcurrencyException(stored.Order.OrderId);
-                stored = await store.LoadAsync(stored.Order.OrderId, ct);
-            }
+            stored = (await _runner.RunAsync(stored.Order.OrderId, stored.Order.OrderId, current => Answer(current, done, answers), ct, stored)).Slice;
+            Remember(stored);
         }
         return (stored, ran);
+    }
+
+    /// <summary>The effects run leave the outbox and their answers are decided; written even when nothing else changed, to empty it.</summary>
+    private Decision<OrderChange, bool> Answer(StoredOrder current, HashSet<string> done, List<OrderCommand> answers)
+    {
+        var state = current.Order;
+        var pending = current.Pending.Where(e => !done.Contains(e.EffectId)).ToList();
+        foreach (var answer in answers)
+        {
+            var step = OrderWorkflow.Execute(answer, state, policy);
+            state = step.Next;
+            pending.AddRange(step.Effects);
+        }
+        return Decision.Write(new OrderChange(state, pending), true);
+    }
+
+    /// <summary>Keeps what this process last wrote; past the bound the set starts again (a missing row is only read).</summary>
+    private void Remember(StoredOrder stored)
+    {
+        if (stored.ETag is null) return;
+        if (_written.Count >= RememberedRows) _written.Clear();
+        _written[stored.Order.OrderId] = stored;
     }
 }

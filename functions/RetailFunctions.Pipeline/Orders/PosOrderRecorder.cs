@@ -11,6 +11,12 @@ namespace RetailFunctions.Pipeline.Orders;
 /// </summary>
 public sealed class PosOrderRecorder(IMessageSender sender, ICatalogStore catalog, IOrderStore orders, TimeProvider clock)
 {
+    /// <summary>Till transactions of an upload: their order commands are sent side by side rather than one after another.</summary>
+    public Task RecordAllAsync(IReadOnlyList<(PosTransaction Transaction, string SourceReference, IReadOnlyDictionary<string, string> Keys)> transactions,
+        CancellationToken ct) =>
+        Parallel.ForEachAsync(transactions, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (t, token) => await RecordAsync(t.Transaction, t.SourceReference, t.Keys, token));
+
     public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct)
     {
         var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, transaction.Receipt.StoreId, ct);

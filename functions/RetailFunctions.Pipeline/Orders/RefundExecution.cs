@@ -31,6 +31,19 @@ public interface IRefundGateway
     Task<RefundOutcome> RefundAsync(RefundInstruction instruction, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A payment processor other than the web store (a gateway an app, marketplace or store order was paid through),
+/// reached over the processor refund contract (docs/finance.md): chosen by the gateway the tender was paid with.
+/// Transient failures throw, so the message is tried again.
+/// </summary>
+public interface IProcessorRefundConnector
+{
+    /// <summary>Whether this connector refunds money taken through the named gateway.</summary>
+    bool Serves(string gateway);
+
+    Task<RefundOutcome> RefundAsync(RefundInstruction instruction, CancellationToken cancellationToken);
+}
+
 public static class RefundMarkers
 {
     private const string Prefix = "[retail-refund:";
@@ -53,7 +66,8 @@ public static class RefundMarkers
 /// the processor that took the money: each tender's share against the transaction that captured it. A refusal is
 /// finance's to resolve, with the processor's reason. Refunds the channel made itself are never sent back to it.
 /// </summary>
-public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gateways, IExceptionStore exceptions, TimeProvider clock) : IOrderEventSubscriber
+public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gateways, IExceptionStore exceptions, TimeProvider clock,
+    IEnumerable<IProcessorRefundConnector>? processors = null) : IOrderEventSubscriber
 {
     public const string Refused = "refund-refused";
 
@@ -61,9 +75,18 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
 
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
-        if (message.Event is not OrderEvent.RefundIssued { Refund: var refund } || message.Order.Draft is not { } draft) return;
-        if (gateways.FirstOrDefault(g => g.Channel == draft.Channel) is not { } gateway || IsChannels(refund)) return;
-        var owed = refund.Tenders.Where(t => t.Amount > 0m && t.TransactionId is null).Sum(t => t.Amount);
+        if (message.Event is not OrderEvent.RefundIssued { Refund: var refund } || message.Order.Draft is not { } draft || IsChannels(refund)) return;
+        // Tenders paid through another processor go back through its connector, whatever the channel.
+        var sent = 0m;
+        foreach (var (connector, gatewayName, toProcessor) in ProcessorInstructions(message.Order, refund, processors ?? []))
+        {
+            sent += toProcessor.Legs.Sum(l => l.Amount);
+            if (await connector.RefundAsync(toProcessor, cancellationToken) is RefundOutcome.Refused refusedThere)
+                await RaiseAsync(message, refund, Refused, $"order {message.OrderId}: refund {refund.RefundId} of {toProcessor.Legs.Sum(l => l.Amount):0.00} "
+                    + $"{toProcessor.Currency} was refused by the processor {gatewayName}: {refusedThere.Reason}", cancellationToken, gatewayName);
+        }
+        if (gateways.FirstOrDefault(g => g.Channel == draft.Channel) is not { } gateway) return;
+        var owed = refund.Tenders.Where(t => t.Amount > 0m && t.TransactionId is null).Sum(t => t.Amount) - sent;
         if (Instruction(message.Order, refund) is not { } instruction)
         {
             // Money is owed back but no capture of the web store's names where: a person must refund it.
@@ -79,10 +102,34 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
 
     private static bool IsChannels(Refund refund) => refund.RefundId.StartsWith($"{SourceSystems.Shopify}:", StringComparison.Ordinal);
 
-    private Task RaiseAsync(OrderEventMessage message, Refund refund, string reason, string detail, CancellationToken ct) =>
-        exceptions.RaiseAsync(new BusinessException($"refund:{message.OrderId}:{refund.RefundId}", Owners.Finance, reason, detail,
+    private Task RaiseAsync(OrderEventMessage message, Refund refund, string reason, string detail, CancellationToken ct, string? processor = null) =>
+        exceptions.RaiseAsync(new BusinessException($"refund:{message.OrderId}:{refund.RefundId}{(processor is null ? "" : $":{processor}")}", Owners.Finance, reason, detail,
             $"{message.OrderId}:{message.Sequence}", $"order:{message.OrderId}",
             new Dictionary<string, string> { [Messaging.BusinessKeys.Order] = message.OrderId }, ExceptionStatuses.Open, clock.GetUtcNow()), ct);
+
+    /// <summary>
+    /// What to send to processors other than the web store: each tender whose gateway a connector serves, against the
+    /// tender's last capture that is not the web store's, grouped by connector. Our refund id is the idempotency key.
+    /// </summary>
+    public static IReadOnlyList<(IProcessorRefundConnector Connector, string Gateway, RefundInstruction Instruction)> ProcessorInstructions(
+        Order order, Refund refund, IEnumerable<IProcessorRefundConnector> processors)
+    {
+        if (order.Draft is not { } draft || IsChannels(refund)) return [];
+        var legs = new List<(IProcessorRefundConnector Connector, string Gateway, RefundLeg Leg)>();
+        foreach (var tender in refund.Tenders.Where(t => t.Amount > 0m && t.TransactionId is null))
+        {
+            var payment = order.Payments.FirstOrDefault(p => p.Tender.PaymentId == tender.PaymentId);
+            if (payment?.Tender.Gateway is not { } gateway || processors.FirstOrDefault(p => p.Serves(gateway)) is not { } connector) continue;
+            if (payment.Transactions.LastOrDefault(t => t.Kind == PaymentKind.Capture && !IsWebStoreCapture(t.TransactionId)) is not { } parent) continue;
+            legs.Add((connector, gateway, new RefundLeg(parent.TransactionId, gateway, tender.Amount)));
+        }
+        var reference = draft.References.FirstOrDefault(r => r.Kind == "id")?.Value ?? order.OrderId;
+        return [.. legs.GroupBy(l => l.Connector).Select(g => (g.Key, g.First().Gateway,
+            new RefundInstruction(order.OrderId, reference, refund.RefundId, draft.Currency, [.. g.Select(l => l.Leg)], refund.Reason)))];
+    }
+
+    private static bool IsWebStoreCapture(string transactionId) =>
+        transactionId.StartsWith("shopify:", StringComparison.Ordinal) && transactionId["shopify:".Length..].All(char.IsAsciiDigit);
 
     /// <summary>What to send, or null: a channel's own refund, a refund with nothing for a processor, or no channel order to refund against.</summary>
     public static RefundInstruction? Instruction(Order order, Refund refund)
@@ -94,8 +141,7 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
         {
             var payment = order.Payments.FirstOrDefault(p => p.Tender.PaymentId == tender.PaymentId);
             // The web store's own capture ("shopify:123"): one derived from the order's financial status names no transaction.
-            var parent = payment?.Transactions.LastOrDefault(t => t.Kind == PaymentKind.Capture && t.TransactionId.StartsWith("shopify:", StringComparison.Ordinal)
-                && t.TransactionId["shopify:".Length..].All(char.IsAsciiDigit));
+            var parent = payment?.Transactions.LastOrDefault(t => t.Kind == PaymentKind.Capture && IsWebStoreCapture(t.TransactionId));
             if (parent is null) continue;
             legs.Add(new RefundLeg(parent.TransactionId["shopify:".Length..], payment!.Tender.Gateway, tender.Amount));
         }

@@ -10,6 +10,8 @@ namespace RetailFunctions.Pipeline.Orders;
 /// </summary>
 public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore catalog, TimeProvider clock)
 {
+    private readonly CatalogAliasCache _aliases = new(catalog, clock);
+
     public async Task<string> RecordOrderAsync(ShopifyDelivery delivery, OrderSnapshot order, string? sourceReference, CancellationToken ct)
     {
         var orderId = OrderIds.ForShopify(delivery.ShopDomain, order.ChannelOrderId);
@@ -71,11 +73,11 @@ public sealed class ShopifyOrderRecorder(OrderService orders, ICatalogStore cata
     private async Task<string?> ResolveSkuAsync(string? variantId, string? sku, CancellationToken ct)
     {
         foreach (var (kind, value) in ShopifyStockPlan.ItemAliases(variantId, sku))
-            if (await catalog.ResolveSkuAsync(SourceSystems.Shopify, kind, value, ct) is { } resolved)
+            if (await _aliases.SkuAsync(SourceSystems.Shopify, kind, value, ct) is { } resolved)
                 return resolved;
         return null;
     }
 
     private async Task<string?> ResolveLocationAsync(string? channelLocationId, CancellationToken ct) =>
-        channelLocationId is null ? null : await catalog.ResolveLocationAsync(SourceSystems.Shopify, channelLocationId, ct);
+        channelLocationId is null ? null : await _aliases.LocationAsync(SourceSystems.Shopify, channelLocationId, ct);
 }

@@ -50,6 +50,17 @@ public interface IInventoryStore
 {
     /// <summary>Decides a command on the rows it names and writes the decision atomically, once per idempotency key.</summary>
     Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Many commands at once (a POS chunk's lines): those of one SKU are decided together and written in as few
+    /// transactions as fit, each exactly as if executed alone and in order. The answers come in the commands' order.
+    /// </summary>
+    async Task<IReadOnlyList<InventoryResult>> ExecuteAllAsync(IReadOnlyList<InventoryCommand> commands, CancellationToken cancellationToken)
+    {
+        var results = new List<InventoryResult>(commands.Count);
+        foreach (var command in commands) results.Add(await ExecuteAsync(command, cancellationToken));
+        return results;
+    }
     Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken);
     Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken);
     /// <summary>Records that channels have the given version; false when the level moved on meanwhile.</summary>

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using RetailFunctions.Domain.Catalog;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Pipeline.Catalog;
+
+/// <summary>
+/// The catalog with its alias resolutions remembered for a short while: a till upload names the same store and the
+/// same few hundred items thousands of times, and each was a point read (a store up to three per transaction). Only
+/// what resolved is remembered, so an item mapped after it was first missed resolves at once; a change made through
+/// this instance forgets what it touches, and one made elsewhere is seen within <see cref="For"/>.
+/// </summary>
+public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICatalogStore
+{
+    public static readonly TimeSpan For = TimeSpan.FromMinutes(5);
+    private const int MaxEntries = 100_000;
+    private readonly ConcurrentDictionary<(string System, string Kind, string Value), (string Id, DateTimeOffset At)> _resolved = new();
+
+    public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken) =>
+        await ResolveAsync((system, kind, value), () => inner.ResolveSkuAsync(system, kind, value, cancellationToken));
+
+    public async Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) =>
+        await ResolveAsync((system, "location", value), () => inner.ResolveLocationAsync(system, value, cancellationToken));
+
+    private async Task<string?> ResolveAsync((string, string, string) key, Func<Task<string?>> read)
+    {
+        var now = clock.GetUtcNow();
+        if (_resolved.TryGetValue(key, out var hit) && now - hit.At < For) return hit.Id;
+        var id = await read();
+        if (id is null) return null;
+        if (_resolved.Count >= MaxEntries) _resolved.Clear();
+        _resolved[key] = (id, now);
+        return id;
+    }
+
+    public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) => inner.GetItemAsync(sku, cancellationToken);
+
+    public async Task UpsertItemAsync(CatalogItem item, CancellationToken cancellationToken)
+    {
+        await inner.UpsertItemAsync(item, cancellationToken);
+        // Aliases may have moved from another SKU: forget everything that named this one or these aliases.
+        foreach (var entry in _resolved.Where(e => e.Value.Id == item.Sku || item.Aliases.Any(a => Names(e.Key, a.System, a.Kind, a.Value))))
+            _resolved.TryRemove(entry.Key, out _);
+    }
+
+    public async Task UpsertLocationAsync(Location location, CancellationToken cancellationToken)
+    {
+        await inner.UpsertLocationAsync(location, cancellationToken);
+        foreach (var entry in _resolved.Where(e => e.Value.Id == location.Id || location.Aliases.Any(a => Names(e.Key, a.System, "location", a.Value))))
+            _resolved.TryRemove(entry.Key, out _);
+    }
+
+    private static bool Names((string System, string Kind, string Value) key, string system, string kind, string value) =>
+        key.Value == value && key.Kind == kind && string.Equals(key.System, system, StringComparison.OrdinalIgnoreCase);
+
+    public Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken) => inner.GetLocationAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<Location>> ListLocationsAsync(CancellationToken cancellationToken) => inner.ListLocationsAsync(cancellationToken);
+}
