@@ -52,6 +52,21 @@ public sealed class ShopifyOverCaptureTests
     }
 
     [Fact]
+    public void GivenATillSaleWhoseCashWasRoundedUp_WhenItsCaptureIsRecorded_ThenNoOverCaptureIsRaisedForTheTillsOwnCheck()
+    {
+        var draft = new OrderDraft(Domain.Canonical.Channels.Pos, [new ChannelReference("pos", "receipt", "S1-1")], "CHF", Now, null, FulfilmentMethod.CarryOut,
+            "STORE-1", null, "STORE-1", [new OrderLine("1", "SKU-1", "Pen", 1m, 9.98m, 0m, 0m)], 0m, 0m, true);
+        var outcome = Run(Order.Empty("pos-S1-1"),
+        [
+            new OrderCommand.RecordOrder("sale", "till", Now, draft, Now, null, null, new Dictionary<string, decimal>()),
+            new OrderCommand.RecordPayment("cash", "till", Now, new Domain.Orders.Tender("T1", "cash", null, null, null, null),
+                new PaymentTransaction("pos:S1-1:tender:1:capture", "T1", PaymentKind.Capture, 10.00m, Now)),
+        ]);
+
+        Assert.DoesNotContain(outcome.Effects.OfType<OrderEffect.RaiseException>(), x => x.Reason == "amount-mismatch");
+    }
+
+    [Fact]
     public void GivenAnOrderCapturedExactlyInTwoParts_WhenRecorded_ThenNothingIsRaised()
     {
         var outcome = Record("""

@@ -108,6 +108,31 @@ public sealed class ShopifyRestockTests
         Assert.Equal(OrderStatus.Fulfilled, refunded.Order.Status);
     }
 
+    private static OrderCommand Fulfilled(string id) =>
+        ShopifyOrderCommands.Fulfilment(Delivery("fulfillments/create", $"7c1d9a52-0000-4000-8000-0000000009{id}"),
+            Shopify.ShopifyMapper.Fulfillment(System.Text.Json.JsonDocument.Parse($$"""
+                {"id":90{{id}},"order_id":5800000001,"status":"success","location_id":1,"created_at":"2026-11-21T10:00:00Z","tracking_numbers":["1Z{{id}}"],
+                 "line_items":[{"id":1,"variant_id":11,"sku":"A","quantity":1}]}
+                """).RootElement), "WH-1", Now);
+
+    [Fact]
+    public void GivenALineShippedInTwoParcels_WhenEachFulfilmentArrives_ThenStockLeavesOnceForEachUnitAndTheBooksHoldWhatWasCaptured()
+    {
+        var recorded = Record(TwoShirts);
+        var first = Run(Held(shipOne: false).Order, [Fulfilled("1")]);
+        var held = Confirm(Run(first.Order, [Allocate()]));
+        var second = Run(held.Order, [Fulfilled("2")]);
+
+        var consumed = first.Effects.Concat(second.Effects).OfType<OrderEffect.ConsumeStock>().ToList();
+        Assert.Equal(2m, consumed.Sum(c => c.Quantity));
+        Assert.Empty(OrderDecider.Needs(second.Order));
+        Assert.Equal(OrderStatus.Fulfilled, second.Order.Status);
+        Assert.Equal(80.00m, second.Order.Total);
+        var sale = recorded.Sale;
+        Assert.True(sale.IsBalanced);
+        Assert.Equal(80.00m, sale.Lines.Where(l => l.Role.StartsWith(Domain.Finance.AccountRoles.TenderClearing, StringComparison.Ordinal)).Sum(l => l.Debit));
+    }
+
     [Fact]
     public void GivenAReturnOfAShippedUnit_WhenRefunded_ThenThatUnitIsRestockedAtTheRefundsLocation()
     {

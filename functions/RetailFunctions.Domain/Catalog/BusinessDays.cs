@@ -12,7 +12,7 @@ public static class BusinessDays
     /// <summary>The local calendar day of a moment in a time zone.</summary>
     public static DateOnly Of(DateTimeOffset at, TimeZoneInfo zone) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
 
-    /// <summary>The zone an IANA id names, or null with the reason when it names none (a typo must not date money in UTC silently).</summary>
+    /// <summary>The zone an IANA id names, or null with the reason (a typo must not date money in UTC silently).</summary>
     public static (TimeZoneInfo? Zone, string? Error) Parse(string? id)
     {
         if (string.IsNullOrWhiteSpace(id)) return (TimeZoneInfo.Utc, null);
