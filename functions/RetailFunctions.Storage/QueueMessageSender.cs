@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Messaging;
@@ -17,12 +16,7 @@ public sealed class QueueMessageSender(StorageAccount account, BlobStore blobs) 
     /// <summary>Below 64 KiB with room for the XML wrapping the queue service adds.</summary>
     public const int MaxInlineBytes = 60 * 1024;
 
-    /// <summary>
-    /// Envelopes as compact JSON: a webhook's body travels as a string, and the default encoder writes each of its
-    /// quotes as \u0022 (six bytes for one). A queue message is read as JSON only, never put into a page, so the
-    /// relaxed encoder (which still escapes quotes, backslashes and control characters) is enough.
-    /// </summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonSerializerOptions Json = EnvelopeJson.Options;
 
     public async Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null)
     {

@@ -27,7 +27,7 @@ public static class BrokerMessages
     public const string PayloadBlobProperty = "payloadBlob";
     public const string KeyPrefix = "key.";
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Json = EnvelopeJson.Options;
 
     /// <summary>The message for an envelope; a delay becomes a scheduled enqueue time counted from <paramref name="now"/>.</summary>
     public static BrokerMessage ToBroker(Envelope envelope, DateTimeOffset now, TimeSpan? delay = null)
