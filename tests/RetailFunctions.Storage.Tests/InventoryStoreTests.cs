@@ -1,5 +1,10 @@
+using System.Collections.Concurrent;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Inventory;
+using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Pipeline.Rollout;
 using RetailFunctions.Storage;
 using RetailFunctions.Testing;
 
@@ -30,6 +35,40 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
 
     private static StockMovement Move(string sku, MovementKind kind, decimal quantity, string key, string location = "STORE-1") =>
         new(sku, location, kind, quantity, key, "tester", "test", "test-event", DateTimeOffset.UtcNow, new DateOnly(2026, 11, 20));
+
+    [Fact]
+    public async Task GivenAWriteWhoseNudgeWasLost_WhenItsCommandIsRedelivered_ThenTheOwedPushIsNudgedAgainAndAPushedOneIsNot()
+    {
+        var sku = $"NDG-{Guid.NewGuid():N}";
+        var nudges = new Nudges();
+        var service = new InventoryService(_store, nudges, PilotGate.AllOn(TimeProvider.System), TimeProvider.System);
+        var receipt = new InventoryCommand.RecordMovement(Move(sku, MovementKind.Receipt, 10m, $"{sku}-receipt"));
+        await service.ExecuteAsync(receipt, CancellationToken.None);
+        // The delivery that wrote it died before its nudge was sent: forget that one.
+        nudges.Sent.Clear();
+
+        var again = await service.ExecuteAsync(receipt, CancellationToken.None);
+
+        Assert.Equal(CommandOutcome.AlreadyApplied, again.Outcome);
+        Assert.Equal(["STORE-1"], nudges.Sent.Select(e => e.Key(BusinessKeys.Location)));
+
+        var level = await Level(sku);
+        Assert.True(await _store.MarkPushedAsync(sku, "STORE-1", level.Version, 10m, DateTimeOffset.UtcNow, CancellationToken.None));
+        nudges.Sent.Clear();
+        await service.ExecuteAsync(receipt, CancellationToken.None);
+        Assert.Empty(nudges.Sent);
+    }
+
+    private sealed class Nudges : IMessageSender
+    {
+        public ConcurrentQueue<Envelope> Sent { get; } = new();
+
+        public Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null)
+        {
+            if (queue == QueueNames.ChannelAvailability) Sent.Enqueue(envelope);
+            return Task.CompletedTask;
+        }
+    }
 
     [Fact]
     public async Task GivenACount_WhenATillSaleRungUpBeforeItIsUploadedAfterIt_ThenTheStoredCountIsNotChangedAgain()

@@ -31,11 +31,19 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
                     new KeyValuePair<string, object?>("region", pilot.RegionTag(reserve.Location)));
             nudges.AddRange(result.PushNeeded.Select(location => AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey)));
         }
+        // A command found already applied is a redelivery: the delivery that wrote it may have died before its nudge
+        // went out, and a location that owes a push sends no further nudge of its own. So every location of the SKU
+        // still owing one is nudged again (a push of a figure the channels already have is skipped by the handler).
+        foreach (var command in commands.Where((_, i) => results[i].Outcome == CommandOutcome.AlreadyApplied).DistinctBy(c => c.Sku))
+            nudges.AddRange((await store.GetStockAsync(command.Sku, ct)).Where(OwesAPush)
+                .Select(stock => AvailabilityEnvelopes.Create(command.Sku, stock.Level.Location, clock.GetUtcNow(), command.IdempotencyKey)));
         // Many SKUs changed at once (a till upload): their nudges go out side by side.
         await Parallel.ForEachAsync(nudges, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
             async (nudge, token) => await sender.SendAsync(QueueNames.ChannelAvailability, nudge, token));
         return results;
     }
+
+    private static bool OwesAPush(LocationStock stock) => stock.PushedVersion < stock.Level.Version;
 }
 
 public static class AvailabilityEnvelopes
