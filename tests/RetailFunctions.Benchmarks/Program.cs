@@ -12,7 +12,7 @@ using RetailFunctions.Benchmarks;
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
-    Console.WriteLine("  --quick   small sizes, about a minute and a half; the default run takes about five minutes");
+    Console.WriteLine("  --quick   small sizes, about three minutes on a quiet 2-core machine; the default run takes longer");
     Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook, oversell (with the ETag baseline), freshness, till, poslog, mask, reconcile, loyalty, orders, azurite-depth (only when asked)");
     return 0;
 }
