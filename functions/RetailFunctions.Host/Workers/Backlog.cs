@@ -50,11 +50,11 @@ public sealed class BacklogMonitor : BackgroundService
         return null;
     }
 
-    public async Task RefreshAsync(CancellationToken cancellationToken)
-    {
-        foreach (var queue in ResourceNameList.Embedded.Queues)
-            _latest[queue] = await QueueBacklogReader.ReadAsync(account, queue, clock, cancellationToken);
-    }
+    // The queues are read side by side: under load each storage call waits behind many others, and one after
+    // another they kept a health check from answering for tens of seconds.
+    public Task RefreshAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(ResourceNameList.Embedded.Queues.Select(async queue =>
+            _latest[queue] = await QueueBacklogReader.ReadAsync(account, queue, clock, cancellationToken)));
 
     private async Task CountOpenExceptionsAsync(CancellationToken cancellationToken)
     {
