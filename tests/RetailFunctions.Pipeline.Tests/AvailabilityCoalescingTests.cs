@@ -70,7 +70,10 @@ public class AvailabilityCoalescingTests
             return Task.FromResult(true);
         }
 
-        public Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken) =>
+        public StripedLock Writers { get; } = new();
+        public StockRows? LastWritten(string sku) => null;
+        public Task<StockRows> LoadAsync(StockKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<StockRows?> TrySaveAsync(StockKey key, StockRows loaded, StockChange change, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
         public Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken) =>
             throw new NotSupportedException();

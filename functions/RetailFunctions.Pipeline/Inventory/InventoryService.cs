@@ -13,12 +13,14 @@ namespace RetailFunctions.Pipeline.Inventory;
 /// </summary>
 public sealed class InventoryService(IInventoryStore store, IMessageSender sender, PilotGate pilot, TimeProvider clock)
 {
+    private readonly StockGroupCommit _ledger = new(store);
+
     public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct) => (await ExecuteAllAsync([command], ct))[0];
 
     /// <summary>Many commands (a POS chunk's lines): each SKU's are written together; one nudge per location that needs a push.</summary>
     public async Task<IReadOnlyList<InventoryResult>> ExecuteAllAsync(IReadOnlyList<InventoryCommand> commands, CancellationToken ct)
     {
-        var results = commands.Count == 1 ? [await store.ExecuteAsync(commands[0], ct)] : await store.ExecuteAllAsync(commands, ct);
+        var results = await _ledger.ExecuteAllAsync(commands, ct);
         var nudges = new List<Envelope>();
         for (var i = 0; i < commands.Count; i++)
         {
