@@ -59,8 +59,13 @@ public class AvailabilityCoalescingTests
         /// <summary>The sale that sends the next availability message: the first one after the last mark.</summary>
         public DateTimeOffset? NextNudge() => sales.Where(s => s > MarkedAt).Order().Cast<DateTimeOffset?>().FirstOrDefault();
 
-        public Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken) =>
-            Task.FromResult<LocationStock?>(new LocationStock(LevelAt(clock.GetUtcNow()), StockPolicy.None, _pushedVersion, null, null));
+        public int Reads { get; private set; }
+
+        public Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken)
+        {
+            Reads++;
+            return Task.FromResult<LocationStock?>(new LocationStock(LevelAt(clock.GetUtcNow()), StockPolicy.None, _pushedVersion, null, null));
+        }
 
         public Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at,
             CancellationToken cancellationToken)
@@ -125,7 +130,7 @@ public class AvailabilityCoalescingTests
     /// Runs the worker as the queue would: the first sale after a mark sends a message at its instant, and a message
     /// the worker sends itself is taken next. Returns what reached the web store.
     /// </summary>
-    private static async Task<(List<Push> Pushes, StockLevel Final)> RunAsync(IReadOnlyList<DateTimeOffset> sales)
+    private static async Task<(List<Push> Pushes, StockLevel Final, int Reads)> RunAsync(IReadOnlyList<DateTimeOffset> sales)
     {
         var clock = new VirtualClock(Start);
         var ledger = new Ledger(clock, sales);
@@ -142,7 +147,7 @@ public class AvailabilityCoalescingTests
                 clock.MoveTo(sale);
                 envelope = AvailabilityEnvelopes.Create("SKU-1", "WH-1", sale, $"sale-{sale.UtcTicks}");
             }
-            else return (store.Pushes, ledger.LevelAt(DateTimeOffset.MaxValue));
+            else return (store.Pushes, ledger.LevelAt(DateTimeOffset.MaxValue), ledger.Reads);
             var received = new ReceivedMessage(envelope, QueueNames.ChannelAvailability, 1, null);
             Assert.IsType<HandlerOutcome.Completed>(await handler.HandleAsync(received, CancellationToken.None));
         }
@@ -155,7 +160,7 @@ public class AvailabilityCoalescingTests
     [Fact]
     public async Task GivenABurstInsideOneWindow_WhenItSettles_ThenOnePushCarriesTheLatestLevel()
     {
-        var (pushes, final) = await RunAsync(Sales(100, TimeSpan.FromMilliseconds(0.5), TimeSpan.FromMilliseconds(10)));
+        var (pushes, final, _) = await RunAsync(Sales(100, TimeSpan.FromMilliseconds(0.5), TimeSpan.FromMilliseconds(10)));
 
         var push = Assert.Single(pushes);
         Assert.Equal((final.Version, 400m), (push.Version, push.Available));
@@ -164,10 +169,21 @@ public class AvailabilityCoalescingTests
     }
 
     [Fact]
+    public async Task GivenASaleThatStandsStill_WhenItIsPushed_ThenTheReadThatSawItSettleIsTheFigurePushedWithoutReadingAgain()
+    {
+        var (pushes, final, reads) = await RunAsync(Sales(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(10)));
+
+        var push = Assert.Single(pushes);
+        Assert.Equal((final.Version, 499m), (push.Version, push.Available));
+        // One read when the message arrives and one a window later that finds the level unchanged: that one is pushed.
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
     public async Task GivenTwoBurstsWithAPauseLongerThanTheWindow_ThenEachBurstIsOnePush()
     {
         var every = TimeSpan.FromMilliseconds(2);
-        var (pushes, final) = await RunAsync([.. Sales(30, every), .. Sales(30, every, after: TimeSpan.FromSeconds(2))]);
+        var (pushes, final, _) = await RunAsync([.. Sales(30, every), .. Sales(30, every, after: TimeSpan.FromSeconds(2))]);
 
         Assert.Equal([470m, 440m], pushes.Select(p => p.Available));
         Assert.Equal(final.Version, pushes[^1].Version);
@@ -178,7 +194,7 @@ public class AvailabilityCoalescingTests
     {
         // A sale every 40 ms for 10 s: the stock never stands still for the 100 ms window.
         var sales = Sales(250, TimeSpan.FromMilliseconds(40));
-        var (pushes, final) = await RunAsync(sales);
+        var (pushes, final, _) = await RunAsync(sales);
 
         var span = sales[^1] - sales[0];
         Assert.InRange(pushes.Count, (int)(span / (Cap + Window + PushLatency)), 1 + (int)(span / Cap));
@@ -191,7 +207,7 @@ public class AvailabilityCoalescingTests
     [Fact]
     public async Task GivenAStreamLongerThanTheWorkerHoldsAMessage_ThenANewMessageCarriesOnAndTheLatestLevelIsPushed()
     {
-        var (pushes, final) = await RunAsync(Sales(1000, TimeSpan.FromMilliseconds(20)));
+        var (pushes, final, _) = await RunAsync(Sales(1000, TimeSpan.FromMilliseconds(20)));
 
         Assert.Equal(final.Version, pushes[^1].Version);
         Assert.True(pushes.Count <= 1 + (int)(TimeSpan.FromMilliseconds(20 * 999) / Cap), $"{pushes.Count} pushes");
