@@ -130,7 +130,7 @@ public class AvailabilityCoalescingTests
     /// Runs the worker as the queue would: the first sale after a mark sends a message at its instant, and a message
     /// the worker sends itself is taken next. Returns what reached the web store.
     /// </summary>
-    private static async Task<(List<Push> Pushes, StockLevel Final, int Reads)> RunAsync(IReadOnlyList<DateTimeOffset> sales)
+    private static async Task<(List<Push> Pushes, StockLevel Final, int Reads)> RunAsync(IReadOnlyList<DateTimeOffset> sales, bool sayVersion = false)
     {
         var clock = new VirtualClock(Start);
         var ledger = new Ledger(clock, sales);
@@ -145,7 +145,8 @@ public class AvailabilityCoalescingTests
             else if (ledger.NextNudge() is { } sale)
             {
                 clock.MoveTo(sale);
-                envelope = AvailabilityEnvelopes.Create("SKU-1", "WH-1", sale, $"sale-{sale.UtcTicks}");
+                envelope = AvailabilityEnvelopes.Create("SKU-1", "WH-1", sale, $"sale-{sale.UtcTicks}",
+                    version: sayVersion ? ledger.LevelAt(sale).Version : null);
             }
             else return (store.Pushes, ledger.LevelAt(DateTimeOffset.MaxValue), ledger.Reads);
             var received = new ReceivedMessage(envelope, QueueNames.ChannelAvailability, 1, null);
@@ -177,6 +178,28 @@ public class AvailabilityCoalescingTests
         Assert.Equal((final.Version, 499m), (push.Version, push.Available));
         // One read when the message arrives and one a window later that finds the level unchanged: that one is pushed.
         Assert.Equal(2, reads);
+    }
+
+    [Fact]
+    public async Task GivenAMessageThatSaysWhichVersionItsSaleLeft_WhenTheLevelStandsStill_ThenOneReadAWindowAfterTheSaleIsPushed()
+    {
+        var (pushes, final, reads) = await RunAsync(Sales(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(10)), sayVersion: true);
+
+        var push = Assert.Single(pushes);
+        Assert.Equal((final.Version, 499m), (push.Version, push.Available));
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(10) + Window + PushLatency, push.At);
+        Assert.Equal(1, reads);
+    }
+
+    [Fact]
+    public async Task GivenABurstWhoseMessagesSayTheirVersion_WhenItSettles_ThenOnePushCarriesTheLatestLevelNoLaterThanWithout()
+    {
+        var sales = Sales(100, TimeSpan.FromMilliseconds(0.5), TimeSpan.FromMilliseconds(10));
+        var (pushes, final, _) = await RunAsync(sales, sayVersion: true);
+
+        var push = Assert.Single(pushes);
+        Assert.Equal((final.Version, 400m), (push.Version, push.Available));
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(10) + 2 * Window + PushLatency, push.At);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Rollout;
@@ -59,7 +60,10 @@ public sealed class AvailabilityHandler(
             var recheck = round == 1 && !force;
             var key = $"{sku}|{location}";
             var marksBefore = Volatile.Read(ref _marks[Stripe(key)]);
-            var settled = await SettleAsync(sku, location, recheck, burstBegan + options.PushCoalesceCap, ct);
+            // The first round knows which version the change that sent the message left, if the message says so.
+            var changed = round == 1 && long.TryParse(message.Envelope.Key(AvailabilityEnvelopes.VersionKey), NumberStyles.None,
+                CultureInfo.InvariantCulture, out var version) ? new Change(version, message.Envelope.OccurredAt) : null;
+            var settled = await SettleAsync(sku, location, recheck, burstBegan + options.PushCoalesceCap, changed, ct);
             using (await _pushers.AcquireAsync(key, ct))
             {
                 // The settling read saw the level stand still; unless a consumer here marked a push since, it is the
@@ -96,16 +100,24 @@ public sealed class AvailabilityHandler(
 
     private static int Stripe(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % PusherStripes);
 
+    /// <summary>The version a change left and when.</summary>
+    private sealed record Change(long Version, DateTimeOffset At);
+
     /// <summary>
     /// Waits until the level has not moved for the coalescing window, or until the cap. Reads the level once per
     /// window; returns at once when there is no window, or (on a recheck) when the channels already have the level.
+    /// When the change that sent the message is known, the first read waits until a window after it: the level still
+    /// at that version has stood still for the window, without a read to start the wait.
     /// Returns the last stock read when it is the figure the wait ended on (null: nothing read, or the cap came first).
     /// </summary>
-    private async Task<LocationStock?> SettleAsync(string sku, string location, bool recheck, DateTimeOffset cap, CancellationToken ct)
+    private async Task<LocationStock?> SettleAsync(string sku, string location, bool recheck, DateTimeOffset cap, Change? changed, CancellationToken ct)
     {
         var window = options.PushCoalesceWindow;
-        if (window <= TimeSpan.Zero || await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock) return null;
-        if (recheck && stock.PushedVersion >= stock.Level.Version) return stock;
+        if (window <= TimeSpan.Zero) return null;
+        if (changed is not null && (changed.At + window < cap ? changed.At + window : cap) - clock.GetUtcNow() is var quiet && quiet > TimeSpan.Zero)
+            await Task.Delay(quiet, clock, ct);
+        if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock) return null;
+        if (stock.Level.Version == changed?.Version || recheck && stock.PushedVersion >= stock.Level.Version) return stock;
         var version = stock.Level.Version;
         while (cap - clock.GetUtcNow() is var left && left > TimeSpan.Zero)
         {
