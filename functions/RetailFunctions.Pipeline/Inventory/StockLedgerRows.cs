@@ -4,7 +4,9 @@ namespace RetailFunctions.Pipeline.Inventory;
 
 /// <summary>
 /// The rows a group of one SKU's commands names: the locations it names (a reservation's own location is read with it),
-/// the reservations, and the commands' idempotency keys.
+/// the reservations, and the idempotency keys of the commands that name no reservation. A command on a reservation
+/// writes the reservation row with its idempotency row, so the reservation as read already tells whether it was
+/// applied (its idempotency row is still added by the write, and a repeat racing it fails there).
 /// </summary>
 public sealed record StockKey(string Sku, IReadOnlyList<string> Locations, IReadOnlyList<string> Reservations, IReadOnlyList<string> Applied)
 {
@@ -14,7 +16,7 @@ public sealed record StockKey(string Sku, IReadOnlyList<string> Locations, IRead
         return new(sku,
             [.. list.SelectMany(NamedLocations).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal)],
             [.. list.Select(ReservationOf).OfType<string>().Distinct(StringComparer.Ordinal)],
-            [.. list.Select(c => c.IdempotencyKey).Distinct(StringComparer.Ordinal)]);
+            [.. list.Where(c => ReservationOf(c) is null).Select(c => c.IdempotencyKey).Distinct(StringComparer.Ordinal)]);
     }
 
     public static string? ReservationOf(InventoryCommand command) => command switch
