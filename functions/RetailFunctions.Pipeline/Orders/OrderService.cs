@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Aggregates;
 
@@ -22,14 +23,42 @@ public sealed record OrderResult(StoredOrder Stored, string? Refusal, bool Chang
 /// decision that would write nothing on the copy is made again on a fresh read. A new order is first tried as an
 /// insert, for the same reason.
 /// </para>
+/// <para>
+/// Effects that ran without answering (published events, pick requests, stock consumed) leave an open order's row in
+/// its next write: a store action usually follows within seconds, so their removal rides on it instead of costing a
+/// write of its own. Until then they are kept here as run; when no command comes within a short delay (two seconds)
+/// the removal is written alone, and an order that has come to rest (closed or cancelled) has it written at once. A
+/// crash in between only means the sweep runs them again, as after any crash between running and removing.
+/// </para>
 /// </summary>
-public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy)
+public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy, TimeSpan? removalDelay = null)
 {
     private const int MaxAttempts = 12;
     private const int MaxRounds = 25;
     private const int RememberedRows = 4_096;
+    private readonly TimeSpan _removalDelay = removalDelay ?? TimeSpan.FromSeconds(2);
+    private static readonly IReadOnlySet<string> NoneRun = new HashSet<string>(StringComparer.Ordinal);
     private readonly AggregateRunner<string, StoredOrder, OrderChange> _runner = new(store, MaxAttempts);
-    private readonly ConcurrentDictionary<string, StoredOrder> _written = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Kept> _written = new(StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<string, byte> _removals = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A row as this process last wrote or read it (its tag is the row's), the effects in it that have run since, and
+    /// when the first of them ran (a <see cref="Stopwatch"/> timestamp).
+    /// </summary>
+    private sealed record Kept(StoredOrder Row, IReadOnlySet<string> Run, long RunSince)
+    {
+        /// <summary>The order as it stands: the row without the effects already run.</summary>
+        public StoredOrder Current => Run.Count == 0 ? Row : Row with { Pending = [.. Row.Pending.Where(e => !Run.Contains(e.EffectId))] };
+
+        /// <summary>A row just written or read, with those of the effects run that it still lists.</summary>
+        public static Kept Of(StoredOrder row, IReadOnlySet<string> run, long since = 0)
+        {
+            var still = run.Count == 0 ? NoneRun : row.Pending.Select(e => e.EffectId).Where(run.Contains).ToHashSet(StringComparer.Ordinal);
+            return new Kept(row, still.Count == 0 ? NoneRun : still, still.Count == 0 ? 0 : since);
+        }
+    }
 
     public OrderPolicy Policy => policy;
 
@@ -50,18 +79,25 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
     {
         var kept = _written.GetValueOrDefault(orderId);
         foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
-            if (!Indexed(kept, record.Draft))
+            if (!Indexed(kept?.Row, record.Draft))
                 await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
-        var assumed = kept ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
+        var run = kept?.Run ?? NoneRun;
+        var assumed = kept?.Row ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
         var route = assumed is null ? null : await RouteAheadAsync(assumed, commands, ct);
-        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route), ct, assumed);
-        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(ran.Slice, ran.Result, false);
-        Remember(ran.Slice);
-        var (drained, _) = await DrainAsync(ran.Slice, ct);
-        return new OrderResult(drained, ran.Result, ran.Written);
+        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route, run), ct, assumed);
+        var now = Kept.Of(ran.Slice, run, kept?.RunSince ?? 0);
+        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(now.Current, ran.Result, false);
+        Remember(now);
+        var (drained, _) = await DrainAsync(now, removeNow: false, ct);
+        return new OrderResult(drained.Current, ran.Result, ran.Written);
     }
 
-    public Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct) => store.LoadAsync(orderId, ct);
+    /// <summary>The order as stored, without the effects this process has run since it wrote the row.</summary>
+    public async Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct)
+    {
+        var row = await store.LoadAsync(orderId, ct);
+        return _written.GetValueOrDefault(orderId) is { } kept && kept.Row.ETag == row.ETag ? kept.Current : row;
+    }
 
     /// <summary>
     /// A row saved with these references had them indexed before it was saved (the index is written first), so a
@@ -72,7 +108,8 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         && draft.References.All(r => saved.References.Any(s => s.Value == r.Value));
 
     /// <summary>The commands decided in turn on the stored order, up to the first refusal; nothing to write when the state is unchanged.</summary>
-    private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route)
+    private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route,
+        IReadOnlySet<string> run)
     {
         if (onlyIfKnown && !stored.Order.IsKnown) return Decision.Nothing<OrderChange, string?>($"order {stored.Order.OrderId} is not known");
         var state = stored.Order;
@@ -97,7 +134,8 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
             added.Remove(routing);
             added.AddRange(step.Effects);
         }
-        return Decision.Write(new OrderChange(state, [.. stored.Pending, .. added]), refusal);
+        // Effects already run leave the outbox with this write.
+        return Decision.Write(new OrderChange(state, [.. stored.Pending.Where(e => !run.Contains(e.EffectId)), .. added]), refusal);
     }
 
     /// <summary>
@@ -124,28 +162,49 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         public bool Fits(OrderEffect.RouteStock routing, Order state) => routing.EffectId == EffectId && OrderDecider.Needs(state).SequenceEqual(Needs);
     }
 
-    /// <summary>Runs the order's outbox until it is empty; the number of effects run.</summary>
-    public async Task<int> DrainAsync(string orderId, CancellationToken ct) => (await DrainAsync(await store.LoadAsync(orderId, ct), ct)).Ran;
+    /// <summary>Runs the order's outbox until it is empty, and removes what ran; the number of effects run.</summary>
+    public async Task<int> DrainAsync(string orderId, CancellationToken ct)
+    {
+        var row = await store.LoadAsync(orderId, ct);
+        var kept = _written.GetValueOrDefault(orderId) is { } known && known.Row.ETag == row.ETag ? known : Kept.Of(row, NoneRun);
+        return (await DrainAsync(kept, removeNow: true, ct)).Ran;
+    }
 
-    /// <summary>Runs the outbox from a known state of the row (bounded: each round's answers can add effects).</summary>
-    private async Task<(StoredOrder Stored, int Ran)> DrainAsync(StoredOrder stored, CancellationToken ct)
+    /// <summary>
+    /// Runs the outbox from a known state of the row (bounded: each round's answers can add effects). Answers are saved
+    /// at once, with the removal of what ran; effects that answered nothing are only marked run, and removed by the
+    /// order's next write, or alone after a delay, or at once when asked or when the order has come to rest.
+    /// </summary>
+    private async Task<(Kept Kept, int Ran)> DrainAsync(Kept kept, bool removeNow, CancellationToken ct)
     {
         var ran = 0;
-        for (var round = 0; round < MaxRounds && stored.Pending.Count > 0; round++)
+        var orderId = kept.Row.Order.OrderId;
+        for (var round = 0; round < MaxRounds && kept.Current.Pending is { Count: > 0 } due; round++)
         {
             var answers = new List<OrderCommand>();
-            foreach (var effect in stored.Pending)
-                answers.AddRange(await effects.RunAsync(stored.Order, effect, ct));
-            ran += stored.Pending.Count;
-            var done = stored.Pending.Select(e => e.EffectId).ToHashSet(StringComparer.Ordinal);
-            stored = (await _runner.RunAsync(stored.Order.OrderId, stored.Order.OrderId, current => Answer(current, done, answers), ct, stored)).Slice;
-            Remember(stored);
+            foreach (var effect in due)
+                answers.AddRange(await effects.RunAsync(kept.Row.Order, effect, ct));
+            ran += due.Count;
+            var run = kept.Run.Concat(due.Select(e => e.EffectId)).ToHashSet(StringComparer.Ordinal);
+            kept = new Kept(kept.Row, run, kept.Run.Count > 0 ? kept.RunSince : Stopwatch.GetTimestamp());
+            Remember(kept);
+            if (answers.Count == 0) break;
+            var saved = await _runner.RunAsync(orderId, orderId, current => Answer(current, run, answers), ct, kept.Row);
+            kept = Kept.Of(saved.Slice, run, kept.RunSince);
+            Remember(kept);
         }
-        return (stored, ran);
+        if (kept.Run.Count == 0) return (kept, ran);
+        if (removeNow || kept.Row.Order.Status is OrderStatus.Closed or OrderStatus.Cancelled)
+        {
+            kept = await RemoveRunAsync(kept, ct);
+            Remember(kept);
+        }
+        else ScheduleRemoval(orderId);
+        return (kept, ran);
     }
 
     /// <summary>The effects run leave the outbox and their answers are decided; written even when nothing else changed, to empty it.</summary>
-    private Decision<OrderChange, bool> Answer(StoredOrder current, HashSet<string> done, List<OrderCommand> answers)
+    private Decision<OrderChange, bool> Answer(StoredOrder current, IReadOnlySet<string> done, List<OrderCommand> answers)
     {
         var state = current.Order;
         var pending = current.Pending.Where(e => !done.Contains(e.EffectId)).ToList();
@@ -158,11 +217,64 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         return Decision.Write(new OrderChange(state, pending), true);
     }
 
-    /// <summary>Keeps what this process last wrote; past the bound the set starts again (a missing row is only read).</summary>
-    private void Remember(StoredOrder stored)
+    /// <summary>Writes the removal of the effects run; nothing when another write has removed them already.</summary>
+    private async Task<Kept> RemoveRunAsync(Kept kept, CancellationToken ct)
     {
-        if (stored.ETag is null) return;
-        if (_written.Count >= RememberedRows) _written.Clear();
-        _written[stored.Order.OrderId] = stored;
+        var run = kept.Run;
+        var orderId = kept.Row.Order.OrderId;
+        var ran = await _runner.RunAsync(orderId, orderId, current => current.Pending.Any(e => run.Contains(e.EffectId))
+            ? Answer(current, run, [])
+            : Decision.Nothing<OrderChange, bool>(false), ct, kept.Row);
+        return Kept.Of(ran.Slice, run);
+    }
+
+    /// <summary>
+    /// Removes the effects run once the order has had no write for the removal delay. A failure leaves them
+    /// in the row, where the sweep finds and runs them again, as after a crash.
+    /// </summary>
+    private void ScheduleRemoval(string orderId)
+    {
+        if (!_removals.TryAdd(orderId, 0)) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (_written.GetValueOrDefault(orderId) is { Run.Count: > 0 } kept)
+                {
+                    var waited = Stopwatch.GetElapsedTime(kept.RunSince);
+                    if (waited < _removalDelay)
+                    {
+                        await Task.Delay(_removalDelay - waited);
+                        continue;
+                    }
+                    // A command that wrote meanwhile keeps its own, newer copy.
+                    _written.TryUpdate(orderId, await RemoveRunAsync(kept, CancellationToken.None), kept);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Left in the row: the sweep runs them again.
+                return;
+            }
+            finally
+            {
+                _removals.TryRemove(orderId, out _);
+            }
+            // Marked run after the last look and before this removal let go of the order: its own removal is due.
+            if (_written.GetValueOrDefault(orderId) is { Run.Count: > 0 }) ScheduleRemoval(orderId);
+        });
+    }
+
+    /// <summary>
+    /// Keeps what this process last wrote; past the bound the rows with nothing run since are forgotten (a missing row
+    /// is only read), the others once their removal is written.
+    /// </summary>
+    private void Remember(Kept kept)
+    {
+        if (kept.Row.ETag is null) return;
+        if (_written.Count >= RememberedRows)
+            foreach (var (id, old) in _written)
+                if (old.Run.Count == 0) _written.TryRemove(id, out _);
+        _written[kept.Row.Order.OrderId] = kept;
     }
 }
