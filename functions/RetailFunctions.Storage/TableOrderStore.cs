@@ -144,10 +144,13 @@ public sealed class TableStoreTaskStore(StorageAccount account) : IStoreTaskStor
         var partition = TableKeys.Escape(location);
         var row = RowKey(orderId, shipmentId);
         var kept = _written.TryGetValue($"{partition}|{row}", out var written) ? written : null;
+        // A row only moves forward, so a stage that is no step forward of the kept copy is none of the row either
+        // (a repeat, a late message, a closed task): nothing to read or write.
+        if (kept is not null && !IsLater(stage, Enum.Parse<ShipmentStage>(kept.GetString("Stage")))) return;
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            // A kept row is trusted only for a write (its tag is checked); a stage it says is no step forward is read again.
-            var entity = kept is not null && IsLater(stage, Enum.Parse<ShipmentStage>(kept.GetString("Stage"))) ? kept : null;
+            // A kept row is trusted only for a write (its tag is checked); a lost race reads it again.
+            var entity = kept;
             kept = null;
             if (entity is null)
             {
