@@ -24,11 +24,12 @@ public sealed record OrderResult(StoredOrder Stored, string? Refusal, bool Chang
 /// insert, for the same reason.
 /// </para>
 /// <para>
-/// Effects that ran without answering (published events, pick requests, stock consumed) leave an open order's row in
-/// its next write: a store action usually follows within seconds, so their removal rides on it instead of costing a
-/// write of its own. Until then they are kept here as run; when no command comes within a short delay (two seconds)
-/// the removal is written alone, and an order that has come to rest (closed or cancelled) has it written at once. A
-/// crash in between only means the sweep runs them again, as after any crash between running and removing.
+/// Effects that ran leave an open order's row with its next write, and answers that only add events to publish (the
+/// ledger confirming a reservation) are saved with it: a store action usually follows within seconds, so this rides
+/// on it instead of costing a write of its own. Until then they are kept here as owed, and shown as if saved; when no
+/// command comes within a short delay (two seconds) they are written alone, and an order that has come to rest
+/// (closed or cancelled) has them written at once. Nothing is run before it is saved. A crash in between only means
+/// the sweep runs the effects again, as after any crash between running and removing, and their answers come again.
 /// </para>
 /// </summary>
 public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy, TimeSpan? removalDelay = null)
@@ -44,19 +45,22 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
     private readonly ConcurrentDictionary<string, byte> _removals = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// A row as this process last wrote or read it (its tag is the row's), the effects in it that have run since, and
-    /// when the first of them ran (a <see cref="Stopwatch"/> timestamp).
+    /// A row as this process last wrote or read it (its tag is the row's), the effects in it that have run since, the
+    /// answers they gave that are not saved yet, and when the first of them ran (a <see cref="Stopwatch"/> timestamp).
     /// </summary>
-    private sealed record Kept(StoredOrder Row, IReadOnlySet<string> Run, long RunSince)
+    private sealed record Kept(StoredOrder Row, IReadOnlySet<string> Run, IReadOnlyList<OrderCommand> Answers, long RunSince)
     {
-        /// <summary>The order as it stands: the row without the effects already run.</summary>
-        public StoredOrder Current => Run.Count == 0 ? Row : Row with { Pending = [.. Row.Pending.Where(e => !Run.Contains(e.EffectId))] };
+        /// <summary>Whether the row still lists effects that ran, or lacks answers they gave.</summary>
+        public bool Owes => Run.Count > 0 || Answers.Count > 0;
 
-        /// <summary>A row just written or read, with those of the effects run that it still lists.</summary>
-        public static Kept Of(StoredOrder row, IReadOnlySet<string> run, long since = 0)
+        /// <summary>The effects in the row still to run.</summary>
+        public IReadOnlyList<OrderEffect> Due => Run.Count == 0 ? Row.Pending : [.. Row.Pending.Where(e => !Run.Contains(e.EffectId))];
+
+        /// <summary>A row just written or read, with those of the effects run that it still lists, and the answers still owed to it.</summary>
+        public static Kept Of(StoredOrder row, IReadOnlySet<string> run, IReadOnlyList<OrderCommand> answers, long since)
         {
             var still = run.Count == 0 ? NoneRun : row.Pending.Select(e => e.EffectId).Where(run.Contains).ToHashSet(StringComparer.Ordinal);
-            return new Kept(row, still.Count == 0 ? NoneRun : still, still.Count == 0 ? 0 : since);
+            return new Kept(row, still.Count == 0 ? NoneRun : still, answers, still.Count > 0 || answers.Count > 0 ? since : 0);
         }
     }
 
@@ -81,22 +85,22 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
             if (!Indexed(kept?.Row, record.Draft))
                 await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
-        var run = kept?.Run ?? NoneRun;
+        var (run, owed) = (kept?.Run ?? NoneRun, kept?.Answers ?? []);
         var assumed = kept?.Row ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
-        var route = assumed is null ? null : await RouteAheadAsync(assumed, commands, ct);
-        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route, run), ct, assumed);
-        var now = Kept.Of(ran.Slice, run, kept?.RunSince ?? 0);
-        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(now.Current, ran.Result, false);
+        var route = assumed is null ? null : await RouteAheadAsync(kept is null ? assumed : Current(kept), commands, ct);
+        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route, run, owed), ct, assumed);
+        var now = Kept.Of(ran.Slice, run, ran.Written ? [] : owed, kept?.RunSince ?? 0);
+        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(Current(now), ran.Result, false);
         Remember(now);
         var (drained, _) = await DrainAsync(now, removeNow: false, ct);
-        return new OrderResult(drained.Current, ran.Result, ran.Written);
+        return new OrderResult(Current(drained), ran.Result, ran.Written);
     }
 
-    /// <summary>The order as stored, without the effects this process has run since it wrote the row.</summary>
+    /// <summary>The order as stored, with what this process owes the row: answers to save, effects run to remove.</summary>
     public async Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct)
     {
         var row = await store.LoadAsync(orderId, ct);
-        return _written.GetValueOrDefault(orderId) is { } kept && kept.Row.ETag == row.ETag ? kept.Current : row;
+        return _written.GetValueOrDefault(orderId) is { } kept && kept.Row.ETag == row.ETag ? Current(kept) : row;
     }
 
     /// <summary>
@@ -109,10 +113,12 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
 
     /// <summary>The commands decided in turn on the stored order, up to the first refusal; nothing to write when the state is unchanged.</summary>
     private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route,
-        IReadOnlySet<string> run)
+        IReadOnlySet<string> run, IReadOnlyList<OrderCommand> owed)
     {
         if (onlyIfKnown && !stored.Order.IsKnown) return Decision.Nothing<OrderChange, string?>($"order {stored.Order.OrderId} is not known");
-        var state = stored.Order;
+        // What this process owes the row goes first: effects already run leave the outbox, answers not yet saved are decided.
+        var owing = Answer(stored, run, owed).Change!;
+        var state = owing.Order;
         var added = new List<OrderEffect>();
         string? refusal = null;
         foreach (var command in commands)
@@ -126,7 +132,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
             state = step.Next;
             added.AddRange(step.Effects);
         }
-        if (ReferenceEquals(state, stored.Order)) return Decision.Nothing<OrderChange, string?>(refusal);
+        if (ReferenceEquals(state, owing.Order)) return Decision.Nothing<OrderChange, string?>(refusal);
         if (route is not null && added.OfType<OrderEffect.RouteStock>().FirstOrDefault() is { } routing && route.Fits(routing, state))
         {
             var step = OrderWorkflow.Execute(route.Answer, state, policy);
@@ -134,8 +140,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
             added.Remove(routing);
             added.AddRange(step.Effects);
         }
-        // Effects already run leave the outbox with this write.
-        return Decision.Write(new OrderChange(state, [.. stored.Pending.Where(e => !run.Contains(e.EffectId)), .. added]), refusal);
+        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. added]), refusal);
     }
 
     /// <summary>
@@ -162,49 +167,72 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         public bool Fits(OrderEffect.RouteStock routing, Order state) => routing.EffectId == EffectId && OrderDecider.Needs(state).SequenceEqual(Needs);
     }
 
-    /// <summary>Runs the order's outbox until it is empty, and removes what ran; the number of effects run.</summary>
+    /// <summary>Runs the order's outbox until it is empty, and saves what that owes the row; the number of effects run.</summary>
     public async Task<int> DrainAsync(string orderId, CancellationToken ct)
     {
         var row = await store.LoadAsync(orderId, ct);
-        var kept = _written.GetValueOrDefault(orderId) is { } known && known.Row.ETag == row.ETag ? known : Kept.Of(row, NoneRun);
+        var kept = _written.GetValueOrDefault(orderId) is { } known && known.Row.ETag == row.ETag ? known : Kept.Of(row, NoneRun, [], 0);
         return (await DrainAsync(kept, removeNow: true, ct)).Ran;
     }
 
     /// <summary>
-    /// Runs the outbox from a known state of the row (bounded: each round's answers can add effects). Answers are saved
-    /// at once, with the removal of what ran; effects that answered nothing are only marked run, and removed by the
-    /// order's next write, or alone after a delay, or at once when asked or when the order has come to rest.
+    /// Runs the outbox from a known state of the row (bounded: each round's answers can add effects). What that owes the
+    /// row (removing what ran, saving the answers) is written at once when an answer asks for more than publishing
+    /// (a refused reservation is routed again), when asked, or when the order has come to rest; otherwise it waits for
+    /// the order's next write, or a few quiet seconds.
     /// </summary>
     private async Task<(Kept Kept, int Ran)> DrainAsync(Kept kept, bool removeNow, CancellationToken ct)
     {
         var ran = 0;
         var orderId = kept.Row.Order.OrderId;
-        for (var round = 0; round < MaxRounds && kept.Current.Pending is { Count: > 0 } due; round++)
+        for (var round = 0; round < MaxRounds; round++)
         {
-            var answers = new List<OrderCommand>();
-            foreach (var effect in due)
-                answers.AddRange(await effects.RunAsync(kept.Row.Order, effect, ct));
-            ran += due.Count;
-            var run = kept.Run.Concat(due.Select(e => e.EffectId)).ToHashSet(StringComparer.Ordinal);
-            kept = new Kept(kept.Row, run, kept.Run.Count > 0 ? kept.RunSince : Stopwatch.GetTimestamp());
-            Remember(kept);
-            if (answers.Count == 0) break;
-            var saved = await _runner.RunAsync(orderId, orderId, current => Answer(current, run, answers), ct, kept.Row);
-            kept = Kept.Of(saved.Slice, run, kept.RunSince);
+            if (kept.Due is { Count: > 0 } due)
+            {
+                var answers = new List<OrderCommand>();
+                foreach (var effect in due)
+                    answers.AddRange(await effects.RunAsync(kept.Row.Order, effect, ct));
+                ran += due.Count;
+                kept = new Kept(kept.Row, kept.Run.Concat(due.Select(e => e.EffectId)).ToHashSet(StringComparer.Ordinal), [.. kept.Answers, .. answers],
+                    kept.Owes ? kept.RunSince : Stopwatch.GetTimestamp());
+                Remember(kept);
+            }
+            if (!kept.Owes) break;
+            if (!removeNow && !AtRest(Current(kept).Order) && OnlyPublishes(kept))
+            {
+                ScheduleRemoval(orderId);
+                break;
+            }
+            var (run, owed) = (kept.Run, kept.Answers);
+            var saved = await _runner.RunAsync(orderId, orderId, current => owed.Count == 0 && !current.Pending.Any(e => run.Contains(e.EffectId))
+                ? Decision.Nothing<OrderChange, bool>(false)
+                : Answer(current, run, owed), ct, kept.Row);
+            kept = Kept.Of(saved.Slice, run, saved.Written ? [] : owed, kept.RunSince);
             Remember(kept);
         }
-        if (kept.Run.Count == 0) return (kept, ran);
-        if (removeNow || kept.Row.Order.Status is OrderStatus.Closed or OrderStatus.Cancelled)
-        {
-            kept = await RemoveRunAsync(kept, ct);
-            Remember(kept);
-        }
-        else ScheduleRemoval(orderId);
         return (kept, ran);
     }
 
+    private static bool AtRest(Order order) => order.Status is OrderStatus.Closed or OrderStatus.Cancelled;
+
+    /// <summary>Whether the answers owed add nothing to the outbox but events to publish, which can wait for the next write.</summary>
+    private bool OnlyPublishes(Kept kept)
+    {
+        if (kept.Answers.Count == 0) return true;
+        var listed = kept.Row.Pending.Select(e => e.EffectId).ToHashSet(StringComparer.Ordinal);
+        return Answer(kept.Row, kept.Run, kept.Answers).Change!.Pending.Where(e => !listed.Contains(e.EffectId)).All(e => e is OrderEffect.Publish);
+    }
+
+    /// <summary>The order as it stands: the row with the answers not yet saved, without the effects already run.</summary>
+    private StoredOrder Current(Kept kept)
+    {
+        if (!kept.Owes) return kept.Row;
+        var change = Answer(kept.Row, kept.Run, kept.Answers).Change!;
+        return new StoredOrder(change.Order, change.Pending, kept.Row.ETag);
+    }
+
     /// <summary>The effects run leave the outbox and their answers are decided; written even when nothing else changed, to empty it.</summary>
-    private Decision<OrderChange, bool> Answer(StoredOrder current, IReadOnlySet<string> done, List<OrderCommand> answers)
+    private Decision<OrderChange, bool> Answer(StoredOrder current, IReadOnlySet<string> done, IReadOnlyList<OrderCommand> answers)
     {
         var state = current.Order;
         var pending = current.Pending.Where(e => !done.Contains(e.EffectId)).ToList();
@@ -217,20 +245,9 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         return Decision.Write(new OrderChange(state, pending), true);
     }
 
-    /// <summary>Writes the removal of the effects run; nothing when another write has removed them already.</summary>
-    private async Task<Kept> RemoveRunAsync(Kept kept, CancellationToken ct)
-    {
-        var run = kept.Run;
-        var orderId = kept.Row.Order.OrderId;
-        var ran = await _runner.RunAsync(orderId, orderId, current => current.Pending.Any(e => run.Contains(e.EffectId))
-            ? Answer(current, run, [])
-            : Decision.Nothing<OrderChange, bool>(false), ct, kept.Row);
-        return Kept.Of(ran.Slice, run);
-    }
-
     /// <summary>
-    /// Removes the effects run once the order has had no write for the removal delay. A failure leaves them
-    /// in the row, where the sweep finds and runs them again, as after a crash.
+    /// Saves what is owed to the row once the order has had no write for the removal delay. A failure leaves the
+    /// effects in the row, where the sweep finds and runs them again, as after a crash.
     /// </summary>
     private void ScheduleRemoval(string orderId)
     {
@@ -239,7 +256,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         {
             try
             {
-                while (_written.GetValueOrDefault(orderId) is { Run.Count: > 0 } kept)
+                while (_written.GetValueOrDefault(orderId) is { Owes: true } kept)
                 {
                     var waited = Stopwatch.GetElapsedTime(kept.RunSince);
                     if (waited < _removalDelay)
@@ -247,8 +264,8 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
                         await Task.Delay(_removalDelay - waited);
                         continue;
                     }
-                    // A command that wrote meanwhile keeps its own, newer copy.
-                    _written.TryUpdate(orderId, await RemoveRunAsync(kept, CancellationToken.None), kept);
+                    // Rounds used up with something still owed: the sweep takes it from here.
+                    if ((await DrainAsync(kept, removeNow: true, CancellationToken.None)).Kept.Owes) return;
                 }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -261,7 +278,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
                 _removals.TryRemove(orderId, out _);
             }
             // Marked run after the last look and before this removal let go of the order: its own removal is due.
-            if (_written.GetValueOrDefault(orderId) is { Run.Count: > 0 }) ScheduleRemoval(orderId);
+            if (_written.GetValueOrDefault(orderId) is { Owes: true }) ScheduleRemoval(orderId);
         });
     }
 
@@ -274,7 +291,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         if (kept.Row.ETag is null) return;
         if (_written.Count >= RememberedRows)
             foreach (var (id, old) in _written)
-                if (old.Run.Count == 0) _written.TryRemove(id, out _);
+                if (!old.Owes) _written.TryRemove(id, out _);
         _written[kept.Row.Order.OrderId] = kept;
     }
 }
