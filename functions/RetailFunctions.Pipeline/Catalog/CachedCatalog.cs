@@ -8,7 +8,8 @@ namespace RetailFunctions.Pipeline.Catalog;
 /// The catalog with its alias resolutions remembered for a short while: a till upload names the same store and the
 /// same few hundred items thousands of times, and each was a point read (a store up to three per transaction). Only
 /// what resolved is remembered, so an item mapped after it was first missed resolves at once; a change made through
-/// this instance forgets what it touches, and one made elsewhere is seen within <see cref="For"/>.
+/// this instance replaces what it touches (an item's aliases then resolve to it at once), and one made elsewhere is
+/// seen within <see cref="For"/>.
 /// </summary>
 public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICatalogStore
 {
@@ -27,10 +28,14 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         var now = clock.GetUtcNow();
         if (_resolved.TryGetValue(key, out var hit) && now - hit.At < For) return hit.Id;
         var id = await read();
-        if (id is null) return null;
-        if (_resolved.Count >= MaxEntries) _resolved.Clear();
-        _resolved[key] = (id, now);
+        if (id is not null) Remember(key, id, now);
         return id;
+    }
+
+    private void Remember((string, string, string) key, string id, DateTimeOffset at)
+    {
+        if (_resolved.Count >= MaxEntries) _resolved.Clear();
+        _resolved[key] = (id, at);
     }
 
     public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) => inner.GetItemAsync(sku, cancellationToken);
@@ -41,6 +46,10 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         // Aliases may have moved from another SKU: forget everything that named this one or these aliases.
         foreach (var entry in _resolved.Where(e => e.Value.Id == item.Sku || item.Aliases.Any(a => Names(e.Key, a.System, a.Kind, a.Value))))
             _resolved.TryRemove(entry.Key, out _);
+        // What was just written resolves to this SKU: a product registered here is sold here without a read.
+        var now = clock.GetUtcNow();
+        foreach (var alias in item.Aliases)
+            Remember((alias.System, alias.Kind, alias.Value), item.Sku, now);
     }
 
     public async Task UpsertLocationAsync(Location location, CancellationToken cancellationToken)
