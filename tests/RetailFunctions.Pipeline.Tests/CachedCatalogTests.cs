@@ -32,7 +32,7 @@ public sealed class CachedCatalogTests
         await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
         Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
         Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
-        Assert.Equal(1, store.Reads);
+        Assert.Equal((1, 0), (store.Listings, store.Reads));
 
         await catalog.UpsertItemAsync(Shirt("SHIRT-2", "4401"), CancellationToken.None);
 
@@ -51,12 +51,47 @@ public sealed class CachedCatalogTests
         Assert.Equal("SHIRT-3", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4402", CancellationToken.None));
     }
 
-    /// <summary>Items and their aliases in memory; alias reads are counted.</summary>
+    [Fact]
+    public async Task GivenAFreshCacheOverAMappedCatalog_WhenManyVariantsAreSold_ThenOneListingServesThemAll()
+    {
+        var store = new MemoryCatalog();
+        for (var i = 0; i < 50; i++) await store.UpsertItemAsync(Shirt($"SHIRT-{i}", $"44{i:D2}"), CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+
+        for (var i = 0; i < 50; i++)
+            Assert.Equal($"SHIRT-{i}", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, $"44{i:D2}", CancellationToken.None));
+
+        Assert.Equal((1, 0), (store.Listings, store.Reads));
+    }
+
+    [Fact]
+    public async Task GivenAVariantMappedAfterTheListing_WhenSold_ThenItIsReadAndResolves()
+    {
+        var store = new MemoryCatalog();
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
+
+        await store.UpsertItemAsync(Shirt("SHIRT-2", "4402"), CancellationToken.None);
+
+        Assert.Equal("SHIRT-2", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4402", CancellationToken.None));
+        Assert.Equal((1, 1), (store.Listings, store.Reads));
+    }
+
+    /// <summary>Items and their aliases in memory; alias reads and listings are counted.</summary>
     private sealed class MemoryCatalog : ICatalogStore
     {
         private readonly Dictionary<(string, string, string), string> _aliases = [];
         private readonly Dictionary<string, CatalogItem> _items = [];
         public int Reads { get; private set; }
+        public int Listings { get; private set; }
+
+        public Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken)
+        {
+            Listings++;
+            var aliases = _aliases.Where(a => a.Key.Item1 == system && a.Key.Item2 == kind).ToDictionary(a => a.Key.Item3, a => a.Value);
+            return Task.FromResult<IReadOnlyDictionary<string, string>?>(aliases.Count > max ? null : aliases);
+        }
 
         public Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
         {

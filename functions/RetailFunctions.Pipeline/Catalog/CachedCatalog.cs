@@ -16,9 +16,30 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
     public static readonly TimeSpan For = TimeSpan.FromMinutes(5);
     private const int MaxEntries = 100_000;
     private readonly ConcurrentDictionary<(string System, string Kind, string Value), (string Id, DateTimeOffset At)> _resolved = new();
+    private readonly ConcurrentDictionary<(string System, string Kind), DateTimeOffset> _loaded = new();
 
-    public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken) =>
-        await ResolveAsync((system, kind, value), () => inner.ResolveSkuAsync(system, kind, value, cancellationToken));
+    public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
+    {
+        await LoadAliasesAsync(system, kind, cancellationToken);
+        return await ResolveAsync((system, kind, value), () => inner.ResolveSkuAsync(system, kind, value, cancellationToken));
+    }
+
+    public Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken) =>
+        inner.ListAliasesAsync(system, kind, max, cancellationToken);
+
+    /// <summary>
+    /// The aliases of a system and kind read together once per <see cref="For"/>: a fresh instance (a restart, or one
+    /// more added during a sale) would otherwise read each item's alias on its first sale. Concurrent callers do not
+    /// wait for it (they read their alias as before); a kind with more aliases than the cache holds is left to those reads.
+    /// </summary>
+    private async Task LoadAliasesAsync(string system, string kind, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var loadedAt = _loaded.GetValueOrDefault((system, kind), DateTimeOffset.MinValue);
+        if (now - loadedAt < For || !_loaded.TryUpdate((system, kind), now, loadedAt) && !_loaded.TryAdd((system, kind), now)) return;
+        if (await inner.ListAliasesAsync(system, kind, MaxEntries / 2, cancellationToken) is not { } aliases) return;
+        foreach (var (value, sku) in aliases) Remember((system, kind, value), sku, now);
+    }
 
     public async Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) =>
         await ResolveAsync((system, "location", value), () => inner.ResolveLocationAsync(system, value, cancellationToken));
