@@ -49,9 +49,10 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         var client = account.Queue(queue);
         var signal = QueueSignals.For(queue);
         var running = new List<Task>();
+        var load = new WorkerLoad(options.BatchSize);
         try
         {
-            await PullAsync(client, handle, options, signal, running, stop);
+            await PullAsync(client, handle, options, signal, running, load, stop);
         }
         finally
         {
@@ -60,22 +61,22 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
     }
 
     private async Task PullAsync(QueueClient client, MessageHandler handle, QueueWorkerOptions options, SemaphoreSlim signal, List<Task> running,
-        CancellationToken stop)
+        WorkerLoad load, CancellationToken stop)
     {
         var queue = client.Name;
         var idle = TimeSpan.FromMilliseconds(25);
         while (!stop.IsCancellationRequested)
         {
             running.RemoveAll(t => t.IsCompleted);
-            if (running.Count > options.NewBatchThreshold)
+            if (load.InHand > options.NewBatchThreshold)
             {
-                await Task.WhenAny(running);
+                await WaitForWorkAsync(load.Finished, Timeout.InfiniteTimeSpan, stop);
                 continue;
             }
             QueueMessage[] messages;
             try
             {
-                messages = (await client.ReceiveMessagesAsync(options.BatchSize, options.VisibilityTimeout, stop)).Value;
+                messages = (await client.ReceiveMessagesAsync(load.MessagesToFetch(options.BatchSize), options.VisibilityTimeout, stop)).Value;
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
@@ -96,7 +97,8 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
                 continue;
             }
             idle = TimeSpan.FromMilliseconds(25);
-            running.AddRange(messages.Select(m => ProcessSafelyAsync(client, m, handle, options, stop)));
+            load.Received(messages.Length);
+            running.AddRange(messages.Select(m => ProcessSafelyAsync(client, m, handle, options, load, stop)));
         }
     }
 
@@ -104,11 +106,13 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
     /// One message can never stop the loop: whatever escapes (storage unreachable while settling, a message another
     /// instance took over after its visibility lapsed) is logged, and the message comes back by its visibility timeout.
     /// </summary>
-    private async Task ProcessSafelyAsync(QueueClient client, QueueMessage message, MessageHandler handle, QueueWorkerOptions options, CancellationToken stop)
+    private async Task ProcessSafelyAsync(QueueClient client, QueueMessage message, MessageHandler handle, QueueWorkerOptions options, WorkerLoad load,
+        CancellationToken stop)
     {
+        var tally = new MessageTally();
         try
         {
-            await ProcessAsync(client, message, handle, options, stop);
+            await ProcessAsync(client, message, handle, options, load, tally, stop);
         }
         catch (RequestFailedException e) when (e.Status is 400 or 404)
         {
@@ -123,9 +127,14 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         catch (OperationCanceledException)
         {
         }
+        finally
+        {
+            load.Done(tally.Unsettled);
+        }
     }
 
-    private async Task ProcessAsync(QueueClient client, QueueMessage message, MessageHandler handle, QueueWorkerOptions options, CancellationToken stop)
+    private async Task ProcessAsync(QueueClient client, QueueMessage message, MessageHandler handle, QueueWorkerOptions options, WorkerLoad load,
+        MessageTally tally, CancellationToken stop)
     {
         var text = message.Body.ToString();
         EnvelopeBatch carried;
@@ -142,7 +151,9 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         }
         if (EnvelopeBatch.IsBatch(text))
         {
-            await ProcessGroupAsync(client, message, carried, handle, options, stop);
+            load.Opened(carried.Envelopes.Count);
+            tally.Count(carried.Envelopes.Count);
+            await ProcessGroupAsync(client, message, carried, handle, options, load, tally, stop);
             return;
         }
         var envelope = carried.Envelopes[0];
@@ -156,7 +167,15 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         HandlerOutcome outcome;
         try
         {
-            outcome = await handle(received, stop);
+            await load.Handlers.WaitAsync(stop);
+            try
+            {
+                outcome = await handle(received, stop);
+            }
+            finally
+            {
+                load.Handlers.Release();
+            }
         }
         catch (MessageTakenOverException lost)
         {
@@ -205,7 +224,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
     /// when out of attempts. Meanwhile the message's invisibility is renewed, so no other consumer takes the group.
     /// </summary>
     private async Task ProcessGroupAsync(QueueClient client, QueueMessage message, EnvelopeBatch group, MessageHandler handle,
-        QueueWorkerOptions options, CancellationToken stop)
+        QueueWorkerOptions options, WorkerLoad load, MessageTally tally, CancellationToken stop)
     {
         var attempt = message.DequeueCount + group.Attempts;
         var lease = new MessageLease(client, message.MessageId, message.PopReceipt, options.VisibilityTimeout);
@@ -215,11 +234,23 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             var renewal = lease.RenewUntilAsync(working.Token);
             try
             {
-                await Parallel.ForEachAsync(group.Envelopes, new ParallelOptions { MaxDegreeOfParallelism = GroupParallelism, CancellationToken = stop },
+                await Parallel.ForEachAsync(group.Envelopes, new ParallelOptions { MaxDegreeOfParallelism = options.BatchSize, CancellationToken = stop },
                     async (envelope, ct) =>
                     {
-                        if (await HandleGroupedAsync(client.Name, envelope, attempt, message.InsertedOn, lease, handle, ct) is { } error)
-                            failed.Enqueue((envelope, error));
+                        Exception? error;
+                        await load.Handlers.WaitAsync(ct);
+                        try
+                        {
+                            error = await HandleGroupedAsync(client.Name, envelope, attempt, message.InsertedOn, lease, handle, ct);
+                        }
+                        finally
+                        {
+                            load.Handlers.Release();
+                        }
+                        if (error is not null) failed.Enqueue((envelope, error));
+                        // Handled (its fate is settled with the message): the worker may fetch more behind it.
+                        tally.Settled();
+                        load.Done(1);
                     });
             }
             catch (MessageTakenOverException lost)
@@ -288,10 +319,6 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         }
         return null;
     }
-
-    /// <summary>Envelopes of one group handled side by side: enough to overlap storage waits, few enough to keep the
-    /// worker's total in flight near its batch size.</summary>
-    private const int GroupParallelism = 4;
 
     private async Task DeadLetterAsync(
         QueueClient client, string messageId, string popReceipt, long dequeueCount, Envelope envelope, string reason, string? exceptionType, CancellationToken stop)
@@ -367,6 +394,51 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Queue} message {MessageId} dead-lettered: {Reason}")]
     private partial void LogDeadLettered(string queue, string messageId, string reason);
+}
+
+/// <summary>
+/// How much work a queue's worker holds: envelopes received and not yet handled, and the permits that cap how many
+/// handlers run at once (the batch size, whether envelopes come alone or in groups). It fetches more only when what it
+/// holds drops to the threshold, and asks for as many messages as, at the groups' recent size, fill a batch.
+/// </summary>
+internal sealed class WorkerLoad(int handlers)
+{
+    private long _inHand;
+    private double _envelopesPerMessage = 1;
+
+    public SemaphoreSlim Handlers { get; } = new(handlers, handlers);
+    public SemaphoreSlim Finished { get; } = new(0);
+    public long InHand => Interlocked.Read(ref _inHand);
+
+    public void Received(int messages) => Interlocked.Add(ref _inHand, messages);
+
+    /// <summary>A received message turned out to carry a group.</summary>
+    public void Opened(int envelopes)
+    {
+        Interlocked.Add(ref _inHand, envelopes - 1);
+        _envelopesPerMessage = 0.7 * _envelopesPerMessage + 0.3 * envelopes;
+    }
+
+    public void Done(int envelopes)
+    {
+        if (envelopes <= 0) return;
+        Interlocked.Add(ref _inHand, -envelopes);
+        Finished.Release();
+    }
+
+    public int MessagesToFetch(int batchSize) =>
+        Math.Clamp((int)Math.Ceiling((batchSize - InHand) / Math.Max(1, _envelopesPerMessage)), 1, batchSize);
+}
+
+/// <summary>One message's envelopes and how many of them are handled, so the worker's count is settled exactly once.</summary>
+internal sealed class MessageTally
+{
+    private int _total = 1;
+    private int _settled;
+
+    public void Count(int envelopes) => _total = envelopes;
+    public void Settled() => Interlocked.Increment(ref _settled);
+    public int Unsettled => _total - Volatile.Read(ref _settled);
 }
 
 /// <summary>

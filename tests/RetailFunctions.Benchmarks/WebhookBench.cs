@@ -14,7 +14,7 @@ namespace RetailFunctions.Benchmarks;
 /// <summary>Signed Shopify webhooks through the real runtime over loopback HTTP, on its own fresh Azurite.</summary>
 public static class WebhookBench
 {
-    private const string Secret = "bench-webhook-secret";
+    internal const string Secret = "bench-webhook-secret";
 
     private sealed record Webhook(string Topic, string Id, byte[] Body, string Signature);
 
@@ -257,6 +257,14 @@ public static class WebhookBench
         return idle;
     }
 
+    /// <summary>Registers products through signed products/create webhooks, as the end-to-end scenario does.</summary>
+    internal static Task<LoadResult> RegisterProductsAsync(HttpClient http, int count, CancellationToken ct) =>
+        PostAllAsync(http, Enumerable.Range(0, count).Select(i => Sign("products/create", $"bench-product-{i}", ShopifyBodies.Product(i))).ToList(), 8, ct);
+
+    /// <summary>Posts signed orders/create webhooks for the registered products from concurrent clients.</summary>
+    internal static Task<LoadResult> PostOrdersAsync(HttpClient http, string prefix, int count, int skuCount, int concurrency, CancellationToken ct) =>
+        PostAllAsync(http, Orders(prefix, count, skuCount, offset: 5_000_000, ct), concurrency, ct);
+
     /// <summary>Every envelope held by a queue no worker reads (each message received once and hidden for good), and how many differ.</summary>
     private static async Task<(int Envelopes, int Distinct)> EnvelopesQueuedAsync(Azurite azurite, string queue, CancellationToken ct)
     {
@@ -272,7 +280,7 @@ public static class WebhookBench
     }
 
     /// <summary>Waits until a queue holds no message, visible or not (read from storage directly, not through the runtime).</summary>
-    private static async Task WaitForEmptyAsync(Azurite azurite, string queue, TimeSpan timeout, CancellationToken ct)
+    internal static async Task WaitForEmptyAsync(Azurite azurite, string queue, TimeSpan timeout, CancellationToken ct)
     {
         var client = new QueueClient(azurite.ConnectionString, queue);
         var clock = Stopwatch.StartNew();
@@ -347,7 +355,7 @@ public static class WebhookBench
     /// A queue's depth in messages, read from storage directly: asking the runtime's health endpoint instead would add
     /// sixteen storage calls per poll to the load being measured.
     /// </summary>
-    private static async Task<long> DepthAsync(Azurite azurite, string queue, CancellationToken ct) =>
+    internal static async Task<long> DepthAsync(Azurite azurite, string queue, CancellationToken ct) =>
         (await new QueueClient(azurite.ConnectionString, queue).GetPropertiesAsync(ct)).Value.ApproximateMessagesCount;
 
     /// <summary>Until the webhooks and the order events they caused are all handled: both queues hold no message.</summary>

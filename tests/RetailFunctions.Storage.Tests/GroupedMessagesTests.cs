@@ -169,4 +169,50 @@ public sealed class GroupedMessagesTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal([1L, 2L], handled.Where(h => h.Id == "flaky").Select(h => h.Attempt).Order());
         Assert.Equal([1L, 2L, 3L], handled.Where(h => h.Id == "broken").Select(h => h.Attempt).Order());
     }
+
+    [Fact]
+    public async Task GivenGroupsOfManyEnvelopes_ThenNoMoreHandlersRunAtOnceThanTheBatchSize()
+    {
+        var queue = $"capped-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        for (var g = 0; g < 3; g++)
+            await _account.Queue(queue).SendMessageAsync(EnvelopeBatch.Format(Enumerable.Range(0, 20).Select(i => Text(EnvelopeWith("p", $"g{g}-{i}"))).ToList()));
+        await _account.Queue(queue).SendMessageAsync(Text(EnvelopeWith("p", "alone")));
+
+        var processor = new QueueProcessor(_account, new TableDeadLetterStore(_account, new BlobStore(_account)), TimeProvider.System,
+            NullLogger<QueueProcessor>.Instance);
+        var running = 0;
+        var most = 0;
+        var handled = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var run = processor.RunAsync(queue, async (m, ct) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref most, now);
+            await Task.Delay(20, ct);
+            Interlocked.Decrement(ref running);
+            handled.AddOrUpdate(m.Envelope.Id, 1, (_, n) => n + 1);
+            return new HandlerOutcome.Completed("ok");
+        }, new QueueWorkerOptions(4, 3, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)), stop.Token);
+
+        while (handled.Count < 61 && !stop.IsCancellationRequested) await Task.Delay(100);
+        while ((await _account.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && !stop.IsCancellationRequested) await Task.Delay(100);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(61, handled.Count);
+        Assert.All(handled.Values, n => Assert.Equal(1, n));
+        Assert.InRange(most, 1, 4);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref target, value, seen);
+            if (previous == seen) return;
+            seen = previous;
+        }
+    }
 }
