@@ -34,7 +34,10 @@ public static class WebhookBench
             using var http = Client(runtime, config.Concurrency);
 
             await PostAllAsync(http, warmup, config.Concurrency, ct);
+            var idlePerSecond = await SettledAsync(runtime, ct);
+            var cpuBefore = runtime.ProcessorTime;
             var result = await PostAllAsync(http, orders, config.Concurrency, ct);
+            var cpuPerRequest = (runtime.ProcessorTime - cpuBefore).TotalMilliseconds / result.Operations;
             var depth = await DepthAsync(azurite, QueueNames.ShopifyWebhooks, ct);
             // Envelopes travel in groups under load: every acknowledged webhook must be in the queue exactly once.
             var (envelopes, distinct) = await EnvelopesQueuedAsync(azurite, QueueNames.ShopifyWebhooks, ct);
@@ -45,6 +48,8 @@ public static class WebhookBench
             report.Row("Webhook edge (workers off)", $"{Report.Fmt(result.PerSecond)} req/s",
                 $"{result.Operations} reqs, {config.Concurrency} clients, {result.Elapsed.TotalSeconds:0.00} s; ack {result.Latency}; non-200 {result.NotOk}{Outcomes(result)}; " +
                 $"queued afterwards {envelopes} envelopes ({distinct} distinct) in {depth} messages (expected {expected} envelopes)");
+            report.Row("Webhook edge: runtime CPU", $"{cpuPerRequest:0.000} ms per request",
+                $"user and system time of the runtime process over the measured requests divided by them; idle before {idlePerSecond:0} ms/s");
             report.Figure("webhookEdge", result.PerSecond);
             report.Result("webhookEdge", new
             {
@@ -59,6 +64,8 @@ public static class WebhookBench
                 queueMessagesAfter = depth,
                 queuedEnvelopes = envelopes,
                 queuedEnvelopesExpected = expected,
+                runtimeCpuMsPerRequest = Report.Round(cpuPerRequest, 3),
+                runtimeIdleCpuMsPerSecond = Report.Round(idlePerSecond, 1),
             });
         }
         finally
@@ -231,6 +238,23 @@ public static class WebhookBench
         {
             await Started.StopAsync(runtime);
         }
+    }
+
+    /// <summary>
+    /// Waits (up to ten seconds) until the runtime idles, so the JIT's background recompilation of what the warm-up
+    /// made hot is not counted against the measured requests; the processor time of the last idle second.
+    /// </summary>
+    private static async Task<double> SettledAsync(RuntimeProcess runtime, CancellationToken ct)
+    {
+        var idle = 0.0;
+        for (var second = 0; second < 10; second++)
+        {
+            var from = runtime.ProcessorTime;
+            await Task.Delay(1_000, ct);
+            idle = (runtime.ProcessorTime - from).TotalMilliseconds;
+            if (idle < 50) break;
+        }
+        return idle;
     }
 
     /// <summary>Registers products through signed products/create webhooks, as the end-to-end scenario does.</summary>

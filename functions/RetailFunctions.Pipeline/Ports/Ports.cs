@@ -77,6 +77,8 @@ public interface IInventoryStore : IAggregateStore<StockKey, StockRows, StockCha
 public interface ICatalogStore
 {
     Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken);
+    /// <summary>Every alias of one system and kind with the SKU it names; null when there are more than <paramref name="max"/>.</summary>
+    Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken);
     Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken);
     Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken);
     /// <summary>Creates or updates an item and adds its aliases to the cross-reference.</summary>
