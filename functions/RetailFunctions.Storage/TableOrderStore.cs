@@ -63,12 +63,23 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
         return found.HasValue ? found.Value!.GetString("OrderId") : null;
     }
 
-    public async Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken)
+    public Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken) =>
+        IndexAllAsync(channel, [(orderId, references)], cancellationToken);
+
+    /// <summary>
+    /// A channel's index rows share its partition, so many orders' rows go in one entity-group transaction (100 rows
+    /// each). A row two orders name (a printed receipt number reused) is written once, for the later order.
+    /// </summary>
+    public async Task IndexAllAsync(string channel, IReadOnlyList<(string OrderId, IReadOnlyList<ChannelReference> References)> orders,
+        CancellationToken cancellationToken)
     {
         var partition = ReferencePartition(channel);
-        var rows = references.Select(r => TableKeys.Escape(OrderIds.NormalizeReference(r.Value))).Append(TableKeys.Escape(OrderIds.NormalizeReference(orderId))).Distinct();
+        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (orderId, references) in orders)
+            foreach (var value in references.Select(r => r.Value).Append(orderId))
+                rows[TableKeys.Escape(OrderIds.NormalizeReference(value))] = orderId;
         var actions = rows.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-            new TableEntity(partition, row) { ["OrderId"] = orderId })).ToList();
+            new TableEntity(partition, row.Key) { ["OrderId"] = row.Value })).ToList();
         foreach (var batch in actions.Chunk(100))
             await Table.SubmitTransactionAsync(batch, cancellationToken);
     }

@@ -18,11 +18,19 @@ public static class TableEndpoints
 
     public static string WithTableEndpoint(string connectionString, Uri proxy) =>
         TableEndpointPattern.Replace(connectionString, $"TableEndpoint={proxy.GetLeftPart(UriPartial.Authority)}/");
+
+    private static readonly Regex QueueEndpointPattern = new("QueueEndpoint=(http://[^/;]+)/", RegexOptions.CultureInvariant);
+
+    public static Uri QueueEndpoint(string connectionString) => new(QueueEndpointPattern.Match(connectionString).Groups[1].Value + "/");
+
+    public static string WithQueueEndpoint(string connectionString, Uri proxy) =>
+        QueueEndpointPattern.Replace(connectionString, $"QueueEndpoint={proxy.GetLeftPart(UriPartial.Authority)}/");
 }
 
 /// <summary>
 /// A pass-through HTTP proxy on loopback in front of Azurite's Table endpoint that counts each request by method and
-/// table (a $batch counts once). Requests are forwarded unchanged: the shared-key signature covers the path, not the port.
+/// table (a $batch counts once, under the table its first operation names). Requests are forwarded unchanged: the
+/// shared-key signature covers the path, not the port. In front of the Queue endpoint it counts by method and queue.
 /// </summary>
 public sealed class TableCounter : IAsyncDisposable
 {
@@ -69,7 +77,9 @@ public sealed class TableCounter : IAsyncDisposable
     {
         var request = context.Request;
         Interlocked.Increment(ref _total);
-        _counts.AddOrUpdate($"{request.Method} {TableOf(request.Path.Value ?? "")}", 1, (_, n) => n + 1);
+        var table = TableOf(request.Path.Value ?? "");
+        if (table == "$batch") table = $"$batch:{await BatchTableAsync(request)}";
+        _counts.AddOrUpdate($"{request.Method} {table}", 1, (_, n) => n + 1);
 
         // The raw target, still percent-encoded as signed: the decoded path would no longer match the signature.
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path.Value}{request.QueryString.Value}";
@@ -99,6 +109,20 @@ public sealed class TableCounter : IAsyncDisposable
         var name = segments[1];
         var paren = name.IndexOf('(');
         return paren >= 0 ? name[..paren] : name;
+    }
+
+    private static readonly Regex BatchOperationTable = new(@"(?:POST|PUT|MERGE|PATCH|DELETE|GET) https?://[^/\s]+/[^/\s]+/([A-Za-z0-9]+)",
+        RegexOptions.CultureInvariant);
+
+    /// <summary>The table a $batch writes (an entity-group transaction names one): read from its first operation, the body kept for forwarding.</summary>
+    private static async Task<string> BatchTableAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        var buffer = new byte[8192];
+        var read = await request.Body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false);
+        request.Body.Position = 0;
+        var match = BatchOperationTable.Match(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+        return match.Success ? match.Groups[1].Value : "?";
     }
 
     public async ValueTask DisposeAsync()

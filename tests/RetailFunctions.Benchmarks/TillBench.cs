@@ -37,6 +37,7 @@ public static class TillBench
         Azurite? azurite = null;
         RuntimeProcess? runtime = null;
         TableCounter? counter = null;
+        TableCounter? queues = null;
         HttpClient? http = null;
         try
         {
@@ -47,7 +48,9 @@ public static class TillBench
             // The round trips first, on a runtime whose Table endpoint is the counting proxy, so nothing left over from
             // the throughput run is counted. The waits read storage directly, not through the runtime or the proxy.
             counter = await TableCounter.StartAsync(TableEndpoints.TableEndpoint(azurite.ConnectionString), ct);
-            runtime = await Started.RuntimeAsync(Settings(TableEndpoints.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl)));
+            queues = await TableCounter.StartAsync(TableEndpoints.QueueEndpoint(azurite.ConnectionString), ct);
+            runtime = await Started.RuntimeAsync(Settings(TableEndpoints.WithQueueEndpoint(
+                TableEndpoints.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl), queues.BaseUrl)));
             http = Client(runtime);
             await SetUpAsync(http, ct);
             // Warm-up: every SKU sold once or more, so what is counted is the steady state, not first reads.
@@ -56,22 +59,26 @@ public static class TillBench
             await Task.Delay(1_000, ct);
             var idleClock = Stopwatch.StartNew();
             var idleBefore = counter.Total;
+            var idleQueuesBefore = queues.Total;
             await Task.Delay(3_000, ct);
             var idlePerSecond = (counter.Total - idleBefore) / idleClock.Elapsed.TotalSeconds;
+            var idleQueuesPerSecond = (queues.Total - idleQueuesBefore) / idleClock.Elapsed.TotalSeconds;
             var before = counter.Snapshot();
+            var queuesBefore = queues.Snapshot();
             var window = Stopwatch.StartNew();
             var small = await UploadAndWaitAsync(http, tables, day, ref sequence, counted, TimeSpan.FromSeconds(120 + counted), ct);
             var seconds = window.Elapsed.TotalSeconds;
             var after = counter.Snapshot();
+            var queuesAfter = queues.Snapshot();
             if (!small.Done) report.Fail($"Till transactions: the counted upload was not processed: {small}");
-            var byKind = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
-            var perTransaction = (byKind.Values.Sum() - idlePerSecond * seconds) / counted;
-            var byTable = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
-                .OrderByDescending(g => g.Sum(kv => kv.Value))
-                .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)counted:0.##}");
+            var (byKind, perTransaction, byTable) = PerTransaction(before, after, idlePerSecond * seconds, counted);
             report.Row("Till transaction: Table round trips", $"{perTransaction:0.00} per transaction",
                 $"counted by a proxy in front of Azurite's Table endpoint over an upload of {counted} sales, batch, journal and order records done " +
-                $"({small.Seconds:0.0} s); a $batch counts once; by table: {string.Join(", ", byTable)}; background without uploads {idlePerSecond:0.0}/s, subtracted");
+                $"({small.Seconds:0.0} s); a $batch counts once; by table: {byTable}; background without uploads {idlePerSecond:0.0}/s, subtracted");
+            var (byQueueKind, queuesPerTransaction, byQueue) = PerTransaction(queuesBefore, queuesAfter, idleQueuesPerSecond * seconds, counted);
+            report.Row("Till transaction: queue round trips", $"{queuesPerTransaction:0.00} per transaction",
+                $"counted by a proxy in front of Azurite's Queue endpoint over the same upload (sends, receives, renewals, deletes, polls); by queue: " +
+                $"{byQueue}; background without uploads {idleQueuesPerSecond:0.0}/s, subtracted");
             http.Dispose();
             http = null;
             await Started.StopAsync(runtime);
@@ -116,6 +123,10 @@ public static class TillBench
                 tableRoundTripsByKind = byKind.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
                     .ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 3)),
                 backgroundTableRoundTripsPerSecond = Report.Round(idlePerSecond, 2),
+                queueRoundTripsPerTransaction = Report.Round(queuesPerTransaction, 2),
+                queueRoundTripsByKind = byQueueKind.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
+                    .ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 3)),
+                backgroundQueueRoundTripsPerSecond = Report.Round(idleQueuesPerSecond, 2),
                 invariantsHeld = broken.Count == 0,
                 broken,
             });
@@ -125,8 +136,20 @@ public static class TillBench
             http?.Dispose();
             await Started.StopAsync(runtime);
             if (counter is not null) await counter.DisposeAsync();
+            if (queues is not null) await queues.DisposeAsync();
             await Started.StopAsync(azurite);
         }
+    }
+
+    /// <summary>Requests counted between two snapshots, by kind; per transaction, less the background; and by table or queue, for the report.</summary>
+    private static (Dictionary<string, long> ByKind, double PerTransaction, string ByName) PerTransaction(Dictionary<string, long> before,
+        Dictionary<string, long> after, double background, int counted)
+    {
+        var byKind = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
+        var byName = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
+            .OrderByDescending(g => g.Sum(kv => kv.Value))
+            .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)counted:0.##}");
+        return (byKind, (byKind.Values.Sum() - background) / counted, string.Join(", ", byName));
     }
 
     private sealed record Progress(int Sales, int UnitsSold, double Megabytes, bool Done, double Seconds, double BatchSeconds, double JournalSeconds,

@@ -166,12 +166,15 @@ public sealed class PosBatchHandler(
         foreach (var parsed in window)
             if (parsed is PosParseResult.Parsed ok) planned.Add(await PlanAsync(batch, ok.Position, ok.Transaction, envelope, ct));
 
+        // The three kinds touch different rows and none waits for another's answer, so they are written side by side.
         var moves = planned.SelectMany(p => p.Changes.Select(c => (Plan: p, Change: c))).ToList();
-        var outcomes = moves.Count == 0 ? [] : await stock.PostAllAsync([.. moves.Select(m => (m.Change, m.Plan.Source))], ct);
+        var posting = moves.Count == 0 ? Task.FromResult<IReadOnlyList<PostingOutcome>>([]) : stock.PostAllAsync([.. moves.Select(m => (m.Change, m.Plan.Source))], ct);
         var sales = planned.Where(p => p.RecordsOrder).Select(p => (p.Transaction, p.Source.PayloadReference!, p.Keys)).ToList();
-        if (sales.Count > 0) await orders.RecordAllAsync(sales, ct);
+        var recording = sales.Count == 0 ? Task.CompletedTask : orders.RecordAllAsync(sales, ct);
         var journalled = planned.Where(p => p.Journalled).Select(p => (p.Transaction, p.Source)).ToList();
-        if (journalled.Count > 0) await journal.RecordAllAsync(journalled, ct);
+        var journalling = journalled.Count == 0 ? Task.CompletedTask : journal.RecordAllAsync(journalled, ct);
+        await Task.WhenAll(posting, recording, journalling);
+        var outcomes = await posting;
 
         var byPlan = moves.Zip(outcomes).ToLookup(x => x.First.Plan, x => x.Second);
         var statuses = planned.ToDictionary(p => p.Position, p => Status(p, byPlan[p]));

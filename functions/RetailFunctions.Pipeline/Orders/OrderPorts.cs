@@ -21,6 +21,13 @@ public interface IOrderStore : IAggregateStore<string, StoredOrder, OrderChange>
 
     Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken);
 
+    /// <summary>Several orders' references in one channel, as many in one write as the store allows; by default one order at a time.</summary>
+    async Task IndexAllAsync(string channel, IReadOnlyList<(string OrderId, IReadOnlyList<ChannelReference> References)> orders,
+        CancellationToken cancellationToken)
+    {
+        foreach (var (orderId, references) in orders) await IndexAsync(orderId, channel, references, cancellationToken);
+    }
+
     /// <summary>The ids of the orders whose id starts with a prefix (e.g. every web order of one shop).</summary>
     Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken cancellationToken);
 

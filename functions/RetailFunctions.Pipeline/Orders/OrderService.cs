@@ -75,15 +75,24 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
     public async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct) =>
         await ExecuteAllAsync(orderId, commands, onlyIfKnown: false, ct);
 
+    /// <summary>
+    /// Commands for an order whose references the caller has indexed already (a window of till sales indexes its
+    /// orders together): decided and saved as by <see cref="ExecuteAllAsync(string, IReadOnlyList{OrderCommand}, CancellationToken)"/>,
+    /// without writing the index again.
+    /// </summary>
+    public Task<OrderResult> ExecuteIndexedAsync(string orderId, IReadOnlyList<OrderCommand> commands, CancellationToken ct) =>
+        ExecuteAllAsync(orderId, commands, onlyIfKnown: false, ct, indexed: true);
+
     /// <summary>A command about an existing order (an associate's action): nothing is written for an order never recorded.</summary>
     public Task<OrderResult> ExecuteOnKnownAsync(string orderId, OrderCommand command, CancellationToken ct) =>
         ExecuteAllAsync(orderId, [command], onlyIfKnown: true, ct);
 
-    private async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, CancellationToken ct)
+    private async Task<OrderResult> ExecuteAllAsync(string orderId, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, CancellationToken ct,
+        bool indexed = false)
     {
         var kept = _written.GetValueOrDefault(orderId);
         foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
-            if (!Indexed(kept?.Row, record.Draft))
+            if (!indexed && !Indexed(kept?.Row, record.Draft))
                 await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
         var (run, owed) = (kept?.Run ?? NoneRun, kept?.Answers ?? []);
         var assumed = kept?.Row ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);

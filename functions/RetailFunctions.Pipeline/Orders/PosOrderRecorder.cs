@@ -1,37 +1,67 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
+using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Orders;
 
 /// <summary>
-/// Records a till sale on the unified order record, so it can be found by its receipt and returned anywhere. The
-/// sale is sent to the order-workflow queue rather than decided here: a batch of hundreds of receipts moves its
-/// stock at the till's pace, and the orders follow on their own worker.
+/// Records till sales on the unified order record, so they can be found by their receipt and returned anywhere. A
+/// window of sales is recorded where it is read: the orders' references are indexed together (they share the
+/// channel's index partition), then each new order is saved on "no row yet" without a read, side by side. A return
+/// travels on the order-workflow queue to the order it gives back to, which may not be recorded yet (it then waits).
+/// Without an order service (a recorder that only sends) the sales travel on the queue as well.
 /// </summary>
-public sealed class PosOrderRecorder(IMessageSender sender, ICatalogStore catalog, IOrderStore orders, TimeProvider clock)
+public sealed class PosOrderRecorder(IMessageSender sender, ICatalogStore catalog, IOrderStore orders, TimeProvider clock, OrderService? service = null)
 {
-    /// <summary>Till transactions of an upload: their order commands are sent side by side rather than one after another.</summary>
-    public Task RecordAllAsync(IReadOnlyList<(PosTransaction Transaction, string SourceReference, IReadOnlyDictionary<string, string> Keys)> transactions,
-        CancellationToken ct) =>
-        Parallel.ForEachAsync(transactions, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-            async (t, token) => await RecordAsync(t.Transaction, t.SourceReference, t.Keys, token));
+    private const int Parallelism = 16;
 
-    public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct)
+    public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct) =>
+        (await RecordAllAsync([(transaction, sourceReference, keys)], ct))[0];
+
+    /// <summary>Till transactions of an upload: their sales' order ids (null for a transaction that is no sale), in their order.</summary>
+    public async Task<IReadOnlyList<string?>> RecordAllAsync(
+        IReadOnlyList<(PosTransaction Transaction, string SourceReference, IReadOnlyDictionary<string, string> Keys)> transactions, CancellationToken ct)
     {
-        var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, transaction.Receipt.StoreId, ct);
-        // A return linked to its receipt is recorded on that receipt's order, wherever and whenever it happens.
-        foreach (var (original, command) in PosOrderCommands.Returns(transaction, store))
-            await sender.SendAsync(QueueNames.OrderWorkflow, OrderEnvelopes.Commands(await ReturnedOrderAsync(original, ct), [command], clock.GetUtcNow(), keys), ct);
+        var sales = new Sale?[transactions.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, transactions.Count), Options(ct), async (i, token) =>
+            sales[i] = await SaleAsync(transactions[i].Transaction, transactions[i].SourceReference, transactions[i].Keys, token));
+        var recorded = sales.OfType<Sale>().ToList();
+        if (service is null)
+        {
+            await Parallel.ForEachAsync(recorded, Options(ct), async (sale, token) =>
+                await sender.SendAsync(QueueNames.OrderWorkflow, OrderEnvelopes.Commands(sale.OrderId, sale.Commands, clock.GetUtcNow(), sale.Keys), token));
+        }
+        else if (recorded.Count > 0)
+        {
+            await orders.IndexAllAsync(Channels.Pos, [.. recorded.Select(s => (s.OrderId, PosOrderCommands.References(s.Receipt)))], ct);
+            await Parallel.ForEachAsync(recorded, Options(ct), async (sale, token) => await service.ExecuteIndexedAsync(sale.OrderId, sale.Commands, token));
+        }
+        // Returns after the window's sales: one that gives back a sale of the same window finds it recorded.
+        await Parallel.ForEachAsync(transactions, Options(ct), async (t, token) =>
+        {
+            var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, t.Transaction.Receipt.StoreId, token);
+            foreach (var (original, command) in PosOrderCommands.Returns(t.Transaction, store))
+                await sender.SendAsync(QueueNames.OrderWorkflow,
+                    OrderEnvelopes.Commands(await ReturnedOrderAsync(original, token), [command], clock.GetUtcNow(), t.Keys), token);
+        });
+        return [.. sales.Select(s => s?.OrderId)];
+    }
+
+    private static ParallelOptions Options(CancellationToken ct) => new() { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct };
+
+    private sealed record Sale(string OrderId, ReceiptKey Receipt, IReadOnlyList<OrderCommand> Commands, IReadOnlyDictionary<string, string> Keys);
+
+    /// <summary>A till sale's order commands, its SKUs and store resolved; null for a transaction that sells nothing.</summary>
+    private async Task<Sale?> SaleAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct)
+    {
         if (!PosOrderCommands.IsOrder(transaction)) return null;
+        var store = await catalog.ResolveLocationAsync(SourceSystems.Pos, transaction.Receipt.StoreId, ct);
         var skus = new Dictionary<int, string?>();
         foreach (var line in transaction.Lines.Where(l => !l.Voided))
             skus[line.Position] = await ResolveSkuAsync(line, ct);
         var orderId = OrderIds.ForReceipt(transaction.Receipt);
-        var now = clock.GetUtcNow();
-        await sender.SendAsync(QueueNames.OrderWorkflow,
-            OrderEnvelopes.Commands(orderId, PosOrderCommands.Record(transaction, store, skus, sourceReference, now), now, keys), ct);
-        return orderId;
+        return new Sale(orderId, transaction.Receipt, PosOrderCommands.Record(transaction, store, skus, sourceReference, clock.GetUtcNow()), keys);
     }
 
     /// <summary>

@@ -1,0 +1,30 @@
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Storage.Tests;
+
+/// <summary>A window of till sales indexes its orders together: each is found by its full receipt, its printed number and its id.</summary>
+public sealed class OrderIndexBatchTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task GivenAHundredTillSalesIndexedTogether_WhenEachIsLookedUp_ThenEveryReferenceFindsItsOwnOrder()
+    {
+        var account = StorageAccount.FromConnectionString(azurite.ConnectionString);
+        await account.ProvisionAsync(CancellationToken.None);
+        var store = $"{Random.Shared.Next(100_000, 999_999)}";
+        var receipts = Enumerable.Range(1, 100).Select(i => new ReceiptKey(store, "1", new DateOnly(2026, 11, 20), $"{i}")).ToList();
+        var orders = new TableOrderStore(account);
+
+        // Three rows each: more than one entity-group transaction holds.
+        await orders.IndexAllAsync(Channels.Pos, [.. receipts.Select(r => (OrderIds.ForReceipt(r), PosOrderCommands.References(r)))], CancellationToken.None);
+
+        foreach (var receipt in receipts)
+        {
+            var orderId = OrderIds.ForReceipt(receipt);
+            Assert.Equal(orderId, await orders.FindAsync(Channels.Pos, receipt.ToString(), CancellationToken.None));
+            Assert.Equal(orderId, await orders.FindAsync(Channels.Pos, $"{store}-{receipt.SequenceNumber}", CancellationToken.None));
+            Assert.Equal(orderId, await orders.FindAsync(Channels.Pos, orderId, CancellationToken.None));
+        }
+    }
+}
