@@ -9,10 +9,14 @@ namespace RetailFunctions.Storage;
 
 /// <summary>
 /// Sends envelopes as JSON queue messages. A message over the queue's 64 KiB limit has its payload moved to a blob
-/// first and travels with a reference instead.
+/// first and travels with a reference instead. Envelopes due now are group-committed per queue
+/// (<see cref="QueueGroupCommit"/>): under a burst several travel in one message, and each send still returns only
+/// once its envelope is stored.
 /// </summary>
 public sealed class QueueMessageSender(StorageAccount account, BlobStore blobs) : IMessageSender
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, QueueGroupCommit> _groups = new(StringComparer.Ordinal);
+
     /// <summary>Below 64 KiB with room for the XML wrapping the queue service adds.</summary>
     public const int MaxInlineBytes = 60 * 1024;
 
@@ -28,12 +32,24 @@ public sealed class QueueMessageSender(StorageAccount account, BlobStore blobs) 
             await blobs.PutIfAbsentAsync(ContainerNames.LargePayloads, blobName, Encoding.UTF8.GetBytes(payload), "application/octet-stream", cancellationToken);
             text = JsonSerializer.Serialize(envelope with { Payload = null, PayloadBlob = blobName }, Json);
         }
-        await account.Queue(queue).SendMessageAsync(text, visibilityTimeout: delay, cancellationToken: cancellationToken);
+        if (delay is { } later && later > TimeSpan.Zero)
+            await account.Queue(queue).SendMessageAsync(text, visibilityTimeout: later, cancellationToken: cancellationToken);
+        else
+            // The write is shared with other callers' envelopes, so it is not cancelled with this caller; the caller
+            // stops waiting for it. A group holds one shop's envelopes of one topic, so whoever reads a queued message
+            // (an erasure sweep) can tell from the message whose it is.
+            await _groups.GetOrAdd($"{queue}\n{envelope.Key(BusinessKeys.Shop)}\n{envelope.Key(BusinessKeys.Topic)}",
+                    _ => new QueueGroupCommit(body => account.Queue(queue).SendMessageAsync(body, CancellationToken.None)))
+                .SendAsync(text).WaitAsync(cancellationToken);
         QueueSignals.Notify(queue);
     }
 
     public static Envelope Deserialize(string text) =>
         JsonSerializer.Deserialize<Envelope>(text, Json) ?? throw new JsonException("queue message is not an envelope");
+
+    /// <summary>A message body's envelopes: one, or the group it carries.</summary>
+    public static EnvelopeBatch Read(string text) =>
+        EnvelopeBatch.IsBatch(text) ? EnvelopeBatch.Parse(text, Json) : new EnvelopeBatch([Deserialize(text)], 0);
 }
 
 /// <summary>

@@ -152,9 +152,9 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
             foreach (var message in batch)
             {
                 var text = message.Body.ToString();
-                var envelope = TryEnvelope(text);
-                held.Add(new StoredCopy(CopyKind.QueueMessage, $"{queue}/{message.MessageId}", text, envelope?.Key(BusinessKeys.Shop),
-                    envelope?.Key(BusinessKeys.Topic), message.PopReceipt));
+                var envelopes = TryEnvelopes(text);
+                held.Add(new StoredCopy(CopyKind.QueueMessage, $"{queue}/{message.MessageId}", text, Shared(envelopes, BusinessKeys.Shop),
+                    Shared(envelopes, BusinessKeys.Topic), message.PopReceipt));
             }
         }
         return held;
@@ -206,6 +206,27 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
         }
         await account.Table(table).UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
         return true;
+    }
+
+    /// <summary>A message's envelopes (one, or a group), or none when it is not readable as such.</summary>
+    private static IReadOnlyList<Envelope> TryEnvelopes(string text)
+    {
+        try
+        {
+            return QueueMessageSender.Read(text).Envelopes;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or ArgumentException or InvalidOperationException
+                                      or KeyNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>A key all of a message's envelopes agree on (a group from one shop names it), else null.</summary>
+    private static string? Shared(IReadOnlyList<Envelope> envelopes, string key)
+    {
+        var values = envelopes.Select(e => e.Key(key)).Distinct(StringComparer.Ordinal).ToList();
+        return values.Count == 1 ? values[0] : null;
     }
 
     private static Envelope? TryEnvelope(string text)

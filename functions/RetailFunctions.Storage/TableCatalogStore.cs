@@ -27,6 +27,18 @@ public sealed class TableCatalogStore(StorageAccount account) : ICatalogStore
         return null;
     }
 
+    public async Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken)
+    {
+        var aliases = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {AliasPartition(system, kind)}"),
+                           select: ["Value", "Sku"], cancellationToken: cancellationToken))
+        {
+            if (aliases.Count >= max) return null;
+            if (e.GetString("Value") is { } value && e.GetString("Sku") is { } sku) aliases[value] = sku;
+        }
+        return aliases;
+    }
+
     public async Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken)
     {
         var alias = await Table.GetEntityIfExistsAsync<TableEntity>($"localias:{system}", TableKeys.Escape(value), cancellationToken: cancellationToken);

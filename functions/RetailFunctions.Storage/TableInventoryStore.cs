@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Storage;
@@ -15,15 +16,16 @@ namespace RetailFunctions.Storage;
 /// channel outbox (which level version the channels have);</item>
 /// <item><c>mov:{location}:{sequence}</c> the movements, <c>res:{id}</c> reservations, <c>idem:{key}</c> applied commands.</item>
 /// </list>
-/// A command's decision is written in one entity-group transaction with its idempotency row and the outbox, so it is
-/// applied exactly once and never without the levels it changes or the push it owes the channels.
+/// A change is written in one entity-group transaction with its idempotency rows and the outbox, so a command is
+/// applied exactly once and never without the levels it changes or the push it owes the channels. The store decides
+/// nothing: the ledger (Pipeline) runs the decisions on the aggregate runner.
 /// </summary>
 public sealed partial class TableInventoryStore(StorageAccount account) : IInventoryStore
 {
-    private const int MaxAttempts = 64;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly StripedLock _writers = new();
     private TableClient Table => account.Table(TableNames.Inventory);
+
+    public StripedLock Writers { get; } = new();
 
     public async Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken)
     {
@@ -38,7 +40,7 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
             list.Add(entity);
         }
         return byLocation
-            .Select(kv => ToLocationStock(sku, kv.Key, LocationRows.From(sku, kv.Key, kv.Value)))
+            .Select(kv => ToLocationStock(sku, kv.Key, LocationRowsOf(sku, kv.Key, kv.Value)))
             .OrderBy(s => s.Level.Location, StringComparer.Ordinal)
             .ToList();
     }
@@ -46,25 +48,24 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
     public async Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken)
     {
         var rows = await ReadLocationAsync(TableKeys.Escape(sku), sku, location, cancellationToken);
-        return rows.Level is null && rows.PolicyEtag is null ? null : ToLocationStock(sku, location, rows);
+        return rows.Level is null && rows.PolicyTag is null ? null : ToLocationStock(sku, location, rows);
     }
 
     public async Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at, CancellationToken cancellationToken)
     {
         // Same queue as the SKU's writers: marking a push touches the level's ETag, and must not make them retry.
-        using var writer = await _writers.AcquireAsync(sku, cancellationToken);
+        using var writer = await Writers.AcquireAsync(sku, cancellationToken);
         var partition = TableKeys.Escape(sku);
         // The rows the SKU's last write here left will do: if another instance wrote since, the ETag check fails.
-        var rows = _skus.TryGetValue(sku, out var kept) && kept.Known is { } keptKnown && DateTimeOffset.UtcNow - keptKnown.ReadAt < KnownFor
-            && keptKnown.Locations.TryGetValue(location, out var keptRows) && keptRows.Level?.Level.Version >= version
-            ? keptRows
+        var rows = LastWritten(sku)?.Locations.GetValueOrDefault(location) is { Level.Version: var keptVersion } kept && keptVersion >= version
+            ? kept
             : await ReadLocationAsync(partition, sku, location, cancellationToken);
-        if (rows.Level is not { } level || level.Level.Version != version) return false;
+        if (rows is not { Level: { } level, LevelTag: { } tag } || level.Version != version) return false;
         try
         {
             // Conditional on the level row being unchanged, so a push never hides a newer change.
             var response = await Table.SubmitTransactionAsync([
-                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, LevelRow(location)), level.ETag),
+                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, LevelRow(location)), new ETag(tag)),
                 new(TableTransactionActionType.UpsertReplace, new TableEntity(partition, OutboxRow(location))
                 {
                     ["PushedVersion"] = version,
@@ -73,20 +74,13 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
                 }),
             ], cancellationToken);
             // The SKU's next group starts from these rows rather than reading them back.
-            if (_skus.TryGetValue(sku, out var skuWriter) && response.Value[0].Headers.ETag is { } etag)
-            {
-                var known = skuWriter.Known is { } k ? new Dictionary<string, LocationRows>(k.Locations, StringComparer.Ordinal) : [];
-                known[location] = rows with
-                {
-                    Level = level with { ETag = etag }, PushedVersion = version, LastPushedAvailable = available, PushedAt = at,
-                };
-                skuWriter.Known = new KnownRows(known, skuWriter.Known?.ReadAt ?? DateTimeOffset.UtcNow);
-            }
+            if (response.Value[0].Headers.ETag is { } etag)
+                Remember(sku, location, rows with { LevelTag = etag.ToString(), PushedVersion = version, LastPushedAvailable = available, PushedAt = at });
             return true;
         }
         catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
         {
-            if (_skus.TryGetValue(sku, out var skuWriter)) skuWriter.Known = null;
+            Forget(sku);
             return false;
         }
     }
@@ -116,17 +110,16 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
 
     public Task SetPolicyAsync(string sku, string location, StockPolicy policy, CancellationToken cancellationToken)
     {
-        // The next decision of this SKU here reads the new policy.
-        if (_skus.TryGetValue(sku, out var writer)) writer.Known = null;
-        return Table.UpsertEntityAsync(new TableEntity(TableKeys.Escape(sku), PolicyRow(location))
-        {
-            ["SafetyStock"] = JsonSerializer.Serialize(policy.SafetyStock.ToDictionary(kv => kv.Key, kv => Store(kv.Value)), Json),
-            ["ReorderPoint"] = policy.ReorderPoint is { } rp ? Store(rp) : null,
-        }, TableUpdateMode.Replace, cancellationToken);
+        // The next decision of this SKU here reads the new policy (a write on the kept one would fail its check).
+        Forget(sku);
+        return Table.UpsertEntityAsync(ToPolicyEntity(TableKeys.Escape(sku), location, policy), TableUpdateMode.Replace, cancellationToken);
     }
 
-    public async Task<Reservation?> GetReservationAsync(string sku, string reservationId, CancellationToken cancellationToken) =>
-        (await ReadReservationAsync(TableKeys.Escape(sku), reservationId, cancellationToken))?.Reservation;
+    public async Task<Reservation?> GetReservationAsync(string sku, string reservationId, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(sku), ReservationRow(reservationId), cancellationToken: cancellationToken);
+        return row.HasValue ? ToReservation(row.Value!) : null;
+    }
 
     public async Task<MovementPage> GetMovementsAsync(string sku, string? location, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
@@ -142,68 +135,33 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
         return new MovementPage([], null);
     }
 
-    private static string? ReservationIdOf(InventoryCommand command) => command switch
+    private static Reservation ToReservation(TableEntity e) => new(
+        e.GetString("ReservationId"), e.GetString("Sku"), e.GetString("Location"), e.GetString("Channel"), Load(e, "Quantity"),
+        Enum.Parse<ReservationStatus>(e.GetString("Status")), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("ExpiresAt"),
+        e.GetString("Reference"));
+
+    /// <summary>A location's rows (level, policy, outbox) as read together.</summary>
+    private static StockLocationRows LocationRowsOf(string sku, string location, IEnumerable<TableEntity> entities)
     {
-        InventoryCommand.Reserve c => c.ReservationId,
-        InventoryCommand.Release c => c.ReservationId,
-        InventoryCommand.Consume c => c.ReservationId,
-        InventoryCommand.Expire c => c.ReservationId,
-        _ => null,
-    };
-
-    private static IReadOnlyList<string> LocationsOf(InventoryCommand command, Reservation? reservation) => command switch
-    {
-        InventoryCommand.RecordMovement c => [c.Movement.Location],
-        InventoryCommand.ShipTransfer c => [c.From, c.To],
-        InventoryCommand.ReceiveTransfer c => [c.To],
-        InventoryCommand.Reserve c => [c.Location],
-        InventoryCommand.Consume { FallbackLocation: { } fallback } when reservation is null => [fallback],
-        _ when reservation is { Location.Length: > 0 } => [reservation.Location],
-        _ => [],
-    };
-
-    private sealed record ReadReservation(Reservation Reservation, ETag ETag);
-
-    private async Task<ReadReservation?> ReadReservationAsync(string partition, string reservationId, CancellationToken cancellationToken)
-    {
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(partition, $"res:{TableKeys.Escape(reservationId)}", cancellationToken: cancellationToken);
-        if (!row.HasValue) return null;
-        var e = row.Value!;
-        return new ReadReservation(new Reservation(
-            e.GetString("ReservationId"), e.GetString("Sku"), e.GetString("Location"), e.GetString("Channel"), Load(e, "Quantity"),
-            Enum.Parse<ReservationStatus>(e.GetString("Status")), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("ExpiresAt"),
-            e.GetString("Reference")), e.ETag);
-    }
-
-    private sealed record ReadLevel(StockLevel Level, ETag ETag);
-
-    /// <summary>The rows of one location, read with one range query.</summary>
-    private sealed record LocationRows(ReadLevel? Level, StockPolicy Policy, ETag? PolicyEtag, long PushedVersion, decimal? LastPushedAvailable, DateTimeOffset? PushedAt = null)
-    {
-        public static LocationRows Empty { get; } = new(null, StockPolicy.None, null, 0, null);
-
-        public static LocationRows From(string sku, string location, IEnumerable<TableEntity> entities)
+        var rows = StockLocationRows.Empty;
+        foreach (var e in entities)
         {
-            var rows = Empty;
-            foreach (var e in entities)
-            {
-                if (e.RowKey.EndsWith(":bal", StringComparison.Ordinal))
-                    rows = rows with { Level = new ReadLevel(ToLevel(sku, location, e), e.ETag) };
-                else if (e.RowKey.EndsWith(":pol", StringComparison.Ordinal))
-                    rows = rows with { Policy = ToPolicy(e), PolicyEtag = e.ETag };
-                else if (e.RowKey.EndsWith(":out", StringComparison.Ordinal))
-                    rows = rows with
-                    {
-                        PushedVersion = e.GetInt64("PushedVersion") ?? 0,
-                        LastPushedAvailable = e.GetString("LastPushedAvailable") is { } a ? decimal.Parse(a, CultureInfo.InvariantCulture) : null,
-                        PushedAt = e.GetDateTimeOffset("PushedAt"),
-                    };
-            }
-            return rows;
+            if (e.RowKey.EndsWith(":bal", StringComparison.Ordinal))
+                rows = rows with { Level = ToLevel(sku, location, e), LevelTag = e.ETag.ToString() };
+            else if (e.RowKey.EndsWith(":pol", StringComparison.Ordinal))
+                rows = rows with { Policy = ToPolicy(e), PolicyTag = e.ETag.ToString() };
+            else if (e.RowKey.EndsWith(":out", StringComparison.Ordinal))
+                rows = rows with
+                {
+                    PushedVersion = e.GetInt64("PushedVersion") ?? 0,
+                    LastPushedAvailable = e.GetString("LastPushedAvailable") is { } a ? decimal.Parse(a, CultureInfo.InvariantCulture) : null,
+                    PushedAt = e.GetDateTimeOffset("PushedAt"),
+                };
         }
+        return rows;
     }
 
-    private async Task<LocationRows> ReadLocationAsync(string partition, string sku, string location, CancellationToken cancellationToken)
+    private async Task<StockLocationRows> ReadLocationAsync(string partition, string sku, string location, CancellationToken cancellationToken)
     {
         var prefix = $"loc:{TableKeys.Escape(location)}:";
         var end = prefix[..^1] + ';';
@@ -212,15 +170,17 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
             e => e.PartitionKey == partition && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(end) < 0,
             cancellationToken: cancellationToken))
             entities.Add(e);
-        return LocationRows.From(sku, location, entities);
+        return LocationRowsOf(sku, location, entities);
     }
 
-    private static LocationStock ToLocationStock(string sku, string location, LocationRows rows) =>
-        new(rows.Level?.Level ?? StockLevel.Empty(sku, location), rows.Policy, rows.PushedVersion, rows.LastPushedAvailable, rows.PushedAt);
+    private static LocationStock ToLocationStock(string sku, string location, StockLocationRows rows) =>
+        new(rows.Level ?? StockLevel.Empty(sku, location), rows.Policy, rows.PushedVersion, rows.LastPushedAvailable, rows.PushedAt);
 
     private static string LevelRow(string location) => $"loc:{TableKeys.Escape(location)}:bal";
     private static string PolicyRow(string location) => $"loc:{TableKeys.Escape(location)}:pol";
     private static string OutboxRow(string location) => $"loc:{TableKeys.Escape(location)}:out";
+    private static string ReservationRow(string reservationId) => $"res:{TableKeys.Escape(reservationId)}";
+    private static string IdempotencyRow(string key) => $"idem:{TableKeys.Escape(key)}";
 
     // Table storage has no decimal type: quantities are stored as invariant strings so nothing is rounded.
     internal static string Store(decimal value) => value.ToString(CultureInfo.InvariantCulture);
@@ -244,12 +204,18 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
         new(sku, location, Load(entity, "OnHand"), Load(entity, "Reserved"), Load(entity, "InTransit"), entity.GetInt64("Version") ?? 0,
             entity.GetDateTimeOffset("CountedAt"));
 
+    private static TableEntity ToPolicyEntity(string partition, string location, StockPolicy policy) => new(partition, PolicyRow(location))
+    {
+        ["SafetyStock"] = JsonSerializer.Serialize(policy.SafetyStock.ToDictionary(kv => kv.Key, kv => Store(kv.Value)), Json),
+        ["ReorderPoint"] = policy.ReorderPoint is { } rp ? Store(rp) : null,
+    };
+
     private static StockPolicy ToPolicy(TableEntity entity) => new(
         (JsonSerializer.Deserialize<Dictionary<string, string>>(entity.GetString("SafetyStock") ?? "{}", Json) ?? [])
             .ToDictionary(kv => kv.Key, kv => decimal.Parse(kv.Value, CultureInfo.InvariantCulture)),
         entity.GetString("ReorderPoint") is { } rp ? decimal.Parse(rp, CultureInfo.InvariantCulture) : null);
 
-    private static TableEntity ToReservationEntity(string partition, Reservation r) => new(partition, $"res:{TableKeys.Escape(r.ReservationId)}")
+    private static TableEntity ToReservationEntity(string partition, Reservation r) => new(partition, ReservationRow(r.ReservationId))
     {
         ["ReservationId"] = r.ReservationId,
         ["Sku"] = r.Sku,

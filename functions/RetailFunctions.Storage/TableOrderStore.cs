@@ -128,17 +128,20 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
 /// <summary>
 /// Stores' pick lists: partition = location, row = "{order}:{shipment}". The row this process last wrote is kept with
 /// its tag (a bounded set), so the next stage of the shipment is written without reading it first; the write is
-/// ETag-checked, and a row someone else changed meanwhile is read again.
+/// ETag-checked, and a row someone else changed meanwhile is read again. Stages of one shipment are written one at a
+/// time in this process.
 /// </summary>
 public sealed class TableStoreTaskStore(StorageAccount account) : IStoreTaskStore
 {
     private const int RememberedRows = 4_096;
     private readonly ConcurrentDictionary<string, TableEntity> _written = new(StringComparer.Ordinal);
+    private readonly StripedLock _rows = new();
     private TableClient Table => account.Table(TableNames.StoreTasks);
 
     public async Task AddAsync(StoreTask task, CancellationToken cancellationToken)
     {
         var entity = ToEntity(task);
+        using var turn = await _rows.AcquireAsync($"{entity.PartitionKey}|{entity.RowKey}", cancellationToken);
         try
         {
             var added = await Table.AddEntityAsync(entity, cancellationToken);
@@ -154,11 +157,17 @@ public sealed class TableStoreTaskStore(StorageAccount account) : IStoreTaskStor
     {
         var partition = TableKeys.Escape(location);
         var row = RowKey(orderId, shipmentId);
+        // Stages of one shipment arriving together (pick and pack published moments apart) take turns on the kept row
+        // rather than colliding on its tag.
+        using var turn = await _rows.AcquireAsync($"{partition}|{row}", cancellationToken);
         var kept = _written.TryGetValue($"{partition}|{row}", out var written) ? written : null;
+        // A row only moves forward, so a stage that is no step forward of the kept copy is none of the row either
+        // (a repeat, a late message, a closed task): nothing to read or write.
+        if (kept is not null && !IsLater(stage, Enum.Parse<ShipmentStage>(kept.GetString("Stage")))) return;
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            // A kept row is trusted only for a write (its tag is checked); a stage it says is no step forward is read again.
-            var entity = kept is not null && IsLater(stage, Enum.Parse<ShipmentStage>(kept.GetString("Stage"))) ? kept : null;
+            // A kept row is trusted only for a write (its tag is checked); a lost race reads it again.
+            var entity = kept;
             kept = null;
             if (entity is null)
             {

@@ -159,11 +159,13 @@ public static class InventoryBench
         }
     }
 
-    public static async Task FreshnessAsync(Config config, Report report, CancellationToken ct)
+    public static async Task FreshnessAsync(Config config, Report report, CancellationToken ct, int burst = 0)
     {
+        var during = burst > 0 ? $" while {burst} web orders drain" : "";
         Console.WriteLine();
-        Console.WriteLine($"[4] sale-to-channel freshness: {config.FreshnessSkus} SKUs, one POS upload of one sale every {config.FreshnessIntervalMs} ms, " +
-            $"{config.FreshnessSales} uploads, until the web store's figure shows the sale");
+        Console.WriteLine($"[4{(burst > 0 ? "b" : "")}] sale-to-channel freshness{during}: {config.FreshnessSkus} SKUs, one POS upload of one sale every {config.FreshnessIntervalMs} ms, " +
+            $"{config.FreshnessSales} uploads, until the web store's figure shows the sale" +
+            (burst > 0 ? $"; {config.SkuCount} products registered by webhook, then {burst} signed orders/create posted from {config.Concurrency} clients as the sales begin" : ""));
         Azurite? azurite = null;
         FakeShopifyAdmin? shopify = null;
         RuntimeProcess? runtime = null;
@@ -176,8 +178,11 @@ public static class InventoryBench
             settings["Shopify__Admin__BaseUrl"] = shopify.BaseUrl.ToString();
             settings["Shopify__Admin__AccessToken"] = "bench-admin-token";
             settings["Shopify__Admin__BaseDelayMilliseconds"] = "50";
+            settings["Shopify__WebhookSecrets__0"] = WebhookBench.Secret;
+            settings["Inventory__DefaultFulfillmentLocation"] = Location;
             runtime = await Started.RuntimeAsync(settings);
             http = Client(runtime, 16);
+            using var burstHttp = Client(runtime, config.Concurrency);
 
             var skus = Enumerable.Range(0, config.FreshnessSkus).Select(i => $"FRESH-{i:D3}").ToArray();
             var items = Enumerable.Range(0, config.FreshnessSkus).Select(i => InventoryItemBase + i).ToArray();
@@ -218,8 +223,15 @@ public static class InventoryBench
                 await Task.Delay(config.FreshnessIntervalMs, ct);
             }
             await WaitForValuesAsync(shopify, items, expected, TimeSpan.FromSeconds(60), "the warm-up sales to reach the web store", ct);
+            if (burst > 0)
+            {
+                await WebhookBench.RegisterProductsAsync(burstHttp, config.SkuCount, ct);
+                await WebhookBench.WaitForEmptyAsync(azurite, RetailFunctions.Pipeline.QueueNames.ShopifyWebhooks, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
+            }
             var setsBefore = shopify.Sets.Count;
             var attemptsBefore = shopify.Attempts;
+            var burstClock = Stopwatch.StartNew();
+            var burstPosted = burst > 0 ? WebhookBench.PostOrdersAsync(burstHttp, "fresh-burst", burst, config.SkuCount, config.Concurrency, ct) : null;
 
             // The measured sales: one upload every interval, sent on schedule whether or not the last one was answered.
             var sales = new Sale[config.FreshnessSales];
@@ -255,6 +267,14 @@ public static class InventoryBench
             var sendSeconds = clock.Elapsed.TotalSeconds;
             await Task.WhenAll(sends);
             var reached = await WaitForValuesAsync(shopify, items, expected, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), null, ct);
+            var burstText = "";
+            if (burstPosted is not null)
+            {
+                var posted = await burstPosted;
+                var postedSeconds = burstClock.Elapsed.TotalSeconds;
+                var depthAtLastSale = await WebhookBench.DepthAsync(azurite, RetailFunctions.Pipeline.QueueNames.ShopifyWebhooks, ct);
+                burstText = $"; the burst: {posted.Count("200")}/{burst} acknowledged in {postedSeconds:0.0} s, webhook queue at {depthAtLastSale} messages once every sale was seen";
+            }
             var sets = shopify.Sets.ToArray();
             var measuredSets = sets.Skip(setsBefore).ToArray();
             var attempts = shopify.Attempts - attemptsBefore;
@@ -278,10 +298,15 @@ public static class InventoryBench
             var updatesPerSale = (double)measuredSets.Length / sales.Length;
             var non202 = statuses.Where(x => x.Key != "202").Sum(x => x.Value);
 
-            report.Row("Sale to web store freshness", $"p99 {latency.P99Ms:0} ms",
+            report.Row($"Sale to web store freshness{during}", $"p99 {latency.P99Ms:0} ms",
                 $"{sales.Length} sales, one upload every {config.FreshnessIntervalMs} ms over {sendSeconds:0.0} s, {skus.Length} SKUs round robin; " +
                 $"freshness {latency}; seen {freshness.Count}/{sales.Length}{(reached ? "" : $", final figures NOT reached within {config.DrainTimeoutSeconds} s")}; " +
-                $"target p99 < {config.FreshnessTargetMs} ms: {(met ? "met" : "NOT met")}");
+                $"target p99 < {config.FreshnessTargetMs} ms: {(met ? "met" : "NOT met")}{burstText}");
+            if (burst > 0)
+            {
+                report.Result("saleToChannelFreshnessDuringBurst", new { burst, freshnessMs = latency, seen = freshness.Count, unseen, targetMet = met });
+                return;
+            }
             report.Row("Sale to web store: updates sent", $"{Report.Fmt(measuredSets.Length)} for {Report.Fmt(sales.Length)} sales",
                 $"{updatesPerSale:0.00} updates per sale ({(measuredSets.Length == 0 ? "-" : ((double)sales.Length / measuredSets.Length).ToString("0.00", CultureInfo.InvariantCulture))} sales per update); " +
                 $"{attempts} calls to the web store; upload ack {ack}; non-202 {non202}{(non202 == 0 ? "" : " [" + string.Join(", ", statuses.Where(x => x.Key != "202").Select(x => $"{x.Key}: {x.Value}")) + "]")}");

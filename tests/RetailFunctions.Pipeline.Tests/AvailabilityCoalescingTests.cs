@@ -59,8 +59,13 @@ public class AvailabilityCoalescingTests
         /// <summary>The sale that sends the next availability message: the first one after the last mark.</summary>
         public DateTimeOffset? NextNudge() => sales.Where(s => s > MarkedAt).Order().Cast<DateTimeOffset?>().FirstOrDefault();
 
-        public Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken) =>
-            Task.FromResult<LocationStock?>(new LocationStock(LevelAt(clock.GetUtcNow()), StockPolicy.None, _pushedVersion, null, null));
+        public int Reads { get; private set; }
+
+        public Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken)
+        {
+            Reads++;
+            return Task.FromResult<LocationStock?>(new LocationStock(LevelAt(clock.GetUtcNow()), StockPolicy.None, _pushedVersion, null, null));
+        }
 
         public Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at,
             CancellationToken cancellationToken)
@@ -70,7 +75,10 @@ public class AvailabilityCoalescingTests
             return Task.FromResult(true);
         }
 
-        public Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken) =>
+        public StripedLock Writers { get; } = new();
+        public StockRows? LastWritten(string sku) => null;
+        public Task<StockRows> LoadAsync(StockKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<StockRows?> TrySaveAsync(StockKey key, StockRows loaded, StockChange change, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
         public Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
@@ -122,7 +130,7 @@ public class AvailabilityCoalescingTests
     /// Runs the worker as the queue would: the first sale after a mark sends a message at its instant, and a message
     /// the worker sends itself is taken next. Returns what reached the web store.
     /// </summary>
-    private static async Task<(List<Push> Pushes, StockLevel Final)> RunAsync(IReadOnlyList<DateTimeOffset> sales)
+    private static async Task<(List<Push> Pushes, StockLevel Final, int Reads)> RunAsync(IReadOnlyList<DateTimeOffset> sales, bool sayVersion = false)
     {
         var clock = new VirtualClock(Start);
         var ledger = new Ledger(clock, sales);
@@ -137,9 +145,10 @@ public class AvailabilityCoalescingTests
             else if (ledger.NextNudge() is { } sale)
             {
                 clock.MoveTo(sale);
-                envelope = AvailabilityEnvelopes.Create("SKU-1", "WH-1", sale, $"sale-{sale.UtcTicks}");
+                envelope = AvailabilityEnvelopes.Create("SKU-1", "WH-1", sale, $"sale-{sale.UtcTicks}",
+                    version: sayVersion ? ledger.LevelAt(sale).Version : null);
             }
-            else return (store.Pushes, ledger.LevelAt(DateTimeOffset.MaxValue));
+            else return (store.Pushes, ledger.LevelAt(DateTimeOffset.MaxValue), ledger.Reads);
             var received = new ReceivedMessage(envelope, QueueNames.ChannelAvailability, 1, null);
             Assert.IsType<HandlerOutcome.Completed>(await handler.HandleAsync(received, CancellationToken.None));
         }
@@ -152,7 +161,7 @@ public class AvailabilityCoalescingTests
     [Fact]
     public async Task GivenABurstInsideOneWindow_WhenItSettles_ThenOnePushCarriesTheLatestLevel()
     {
-        var (pushes, final) = await RunAsync(Sales(100, TimeSpan.FromMilliseconds(0.5), TimeSpan.FromMilliseconds(10)));
+        var (pushes, final, _) = await RunAsync(Sales(100, TimeSpan.FromMilliseconds(0.5), TimeSpan.FromMilliseconds(10)));
 
         var push = Assert.Single(pushes);
         Assert.Equal((final.Version, 400m), (push.Version, push.Available));
@@ -161,10 +170,43 @@ public class AvailabilityCoalescingTests
     }
 
     [Fact]
+    public async Task GivenASaleThatStandsStill_WhenItIsPushed_ThenTheReadThatSawItSettleIsTheFigurePushedWithoutReadingAgain()
+    {
+        var (pushes, final, reads) = await RunAsync(Sales(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(10)));
+
+        var push = Assert.Single(pushes);
+        Assert.Equal((final.Version, 499m), (push.Version, push.Available));
+        // One read when the message arrives and one a window later that finds the level unchanged: that one is pushed.
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
+    public async Task GivenAMessageThatSaysWhichVersionItsSaleLeft_WhenTheLevelStandsStill_ThenOneReadAWindowAfterTheSaleIsPushed()
+    {
+        var (pushes, final, reads) = await RunAsync(Sales(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(10)), sayVersion: true);
+
+        var push = Assert.Single(pushes);
+        Assert.Equal((final.Version, 499m), (push.Version, push.Available));
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(10) + Window + PushLatency, push.At);
+        Assert.Equal(1, reads);
+    }
+
+    [Fact]
+    public async Task GivenABurstWhoseMessagesSayTheirVersion_WhenItSettles_ThenOnePushCarriesTheLatestLevelNoLaterThanWithout()
+    {
+        var sales = Sales(100, TimeSpan.FromMilliseconds(0.5), TimeSpan.FromMilliseconds(10));
+        var (pushes, final, _) = await RunAsync(sales, sayVersion: true);
+
+        var push = Assert.Single(pushes);
+        Assert.Equal((final.Version, 400m), (push.Version, push.Available));
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(10) + 2 * Window + PushLatency, push.At);
+    }
+
+    [Fact]
     public async Task GivenTwoBurstsWithAPauseLongerThanTheWindow_ThenEachBurstIsOnePush()
     {
         var every = TimeSpan.FromMilliseconds(2);
-        var (pushes, final) = await RunAsync([.. Sales(30, every), .. Sales(30, every, after: TimeSpan.FromSeconds(2))]);
+        var (pushes, final, _) = await RunAsync([.. Sales(30, every), .. Sales(30, every, after: TimeSpan.FromSeconds(2))]);
 
         Assert.Equal([470m, 440m], pushes.Select(p => p.Available));
         Assert.Equal(final.Version, pushes[^1].Version);
@@ -175,7 +217,7 @@ public class AvailabilityCoalescingTests
     {
         // A sale every 40 ms for 10 s: the stock never stands still for the 100 ms window.
         var sales = Sales(250, TimeSpan.FromMilliseconds(40));
-        var (pushes, final) = await RunAsync(sales);
+        var (pushes, final, _) = await RunAsync(sales);
 
         var span = sales[^1] - sales[0];
         Assert.InRange(pushes.Count, (int)(span / (Cap + Window + PushLatency)), 1 + (int)(span / Cap));
@@ -188,7 +230,7 @@ public class AvailabilityCoalescingTests
     [Fact]
     public async Task GivenAStreamLongerThanTheWorkerHoldsAMessage_ThenANewMessageCarriesOnAndTheLatestLevelIsPushed()
     {
-        var (pushes, final) = await RunAsync(Sales(1000, TimeSpan.FromMilliseconds(20)));
+        var (pushes, final, _) = await RunAsync(Sales(1000, TimeSpan.FromMilliseconds(20)));
 
         Assert.Equal(final.Version, pushes[^1].Version);
         Assert.True(pushes.Count <= 1 + (int)(TimeSpan.FromMilliseconds(20 * 999) / Cap), $"{pushes.Count} pushes");

@@ -24,7 +24,11 @@ public class AvailabilityRaceTests
         public Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at, CancellationToken cancellationToken) =>
             Task.FromResult(version == Reads[^1].Level.Version);
 
-        public Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public StripedLock Writers { get; } = new();
+        public StockRows? LastWritten(string sku) => null;
+        public Task<StockRows> LoadAsync(StockKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<StockRows?> TrySaveAsync(StockKey key, StockRows loaded, StockChange change, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
         public Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<bool> RecordObservationAsync(string sku, string location, string channel, DateTimeOffset observedAt, decimal? available, CancellationToken cancellationToken) =>
             throw new NotSupportedException();

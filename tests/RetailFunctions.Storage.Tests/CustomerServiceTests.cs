@@ -26,7 +26,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IClassFixture
         _otherInstance = Service(account, new TableCustomerStore(account));
     }
 
-    private CustomerService Service(StorageAccount account, TableCustomerStore store)
+    private CustomerService Service(StorageAccount account, ICustomerStore store)
     {
         var options = CustomerOptions.Default with { StoreRegions = new Dictionary<string, string> { ["STORE-US"] = "US" } };
         return new CustomerService(store, new LoyaltyService(new TableLoyaltyStore(account), options, TimeProvider.System), _exceptions, options, TimeProvider.System);
@@ -133,6 +133,73 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal((true, false), (first.Recorded, second.Recorded));
         Assert.Equal((25L, 0L), (first.PointsDelta, second.PointsDelta));
         Assert.Single((await _service.GetRecordAsync(first.CustomerId!, CancellationToken.None))!.History);
+    }
+
+    [Fact]
+    public async Task GivenAReturningWebShopperWhoseProfileHoldsTheirIdAndEmail_WhenTheyBuyAgain_ThenOneIndexReadAndOneProfileReadFindThem()
+    {
+        var counting = new CountingCustomerStore(_store);
+        var service = Service(StorageAccount.FromConnectionString(azurite.ConnectionString), counting);
+        var shopper = new CustomerReference(SourceSystems.Shopify, Unique(), $"ada.{Unique()}@example.com");
+        var first = await service.RecordActivityAsync(Purchase($"web-{Unique()}", shopper, 30m, Channels.Web, null), CancellationToken.None);
+        Assert.Equal("new", first.Resolution);
+
+        (counting.Finds, counting.Reads) = (0, 0);
+        var again = await service.RecordActivityAsync(Purchase($"web-{Unique()}", shopper, 20m, Channels.Web, null), CancellationToken.None);
+
+        Assert.Equal((first.CustomerId, "channel-id", true, 50L), (again.CustomerId, again.Resolution, again.Recorded, again.Balance));
+        Assert.Equal((1, 1), (counting.Finds, counting.Reads));
+        Assert.Equal(2, (await service.GetRecordAsync(first.CustomerId!, CancellationToken.None))!.History.Count);
+    }
+
+    [Fact]
+    public async Task GivenAnEmailHeldByAnotherProfile_WhenAShopperFoundByTheirIdNamesIt_ThenTheEmailIsStillLookedUpAndTheProfilesMerge()
+    {
+        var (id, email) = (Unique(), $"bo.{Unique()}@example.com");
+        var byId = await _service.RecordActivityAsync(Purchase($"web-{Unique()}", new CustomerReference(SourceSystems.Shopify, id), 10m, Channels.Web, null),
+            CancellationToken.None);
+        var byEmail = await _service.RecordActivityAsync(Purchase($"pos-{Unique()}", new CustomerReference(Email: email), 10m), CancellationToken.None);
+
+        var both = await _service.RecordActivityAsync(Purchase($"web-{Unique()}", new CustomerReference(SourceSystems.Shopify, id, email), 10m, Channels.Web, null),
+            CancellationToken.None);
+
+        Assert.Equal((byId.CustomerId, "bridge:channel-id+email"), (both.CustomerId, both.Resolution));
+        Assert.Equal(byId.CustomerId, await _service.FindAsync(new CustomerReference(Email: email), CancellationToken.None));
+        Assert.NotEqual(byId.CustomerId, byEmail.CustomerId);
+    }
+
+    /// <summary>Counts the contact-point index reads and the profile reads the service makes.</summary>
+    private sealed class CountingCustomerStore(TableCustomerStore inner) : ICustomerStore
+    {
+        public int Finds, Reads;
+
+        public Task<string?> FindAsync(ContactPoint point, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Finds);
+            return inner.FindAsync(point, ct);
+        }
+
+        public Task<CustomerState> GetAsync(string customerId, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Reads);
+            return inner.GetAsync(customerId, ct);
+        }
+
+        public Task<CustomerRow> LoadAsync(string customerId, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Reads);
+            return inner.LoadAsync(customerId, ct);
+        }
+
+        public Task<CustomerRow?> TrySaveAsync(string customerId, CustomerRow loaded, CustomerState change, CancellationToken ct) =>
+            inner.TrySaveAsync(customerId, loaded, change, ct);
+        public Task<bool> ClaimAsync(ContactPoint point, string customerId, CancellationToken ct) => inner.ClaimAsync(point, customerId, ct);
+        public Task<IReadOnlyList<string>> HoldersAsync(ContactKind kind, string prefix, CancellationToken ct) => inner.HoldersAsync(kind, prefix, ct);
+        public Task ReleaseAsync(ContactPoint point, string customerId, CancellationToken ct) => inner.ReleaseAsync(point, customerId, ct);
+        public Task<bool> AddHistoryAsync(string customerId, HistoryEntry entry, CancellationToken ct) => inner.AddHistoryAsync(customerId, entry, ct);
+        public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string customerId, CancellationToken ct) => inner.GetHistoryAsync(customerId, ct);
+        public Task LinkOrderAsync(string orderId, string customerId, CancellationToken ct) => inner.LinkOrderAsync(orderId, customerId, ct);
+        public Task<string?> FindOrderAsync(string orderId, CancellationToken ct) => inner.FindOrderAsync(orderId, ct);
     }
 
     [Fact]

@@ -17,6 +17,9 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     // A second store stands for a second runtime instance: its writers are not queued behind ours, so the two
     // collide on ETags and the ledger must still be exact.
     private TableInventoryStore _otherInstance = null!;
+    // The ledger's write path over each store (the aggregate runner with the group commit).
+    private StockGroupCommit _ledger = null!;
+    private StockGroupCommit _otherLedger = null!;
 
     public async Task InitializeAsync()
     {
@@ -24,11 +27,12 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         await account.ProvisionAsync(CancellationToken.None);
         _store = new TableInventoryStore(account);
         _otherInstance = new TableInventoryStore(account);
+        (_ledger, _otherLedger) = (new StockGroupCommit(_store), new StockGroupCommit(_otherInstance));
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<InventoryResult> Apply(StockMovement movement) => _store.ExecuteAsync(new InventoryCommand.RecordMovement(movement), CancellationToken.None);
+    private Task<InventoryResult> Apply(StockMovement movement) => _ledger.ExecuteAsync(new InventoryCommand.RecordMovement(movement), CancellationToken.None);
 
     private async Task<StockLevel> Level(string sku, string location = "STORE-1") =>
         (await _store.GetStockAsync(sku, CancellationToken.None)).Single(s => s.Level.Location == location).Level;
@@ -78,7 +82,7 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         await Apply(Move(sku, MovementKind.Receipt, 10m, $"{sku}-receipt") with { OccurredAt = counted.AddHours(-3) });
         await Apply(Move(sku, MovementKind.CycleCount, 7m, $"{sku}-count") with { OccurredAt = counted });
 
-        await _otherInstance.ExecuteAsync(new InventoryCommand.RecordMovement(
+        await _otherLedger.ExecuteAsync(new InventoryCommand.RecordMovement(
             Move(sku, MovementKind.Sale, 1m, $"{sku}-till-sale") with { OccurredAt = counted.AddHours(-1) }), CancellationToken.None);
 
         var level = await Level(sku);
@@ -92,7 +96,7 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         var sku = $"HOT-{Guid.NewGuid():N}";
         await Apply(Move(sku, MovementKind.Receipt, 100m, $"{sku}-receipt"));
         var results = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
-            (i % 2 == 0 ? _store : _otherInstance).ExecuteAsync(
+            (i % 2 == 0 ? _ledger : _otherLedger).ExecuteAsync(
             new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-{i}")), CancellationToken.None)));
         Assert.All(results, r => Assert.Equal(CommandOutcome.Applied, r.Outcome));
         var level = await Level(sku);
@@ -105,7 +109,7 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     {
         var sku = $"DUP-{Guid.NewGuid():N}";
         var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
-            (i % 2 == 0 ? _store : _otherInstance).ExecuteAsync(
+            (i % 2 == 0 ? _ledger : _otherLedger).ExecuteAsync(
             new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 2m, $"{sku}-same-key")), CancellationToken.None)));
         Assert.Equal(1, results.Count(r => r.Outcome == CommandOutcome.Applied));
         Assert.Equal(11, results.Count(r => r.Outcome == CommandOutcome.AlreadyApplied));
@@ -142,7 +146,7 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     {
         var sku = $"RACE-{Guid.NewGuid():N}";
         await Apply(Move(sku, MovementKind.Receipt, 10m, $"{sku}-receipt"));
-        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? _store : _otherInstance).ExecuteAsync(
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? _ledger : _otherLedger).ExecuteAsync(
             new InventoryCommand.Reserve(sku, "STORE-1", "web", 1m, $"checkout-{i}", $"cart {i}", null, MayOversell: false, DateTimeOffset.UtcNow),
             CancellationToken.None)));
         Assert.Equal(10, results.Count(r => r.Outcome == CommandOutcome.Applied));
@@ -156,14 +160,14 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     {
         var sku = $"XFER-{Guid.NewGuid():N}";
         await Apply(Move(sku, MovementKind.Receipt, 8m, $"{sku}-receipt", "WH-1"));
-        var shipped = await _store.ExecuteAsync(new InventoryCommand.ShipTransfer(sku, "WH-1", "STORE-2", 5m, $"{sku}-ship", "mgr", "restock store", DateTimeOffset.UtcNow), CancellationToken.None);
+        var shipped = await _ledger.ExecuteAsync(new InventoryCommand.ShipTransfer(sku, "WH-1", "STORE-2", 5m, $"{sku}-ship", "mgr", "restock store", DateTimeOffset.UtcNow), CancellationToken.None);
         Assert.Equal(CommandOutcome.Applied, shipped.Outcome);
         Assert.Equal((3m, 0m), ((await Level(sku, "WH-1")).OnHand, (await Level(sku, "WH-1")).InTransit));
         Assert.Equal((0m, 5m), ((await Level(sku, "STORE-2")).OnHand, (await Level(sku, "STORE-2")).InTransit));
 
-        var tooMuch = await _store.ExecuteAsync(new InventoryCommand.ReceiveTransfer(sku, "WH-1", "STORE-2", 6m, $"{sku}-recv-6", "clerk", "arrived", DateTimeOffset.UtcNow), CancellationToken.None);
+        var tooMuch = await _ledger.ExecuteAsync(new InventoryCommand.ReceiveTransfer(sku, "WH-1", "STORE-2", 6m, $"{sku}-recv-6", "clerk", "arrived", DateTimeOffset.UtcNow), CancellationToken.None);
         Assert.Equal(CommandOutcome.Refused, tooMuch.Outcome);
-        var received = await _store.ExecuteAsync(new InventoryCommand.ReceiveTransfer(sku, "WH-1", "STORE-2", 5m, $"{sku}-recv", "clerk", "arrived", DateTimeOffset.UtcNow), CancellationToken.None);
+        var received = await _ledger.ExecuteAsync(new InventoryCommand.ReceiveTransfer(sku, "WH-1", "STORE-2", 5m, $"{sku}-recv", "clerk", "arrived", DateTimeOffset.UtcNow), CancellationToken.None);
         Assert.Equal(CommandOutcome.Applied, received.Outcome);
         Assert.Equal((5m, 0m), ((await Level(sku, "STORE-2")).OnHand, (await Level(sku, "STORE-2")).InTransit));
     }
@@ -195,7 +199,7 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
             .Append(new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-7")))
             .ToList();
 
-        var results = await _store.ExecuteAllAsync(sales, CancellationToken.None);
+        var results = await _ledger.ExecuteAllAsync(sales, CancellationToken.None);
 
         Assert.Equal(120, results.Count(r => r.Outcome == CommandOutcome.Applied));
         Assert.Equal(CommandOutcome.AlreadyApplied, results[^1].Outcome);
@@ -212,14 +216,14 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         var sku = $"REDO-{Guid.NewGuid():N}";
         await Apply(Move(sku, MovementKind.Receipt, 50m, $"{sku}-receipt"));
         var chunk = Enumerable.Range(0, 30).Select(i => (InventoryCommand)new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 1m, $"{sku}-sale-{i}"))).ToList();
-        await _store.ExecuteAllAsync(chunk.Take(10).ToList(), CancellationToken.None);
+        await _ledger.ExecuteAllAsync(chunk.Take(10).ToList(), CancellationToken.None);
 
-        var again = await _otherInstance.ExecuteAllAsync(chunk, CancellationToken.None);
+        var again = await _otherLedger.ExecuteAllAsync(chunk, CancellationToken.None);
 
         Assert.Equal(10, again.Count(r => r.Outcome == CommandOutcome.AlreadyApplied));
         Assert.Equal(20, again.Count(r => r.Outcome == CommandOutcome.Applied));
         Assert.Equal(20m, (await Level(sku)).OnHand);
-        var third = await _store.ExecuteAllAsync(chunk, CancellationToken.None);
+        var third = await _ledger.ExecuteAllAsync(chunk, CancellationToken.None);
         Assert.All(third, r => Assert.Equal(CommandOutcome.AlreadyApplied, r.Outcome));
         Assert.Equal(20m, (await Level(sku)).OnHand);
     }
@@ -229,9 +233,9 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
     {
         var sku = $"LATE-{Guid.NewGuid():N}";
         await Apply(Move(sku, MovementKind.Receipt, 5m, $"{sku}-receipt"));
-        await _otherInstance.ExecuteAsync(new InventoryCommand.Release(sku, "late-1", "cancelled", DateTimeOffset.UtcNow), CancellationToken.None);
+        await _otherLedger.ExecuteAsync(new InventoryCommand.Release(sku, "late-1", "cancelled", DateTimeOffset.UtcNow), CancellationToken.None);
 
-        var results = await _store.ExecuteAllAsync([
+        var results = await _ledger.ExecuteAllAsync([
             new InventoryCommand.Reserve(sku, "STORE-1", "web", 1m, "late-1", "cart late", null, MayOversell: false, DateTimeOffset.UtcNow),
             new InventoryCommand.Reserve(sku, "STORE-1", "web", 2m, "on-time-1", "cart on time", null, MayOversell: false, DateTimeOffset.UtcNow),
         ], CancellationToken.None);
@@ -248,7 +252,7 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         for (var i = 0; i < 10; i++)
         {
             await Apply(Move(sku, MovementKind.Sale, 1m, $"{sku}-here-{i}"));
-            await _otherInstance.ExecuteAsync(new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 2m, $"{sku}-there-{i}")), CancellationToken.None);
+            await _otherLedger.ExecuteAsync(new InventoryCommand.RecordMovement(Move(sku, MovementKind.Sale, 2m, $"{sku}-there-{i}")), CancellationToken.None);
         }
         Assert.Equal(70m, (await Level(sku)).OnHand);
         Assert.Equal(21L, (await Level(sku)).Version);

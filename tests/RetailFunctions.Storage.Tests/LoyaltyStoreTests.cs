@@ -70,6 +70,23 @@ public sealed class LoyaltyStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task GivenAPurchaseInAnotherCurrency_WhenAccrued_ThenRefusedWithTheBalanceAsReadAndNothingWritten()
+    {
+        var customer = NewCustomer();
+        await Accrue(customer, 30m, "o1");
+
+        var refused = await _ledger.ExecuteAsync(new LoyaltyCommand.Accrue(customer, "o2", Channels.Web, new Money(50m, "USD"), "activity:o2",
+            DateTimeOffset.UtcNow), CancellationToken.None);
+
+        Assert.Equal((CommandOutcome.Refused, "currency", 30L), (refused.Outcome, refused.Refusal?.Field, refused.Account.Balance));
+        Assert.Empty(refused.Events);
+        Assert.Null(await _store.GetOrderAsync(customer, "o2", CancellationToken.None));
+        Assert.Single(await _store.GetEntriesAsync(customer, 10, CancellationToken.None));
+        var redeemed = await TryRedeem(_ledger, customer, "red-over", 500);
+        Assert.Equal(CommandOutcome.Refused, redeemed);
+    }
+
+    [Fact]
     public async Task GivenARedemption_WhenItIsRetriedAfterTheBalanceChanged_ThenAlreadyAppliedWithTheFirstEvents()
     {
         var customer = NewCustomer();

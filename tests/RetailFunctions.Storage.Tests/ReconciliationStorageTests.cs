@@ -3,6 +3,7 @@ using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Domain.Reconciliation;
 using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Reconciliation;
 using RetailFunctions.Pipeline.Settlements;
@@ -121,7 +122,7 @@ public sealed class ReconciliationStorageTests(AzuriteFixture azurite) : IClassF
             """;
         await _blobs.UploadAsync(ContainerNames.PosUploads, $"2031/03/03/{Guid.NewGuid():N}.json", new MemoryStream(Encoding.UTF8.GetBytes(batch)), "application/json", CancellationToken.None);
         var sku = $"CNT-{Guid.NewGuid():N}";
-        var inventory = new TableInventoryStore(_account);
+        var inventory = new StockGroupCommit(new TableInventoryStore(_account));
         await inventory.ExecuteAsync(new InventoryCommand.RecordMovement(new StockMovement(sku, "STORE-9", MovementKind.Receipt, 9m, $"{sku}-r", "t", "r", "e", received, day)), CancellationToken.None);
         await inventory.ExecuteAsync(new InventoryCommand.RecordMovement(new StockMovement(sku, "STORE-9", MovementKind.CycleCount, 7m, $"{sku}-c", "t", "count", "e", received, day)), CancellationToken.None);
 

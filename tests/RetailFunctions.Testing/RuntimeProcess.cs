@@ -23,6 +23,17 @@ public sealed class RuntimeProcess : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
     public string Output => string.Join('\n', _output);
 
+    /// <summary>The processor time the runtime has used so far (user and system), which machine load does not inflate.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            var process = _process ?? throw new InvalidOperationException("the runtime is not running");
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     public async Task StartAsync()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "RetailFunctions.Host.dll");

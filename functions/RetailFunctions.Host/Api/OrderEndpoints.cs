@@ -170,6 +170,8 @@ public static class OrderEndpoints
                 string.IsNullOrWhiteSpace(r.PlacedAtLocation) ? null : r.PlacedAtLocation.Trim(), lines, r.Shipping ?? 0m, r.ShippingTax ?? 0m, r.TaxesIncluded ?? false);
             var record = new OrderCommand.RecordOrder($"place:{orderId}", actor, now, draft, r.PlacedAt ?? now, null, null, new Dictionary<string, decimal>());
 
+            // Transaction ids made up here carry the order's id: the captured-payment ledger keys a day's captures by
+            // transaction, so "P1:capture" of every order would be one row, and all but the first capture lost.
             var payments = new List<OrderCommand.RecordPayment>();
             for (var i = 0; i < (r.Payments?.Count ?? 0); i++)
             {
@@ -178,10 +180,10 @@ public static class OrderEndpoints
                 if (validTender.Value is not { } tender) return new(null, validTender.Problem);
                 if (p.Authorized is > 0m)
                     payments.Add(new OrderCommand.RecordPayment($"pay:{tender.PaymentId}:authorization", actor, now, tender,
-                        new PaymentTransaction($"{tender.PaymentId}:authorization", tender.PaymentId, PaymentKind.Authorization, p.Authorized.Value, now)));
+                        new PaymentTransaction($"{orderId}:{tender.PaymentId}:authorization", tender.PaymentId, PaymentKind.Authorization, p.Authorized.Value, now)));
                 if (p.Captured is > 0m)
                     payments.Add(new OrderCommand.RecordPayment($"pay:{tender.PaymentId}:capture", actor, now, tender,
-                        new PaymentTransaction($"{tender.PaymentId}:capture", tender.PaymentId, PaymentKind.Capture, p.Captured.Value, now)));
+                        new PaymentTransaction($"{orderId}:{tender.PaymentId}:capture", tender.PaymentId, PaymentKind.Capture, p.Captured.Value, now)));
             }
             return new PlacedOrder(orderId, record, payments);
         }

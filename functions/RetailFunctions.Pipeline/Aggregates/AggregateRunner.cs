@@ -10,13 +10,15 @@ namespace RetailFunctions.Pipeline.Aggregates;
 /// never rests on a stale copy.
 /// </para>
 /// Writers of one aggregate queue in this process when <c>serialize</c> is set, instead of colliding on its tag;
-/// across processes the tag check alone keeps them honest.
+/// across processes the tag check alone keeps them honest. A caller whose store also writes the same rows outside the
+/// runner (a push mark touching a stock level's tag) passes the lock both share as <c>writers</c>.
 /// </summary>
-public sealed class AggregateRunner<TKey, TSlice, TChange>(IAggregateStore<TKey, TSlice, TChange> store, int maxAttempts, bool serialize = false)
+public sealed class AggregateRunner<TKey, TSlice, TChange>(
+    IAggregateStore<TKey, TSlice, TChange> store, int maxAttempts, bool serialize = false, StripedLock? writers = null)
     where TSlice : class
     where TChange : class
 {
-    private readonly StripedLock? _writers = serialize ? new StripedLock() : null;
+    private readonly StripedLock? _writers = writers ?? (serialize ? new StripedLock() : null);
 
     public IAggregateStore<TKey, TSlice, TChange> Store => store;
 
@@ -36,7 +38,7 @@ public sealed class AggregateRunner<TKey, TSlice, TChange>(IAggregateStore<TKey,
                 trusted = true;
                 continue;
             }
-            if (await store.TrySaveAsync(key, slice, change, ct) is { } saved) return new(saved, decision.Result, true);
+            if (await store.TrySaveAsync(key, slice, change, ct) is { } saved) return new(saved, decision.Result, true) { Attempts = attempt };
             if (attempt >= maxAttempts) throw new AggregateConcurrencyException(aggregate, attempt);
             // A lost race on a slice read from storage means a live competitor: step aside briefly, then read again.
             if (trusted) await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), ct);

@@ -33,7 +33,11 @@ public static class Decision
 }
 
 /// <summary>The answer of a run: the slice as it now stands (as written, or as read when nothing was written).</summary>
-public sealed record Ran<TSlice, TResult>(TSlice Slice, TResult Result, bool Written);
+public sealed record Ran<TSlice, TResult>(TSlice Slice, TResult Result, bool Written)
+{
+    /// <summary>How many writes it took (more than one: another writer came first in between).</summary>
+    public int Attempts { get; init; } = 1;
+}
 
 /// <summary>Every attempt lost the race for the aggregate's rows; the caller (a queue message) is retried later.</summary>
 public sealed class AggregateConcurrencyException(string aggregate, int attempts)

@@ -8,16 +8,38 @@ namespace RetailFunctions.Pipeline.Catalog;
 /// The catalog with its alias resolutions remembered for a short while: a till upload names the same store and the
 /// same few hundred items thousands of times, and each was a point read (a store up to three per transaction). Only
 /// what resolved is remembered, so an item mapped after it was first missed resolves at once; a change made through
-/// this instance forgets what it touches, and one made elsewhere is seen within <see cref="For"/>.
+/// this instance replaces what it touches (an item's aliases then resolve to it at once), and one made elsewhere is
+/// seen within <see cref="For"/>.
 /// </summary>
 public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICatalogStore
 {
     public static readonly TimeSpan For = TimeSpan.FromMinutes(5);
     private const int MaxEntries = 100_000;
     private readonly ConcurrentDictionary<(string System, string Kind, string Value), (string Id, DateTimeOffset At)> _resolved = new();
+    private readonly ConcurrentDictionary<(string System, string Kind), DateTimeOffset> _loaded = new();
 
-    public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken) =>
-        await ResolveAsync((system, kind, value), () => inner.ResolveSkuAsync(system, kind, value, cancellationToken));
+    public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
+    {
+        await LoadAliasesAsync(system, kind, cancellationToken);
+        return await ResolveAsync((system, kind, value), () => inner.ResolveSkuAsync(system, kind, value, cancellationToken));
+    }
+
+    public Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken) =>
+        inner.ListAliasesAsync(system, kind, max, cancellationToken);
+
+    /// <summary>
+    /// The aliases of a system and kind read together once per <see cref="For"/>: a fresh instance (a restart, or one
+    /// more added during a sale) would otherwise read each item's alias on its first sale. Concurrent callers do not
+    /// wait for it (they read their alias as before); a kind with more aliases than the cache holds is left to those reads.
+    /// </summary>
+    private async Task LoadAliasesAsync(string system, string kind, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var loadedAt = _loaded.GetValueOrDefault((system, kind), DateTimeOffset.MinValue);
+        if (now - loadedAt < For || !_loaded.TryUpdate((system, kind), now, loadedAt) && !_loaded.TryAdd((system, kind), now)) return;
+        if (await inner.ListAliasesAsync(system, kind, MaxEntries / 2, cancellationToken) is not { } aliases) return;
+        foreach (var (value, sku) in aliases) Remember((system, kind, value), sku, now);
+    }
 
     public async Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) =>
         await ResolveAsync((system, "location", value), () => inner.ResolveLocationAsync(system, value, cancellationToken));
@@ -27,10 +49,14 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         var now = clock.GetUtcNow();
         if (_resolved.TryGetValue(key, out var hit) && now - hit.At < For) return hit.Id;
         var id = await read();
-        if (id is null) return null;
-        if (_resolved.Count >= MaxEntries) _resolved.Clear();
-        _resolved[key] = (id, now);
+        if (id is not null) Remember(key, id, now);
         return id;
+    }
+
+    private void Remember((string, string, string) key, string id, DateTimeOffset at)
+    {
+        if (_resolved.Count >= MaxEntries) _resolved.Clear();
+        _resolved[key] = (id, at);
     }
 
     public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) => inner.GetItemAsync(sku, cancellationToken);
@@ -41,6 +67,10 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         // Aliases may have moved from another SKU: forget everything that named this one or these aliases.
         foreach (var entry in _resolved.Where(e => e.Value.Id == item.Sku || item.Aliases.Any(a => Names(e.Key, a.System, a.Kind, a.Value))))
             _resolved.TryRemove(entry.Key, out _);
+        // What was just written resolves to this SKU: a product registered here is sold here without a read.
+        var now = clock.GetUtcNow();
+        foreach (var alias in item.Aliases)
+            Remember((alias.System, alias.Kind, alias.Value), item.Sku, now);
     }
 
     public async Task UpsertLocationAsync(Location location, CancellationToken cancellationToken)

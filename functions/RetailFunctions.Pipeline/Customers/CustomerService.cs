@@ -85,14 +85,26 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         if (claimed.Count > 0) await ExecuteAsync(new CustomerCommand.LinkContacts(customerId, claimed, at), ct);
     }
 
-    /// <summary>Every profile the identifiers are indexed to, followed through merges to the survivor.</summary>
+    /// <summary>
+    /// Every profile the identifiers are indexed to, followed through merges to the survivor. A point an active profile
+    /// found here already lists is indexed to that profile (a point is claimed before it is linked, and released only
+    /// when the profile is anonymized), so it is not read again: a returning shopper costs one index read, not one per
+    /// identifier, and each profile is read once.
+    /// </summary>
     private async Task<List<MatchCandidate>> CandidatesAsync(IReadOnlyList<ContactPoint> points, CancellationToken ct)
     {
         var candidates = new List<MatchCandidate>();
+        var followed = new Dictionary<string, (string, CustomerState)>(StringComparer.Ordinal);
         foreach (var point in points)
         {
+            if (candidates.FirstOrDefault(c => c.Profile.Contacts.Contains(point)) is { } listed)
+            {
+                candidates.Add(new MatchCandidate(point, listed.Profile));
+                continue;
+            }
             if (await customers.FindAsync(point, ct) is not { } id) continue;
-            switch (await FollowAsync(id, ct))
+            if (!followed.TryGetValue(id, out var profile)) followed[id] = profile = await FollowAsync(id, ct);
+            switch (profile)
             {
                 case (_, CustomerState.Active active):
                     candidates.Add(new MatchCandidate(point, active.Profile));
@@ -150,11 +162,13 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         var buyer = original is not null ? new ResolvedCustomer((await FollowAsync(original, ct)).CustomerId, "original-order", false) : null;
         var resolved = buyer ?? await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt, ct);
         if (resolved is null) return new ActivityResult(null, "unidentified", false, 0, null, "no usable identifier: no profile, no points");
-        if (activity.Kind == ActivityKind.Purchase) await customers.LinkOrderAsync(activity.OrderId, resolved.CustomerId, ct);
-
         var entry = new HistoryEntry(activity.IdempotencyKey, activity.Kind, activity.OrderId, activity.OriginalOrderId, activity.Channel,
             activity.Store, activity.Net, activity.OccurredAt, resolved.CustomerId);
-        var recorded = await customers.AddHistoryAsync(resolved.CustomerId, entry, ct);
+        // The order's owner and the history row are separate rows, each written once by its key: side by side.
+        var linked = activity.Kind == ActivityKind.Purchase ? customers.LinkOrderAsync(activity.OrderId, resolved.CustomerId, ct) : Task.CompletedTask;
+        var adding = customers.AddHistoryAsync(resolved.CustomerId, entry, ct);
+        await Task.WhenAll(linked, adding);
+        var recorded = await adding;
         LoyaltyCommand command = activity.Kind == ActivityKind.Purchase
             ? new LoyaltyCommand.Accrue(resolved.CustomerId, activity.OrderId, activity.Channel, activity.Net, $"activity:{activity.IdempotencyKey}", activity.OccurredAt)
             : new LoyaltyCommand.Reverse(resolved.CustomerId, activity.OriginalOrderId!, activity.OrderId, activity.Net, $"activity:{activity.IdempotencyKey}",

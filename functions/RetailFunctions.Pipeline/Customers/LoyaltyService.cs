@@ -15,17 +15,14 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
 
     public LoyaltyProgram Program => options.Program;
 
-    /// <summary>Runs a command; a refusal comes back in the result (nothing written), never as a failure.</summary>
+    /// <summary>
+    /// Runs a command; a refusal comes back in the result (nothing written) with the account as it was read for the
+    /// decision, never as a failure.
+    /// </summary>
     public async Task<LoyaltyResult> ExecuteAsync(LoyaltyCommand command, CancellationToken ct)
     {
-        try
-        {
-            return await RunAsync(command, ct);
-        }
-        catch (Refused refused)
-        {
-            return new LoyaltyResult(CommandOutcome.Refused, [], await store.GetAccountAsync(command.CustomerId, ct), refused);
-        }
+        var key = new LoyaltyKey(command.CustomerId, command.IdempotencyKey, OrderOf(command));
+        return (await _accounts.RunAsync(command.CustomerId, key, rows => Decide(command, rows, options.Program), ct)).Result;
     }
 
     /// <summary>
@@ -35,15 +32,23 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
     /// </summary>
     private async Task<LoyaltyResult> RunAsync(LoyaltyCommand command, CancellationToken ct)
     {
-        var key = new LoyaltyKey(command.CustomerId, command.IdempotencyKey, OrderOf(command));
-        return (await _accounts.RunAsync(command.CustomerId, key, rows => Decide(command, rows, options.Program), ct)).Result;
+        var result = await ExecuteAsync(command, ct);
+        return result.Refusal is { } refused ? throw refused : result;
     }
 
     private static Decision<LoyaltyChange, LoyaltyResult> Decide(LoyaltyCommand command, LoyaltyRows rows, LoyaltyProgram program)
     {
         if (rows.Applied is { } applied) return Decision.Nothing<LoyaltyChange, LoyaltyResult>(new(CommandOutcome.AlreadyApplied, applied, rows.Account));
         var slice = new LoyaltySlice(rows.Account, rows.Order);
-        var events = LoyaltyDecider.Decide(command, slice, program);
+        IReadOnlyList<LoyaltyEvent> events;
+        try
+        {
+            events = LoyaltyDecider.Decide(command, slice, program);
+        }
+        catch (Refused refused)
+        {
+            return Decision.Nothing<LoyaltyChange, LoyaltyResult>(new(CommandOutcome.Refused, [], rows.Account, refused));
+        }
         if (events.Count == 0) return Decision.Nothing<LoyaltyChange, LoyaltyResult>(new(CommandOutcome.NoOp, [], rows.Account));
         var after = LoyaltyDecider.Evolve(slice, events);
         var compacted = LoyaltyDecider.Compact(after.Account, command.At, program.SpendWindowDays);

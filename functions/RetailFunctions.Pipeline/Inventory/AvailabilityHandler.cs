@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Rollout;
@@ -31,7 +32,11 @@ public sealed class AvailabilityHandler(
     /// One push per SKU and location at a time in this process: a second consumer waits, then finds the latest figure
     /// already pushed, instead of racing the first one and pushing it again. Settling happens outside it.
     /// </summary>
-    private readonly StripedLock _pushers = new(256);
+    private readonly StripedLock _pushers = new(PusherStripes);
+    private const int PusherStripes = 256;
+
+    /// <summary>Marks made per stripe of <see cref="_pushers"/>: unchanged since a consumer's settling read, that read is still the latest.</summary>
+    private readonly long[] _marks = new long[PusherStripes];
 
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
@@ -53,10 +58,20 @@ public sealed class AvailabilityHandler(
         for (var round = 1; round <= MaxRounds; round++)
         {
             var recheck = round == 1 && !force;
-            await SettleAsync(sku, location, recheck, burstBegan + options.PushCoalesceCap, ct);
-            using (await _pushers.AcquireAsync($"{sku}|{location}", ct))
+            var key = $"{sku}|{location}";
+            var marksBefore = Volatile.Read(ref _marks[Stripe(key)]);
+            // The first round knows which version the change that sent the message left, if the message says so.
+            var changed = round == 1 && long.TryParse(message.Envelope.Key(AvailabilityEnvelopes.VersionKey), NumberStyles.None,
+                CultureInfo.InvariantCulture, out var version) ? new Change(version, message.Envelope.OccurredAt) : null;
+            var settled = await SettleAsync(sku, location, recheck, burstBegan + options.PushCoalesceCap, changed, ct);
+            using (await _pushers.AcquireAsync(key, ct))
             {
-                if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock)
+                // The settling read saw the level stand still; unless a consumer here marked a push since, it is the
+                // latest (another runtime's change or mark fails our mark's tag check, and the next round reads again).
+                var stock = settled is not null && Volatile.Read(ref _marks[Stripe(key)]) == marksBefore
+                    ? settled
+                    : await inventory.GetLocationStockAsync(sku, location, ct);
+                if (stock is null)
                     return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
                 var level = stock.Level;
                 // After a round whose level moved on, another consumer may have pushed and marked the newer version
@@ -69,6 +84,7 @@ public sealed class AvailabilityHandler(
                     return refused;
                 if (await inventory.MarkPushedAsync(sku, location, level.Version, level.OnHand - level.Reserved, clock.GetUtcNow(), ct))
                 {
+                    Interlocked.Increment(ref _marks[Stripe(key)]);
                     PipelineTelemetry.AvailabilityFreshness.Record((clock.GetUtcNow() - message.Envelope.OccurredAt).TotalMilliseconds,
                         new KeyValuePair<string, object?>("location", location));
                     return new HandlerOutcome.Completed(string.Join("; ", log.Append($"version {level.Version} pushed")));
@@ -82,23 +98,35 @@ public sealed class AvailabilityHandler(
         return new HandlerOutcome.Completed(string.Join("; ", log.Append($"still changing after {MaxRounds} pushes; {carryOn.Id} goes on")));
     }
 
+    private static int Stripe(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % PusherStripes);
+
+    /// <summary>The version a change left and when.</summary>
+    private sealed record Change(long Version, DateTimeOffset At);
+
     /// <summary>
     /// Waits until the level has not moved for the coalescing window, or until the cap. Reads the level once per
     /// window; returns at once when there is no window, or (on a recheck) when the channels already have the level.
+    /// When the change that sent the message is known, the first read waits until a window after it: the level still
+    /// at that version has stood still for the window, without a read to start the wait.
+    /// Returns the last stock read when it is the figure the wait ended on (null: nothing read, or the cap came first).
     /// </summary>
-    private async Task SettleAsync(string sku, string location, bool recheck, DateTimeOffset cap, CancellationToken ct)
+    private async Task<LocationStock?> SettleAsync(string sku, string location, bool recheck, DateTimeOffset cap, Change? changed, CancellationToken ct)
     {
         var window = options.PushCoalesceWindow;
-        if (window <= TimeSpan.Zero || await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock) return;
-        if (recheck && stock.PushedVersion >= stock.Level.Version) return;
+        if (window <= TimeSpan.Zero) return null;
+        if (changed is not null && (changed.At + window < cap ? changed.At + window : cap) - clock.GetUtcNow() is var quiet && quiet > TimeSpan.Zero)
+            await Task.Delay(quiet, clock, ct);
+        if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock) return null;
+        if (stock.Level.Version == changed?.Version || recheck && stock.PushedVersion >= stock.Level.Version) return stock;
         var version = stock.Level.Version;
         while (cap - clock.GetUtcNow() is var left && left > TimeSpan.Zero)
         {
             await Task.Delay(left < window ? left : window, clock, ct);
-            var latest = (await inventory.GetLocationStockAsync(sku, location, ct))?.Level.Version;
-            if (latest == version) return;
-            version = latest ?? version;
+            var latest = await inventory.GetLocationStockAsync(sku, location, ct);
+            if (latest?.Level.Version == version) return latest;
+            version = latest?.Level.Version ?? version;
         }
+        return null;
     }
 
     /// <summary>Pushes the level to every channel; a channel's permanent refusal is the poison outcome.</summary>

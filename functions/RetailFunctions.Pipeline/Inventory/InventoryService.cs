@@ -1,3 +1,4 @@
+using System.Globalization;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
@@ -13,12 +14,14 @@ namespace RetailFunctions.Pipeline.Inventory;
 /// </summary>
 public sealed class InventoryService(IInventoryStore store, IMessageSender sender, PilotGate pilot, TimeProvider clock)
 {
+    private readonly StockGroupCommit _ledger = new(store);
+
     public async Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken ct) => (await ExecuteAllAsync([command], ct))[0];
 
     /// <summary>Many commands (a POS chunk's lines): each SKU's are written together; one nudge per location that needs a push.</summary>
     public async Task<IReadOnlyList<InventoryResult>> ExecuteAllAsync(IReadOnlyList<InventoryCommand> commands, CancellationToken ct)
     {
-        var results = commands.Count == 1 ? [await store.ExecuteAsync(commands[0], ct)] : await store.ExecuteAllAsync(commands, ct);
+        var results = await _ledger.ExecuteAllAsync(commands, ct);
         var nudges = new List<Envelope>();
         for (var i = 0; i < commands.Count; i++)
         {
@@ -29,7 +32,8 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
                 PipelineTelemetry.OversellUnits.Add((double)Math.Min(reserve.Quantity, level.Reserved - level.OnHand),
                     new KeyValuePair<string, object?>("channel", reserve.Channel), new KeyValuePair<string, object?>("location", reserve.Location),
                     new KeyValuePair<string, object?>("region", pilot.RegionTag(reserve.Location)));
-            nudges.AddRange(result.PushNeeded.Select(location => AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey)));
+            nudges.AddRange(result.PushNeeded.Select(location => AvailabilityEnvelopes.Create(command.Sku, location, clock.GetUtcNow(), command.IdempotencyKey,
+                version: result.Levels.FirstOrDefault(l => l.Location == location)?.Version)));
         }
         // A command found already applied is a redelivery: the delivery that wrote it may have died before its nudge
         // went out, and a location that owes a push sends no further nudge of its own. So every location of the SKU
@@ -51,10 +55,14 @@ public static class AvailabilityEnvelopes
     /// <summary>Push even when the channels are believed current: a channel reported a figure that disagrees.</summary>
     public const string ForceKey = "force";
 
-    public static Envelope Create(string sku, string location, DateTimeOffset at, string causation, bool force = false)
+    /// <summary>The level's version the change that sent the message left: still that version later, the level stood still.</summary>
+    public const string VersionKey = "version";
+
+    public static Envelope Create(string sku, string location, DateTimeOffset at, string causation, bool force = false, long? version = null)
     {
         var keys = new Dictionary<string, string> { [BusinessKeys.Sku] = sku, [BusinessKeys.Location] = location };
         if (force) keys[ForceKey] = "true";
+        if (version is { } v) keys[VersionKey] = v.ToString(CultureInfo.InvariantCulture);
         return new(Guid.CreateVersion7(at).ToString("N"), MessageTypes.AvailabilityChanged, $"availability:{sku}:{location}:{at.UtcTicks}",
             causation, causation, keys, at, "inventory", Payload: null);
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Aggregates;
 
@@ -22,14 +23,46 @@ public sealed record OrderResult(StoredOrder Stored, string? Refusal, bool Chang
 /// decision that would write nothing on the copy is made again on a fresh read. A new order is first tried as an
 /// insert, for the same reason.
 /// </para>
+/// <para>
+/// Effects that ran leave an open order's row with its next write, and answers that only add events to publish (the
+/// ledger confirming a reservation) are saved with it: a store action usually follows within seconds, so this rides
+/// on it instead of costing a write of its own. Until then they are kept here as owed, and shown as if saved; when no
+/// command comes within a short delay (two seconds) they are written alone, and an order that has come to rest
+/// (closed or cancelled) has them written at once. Nothing is run before it is saved. A crash in between only means
+/// the sweep runs the effects again, as after any crash between running and removing, and their answers come again.
+/// </para>
 /// </summary>
-public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy)
+public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy, TimeSpan? removalDelay = null)
 {
     private const int MaxAttempts = 12;
     private const int MaxRounds = 25;
     private const int RememberedRows = 4_096;
+    private readonly TimeSpan _removalDelay = removalDelay ?? TimeSpan.FromSeconds(2);
+    private static readonly IReadOnlySet<string> NoneRun = new HashSet<string>(StringComparer.Ordinal);
     private readonly AggregateRunner<string, StoredOrder, OrderChange> _runner = new(store, MaxAttempts);
-    private readonly ConcurrentDictionary<string, StoredOrder> _written = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Kept> _written = new(StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<string, byte> _removals = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A row as this process last wrote or read it (its tag is the row's), the effects in it that have run since, the
+    /// answers they gave that are not saved yet, and when the first of them ran (a <see cref="Stopwatch"/> timestamp).
+    /// </summary>
+    private sealed record Kept(StoredOrder Row, IReadOnlySet<string> Run, IReadOnlyList<OrderCommand> Answers, long RunSince)
+    {
+        /// <summary>Whether the row still lists effects that ran, or lacks answers they gave.</summary>
+        public bool Owes => Run.Count > 0 || Answers.Count > 0;
+
+        /// <summary>The effects in the row still to run.</summary>
+        public IReadOnlyList<OrderEffect> Due => Run.Count == 0 ? Row.Pending : [.. Row.Pending.Where(e => !Run.Contains(e.EffectId))];
+
+        /// <summary>A row just written or read, with those of the effects run that it still lists, and the answers still owed to it.</summary>
+        public static Kept Of(StoredOrder row, IReadOnlySet<string> run, IReadOnlyList<OrderCommand> answers, long since)
+        {
+            var still = run.Count == 0 ? NoneRun : row.Pending.Select(e => e.EffectId).Where(run.Contains).ToHashSet(StringComparer.Ordinal);
+            return new Kept(row, still.Count == 0 ? NoneRun : still, answers, still.Count > 0 || answers.Count > 0 ? since : 0);
+        }
+    }
 
     public OrderPolicy Policy => policy;
 
@@ -59,18 +92,25 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
     {
         var kept = _written.GetValueOrDefault(orderId);
         foreach (var record in commands.OfType<OrderCommand.RecordOrder>())
-            if (!indexed && !Indexed(kept, record.Draft))
+            if (!indexed && !Indexed(kept?.Row, record.Draft))
                 await store.IndexAsync(orderId, record.Draft.Channel, record.Draft.References, ct);
-        var assumed = kept ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
-        var route = assumed is null ? null : await RouteAheadAsync(assumed, commands, ct);
-        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route), ct, assumed);
-        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(ran.Slice, ran.Result, false);
-        Remember(ran.Slice);
-        var (drained, _) = await DrainAsync(ran.Slice, ct);
-        return new OrderResult(drained, ran.Result, ran.Written);
+        var (run, owed) = (kept?.Run ?? NoneRun, kept?.Answers ?? []);
+        var assumed = kept?.Row ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
+        var route = assumed is null ? null : await RouteAheadAsync(kept is null ? assumed : Current(kept), commands, ct);
+        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route, run, owed), ct, assumed);
+        var now = Kept.Of(ran.Slice, run, ran.Written ? [] : owed, kept?.RunSince ?? 0);
+        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(Current(now), ran.Result, false);
+        Remember(now);
+        var (drained, _) = await DrainAsync(now, removeNow: false, ct);
+        return new OrderResult(Current(drained), ran.Result, ran.Written);
     }
 
-    public Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct) => store.LoadAsync(orderId, ct);
+    /// <summary>The order as stored, with what this process owes the row: answers to save, effects run to remove.</summary>
+    public async Task<StoredOrder> LoadAsync(string orderId, CancellationToken ct)
+    {
+        var row = await store.LoadAsync(orderId, ct);
+        return _written.GetValueOrDefault(orderId) is { } kept && kept.Row.ETag == row.ETag ? Current(kept) : row;
+    }
 
     /// <summary>
     /// A row saved with these references had them indexed before it was saved (the index is written first), so a
@@ -81,10 +121,13 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         && draft.References.All(r => saved.References.Any(s => s.Value == r.Value));
 
     /// <summary>The commands decided in turn on the stored order, up to the first refusal; nothing to write when the state is unchanged.</summary>
-    private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route)
+    private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route,
+        IReadOnlySet<string> run, IReadOnlyList<OrderCommand> owed)
     {
         if (onlyIfKnown && !stored.Order.IsKnown) return Decision.Nothing<OrderChange, string?>($"order {stored.Order.OrderId} is not known");
-        var state = stored.Order;
+        // What this process owes the row goes first: effects already run leave the outbox, answers not yet saved are decided.
+        var owing = Answer(stored, run, owed).Change!;
+        var state = owing.Order;
         var added = new List<OrderEffect>();
         string? refusal = null;
         foreach (var command in commands)
@@ -98,7 +141,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
             state = step.Next;
             added.AddRange(step.Effects);
         }
-        if (ReferenceEquals(state, stored.Order)) return Decision.Nothing<OrderChange, string?>(refusal);
+        if (ReferenceEquals(state, owing.Order)) return Decision.Nothing<OrderChange, string?>(refusal);
         if (route is not null && added.OfType<OrderEffect.RouteStock>().FirstOrDefault() is { } routing && route.Fits(routing, state))
         {
             var step = OrderWorkflow.Execute(route.Answer, state, policy);
@@ -106,7 +149,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
             added.Remove(routing);
             added.AddRange(step.Effects);
         }
-        return Decision.Write(new OrderChange(state, [.. stored.Pending, .. added]), refusal);
+        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. added]), refusal);
     }
 
     /// <summary>
@@ -133,28 +176,72 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         public bool Fits(OrderEffect.RouteStock routing, Order state) => routing.EffectId == EffectId && OrderDecider.Needs(state).SequenceEqual(Needs);
     }
 
-    /// <summary>Runs the order's outbox until it is empty; the number of effects run.</summary>
-    public async Task<int> DrainAsync(string orderId, CancellationToken ct) => (await DrainAsync(await store.LoadAsync(orderId, ct), ct)).Ran;
+    /// <summary>Runs the order's outbox until it is empty, and saves what that owes the row; the number of effects run.</summary>
+    public async Task<int> DrainAsync(string orderId, CancellationToken ct)
+    {
+        var row = await store.LoadAsync(orderId, ct);
+        var kept = _written.GetValueOrDefault(orderId) is { } known && known.Row.ETag == row.ETag ? known : Kept.Of(row, NoneRun, [], 0);
+        return (await DrainAsync(kept, removeNow: true, ct)).Ran;
+    }
 
-    /// <summary>Runs the outbox from a known state of the row (bounded: each round's answers can add effects).</summary>
-    private async Task<(StoredOrder Stored, int Ran)> DrainAsync(StoredOrder stored, CancellationToken ct)
+    /// <summary>
+    /// Runs the outbox from a known state of the row (bounded: each round's answers can add effects). What that owes the
+    /// row (removing what ran, saving the answers) is written at once when an answer asks for more than publishing
+    /// (a refused reservation is routed again), when asked, or when the order has come to rest; otherwise it waits for
+    /// the order's next write, or a few quiet seconds.
+    /// </summary>
+    private async Task<(Kept Kept, int Ran)> DrainAsync(Kept kept, bool removeNow, CancellationToken ct)
     {
         var ran = 0;
-        for (var round = 0; round < MaxRounds && stored.Pending.Count > 0; round++)
+        var orderId = kept.Row.Order.OrderId;
+        for (var round = 0; round < MaxRounds; round++)
         {
-            var answers = new List<OrderCommand>();
-            foreach (var effect in stored.Pending)
-                answers.AddRange(await effects.RunAsync(stored.Order, effect, ct));
-            ran += stored.Pending.Count;
-            var done = stored.Pending.Select(e => e.EffectId).ToHashSet(StringComparer.Ordinal);
-            stored = (await _runner.RunAsync(stored.Order.OrderId, stored.Order.OrderId, current => Answer(current, done, answers), ct, stored)).Slice;
-            Remember(stored);
+            if (kept.Due is { Count: > 0 } due)
+            {
+                var answers = new List<OrderCommand>();
+                foreach (var effect in due)
+                    answers.AddRange(await effects.RunAsync(kept.Row.Order, effect, ct));
+                ran += due.Count;
+                kept = new Kept(kept.Row, kept.Run.Concat(due.Select(e => e.EffectId)).ToHashSet(StringComparer.Ordinal), [.. kept.Answers, .. answers],
+                    kept.Owes ? kept.RunSince : Stopwatch.GetTimestamp());
+                Remember(kept);
+            }
+            if (!kept.Owes) break;
+            if (!removeNow && !AtRest(Current(kept).Order) && OnlyPublishes(kept))
+            {
+                ScheduleRemoval(orderId);
+                break;
+            }
+            var (run, owed) = (kept.Run, kept.Answers);
+            var saved = await _runner.RunAsync(orderId, orderId, current => owed.Count == 0 && !current.Pending.Any(e => run.Contains(e.EffectId))
+                ? Decision.Nothing<OrderChange, bool>(false)
+                : Answer(current, run, owed), ct, kept.Row);
+            kept = Kept.Of(saved.Slice, run, saved.Written ? [] : owed, kept.RunSince);
+            Remember(kept);
         }
-        return (stored, ran);
+        return (kept, ran);
+    }
+
+    private static bool AtRest(Order order) => order.Status is OrderStatus.Closed or OrderStatus.Cancelled;
+
+    /// <summary>Whether the answers owed add nothing to the outbox but events to publish, which can wait for the next write.</summary>
+    private bool OnlyPublishes(Kept kept)
+    {
+        if (kept.Answers.Count == 0) return true;
+        var listed = kept.Row.Pending.Select(e => e.EffectId).ToHashSet(StringComparer.Ordinal);
+        return Answer(kept.Row, kept.Run, kept.Answers).Change!.Pending.Where(e => !listed.Contains(e.EffectId)).All(e => e is OrderEffect.Publish);
+    }
+
+    /// <summary>The order as it stands: the row with the answers not yet saved, without the effects already run.</summary>
+    private StoredOrder Current(Kept kept)
+    {
+        if (!kept.Owes) return kept.Row;
+        var change = Answer(kept.Row, kept.Run, kept.Answers).Change!;
+        return new StoredOrder(change.Order, change.Pending, kept.Row.ETag);
     }
 
     /// <summary>The effects run leave the outbox and their answers are decided; written even when nothing else changed, to empty it.</summary>
-    private Decision<OrderChange, bool> Answer(StoredOrder current, HashSet<string> done, List<OrderCommand> answers)
+    private Decision<OrderChange, bool> Answer(StoredOrder current, IReadOnlySet<string> done, IReadOnlyList<OrderCommand> answers)
     {
         var state = current.Order;
         var pending = current.Pending.Where(e => !done.Contains(e.EffectId)).ToList();
@@ -167,11 +254,53 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         return Decision.Write(new OrderChange(state, pending), true);
     }
 
-    /// <summary>Keeps what this process last wrote; past the bound the set starts again (a missing row is only read).</summary>
-    private void Remember(StoredOrder stored)
+    /// <summary>
+    /// Saves what is owed to the row once the order has had no write for the removal delay. A failure leaves the
+    /// effects in the row, where the sweep finds and runs them again, as after a crash.
+    /// </summary>
+    private void ScheduleRemoval(string orderId)
     {
-        if (stored.ETag is null) return;
-        if (_written.Count >= RememberedRows) _written.Clear();
-        _written[stored.Order.OrderId] = stored;
+        if (!_removals.TryAdd(orderId, 0)) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (_written.GetValueOrDefault(orderId) is { Owes: true } kept)
+                {
+                    var waited = Stopwatch.GetElapsedTime(kept.RunSince);
+                    if (waited < _removalDelay)
+                    {
+                        await Task.Delay(_removalDelay - waited);
+                        continue;
+                    }
+                    // Rounds used up with something still owed: the sweep takes it from here.
+                    if ((await DrainAsync(kept, removeNow: true, CancellationToken.None)).Kept.Owes) return;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Left in the row: the sweep runs them again.
+                return;
+            }
+            finally
+            {
+                _removals.TryRemove(orderId, out _);
+            }
+            // Marked run after the last look and before this removal let go of the order: its own removal is due.
+            if (_written.GetValueOrDefault(orderId) is { Owes: true }) ScheduleRemoval(orderId);
+        });
+    }
+
+    /// <summary>
+    /// Keeps what this process last wrote; past the bound the rows with nothing run since are forgotten (a missing row
+    /// is only read), the others once their removal is written.
+    /// </summary>
+    private void Remember(Kept kept)
+    {
+        if (kept.Row.ETag is null) return;
+        if (_written.Count >= RememberedRows)
+            foreach (var (id, old) in _written)
+                if (!old.Owes) _written.TryRemove(id, out _);
+        _written[kept.Row.Order.OrderId] = kept;
     }
 }

@@ -1,6 +1,8 @@
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Operations;
+using RetailFunctions.Pipeline.Aggregates;
+using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Messaging;
 
 namespace RetailFunctions.Pipeline.Ports;
@@ -46,21 +48,18 @@ public sealed record MovementPage(IReadOnlyList<RecordedMovement> Movements, str
 
 public sealed record RecordedMovement(StockMovement Movement, decimal OnHandAfter, long Sequence);
 
-public interface IInventoryStore
+/// <summary>
+/// The stock ledger's rows, one partition per SKU. As an aggregate store it loads a group's slice with one partition
+/// query and saves a change in one entity-group transaction; the decisions are the ledger's (<see cref="StockGroupCommit"/>).
+/// </summary>
+public interface IInventoryStore : IAggregateStore<StockKey, StockRows, StockChange>
 {
-    /// <summary>Decides a command on the rows it names and writes the decision atomically, once per idempotency key.</summary>
-    Task<InventoryResult> ExecuteAsync(InventoryCommand command, CancellationToken cancellationToken);
+    /// <summary>One writer per SKU in this process: the ledger's writes and push marks queue on the same lock.</summary>
+    StripedLock Writers { get; }
 
-    /// <summary>
-    /// Many commands at once (a POS chunk's lines): those of one SKU are decided together and written in as few
-    /// transactions as fit, each exactly as if executed alone and in order. The answers come in the commands' order.
-    /// </summary>
-    async Task<IReadOnlyList<InventoryResult>> ExecuteAllAsync(IReadOnlyList<InventoryCommand> commands, CancellationToken cancellationToken)
-    {
-        var results = new List<InventoryResult>(commands.Count);
-        foreach (var command in commands) results.Add(await ExecuteAsync(command, cancellationToken));
-        return results;
-    }
+    /// <summary>The SKU's rows as this store last wrote them (with the tags the write returned), if it still holds them.</summary>
+    StockRows? LastWritten(string sku);
+
     Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken);
     Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken);
     /// <summary>Records that channels have the given version; false when the level moved on meanwhile.</summary>
@@ -78,6 +77,8 @@ public interface IInventoryStore
 public interface ICatalogStore
 {
     Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken);
+    /// <summary>Every alias of one system and kind with the SKU it names; null when there are more than <paramref name="max"/>.</summary>
+    Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken);
     Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken);
     Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken);
     /// <summary>Creates or updates an item and adds its aliases to the cross-reference.</summary>

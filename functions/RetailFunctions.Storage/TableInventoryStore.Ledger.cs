@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline.Inventory;
+
+namespace RetailFunctions.Storage;
+
+/// <summary>
+/// The ledger's slice and change on the table: a group's rows are read with one partition query (the named locations'
+/// level, policy and outbox rows, the reservations, the idempotency rows), and a change is written as one entity-group
+/// transaction checked against the tags read. What a write left is kept per SKU, so the next group (and a push mark)
+/// can start from it instead of reading it back.
+/// </summary>
+public sealed partial class TableInventoryStore
+{
+    /// <summary>Table storage allows at most 15 comparisons in a filter; a group naming more rows is read in several queries.</summary>
+    private const int MaxComparisons = 15;
+    private const int MaxKeptSkus = 10_000;
+    private const int MaxKeptReservations = 256;
+    private readonly ConcurrentDictionary<string, StockRows> _written = new(StringComparer.Ordinal);
+
+    public StockRows? LastWritten(string sku) => _written.GetValueOrDefault(sku);
+
+    public async Task<StockRows> LoadAsync(StockKey key, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.Escape(key.Sku);
+        var locations = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
+        var reservations = key.Reservations.ToDictionary(id => id, _ => (StockReservationRow?)null, StringComparer.Ordinal);
+        var applied = key.Applied.ToDictionary(k => k, _ => (string?)null, StringComparer.Ordinal);
+        foreach (var location in key.Locations) locations[location] = [];
+        var terms = key.Locations.Select(LocationTerm)
+            .Concat(key.Reservations.Select(id => PointTerm(ReservationRow(id))))
+            .Concat(key.Applied.Select(k => PointTerm(IdempotencyRow(k))));
+        foreach (var entity in await QueryAsync(partition, terms, cancellationToken))
+            Take(entity);
+        // A reservation found in a location the commands did not name (a release names none): its rows come next.
+        var more = reservations.Values.OfType<StockReservationRow>().Select(r => r.Reservation.Location)
+            .Where(l => l.Length > 0 && !locations.ContainsKey(l)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var location in more) locations[location] = [];
+        if (more.Count > 0)
+            foreach (var entity in await QueryAsync(partition, more.Select(LocationTerm), cancellationToken))
+                Take(entity);
+        return new StockRows(key.Sku,
+            locations.ToDictionary(l => l.Key, l => LocationRowsOf(key.Sku, l.Key, l.Value), StringComparer.Ordinal), reservations, applied);
+
+        void Take(TableEntity entity)
+        {
+            if (entity.RowKey.StartsWith("loc:", StringComparison.Ordinal))
+            {
+                var location = TableKeys.Unescape(entity.RowKey[4..entity.RowKey.LastIndexOf(':')]);
+                if (locations.TryGetValue(location, out var rows)) rows.Add(entity);
+            }
+            else if (entity.RowKey.StartsWith("res:", StringComparison.Ordinal))
+                reservations[entity.GetString("ReservationId")] = new StockReservationRow(ToReservation(entity), entity.ETag.ToString());
+            else if (entity.RowKey.StartsWith("idem:", StringComparison.Ordinal))
+                applied[TableKeys.Unescape(entity.RowKey[5..])] = entity.GetString("Summary") ?? "already applied";
+        }
+    }
+
+    /// <summary>A filter term and how many comparisons it costs.</summary>
+    private sealed record Term(string Filter, int Comparisons);
+
+    private static Term LocationTerm(string location)
+    {
+        var prefix = $"loc:{TableKeys.Escape(location)}:";
+        return new(TableClient.CreateQueryFilter($"(RowKey ge {prefix} and RowKey lt {prefix[..^1] + ';'})"), 2);
+    }
+
+    private static Term PointTerm(string rowKey) => new(TableClient.CreateQueryFilter($"RowKey eq {rowKey}"), 1);
+
+    /// <summary>The partition's rows matching any of the terms: one query when they fit one filter, else several side by side.</summary>
+    private async Task<List<TableEntity>> QueryAsync(string partition, IEnumerable<Term> terms, CancellationToken cancellationToken)
+    {
+        var chunks = new List<List<Term>> { new() };
+        foreach (var term in terms)
+        {
+            if (chunks[^1].Sum(t => t.Comparisons) + term.Comparisons > MaxComparisons - 1) chunks.Add([]);
+            chunks[^1].Add(term);
+        }
+        var partitionFilter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        var reads = chunks.Where(c => c.Count > 0).Select(async chunk =>
+        {
+            var found = new List<TableEntity>();
+            var filter = $"{partitionFilter} and ({string.Join(" or ", chunk.Select(t => t.Filter))})";
+            await foreach (var entity in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+                found.Add(entity);
+            return found;
+        });
+        return [.. (await Task.WhenAll(reads)).SelectMany(found => found)];
+    }
+
+    public async Task<StockRows?> TrySaveAsync(StockKey key, StockRows loaded, StockChange change, CancellationToken cancellationToken)
+    {
+        var partition = TableKeys.Escape(key.Sku);
+        var actions = new List<TableTransactionAction>();
+        var levelAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        var policyAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        var reservationAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var level in change.Levels)
+        {
+            levelAt[level.Location] = actions.Count;
+            actions.Add(loaded.Location(level.Location).LevelTag is { } tag
+                ? new(TableTransactionActionType.UpdateReplace, ToLevelEntity(partition, level), new ETag(tag))
+                : new(TableTransactionActionType.Add, ToLevelEntity(partition, level)));
+        }
+        // A policy a reservation was judged against is checked unchanged (touched under its tag), or added empty when
+        // there was none, so a policy set meanwhile fails the write.
+        foreach (var location in change.PoliciesChecked)
+        {
+            policyAt[location] = actions.Count;
+            actions.Add(loaded.Location(location).PolicyTag is { } tag
+                ? new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, PolicyRow(location)), new ETag(tag))
+                : new(TableTransactionActionType.Add, ToPolicyEntity(partition, location, StockPolicy.None)));
+        }
+        // The outbox row is only touched when it was clean: a dirty one already has a push on its way.
+        foreach (var location in change.Dirty)
+            actions.Add(new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, OutboxRow(location)) { ["DirtySince"] = change.DirtySince }));
+        foreach (var reservation in change.Reservations)
+        {
+            reservationAt[reservation.ReservationId] = actions.Count;
+            actions.Add(loaded.Reservations.GetValueOrDefault(reservation.ReservationId) is { } read
+                ? new(TableTransactionActionType.UpdateReplace, ToReservationEntity(partition, reservation), new ETag(read.Tag))
+                : new(TableTransactionActionType.Add, ToReservationEntity(partition, reservation)));
+        }
+        foreach (var command in change.Applied)
+            actions.Add(new(TableTransactionActionType.Add, new TableEntity(partition, IdempotencyRow(command.IdempotencyKey))
+            {
+                ["Summary"] = Truncate(command.Summary),
+                ["At"] = command.At,
+            }));
+        foreach (var movement in change.Movements)
+            actions.Add(new(TableTransactionActionType.Add, ToMovementEntity(partition, movement.Movement, movement.After)));
+
+        IReadOnlyList<Response> responses;
+        try
+        {
+            // Not cancelled half-way by a caller that gives up: the write decides for every command in it.
+            responses = (await Table.SubmitTransactionAsync(actions, CancellationToken.None)).Value;
+        }
+        catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
+        {
+            Forget(key.Sku);
+            return null;
+        }
+        string? TagAt(int index) => responses[index].Headers.ETag?.ToString();
+
+        var locations = new Dictionary<string, StockLocationRows>(loaded.Locations, StringComparer.Ordinal);
+        foreach (var level in change.Levels)
+            locations[level.Location] = loaded.Location(level.Location) with { Level = level, LevelTag = TagAt(levelAt[level.Location]) };
+        foreach (var (location, index) in policyAt)
+            locations[location] = locations[location] with { PolicyTag = TagAt(index) };
+        var reservations = new Dictionary<string, StockReservationRow?>(loaded.Reservations, StringComparer.Ordinal);
+        foreach (var reservation in change.Reservations)
+            reservations[reservation.ReservationId] = TagAt(reservationAt[reservation.ReservationId]) is { } tag ? new(reservation, tag) : null;
+        var applied = new Dictionary<string, string?>(loaded.Applied, StringComparer.Ordinal);
+        foreach (var row in change.Applied) applied[row.IdempotencyKey] = row.Summary;
+        var saved = new StockRows(key.Sku, locations, reservations, applied);
+        // Without the tags a write returned there is nothing to keep: the next group reads.
+        if (locations.Values.Any(l => l.Level is not null && l.LevelTag is null)) Forget(key.Sku);
+        else Keep(saved);
+        return saved;
+    }
+
+    /// <summary>Keeps what a write left, over what the SKU's earlier writes left (rows another instance changes fail their check).</summary>
+    private void Keep(StockRows written)
+    {
+        if (_written.Count > MaxKeptSkus) _written.Clear();
+        var before = _written.GetValueOrDefault(written.Sku);
+        var locations = new Dictionary<string, StockLocationRows>(before?.Locations ?? new Dictionary<string, StockLocationRows>(), StringComparer.Ordinal);
+        foreach (var (location, rows) in written.Locations) locations[location] = rows;
+        var reservations = before is null || before.Reservations.Count + written.Reservations.Count > MaxKeptReservations
+            ? new Dictionary<string, StockReservationRow?>(StringComparer.Ordinal)
+            : before.Reservations.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        foreach (var (id, row) in written.Reservations.Where(r => r.Value is not null)) reservations[id] = row;
+        _written[written.Sku] = new StockRows(written.Sku, locations, reservations, new Dictionary<string, string?>());
+    }
+
+    private void Remember(string sku, string location, StockLocationRows rows) =>
+        Keep(new StockRows(sku, new Dictionary<string, StockLocationRows> { [location] = rows }, new Dictionary<string, StockReservationRow?>(),
+            new Dictionary<string, string?>()));
+
+    private void Forget(string sku) => _written.TryRemove(sku, out _);
+}

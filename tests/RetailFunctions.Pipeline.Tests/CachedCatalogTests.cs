@@ -1,0 +1,119 @@
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Catalog;
+using RetailFunctions.Pipeline.Catalog;
+using RetailFunctions.Pipeline.Ports;
+
+namespace RetailFunctions.Pipeline.Tests;
+
+/// <summary>The catalog cache against an in-memory catalog that counts its alias reads.</summary>
+public sealed class CachedCatalogTests
+{
+    private static CatalogItem Shirt(string sku, string variant) =>
+        new(sku, "Oxford Shirt", null, null, 49m, [new SkuAlias(SourceSystems.Shopify, AliasKinds.Variant, variant), new SkuAlias(SourceSystems.Shopify, AliasKinds.Sku, sku)]);
+
+    [Fact]
+    public async Task GivenAProductRegisteredThroughTheCache_WhenItsVariantIsSold_ThenItResolvesWithoutARead()
+    {
+        var store = new MemoryCatalog();
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+
+        await catalog.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+
+        Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
+        Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Sku, "SHIRT-1", CancellationToken.None));
+        Assert.Equal(0, store.Reads);
+    }
+
+    [Fact]
+    public async Task GivenAVariantResolvedOnce_WhenItMovesToAnotherSku_ThenTheNextResolutionNamesTheNewSku()
+    {
+        var store = new MemoryCatalog();
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
+        Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
+        Assert.Equal((1, 0), (store.Listings, store.Reads));
+
+        await catalog.UpsertItemAsync(Shirt("SHIRT-2", "4401"), CancellationToken.None);
+
+        Assert.Equal("SHIRT-2", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GivenAnUnknownVariant_WhenItIsMappedLater_ThenItResolvesAtOnce()
+    {
+        var store = new MemoryCatalog();
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        Assert.Null(await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4402", CancellationToken.None));
+
+        await store.UpsertItemAsync(Shirt("SHIRT-3", "4402"), CancellationToken.None);
+
+        Assert.Equal("SHIRT-3", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4402", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GivenAFreshCacheOverAMappedCatalog_WhenManyVariantsAreSold_ThenOneListingServesThemAll()
+    {
+        var store = new MemoryCatalog();
+        for (var i = 0; i < 50; i++) await store.UpsertItemAsync(Shirt($"SHIRT-{i}", $"44{i:D2}"), CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+
+        for (var i = 0; i < 50; i++)
+            Assert.Equal($"SHIRT-{i}", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, $"44{i:D2}", CancellationToken.None));
+
+        Assert.Equal((1, 0), (store.Listings, store.Reads));
+    }
+
+    [Fact]
+    public async Task GivenAVariantMappedAfterTheListing_WhenSold_ThenItIsReadAndResolves()
+    {
+        var store = new MemoryCatalog();
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        Assert.Equal("SHIRT-1", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
+
+        await store.UpsertItemAsync(Shirt("SHIRT-2", "4402"), CancellationToken.None);
+
+        Assert.Equal("SHIRT-2", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4402", CancellationToken.None));
+        Assert.Equal((1, 1), (store.Listings, store.Reads));
+    }
+
+    /// <summary>Items and their aliases in memory; alias reads and listings are counted.</summary>
+    private sealed class MemoryCatalog : ICatalogStore
+    {
+        private readonly Dictionary<(string, string, string), string> _aliases = [];
+        private readonly Dictionary<string, CatalogItem> _items = [];
+        public int Reads { get; private set; }
+        public int Listings { get; private set; }
+
+        public Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken)
+        {
+            Listings++;
+            var aliases = _aliases.Where(a => a.Key.Item1 == system && a.Key.Item2 == kind).ToDictionary(a => a.Key.Item3, a => a.Value);
+            return Task.FromResult<IReadOnlyDictionary<string, string>?>(aliases.Count > max ? null : aliases);
+        }
+
+        public Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
+        {
+            Reads++;
+            return Task.FromResult(_aliases.GetValueOrDefault((system, kind, value)));
+        }
+
+        public Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+        public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) => Task.FromResult(_items.GetValueOrDefault(sku));
+
+        public Task UpsertItemAsync(CatalogItem item, CancellationToken cancellationToken)
+        {
+            foreach (var alias in item.Aliases) _aliases[(alias.System, alias.Kind, alias.Value)] = item.Sku;
+            _items[item.Sku] = item;
+            return Task.CompletedTask;
+        }
+
+        public Task UpsertLocationAsync(Location location, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken) => Task.FromResult<Location?>(null);
+
+        public Task<IReadOnlyList<Location>> ListLocationsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Location>>([]);
+    }
+}
