@@ -23,6 +23,12 @@ internal sealed class PosElement
 
     public string LocalName { get; }
 
+    /// <summary>
+    /// On an element a <see cref="Loader"/> built: whether it, or anything inside it, has a name the loader watches
+    /// for. False means a search for those names below it finds nothing, so it need not walk the tree.
+    /// </summary>
+    public bool HoldsWatched { get; private set; }
+
     public IReadOnlyList<PosElement> Elements => _children;
 
     public string Value
@@ -77,11 +83,27 @@ internal sealed class PosElement
     /// </summary>
     public string? FirstDescendantText(ReadOnlySpan<string> localNames)
     {
-        if (localNames.Length > 31) throw new ArgumentOutOfRangeException(nameof(localNames), "at most 31 names");
-        var search = new TextSearch(localNames.Length);
-        Find(localNames, ref search);
-        return search.Text;
+        var search = new[] { new TextSearch(Checked(localNames.Length)) };
+        Find([localNames.ToArray()], search);
+        return search[0].Text;
     }
+
+    /// <summary>
+    /// <see cref="FirstDescendantText(ReadOnlySpan{string})"/> for several lists of names, all in one pass over the
+    /// tree: the answer for each list, in order.
+    /// </summary>
+    public string?[] FirstDescendantTexts(params string[][] searches)
+    {
+        var search = new TextSearch[searches.Length];
+        for (var i = 0; i < searches.Length; i++) search[i] = new TextSearch(Checked(searches[i].Length));
+        Find(searches, search);
+        var found = new string?[searches.Length];
+        for (var i = 0; i < searches.Length; i++) found[i] = search[i].Text;
+        return found;
+    }
+
+    private static int Checked(int names) =>
+        names <= 31 ? names : throw new ArgumentOutOfRangeException(nameof(names), "at most 31 names");
 
     /// <summary>The first element below this one, in document order, that matches.</summary>
     public PosElement? FirstDescendant(Func<PosElement, bool> match)
@@ -111,8 +133,10 @@ internal sealed class PosElement
     }
 
     /// <summary>Builds elements from a reader, reusing its working lists from one element to the next.</summary>
-    public sealed class Loader
+    public sealed class Loader(params string[] watched)
     {
+        private readonly NameShape _watchedShape = NameShape.Of([watched]);
+
         // The open elements, and the children read so far of all of them, innermost last: each element's children
         // become one array when it closes.
         private readonly List<(PosElement Element, int FirstChild)> _open = new(16);
@@ -127,7 +151,8 @@ internal sealed class PosElement
             _open.Clear();
             _children.Clear();
             var root = Start(reader);
-            if (reader.IsEmptyElement) return root;
+            var holds = IsWatched(root.LocalName);
+            if (reader.IsEmptyElement) return Finish(root, holds);
             _open.Add((root, 0));
             while (reader.Read())
             {
@@ -135,6 +160,7 @@ internal sealed class PosElement
                 {
                     case XmlNodeType.Element:
                         var element = Start(reader);
+                        holds = holds || IsWatched(element.LocalName);
                         _open[^1].Element.NoteChild(element);
                         _children.Add(element);
                         if (!reader.IsEmptyElement) _open.Add((element, _children.Count));
@@ -148,7 +174,7 @@ internal sealed class PosElement
                             _children.CopyTo(from, closed._children, 0, closed._children.Length);
                             _children.RemoveRange(from, closed._children.Length);
                         }
-                        if (_open.Count == 0) return root;
+                        if (_open.Count == 0) return Finish(root, holds);
                         break;
                     case XmlNodeType.Text:
                     case XmlNodeType.CDATA:
@@ -159,6 +185,14 @@ internal sealed class PosElement
                         break;
                 }
             }
+            return Finish(root, holds);
+        }
+
+        private bool IsWatched(string name) => _watchedShape.MayBe(name) && Array.IndexOf(watched, name) >= 0;
+
+        private static PosElement Finish(PosElement root, bool holdsWatched)
+        {
+            root.HoldsWatched = holdsWatched;
             return root;
         }
     }
@@ -194,7 +228,7 @@ internal sealed class PosElement
     }
 
     // Names seen so far (their first element is the one that counts) and the best non-blank text, by name order.
-    private ref struct TextSearch(int names)
+    private struct TextSearch(int names)
     {
         public int Seen;
         public int Best = names;
@@ -203,25 +237,51 @@ internal sealed class PosElement
         public readonly bool Done => (Seen & ((1 << Best) - 1)) == (1 << Best) - 1;
     }
 
-    private void Find(ReadOnlySpan<string> localNames, ref TextSearch search)
+    // The lengths and first letters of the names searched for, one bit each: most elements match neither and are
+    // passed by without comparing their name with every name searched for.
+    private readonly record struct NameShape(ulong Lengths, ulong FirstLetters)
+    {
+        public static NameShape Of(string[][] names)
+        {
+            var (lengths, letters) = (0UL, 0UL);
+            foreach (var list in names)
+                foreach (var name in list) (lengths, letters) = (lengths | Bit(name.Length), letters | Bit(name.Length == 0 ? 0 : name[0]));
+            return new(lengths, letters);
+        }
+
+        public bool MayBe(string name) => (Lengths & Bit(name.Length)) != 0 && (FirstLetters & Bit(name.Length == 0 ? 0 : name[0])) != 0;
+
+        // Past 63 every value shares the last bit: a false "maybe", never a false "no".
+        private static ulong Bit(int value) => 1UL << Math.Min(value, 63);
+    }
+
+    private bool Find(string[][] names, Span<TextSearch> searches) => Find(names, searches, NameShape.Of(names));
+
+    // True when every search is done.
+    private bool Find(string[][] names, Span<TextSearch> searches, NameShape shape)
     {
         foreach (var child in _children)
         {
-            for (var i = 0; i < search.Best; i++)
+            var done = true;
+            for (var s = 0; s < names.Length && shape.MayBe(child.LocalName); s++)
             {
-                if ((search.Seen & (1 << i)) != 0 || child.LocalName != localNames[i]) continue;
-                search.Seen |= 1 << i;
-                if (child.Value.Trim() is { Length: > 0 } text)
+                ref var search = ref searches[s];
+                for (var i = 0; i < search.Best; i++)
                 {
-                    search.Best = i;
-                    search.Text = text;
+                    if ((search.Seen & (1 << i)) != 0 || child.LocalName != names[s][i]) continue;
+                    search.Seen |= 1 << i;
+                    if (child.Value.Trim() is { Length: > 0 } text)
+                    {
+                        search.Best = i;
+                        search.Text = text;
+                    }
+                    break;
                 }
-                break;
             }
-            if (search.Done) return;
-            child.Find(localNames, ref search);
-            if (search.Done) return;
+            foreach (var search in searches) done &= search.Done;
+            if (done || child._children.Length > 0 && child.Find(names, searches, shape)) return true;
         }
+        return false;
     }
 
     private void AppendText(StringBuilder text)

@@ -20,6 +20,16 @@ public static class PosLogReader
     private static readonly string[] VoidStatuses = ["Voided", "Cancelled", "Canceled", "PostVoided", "Void"];
     private static readonly string[] BarcodeTypes = ["GTIN", "EAN", "UPC", "EAN13", "UPCA"];
 
+    /// <summary>Where a receipt names its customer: loyalty account, email, phone (each list in order of preference).</summary>
+    private static readonly string[][] ContactNames =
+    [
+        ["LoyaltyAccountID", "LoyaltyID", "CustomerAccountID"],
+        ["EMail", "EmailAddress", "Email"],
+        ["Telephone", "PhoneNumber", "FullTelephoneNumber"],
+    ];
+
+    private static readonly string?[] NoContacts = new string?[ContactNames.Length];
+
     /// <summary>
     /// Reader settings for untrusted POS uploads: no DTD (so no entity expansion or external entities), no
     /// resolver. A fresh instance each time, so no caller can loosen a shared one.
@@ -44,7 +54,7 @@ public static class PosLogReader
     public static IEnumerable<PosParseResult> Read(Stream xml, string defaultCurrency = "USD")
     {
         using var reader = XmlReader.Create(xml, Secure);
-        var loader = new PosElement.Loader();
+        var loader = new PosElement.Loader([.. ContactNames.SelectMany(names => names)]);
         var position = 0;
         while (NextTransaction(reader, loader, position) is { } transaction)
         {
@@ -143,18 +153,18 @@ public static class PosLogReader
             var at = LineItemPath(index);
             var voided = Flag(item, "VoidFlag");
             if (Child(item, "Sale") is { } sale)
-                parts.Lines.Add(MapLine(item, sale, PosLineKind.Sale, voided, at + "/Sale", retail, header, parts));
+                parts.Lines.Add(MapLine(item, sale, PosLineKind.Sale, voided, LineItemPath(index, "/Sale"), retail, header, parts));
             else if (Child(item, "Return") is { } ret)
-                parts.Lines.Add(MapLine(item, ret, PosLineKind.Return, voided, at + "/Return", retail, header, parts));
+                parts.Lines.Add(MapLine(item, ret, PosLineKind.Return, voided, LineItemPath(index, "/Return"), retail, header, parts));
             else if (voided)
                 continue;
             else if (Child(item, "Tender") is { } tender)
-                MapTender(tender, at + "/Tender", parts);
+                MapTender(tender, LineItemPath(index, "/Tender"), parts);
             else if (Child(item, "TenderChange") is { } change)
                 parts.Tenders.Add(new PosTender(
                     Attr(change, "TenderType") ?? "Cash", Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
             else if (Child(item, "Tax") is { } tax)
-                parts.Taxes.Add(MapTax(tax, at + "/Tax", parts));
+                parts.Taxes.Add(MapTax(tax, LineItemPath(index, "/Tax"), parts));
             else if (Child(item, "Discount") is { } discount)
                 parts.Discounts.Add(new PosDiscount(Reason(discount, parts), Math.Abs(Amount(discount, "Amount", at + "/Discount"))));
             else if (Child(item, "LoyaltyReward") is { } reward && LoyaltyDiscount(reward, at + "/LoyaltyReward", parts) is { } loyalty)
@@ -171,6 +181,8 @@ public static class PosLogReader
         var kind = voids is not null ? PosTransactionKind.Return : KindOf(tx, retail, parts.Lines);
         var total = TotalOf(retail, "TransactionGrandAmount");
         var statedTax = TotalOf(retail, "TransactionTaxAmount");
+        // Most receipts name no customer: the loader saw none of the names, so the tree is not searched for them.
+        var contacts = tx.HoldsWatched ? retail.FirstDescendantTexts(ContactNames) : NoContacts;
 
         return header.Build(
             kind,
@@ -178,9 +190,9 @@ public static class PosLogReader
             parts.Tenders,
             parts.Taxes.Count > 0 ? parts.Taxes : parts.LineTaxes,
             parts.Discounts,
-            loyaltyId: FirstDescendantText(retail, "LoyaltyAccountID", "LoyaltyID", "CustomerAccountID"),
-            email: FirstDescendantText(retail, "EMail", "EmailAddress", "Email"),
-            phone: FirstDescendantText(retail, "Telephone", "PhoneNumber", "FullTelephoneNumber"),
+            loyaltyId: contacts[0],
+            email: contacts[1],
+            phone: contacts[2],
             total: total,
             panMasked: parts.PanMasked,
             taxIncluded: parts.TaxIncluded,
@@ -196,10 +208,16 @@ public static class PosLogReader
         return positive is null && negative is null && discount is null ? null : new StatedGross(positive, negative, discount);
     }
 
-    private static decimal? VendorTotal(PosElement retail, string type) =>
-        Children(retail, "Total").FirstOrDefault(t => Attr(t, "TotalType") is { } name && name.Split(':')[^1] == type) is { } total
-            ? PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{Attr(total, "TotalType")}']")
-            : null;
+    private static decimal? VendorTotal(PosElement retail, string type)
+    {
+        foreach (var total in Children(retail, "Total"))
+        {
+            // The type after any vendor prefix (acs:GrossPositive).
+            if (Attr(total, "TotalType") is { } name && name.AsSpan(name.LastIndexOf(':') + 1).SequenceEqual(type))
+                return TotalValue(total, name);
+        }
+        return null;
+    }
 
     /// <summary>
     /// A post-void names the receipt it voids with a TransactionLink whose ReasonCode is a void. Its day is the link's
@@ -238,10 +256,13 @@ public static class PosLogReader
         foreach (var total in Children(retail, "Total"))
         {
             if (Attr(total, "TotalType") == type)
-                return PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{type}']");
+                return TotalValue(total, type);
         }
         return null;
     }
+
+    private static decimal TotalValue(PosElement total, string type) =>
+        PosValues.TryDecimal(total.Value, out var value) ? value : PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{type}']");
 
     private static PosLine MapLine(
         PosElement item, PosElement line, PosLineKind kind, bool voided, string at, PosElement retail, Header header, RetailParts parts)
@@ -250,14 +271,14 @@ public static class PosLogReader
         var itemId = Text(line, "ItemID") ?? firstPosItemId ?? throw new PayloadException(at + "/ItemID", "missing");
 
         var quantityElement = Child(line, "Quantity");
-        var quantity = quantityElement is null ? 1m : PosValues.Decimal(quantityElement.Value, at + "/Quantity");
+        var quantity = quantityElement is null ? 1m : PosValues.Decimal(quantityElement.Value, at, "Quantity");
         // The price charged wins over the list price when a till logs both.
         var unitPrice = OptionalAmount(line, "ActualSalesUnitPrice", at) ?? OptionalAmount(line, "RegularSalesUnitPrice", at);
         var extended = OptionalAmount(line, "ExtendedAmount", at);
         var modifiers = MapEach(line, "RetailPriceModifier", at, parts, MapModifier);
         // A line's own price modifiers are its discount, not the receipt's: counting them twice loses money.
         var stated = OptionalAmount(line, "DiscountAmount", at);
-        var discount = stated is { } d && d != 0m ? d : modifiers.Sum(m => m.Amount);
+        var discount = stated is { } d && d != 0m ? d : SumOf(modifiers, m => m.Amount);
         var lineTaxes = MapEach(line, "Tax", at, parts, MapTax);
         parts.LineTaxes.AddRange(lineTaxes);
 
@@ -275,7 +296,7 @@ public static class PosLogReader
             unitPrice ?? (quantity == 0 ? 0 : Math.Round((extended ?? 0) / quantity, 2)),
             extended ?? Math.Round(quantity * (unitPrice ?? 0), 2),
             Math.Abs(discount),
-            lineTaxes.Sum(t => t.Amount),
+            SumOf(lineTaxes, t => t.Amount),
             voided,
             original,
             link is null ? null : OriginalLineNumber(link, at + "/TransactionLink"),
@@ -292,27 +313,54 @@ public static class PosLogReader
         {
             if (Text(identity, "POSItemID") is not { } id) continue;
             first ??= id;
-            if (barcode is null && BarcodeTypes.Contains(Attr(identity, "POSIDType") ?? "", StringComparer.OrdinalIgnoreCase))
+            if (barcode is null && OneOf(Attr(identity, "POSIDType"), BarcodeTypes))
                 barcode = id;
         }
         return (barcode, first);
     }
 
-    /// <summary>Each child of this name mapped in document order, its path numbered from 1.</summary>
-    private static List<T> MapEach<T>(PosElement parent, string localName, string at, RetailParts parts, Func<PosElement, string, RetailParts, T> map)
+    private static decimal SumOf<T>(IReadOnlyList<T> items, Func<T, decimal> amount)
     {
-        var mapped = new List<T>();
+        var sum = 0m;
+        for (var i = 0; i < items.Count; i++) sum += amount(items[i]);
+        return sum;
+    }
+
+    /// <summary>Each child of this name mapped in document order, its path numbered from 1.</summary>
+    private static IReadOnlyList<T> MapEach<T>(PosElement parent, string localName, string at, RetailParts parts, Func<PosElement, string, RetailParts, T> map)
+    {
+        List<T>? mapped = null;
         foreach (var child in Children(parent, localName))
+        {
+            mapped ??= [];
             mapped.Add(map(child, $"{at}/{localName}[{mapped.Count + 1}]", parts));
-        return mapped;
+        }
+        return mapped ?? [];
     }
 
     private static readonly string[] GiftCardItemTypes = ["GiftCertificate", "GiftCard", "StoredValue", "StoredValueCard"];
 
     /// <summary>A gift card or certificate sold: by the Sale's ItemType, or a GiftCertificate/GiftCard/StoredValueFund element on the line.</summary>
-    private static bool IsGiftCardLine(PosElement line) =>
-        Attr(line, "ItemType") is { } type && GiftCardItemTypes.Contains(type, StringComparer.OrdinalIgnoreCase)
-        || line.Elements.Any(e => e.LocalName is "GiftCertificate" or "GiftCard" or "StoredValueFund");
+    private static bool IsGiftCardLine(PosElement line)
+    {
+        if (OneOf(Attr(line, "ItemType"), GiftCardItemTypes)) return true;
+        foreach (var element in line.Elements)
+        {
+            if (element.LocalName is "GiftCertificate" or "GiftCard" or "StoredValueFund") return true;
+        }
+        return false;
+    }
+
+    /// <summary>Whether the value is one of these, ignoring case (a loop: this runs for every line read).</summary>
+    private static bool OneOf(string? value, string[] candidates)
+    {
+        if (value is null) return false;
+        foreach (var candidate in candidates)
+        {
+            if (value.Equals(candidate, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
 
     /// <summary>A return's link to the sale it returns: on the line, its line item, or the whole transaction (any but a void's).</summary>
     private static PosElement? ReturnLink(PosElement line, PosElement item, PosElement retail) =>
@@ -486,8 +534,7 @@ public static class PosLogReader
         Flag(tx, "SuspendFlag") || Flag(retail, "SuspendFlag")
         || string.Equals(Attr(retail, "TransactionStatus") ?? Text(retail, "TransactionStatus"), "Suspended", StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsVoidStatus(string? status) =>
-        status is not null && VoidStatuses.Contains(status, StringComparer.OrdinalIgnoreCase);
+    private static bool IsVoidStatus(string? status) => OneOf(status, VoidStatuses);
 
     /// <summary>A boolean ARTS flag, written either as an attribute or as a child element.</summary>
     private static bool Flag(PosElement element, string name) =>
@@ -522,18 +569,21 @@ public static class PosLogReader
         Text(parent, localName) ?? throw new PayloadException($"{at}/{localName}", "missing");
 
     private static decimal Amount(PosElement parent, string localName, string at) =>
-        PosValues.Decimal(Required(parent, localName, at), $"{at}/{localName}");
+        PosValues.Decimal(Required(parent, localName, at), at, localName);
 
     private static decimal? OptionalAmount(PosElement parent, string localName, string at) =>
-        Text(parent, localName) is { } text ? PosValues.Decimal(text, $"{at}/{localName}") : null;
+        Text(parent, localName) is { } text ? PosValues.Decimal(text, at, localName) : null;
 
     private static string? FirstDescendantText(PosElement root, params ReadOnlySpan<string> localNames) =>
         root.FirstDescendantText(localNames);
 
-    private static readonly string[] LineItemPaths = [.. Enumerable.Range(0, 64).Select(i => $"Transaction/RetailTransaction/LineItem[{i}]")];
+    // Paths name a field in an error; the common ones are built once rather than for every line read.
+    private static readonly string[] PathSuffixes = ["", "/Sale", "/Return", "/Tender", "/Tax"];
+    private static readonly string[][] LineItemPaths =
+        [.. PathSuffixes.Select(suffix => Enumerable.Range(0, 64).Select(i => $"Transaction/RetailTransaction/LineItem[{i}]{suffix}").ToArray())];
 
-    private static string LineItemPath(int index) =>
-        index < LineItemPaths.Length ? LineItemPaths[index] : $"Transaction/RetailTransaction/LineItem[{index}]";
+    private static string LineItemPath(int index, string suffix = "") =>
+        index < 64 && Array.IndexOf(PathSuffixes, suffix) is >= 0 and var kind ? LineItemPaths[kind][index] : $"Transaction/RetailTransaction/LineItem[{index}]{suffix}";
 
     private sealed class RetailParts(string currency)
     {

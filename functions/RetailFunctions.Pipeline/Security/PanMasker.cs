@@ -29,7 +29,7 @@ public static partial class PanMasker
     /// <summary>Masks every PAN in free text: "4111 1111 1111 1111" becomes "************1111".</summary>
     public static (string Text, int Masked) MaskText(string text)
     {
-        if (string.IsNullOrEmpty(text))
+        if (string.IsNullOrEmpty(text) || !HasDigits(text, MinPanDigits))
             return (text, 0);
         StringBuilder? builder = null;
         var copied = 0;
@@ -51,6 +51,18 @@ public static partial class PanMasker
             return (text, 0);
         builder.Append(text, copied, text.Length - copied);
         return (builder.ToString(), masked);
+    }
+
+    /// <summary>Whether the text holds this many digits at all: most text masked holds none or a few, and is passed by at once.</summary>
+    private static bool HasDigits(string text, int count)
+    {
+        var span = text.AsSpan();
+        for (var at = span.IndexOfAnyInRange('0', '9'); at >= 0 && span.Length - at >= count; at = span.IndexOfAnyInRange('0', '9'))
+        {
+            if (--count == 0) return true;
+            span = span[(at + 1)..];
+        }
+        return false;
     }
 
     /// <summary>True when the text holds at least one PAN.</summary>
