@@ -226,6 +226,7 @@ public static class InventoryBench
             if (burst > 0)
             {
                 await WebhookBench.RegisterProductsAsync(burstHttp, config.SkuCount, ct);
+                await WebhookBench.StockProductsAsync(burstHttp, config.SkuCount, ct);
                 await WebhookBench.WaitForEmptyAsync(azurite, RetailFunctions.Pipeline.QueueNames.ShopifyWebhooks, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
             }
             var setsBefore = shopify.Sets.Count;
@@ -375,7 +376,7 @@ public static class InventoryBench
         return ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
     }
 
-    private static async Task ReceiveAsync(HttpClient http, string sku, int quantity, string idempotencyKey, CancellationToken ct)
+    internal static async Task ReceiveAsync(HttpClient http, string sku, int quantity, string idempotencyKey, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/inventory/movements")
         {

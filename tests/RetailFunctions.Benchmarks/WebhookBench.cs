@@ -94,9 +94,10 @@ public static class WebhookBench
 
             var registered = await PostAllAsync(http, products, 8, ct);
             await WaitForDrainAsync(azurite, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
+            await StockProductsAsync(http, config.SkuCount, ct);
             await PostAllAsync(http, warmup, config.Concurrency, ct);
             await WaitForDrainAsync(azurite, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
-            Console.WriteLine($"    {registered.Count("200")} products registered and {warmup.Count} warm-up orders processed; measuring");
+            Console.WriteLine($"    {registered.Count("200")} products registered, each stocked, and {warmup.Count} warm-up orders processed; measuring");
 
             var maxDepth = 0L;
             using var polling = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -260,6 +261,17 @@ public static class WebhookBench
     /// <summary>Registers products through signed products/create webhooks, as the end-to-end scenario does.</summary>
     internal static Task<LoadResult> RegisterProductsAsync(HttpClient http, int count, CancellationToken ct) =>
         PostAllAsync(http, Enumerable.Range(0, count).Select(i => Sign("products/create", $"bench-product-{i}", ShopifyBodies.Product(i))).ToList(), 8, ct);
+
+    /// <summary>
+    /// Stock for every product at the fulfilment location, so web orders reserve it as in a flash sale of goods on the
+    /// shelf (without it each line of each order is a backorder and raises an exception).
+    /// </summary>
+    internal static Task StockProductsAsync(HttpClient http, int count, CancellationToken ct) =>
+        Load.RunAsync(count, 8, async (i, token) =>
+        {
+            await InventoryBench.ReceiveAsync(http, ShopifyBodies.Sku(i), 1_000_000, $"bench-stock-{i}", token);
+            return "200";
+        }, ct);
 
     /// <summary>Posts signed orders/create webhooks for the registered products from concurrent clients.</summary>
     internal static Task<LoadResult> PostOrdersAsync(HttpClient http, string prefix, int count, int skuCount, int concurrency, CancellationToken ct) =>
