@@ -16,6 +16,12 @@ namespace RetailFunctions.Storage;
 public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval,
     int? NewBatchThreshold = null)
 {
+    /// <summary>
+    /// How many of a queue's handlers may run at once: a batch, unless the queue's handlers mostly wait rather than
+    /// call storage (the channel push waits for stock to settle) and a few slow ones must not hold up the rest.
+    /// </summary>
+    public int ConcurrentHandlers { get; init; }
+
     /// <summary>The queue service counts visibility in whole seconds, at least one; a receive batch holds 1 to 32.</summary>
     public QueueWorkerOptions Validated()
     {
@@ -26,6 +32,7 @@ public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, Time
             MaxDequeueCount = Math.Max(1, MaxDequeueCount),
             VisibilityTimeout = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(VisibilityTimeout.TotalSeconds))),
             NewBatchThreshold = Math.Clamp(NewBatchThreshold ?? batch / 2, 0, batch),
+            ConcurrentHandlers = Math.Max(batch, ConcurrentHandlers),
         };
     }
 
@@ -49,7 +56,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         var client = account.Queue(queue);
         var signal = QueueSignals.For(queue);
         var running = new List<Task>();
-        var load = new WorkerLoad(options.BatchSize);
+        var load = new WorkerLoad(options.ConcurrentHandlers);
         try
         {
             await PullAsync(client, handle, options, signal, running, load, stop);
@@ -68,7 +75,8 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         while (!stop.IsCancellationRequested)
         {
             running.RemoveAll(t => t.IsCompleted);
-            if (load.InHand > options.NewBatchThreshold)
+            // Fetch again once what is in hand leaves room for a batch less the threshold (a batch of handlers: at the threshold).
+            if (load.InHand > options.ConcurrentHandlers - options.BatchSize + options.NewBatchThreshold)
             {
                 await WaitForWorkAsync(load.Finished, Timeout.InfiniteTimeSpan, stop);
                 continue;
@@ -234,7 +242,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             var renewal = lease.RenewUntilAsync(working.Token);
             try
             {
-                await Parallel.ForEachAsync(group.Envelopes, new ParallelOptions { MaxDegreeOfParallelism = options.BatchSize, CancellationToken = stop },
+                await Parallel.ForEachAsync(group.Envelopes, new ParallelOptions { MaxDegreeOfParallelism = options.ConcurrentHandlers, CancellationToken = stop },
                     async (envelope, ct) =>
                     {
                         Exception? error;
@@ -426,8 +434,9 @@ internal sealed class WorkerLoad(int handlers)
         Finished.Release();
     }
 
+    /// <summary>Messages that, at the groups' recent size, fill the room left, at most a batch.</summary>
     public int MessagesToFetch(int batchSize) =>
-        Math.Clamp((int)Math.Ceiling((batchSize - InHand) / Math.Max(1, _envelopesPerMessage)), 1, batchSize);
+        Math.Clamp((int)Math.Ceiling((handlers - InHand) / Math.Max(1, _envelopesPerMessage)), 1, batchSize);
 }
 
 /// <summary>One message's envelopes and how many of them are handled, so the worker's count is settled exactly once.</summary>

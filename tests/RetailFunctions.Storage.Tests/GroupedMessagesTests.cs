@@ -205,6 +205,42 @@ public sealed class GroupedMessagesTests(AzuriteFixture azurite) : IClassFixture
         Assert.InRange(most, 1, 4);
     }
 
+    [Fact]
+    public async Task GivenAQueueWhoseHandlersMostlyWait_ThenMoreThanABatchRunAtOnceButNoMoreThanItsAllowance()
+    {
+        var queue = $"waiting-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        await _account.Queue(queue).SendMessageAsync(EnvelopeBatch.Format(Enumerable.Range(0, 30).Select(i => Text(EnvelopeWith("p", $"w-{i}"))).ToList()));
+
+        var processor = new QueueProcessor(_account, new TableDeadLetterStore(_account, new BlobStore(_account)), TimeProvider.System,
+            NullLogger<QueueProcessor>.Instance);
+        var running = 0;
+        var most = 0;
+        var handled = 0;
+        var twelveAtOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var options = new QueueWorkerOptions(4, 3, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)) { ConcurrentHandlers = 12 };
+        var run = processor.RunAsync(queue, async (m, ct) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref most, now);
+            if (now >= 12) twelveAtOnce.TrySetResult();
+            // Each waits until twelve wait together: with a batch's allowance of four this would never happen.
+            await twelveAtOnce.Task.WaitAsync(ct);
+            Interlocked.Decrement(ref running);
+            Interlocked.Increment(ref handled);
+            return new HandlerOutcome.Completed("ok");
+        }, options, stop.Token);
+
+        await twelveAtOnce.Task.WaitAsync(stop.Token);
+        while (Volatile.Read(ref handled) < 30 && !stop.IsCancellationRequested) await Task.Delay(100);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(30, Volatile.Read(ref handled));
+        Assert.Equal(12, most);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var seen = Volatile.Read(ref target);

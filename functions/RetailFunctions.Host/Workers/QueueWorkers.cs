@@ -24,8 +24,15 @@ public sealed class QueueWorkers(QueueProcessor processor, HostJson hostJson, IS
         };
         foreach (var route in services.GetServices<QueueRoute>())
             routes.Add(route.Queue, route.Handler(services));
-        return Task.WhenAll(routes.Select(r => Task.Run(() => processor.RunAsync(r.Key, r.Value, hostJson.Queues, stoppingToken), stoppingToken)));
+        return Task.WhenAll(routes.Select(r => Task.Run(() => processor.RunAsync(r.Key, r.Value, OptionsFor(r.Key), stoppingToken), stoppingToken)));
     }
+
+    /// <summary>
+    /// A channel push spends most of its time waiting for the stock to settle (the coalescing window) and for the web
+    /// store: four batches of them may wait at once, so a flash sale's pushes do not queue a till sale's behind them.
+    /// </summary>
+    private QueueWorkerOptions OptionsFor(string queue) =>
+        queue == QueueNames.ChannelAvailability ? hostJson.Queues with { ConcurrentHandlers = 4 * hostJson.Queues.BatchSize } : hostJson.Queues;
 }
 
 /// <summary>Creates the queues, tables and containers before anything else starts, as deployment does in Azure.</summary>
