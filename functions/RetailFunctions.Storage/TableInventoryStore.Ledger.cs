@@ -7,16 +7,15 @@ using RetailFunctions.Pipeline.Inventory;
 namespace RetailFunctions.Storage;
 
 /// <summary>
-/// The ledger's slice and change on the table: a group's rows are read by key, side by side (the named locations'
+/// The ledger's slice and change on the table: a group's rows are read with one partition query (the named locations'
 /// level, policy and outbox rows, the reservations, the idempotency rows), and a change is written as one entity-group
 /// transaction checked against the tags read. What a write left is kept per SKU, so the next group (and a push mark)
 /// can start from it instead of reading it back.
-/// Point reads rather than one partition query: a SKU's partition also holds every movement it ever had, and a filter
-/// of several row keys is served by scanning the partition (on the emulator, the whole table), so a query's cost grew
-/// with the SKU's history while a point read's does not.
 /// </summary>
 public sealed partial class TableInventoryStore
 {
+    /// <summary>Table storage allows at most 15 comparisons in a filter; a group naming more rows is read in several queries.</summary>
+    private const int MaxComparisons = 15;
     private const int MaxKeptSkus = 10_000;
     private const int MaxKeptReservations = 256;
     private readonly ConcurrentDictionary<string, StockRows> _written = new(StringComparer.Ordinal);
@@ -26,37 +25,69 @@ public sealed partial class TableInventoryStore
     public async Task<StockRows> LoadAsync(StockKey key, CancellationToken cancellationToken)
     {
         var partition = TableKeys.Escape(key.Sku);
+        var locations = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
         var reservations = key.Reservations.ToDictionary(id => id, _ => (StockReservationRow?)null, StringComparer.Ordinal);
         var applied = key.Applied.ToDictionary(k => k, _ => (string?)null, StringComparer.Ordinal);
-        var locationReads = key.Locations.Distinct(StringComparer.Ordinal).ToDictionary(l => l, l => ReadLocationRowsAsync(partition, l, cancellationToken),
-            StringComparer.Ordinal);
-        var reservationReads = key.Reservations.Select(id => ReadRowAsync(partition, ReservationRow(id), cancellationToken)).ToList();
-        var appliedReads = key.Applied.Select(k => (Key: k, Row: ReadRowAsync(partition, IdempotencyRow(k), cancellationToken))).ToList();
-        foreach (var row in await Task.WhenAll(reservationReads))
-            if (row is not null) reservations[row.GetString("ReservationId")] = new StockReservationRow(ToReservation(row), row.ETag.ToString());
-        foreach (var (k, read) in appliedReads)
-            if (await read is { } row) applied[k] = row.GetString("Summary") ?? "already applied";
+        foreach (var location in key.Locations) locations[location] = [];
+        var terms = key.Locations.Select(LocationTerm)
+            .Concat(key.Reservations.Select(id => PointTerm(ReservationRow(id))))
+            .Concat(key.Applied.Select(k => PointTerm(IdempotencyRow(k))));
+        foreach (var entity in await QueryAsync(partition, terms, cancellationToken))
+            Take(entity);
         // A reservation found in a location the commands did not name (a release names none): its rows come next.
-        foreach (var location in reservations.Values.OfType<StockReservationRow>().Select(r => r.Reservation.Location)
-                     .Where(l => l.Length > 0 && !locationReads.ContainsKey(l)).Distinct(StringComparer.Ordinal).ToList())
-            locationReads[location] = ReadLocationRowsAsync(partition, location, cancellationToken);
-        var locations = new Dictionary<string, StockLocationRows>(StringComparer.Ordinal);
-        foreach (var (location, read) in locationReads) locations[location] = LocationRowsOf(key.Sku, location, await read);
-        return new StockRows(key.Sku, locations, reservations, applied);
+        var more = reservations.Values.OfType<StockReservationRow>().Select(r => r.Reservation.Location)
+            .Where(l => l.Length > 0 && !locations.ContainsKey(l)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var location in more) locations[location] = [];
+        if (more.Count > 0)
+            foreach (var entity in await QueryAsync(partition, more.Select(LocationTerm), cancellationToken))
+                Take(entity);
+        return new StockRows(key.Sku,
+            locations.ToDictionary(l => l.Key, l => LocationRowsOf(key.Sku, l.Key, l.Value), StringComparer.Ordinal), reservations, applied);
+
+        void Take(TableEntity entity)
+        {
+            if (entity.RowKey.StartsWith("loc:", StringComparison.Ordinal))
+            {
+                var location = TableKeys.Unescape(entity.RowKey[4..entity.RowKey.LastIndexOf(':')]);
+                if (locations.TryGetValue(location, out var rows)) rows.Add(entity);
+            }
+            else if (entity.RowKey.StartsWith("res:", StringComparison.Ordinal))
+                reservations[entity.GetString("ReservationId")] = new StockReservationRow(ToReservation(entity), entity.ETag.ToString());
+            else if (entity.RowKey.StartsWith("idem:", StringComparison.Ordinal))
+                applied[TableKeys.Unescape(entity.RowKey[5..])] = entity.GetString("Summary") ?? "already applied";
+        }
     }
 
-    /// <summary>A location's level, policy and outbox rows, each read by its key.</summary>
-    private async Task<List<TableEntity>> ReadLocationRowsAsync(string partition, string location, CancellationToken cancellationToken)
+    /// <summary>A filter term and how many comparisons it costs.</summary>
+    private sealed record Term(string Filter, int Comparisons);
+
+    private static Term LocationTerm(string location)
     {
-        var rows = await Task.WhenAll(new[] { LevelRow(location), PolicyRow(location), OutboxRow(location) }
-            .Select(rowKey => ReadRowAsync(partition, rowKey, cancellationToken)));
-        return [.. rows.OfType<TableEntity>()];
+        var prefix = $"loc:{TableKeys.Escape(location)}:";
+        return new(TableClient.CreateQueryFilter($"(RowKey ge {prefix} and RowKey lt {prefix[..^1] + ';'})"), 2);
     }
 
-    private async Task<TableEntity?> ReadRowAsync(string partition, string rowKey, CancellationToken cancellationToken)
+    private static Term PointTerm(string rowKey) => new(TableClient.CreateQueryFilter($"RowKey eq {rowKey}"), 1);
+
+    /// <summary>The partition's rows matching any of the terms: one query when they fit one filter, else several side by side.</summary>
+    private async Task<List<TableEntity>> QueryAsync(string partition, IEnumerable<Term> terms, CancellationToken cancellationToken)
     {
-        var found = await Table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken);
-        return found.HasValue ? found.Value : null;
+        var chunks = new List<List<Term>> { new() };
+        foreach (var term in terms)
+        {
+            if (chunks[^1].Sum(t => t.Comparisons) + term.Comparisons > MaxComparisons - 1) chunks.Add([]);
+            chunks[^1].Add(term);
+        }
+        var partitionFilter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        var reads = chunks.Where(c => c.Count > 0).Select(async chunk =>
+        {
+            var found = new List<TableEntity>();
+            var filter = $"{partitionFilter} and ({string.Join(" or ", chunk.Select(t => t.Filter))})";
+            await foreach (var entity in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+                found.Add(entity);
+            return found;
+        });
+        return [.. (await Task.WhenAll(reads)).SelectMany(found => found)];
     }
 
     public async Task<StockRows?> TrySaveAsync(StockKey key, StockRows loaded, StockChange change, CancellationToken cancellationToken)
