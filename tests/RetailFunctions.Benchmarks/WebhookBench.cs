@@ -134,7 +134,8 @@ public static class WebhookBench
 
             var drainText = drained
                 ? $"webhook and order-event queues empty {total.TotalSeconds:0.0} s after the first request ({(total - accepted).TotalSeconds:0.0} s after the last ack)"
-                : $"NOT drained within {config.DrainTimeoutSeconds} s";
+                : $"NOT drained within {config.DrainTimeoutSeconds} s (webhook queue {await DepthAsync(azurite, QueueNames.ShopifyWebhooks, ct)}, " +
+                  $"order-event queue {await DepthAsync(azurite, QueueNames.OrderEvents, ct)} messages left)";
             report.Row("Webhook end to end: edge (workers on)", $"{Report.Fmt(result.PerSecond)} req/s",
                 $"{result.Operations} reqs, {config.Concurrency} clients, {result.Elapsed.TotalSeconds:0.00} s; ack {result.Latency}; non-200 {result.NotOk}{Outcomes(result)}");
             report.Row("Webhook end to end: processed", drained ? $"{Report.Fmt(orders.Count / total.TotalSeconds)} orders/s" : "not drained",
