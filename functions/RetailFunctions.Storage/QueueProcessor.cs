@@ -226,10 +226,11 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
     }
 
     /// <summary>
-    /// A message carrying a group: each envelope is handled as if it had come alone (within the worker's handler allowance), and the message
-    /// is settled once for all of them. Completed and poison envelopes are done; the ones that failed go back to the
-    /// queue together in one new message, due after the retry delay and carrying their attempts, or are dead-lettered
-    /// when out of attempts. Meanwhile the message's invisibility is renewed, so no other consumer takes the group.
+    /// A message carrying a group: each envelope is handled as if it had come alone (within the worker's handler
+    /// allowance), and the message is settled once for all of them. Completed and poison envelopes are done; the ones
+    /// that failed go back to the queue together in one new message, due after the retry delay and carrying their
+    /// attempts, or are dead-lettered when out of attempts. Meanwhile the message's invisibility is renewed, so no
+    /// other consumer takes the group.
     /// </summary>
     private async Task ProcessGroupAsync(QueueClient client, QueueMessage message, EnvelopeBatch group, MessageHandler handle,
         QueueWorkerOptions options, WorkerLoad load, MessageTally tally, CancellationToken stop)
