@@ -36,6 +36,7 @@ public static class TableNames
     public const string Reconciliation = "Reconciliation";
     public const string CapturedPayments = "CapturedPayments";
     public const string Pilot = "Pilot";
+    public const string RefundAttempts = "RefundAttempts";
 }
 
 public static class ContainerNames

@@ -38,6 +38,9 @@ public static class DownstreamResilience
 
     private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>The longest a call through <see cref="Build"/> can last: every try timing out, with the longest wait between tries.</summary>
+    public static TimeSpan LongestRun(int maxRetries, TimeSpan attemptTimeout) => attemptTimeout * (maxRetries + 1) + LongestWait * maxRetries;
+
     public static ResiliencePipeline<HttpResponseMessage> Build(
         int maxRetries, TimeSpan baseDelay, TimeSpan attemptTimeout, TimeSpan breakDuration,
         Func<Outcome<HttpResponseMessage>, bool> isTransient, TimeProvider clock) =>

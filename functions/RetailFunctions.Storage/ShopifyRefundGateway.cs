@@ -24,6 +24,8 @@ public sealed class ShopifyRefundGateway(HttpClient http, ShopifyAdminOptions op
 
     public string Channel => Channels.Web;
 
+    public TimeSpan LongestCall => DownstreamResilience.LongestRun(options.MaxRetries, options.AttemptTimeout);
+
     public async Task<RefundOutcome> RefundAsync(RefundInstruction instruction, CancellationToken cancellationToken)
     {
         var url = new Uri(options.BaseUrl, $"admin/api/{options.ApiVersion}/orders/{instruction.ChannelOrderId}/refunds.json");

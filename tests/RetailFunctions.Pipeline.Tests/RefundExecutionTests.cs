@@ -22,6 +22,7 @@ public sealed class RefundExecutionTests
     {
         public List<RefundInstruction> Calls { get; } = [];
         public string Channel => "web";
+        public TimeSpan LongestCall => TimeSpan.FromMinutes(1);
         public Task<RefundOutcome> RefundAsync(RefundInstruction instruction, CancellationToken ct)
         {
             Calls.Add(instruction);
@@ -51,7 +52,7 @@ public sealed class RefundExecutionTests
         var (outcome, issued) = Goodwill();
         var gateway = new Gateway(new RefundOutcome.Executed("1001", false));
 
-        await new RefundExecutionSubscriber([gateway], new Raised(), TimeProvider.System)
+        await new RefundExecutionSubscriber([gateway], new MemoryRefundAttemptStore(), new Raised(), TimeProvider.System)
             .HandleAsync(new OrderEventMessage(outcome.Order.OrderId, outcome.Order.Sequence, "RefundIssued", issued, outcome.Order), CancellationToken.None);
 
         var call = Assert.Single(gateway.Calls);
@@ -65,7 +66,7 @@ public sealed class RefundExecutionTests
         var (outcome, issued) = Goodwill();
         var raised = new Raised();
 
-        await new RefundExecutionSubscriber([new Gateway(new RefundOutcome.Refused("422: card expired"))], raised, TimeProvider.System)
+        await new RefundExecutionSubscriber([new Gateway(new RefundOutcome.Refused("422: card expired"))], new MemoryRefundAttemptStore(), raised, TimeProvider.System)
             .HandleAsync(new OrderEventMessage(outcome.Order.OrderId, outcome.Order.Sequence, "RefundIssued", issued, outcome.Order), CancellationToken.None);
 
         var exception = Assert.Single(raised.All);
@@ -85,7 +86,7 @@ public sealed class RefundExecutionTests
         var refund = outcome.Order.Refunds.Single();
         Assert.Null(RefundExecutionSubscriber.Instruction(outcome.Order, refund));
         var (gateway, raised) = (new Gateway(new RefundOutcome.Executed("1", false)), new Raised());
-        await new RefundExecutionSubscriber([gateway], raised, TimeProvider.System).HandleAsync(
+        await new RefundExecutionSubscriber([gateway], new MemoryRefundAttemptStore(), raised, TimeProvider.System).HandleAsync(
             new OrderEventMessage(outcome.Order.OrderId, outcome.Order.Sequence, "RefundIssued", new OrderEvent.RefundIssued(refund.At, refund), outcome.Order),
             CancellationToken.None);
         Assert.Empty(gateway.Calls);
@@ -124,5 +125,99 @@ public sealed class RefundExecutionTests
         Assert.Single(updated.Order.Refunds);
         Assert.Equal(5m, updated.Order.Refunded);
         Assert.Empty(echo.Facts);
+    }
+
+    /// <summary>A web store whose refund calls wait until released, or fail first: for attempts that meet.</summary>
+    private sealed class SlowGateway : IRefundGateway
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+        public int Calls => _calls;
+        public int Failures { get; set; }
+        public string Channel => "web";
+        public TimeSpan LongestCall => TimeSpan.FromMinutes(1);
+        public void Release() => _release.TrySetResult();
+
+        public async Task<RefundOutcome> RefundAsync(RefundInstruction instruction, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _calls);
+            await _release.Task;
+            if (Failures-- > 0) throw new HttpRequestException("the web store did not answer");
+            return new RefundOutcome.Executed("9001", AlreadyDone: false);
+        }
+    }
+
+    private static OrderEventMessage GoodwillMessage()
+    {
+        var (outcome, issued) = Goodwill();
+        return new OrderEventMessage(outcome.Order.OrderId, outcome.Order.Sequence, "RefundIssued", issued, outcome.Order);
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        for (var i = 0; i < 3_000 && !condition(); i++) await Task.Delay(10);
+        Assert.True(condition(), "the condition was not met within 30 s");
+    }
+
+    [Fact]
+    public async Task GivenTwoCopiesOfARefundEventAtOnce_WhenBothAreHandled_ThenTheWebStoreIsAskedOnceAndTheSecondFindsItMade()
+    {
+        var (gateway, attempts, message) = (new SlowGateway(), new MemoryRefundAttemptStore(), GoodwillMessage());
+        var first = new RefundExecutionSubscriber([gateway], attempts, new Raised(), TimeProvider.System).HandleAsync(message, CancellationToken.None);
+        await Until(() => gateway.Calls == 1);
+
+        var second = new RefundExecutionSubscriber([gateway], attempts, new Raised(), TimeProvider.System).HandleAsync(message, CancellationToken.None);
+        // The second has read the row held by the first and is waiting: two reads of its own after the first's one.
+        await Until(() => attempts.Loads >= 3);
+        Assert.Equal(1, gateway.Calls);
+        gateway.Release();
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, gateway.Calls);
+        Assert.Equal("9001", Assert.Single(attempts.Rows).Value.State!.Made);
+    }
+
+    [Fact]
+    public async Task GivenAnAttemptThatFailed_WhenTheEventIsHandledAgain_ThenItLetGoAndTheRetryAsksTheWebStoreAtOnce()
+    {
+        var (gateway, attempts, message) = (new SlowGateway { Failures = 1 }, new MemoryRefundAttemptStore(), GoodwillMessage());
+        gateway.Release();
+        var subscriber = new RefundExecutionSubscriber([gateway], attempts, new Raised(), TimeProvider.System);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => subscriber.HandleAsync(message, CancellationToken.None));
+        var letGo = Assert.Single(attempts.Rows).Value.State!;
+        Assert.Null(letGo.Made);
+        Assert.True(letGo.Until <= DateTimeOffset.UtcNow, "a failed attempt lets go of the refund");
+        await subscriber.HandleAsync(message, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, gateway.Calls);
+        Assert.Equal("9001", Assert.Single(attempts.Rows).Value.State!.Made);
+    }
+
+    [Fact]
+    public async Task GivenARefundAlreadyMade_WhenItsEventComesAgain_ThenTheWebStoreIsNotAsked()
+    {
+        var (gateway, attempts, message) = (new SlowGateway(), new MemoryRefundAttemptStore(), GoodwillMessage());
+        gateway.Release();
+        var subscriber = new RefundExecutionSubscriber([gateway], attempts, new Raised(), TimeProvider.System);
+
+        await subscriber.HandleAsync(message, CancellationToken.None);
+        await subscriber.HandleAsync(message, CancellationToken.None);
+
+        Assert.Equal(1, gateway.Calls);
+    }
+
+    [Fact]
+    public async Task GivenARefusedRefund_ThenFinanceIsToldAndTheRefundIsLetGoForALaterAttempt()
+    {
+        var (attempts, raised, message) = (new MemoryRefundAttemptStore(), new Raised(), GoodwillMessage());
+
+        await new RefundExecutionSubscriber([new Gateway(new RefundOutcome.Refused("422: card expired"))], attempts, raised, TimeProvider.System)
+            .HandleAsync(message, CancellationToken.None);
+
+        Assert.Equal(RefundExecutionSubscriber.Refused, Assert.Single(raised.All).Reason);
+        var row = Assert.Single(attempts.Rows).Value.State!;
+        Assert.Null(row.Made);
+        Assert.True(row.Until <= DateTimeOffset.UtcNow, "a refused attempt lets go of the refund");
     }
 }

@@ -92,7 +92,16 @@ public sealed class ProcessorRefundConnectorTests : IAsyncLifetime
     {
         public int Calls { get; private set; }
         public string Channel => "web";
+        public TimeSpan LongestCall => TimeSpan.FromMinutes(1);
         public Task<RefundOutcome> RefundAsync(RefundInstruction instruction, CancellationToken ct) { Calls++; return Task.FromResult<RefundOutcome>(new RefundOutcome.Refused("not here")); }
+    }
+
+    /// <summary>Attempts at the web store: a refund of money taken elsewhere never takes one.</summary>
+    private sealed class NoWebStoreAttempts : IRefundAttemptStore
+    {
+        public Task<StoredRefundAttempt> LoadAsync(RefundAttemptKey key, CancellationToken ct) => throw new NotSupportedException("no web-store refund here");
+        public Task<StoredRefundAttempt?> TrySaveAsync(RefundAttemptKey key, StoredRefundAttempt loaded, RefundAttemptState change, CancellationToken ct) =>
+            throw new NotSupportedException("no web-store refund here");
     }
 
     /// <summary>An app order paid through the processor, and a goodwill refund of 20.00 decided here.</summary>
@@ -121,7 +130,7 @@ public sealed class ProcessorRefundConnectorTests : IAsyncLifetime
         var web = new NoWebStore();
         var raised = new Raised();
 
-        await new RefundExecutionSubscriber([web], raised, TimeProvider.System, [Connector()]).HandleAsync(RefundOfAnAppOrder("adyen_cse"), CancellationToken.None);
+        await new RefundExecutionSubscriber([web], new NoWebStoreAttempts(), raised, TimeProvider.System, [Connector()]).HandleAsync(RefundOfAnAppOrder("adyen_cse"), CancellationToken.None);
 
         var made = Assert.Single(_processor.Refunds);
         Assert.Equal(("G-9", "20.00", "psp-8812"), (made.IdempotencyKey, made.Body.GetProperty("amount").GetString(),
@@ -136,7 +145,7 @@ public sealed class ProcessorRefundConnectorTests : IAsyncLifetime
         _processor.Then(new FakeRefundProcessor.Scripted(402, Code: "card_expired", Message: "The card has expired"));
         var raised = new Raised();
 
-        await new RefundExecutionSubscriber([], raised, TimeProvider.System, [Connector()]).HandleAsync(RefundOfAnAppOrder("adyen"), CancellationToken.None);
+        await new RefundExecutionSubscriber([], new NoWebStoreAttempts(), raised, TimeProvider.System, [Connector()]).HandleAsync(RefundOfAnAppOrder("adyen"), CancellationToken.None);
 
         var exception = Assert.Single(raised.All);
         Assert.Equal((Owners.Finance, RefundExecutionSubscriber.Refused), (exception.Owner, exception.Reason));
@@ -148,7 +157,7 @@ public sealed class ProcessorRefundConnectorTests : IAsyncLifetime
     [Fact]
     public async Task GivenAGatewayNoConnectorServes_WhenARefundIsDecided_ThenNothingIsSentToTheProcessor()
     {
-        await new RefundExecutionSubscriber([], new Raised(), TimeProvider.System, [Connector()]).HandleAsync(RefundOfAnAppOrder("stripe"), CancellationToken.None);
+        await new RefundExecutionSubscriber([], new NoWebStoreAttempts(), new Raised(), TimeProvider.System, [Connector()]).HandleAsync(RefundOfAnAppOrder("stripe"), CancellationToken.None);
 
         Assert.Empty(_processor.Refunds);
     }

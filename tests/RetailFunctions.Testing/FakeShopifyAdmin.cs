@@ -35,6 +35,11 @@ public sealed class FakeShopifyAdmin : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
+    /// <summary>How many times an order's refunds were listed.</summary>
+    public int Listings => _listings;
+    private int _listings;
+    private volatile TaskCompletionSource? _listingsHeld;
+
     private FakeShopifyAdmin(WebApplication app, Uri baseUrl)
     {
         _app = app;
@@ -50,8 +55,7 @@ public sealed class FakeShopifyAdmin : IAsyncDisposable
         var app = builder.Build();
         var fake = new FakeShopifyAdmin(app, new Uri($"http://127.0.0.1:{port}/"));
         app.MapPost("/admin/api/{version}/inventory_levels/set.json", (Delegate)fake.HandleAsync);
-        app.MapGet("/admin/api/{version}/orders/{orderId}/refunds.json", (string orderId) =>
-            Results.Ok(new { refunds = fake.Refunds.Where(r => r.OrderId == orderId).Select(r => new { id = r.Id, order_id = r.OrderId, note = r.Note }) }));
+        app.MapGet("/admin/api/{version}/orders/{orderId}/refunds.json", (Delegate)fake.ListRefundsAsync);
         app.MapPost("/admin/api/{version}/orders/{orderId}/refunds.json", (Delegate)fake.RefundAsync);
         await app.StartAsync();
         return fake;
@@ -84,6 +88,18 @@ public sealed class FakeShopifyAdmin : IAsyncDisposable
             root.GetProperty("available").GetInt64(), context.Request.Headers["X-Shopify-Access-Token"].FirstOrDefault());
         Sets.Enqueue(set);
         return Results.Ok(new { inventory_level = new { inventory_item_id = set.InventoryItemId, location_id = set.LocationId, available = set.Available } });
+    }
+
+    /// <summary>Listings of refunds are not answered until <see cref="ReleaseListings"/>: a look that is slow to come back.</summary>
+    public void HoldListings() => _listingsHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseListings() => _listingsHeld?.TrySetResult();
+
+    private async Task<IResult> ListRefundsAsync(string orderId)
+    {
+        Interlocked.Increment(ref _listings);
+        if (_listingsHeld is { } held) await held.Task;
+        return Results.Ok(new { refunds = Refunds.Where(r => r.OrderId == orderId).Select(r => new { id = r.Id, order_id = r.OrderId, note = r.Note }) });
     }
 
     private async Task<IResult> RefundAsync(HttpContext context, string orderId)

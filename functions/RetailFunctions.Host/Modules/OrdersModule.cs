@@ -31,6 +31,7 @@ public static class OrdersModule
         services.AddSingleton<ICapturedPaymentLedger, TableCapturedPaymentStore>();
         services.AddSingleton<ICapturedPaymentSource>(sp => sp.GetRequiredService<ICapturedPaymentLedger>());
         services.AddSingleton<IOrderEventSubscriber, CapturedPaymentSubscriber>();
+        services.AddSingleton<IRefundAttemptStore, TableRefundAttemptStore>();
         services.AddSingleton<IOrderEventSubscriber, RefundExecutionSubscriber>();
         foreach (var processor in ProcessorRefunds(configuration))
         {

@@ -1,6 +1,7 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Operations;
 using RetailFunctions.Domain.Orders;
+using RetailFunctions.Pipeline.Aggregates;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Orders;
@@ -27,6 +28,9 @@ public abstract record RefundOutcome
 public interface IRefundGateway
 {
     string Channel { get; }
+
+    /// <summary>The longest one call can last, every try, timeout and wait included: how long an attempt holds the refund.</summary>
+    TimeSpan LongestCall { get; }
 
     Task<RefundOutcome> RefundAsync(RefundInstruction instruction, CancellationToken cancellationToken);
 }
@@ -65,13 +69,22 @@ public static class RefundMarkers
 /// Refunds decided here (a web order returned in a store, a missed pickup, goodwill, a cancellation) are carried out at
 /// the processor that took the money: each tender's share against the transaction that captured it. A refusal is
 /// finance's to resolve, with the processor's reason. Refunds the channel made itself are never sent back to it.
+/// One attempt at a time calls the web store for a refund (<see cref="RefundAttempts"/>): it takes no idempotency key.
 /// </summary>
-public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gateways, IExceptionStore exceptions, TimeProvider clock,
-    IEnumerable<IProcessorRefundConnector>? processors = null) : IOrderEventSubscriber
+public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gateways, IRefundAttemptStore attempts, IExceptionStore exceptions,
+    TimeProvider clock, IEnumerable<IProcessorRefundConnector>? processors = null) : IOrderEventSubscriber
 {
     public const string Refused = "refund-refused";
 
     public const string NotExecuted = "refund-not-executed";
+
+    /// <summary>How far two runtimes' clocks may disagree about when a lease ends.</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an attempt waiting for another looks again.</summary>
+    private static readonly TimeSpan LookAgain = TimeSpan.FromSeconds(1);
+
+    private readonly AggregateRunner<RefundAttemptKey, StoredRefundAttempt, RefundAttemptState> _attempts = new(attempts, maxAttempts: 8);
 
     public async Task HandleAsync(OrderEventMessage message, CancellationToken cancellationToken)
     {
@@ -95,10 +108,50 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
                     + "has no web-store capture to go back against; refund it by hand", cancellationToken);
             return;
         }
-        if (await gateway.RefundAsync(instruction, cancellationToken) is RefundOutcome.Refused refused)
+        var key = new RefundAttemptKey(message.OrderId, refund.RefundId);
+        var holder = Guid.NewGuid().ToString("N");
+        var taken = await TakeTurnAsync(key, holder, gateway.LongestCall + ClockSkew, cancellationToken);
+        if (taken.Result is RefundTurn.Made) return;
+        RefundOutcome outcome;
+        try
+        {
+            outcome = await gateway.RefundAsync(instruction, cancellationToken);
+        }
+        catch
+        {
+            await LetGoAsync(key, holder, taken.Slice);
+            throw;
+        }
+        if (outcome is RefundOutcome.Executed executed)
+        {
+            await _attempts.RunAsync("refund attempt", key, row => RefundAttempts.Finish(row, holder, executed.ChannelRefundId), CancellationToken.None, taken.Slice);
+            return;
+        }
+        await LetGoAsync(key, holder, taken.Slice);
+        if (outcome is RefundOutcome.Refused refused)
             await RaiseAsync(message, refund, Refused, $"order {message.OrderId}: refund {refund.RefundId} of {instruction.Legs.Sum(l => l.Amount):0.00} "
                 + $"{instruction.Currency} was refused by the processor: {refused.Reason}", cancellationToken);
     }
+
+    /// <summary>
+    /// Takes the refund for this attempt, waiting while another holds it, or learns that it is carried out; with the
+    /// row as written or read, on which finishing or letting go is decided without reading it again.
+    /// </summary>
+    private async Task<Ran<StoredRefundAttempt, RefundTurn>> TakeTurnAsync(RefundAttemptKey key, string holder, TimeSpan lease, CancellationToken ct)
+    {
+        while (true)
+        {
+            var now = clock.GetUtcNow();
+            var taken = await _attempts.RunAsync("refund attempt", key, row => RefundAttempts.Take(row, holder, now, lease), ct);
+            if (taken.Result is not RefundTurn.Held held) return taken;
+            // The holder finishes, lets go, or its lease passes; each is seen on a later look.
+            await Task.Delay(held.Until - now < LookAgain ? held.Until - now : LookAgain, clock, ct);
+        }
+    }
+
+    /// <summary>Done even when the message is being cancelled: otherwise the next attempt waits for the lease to pass.</summary>
+    private Task LetGoAsync(RefundAttemptKey key, string holder, StoredRefundAttempt taken) =>
+        _attempts.RunAsync("refund attempt", key, row => RefundAttempts.LetGo(row, holder, clock.GetUtcNow()), CancellationToken.None, taken);
 
     private static bool IsChannels(Refund refund) => refund.RefundId.StartsWith($"{SourceSystems.Shopify}:", StringComparison.Ordinal);
 
