@@ -31,12 +31,16 @@ public static class TableEndpoints
 /// A pass-through HTTP proxy on loopback in front of Azurite's Table endpoint that counts each request by method and
 /// table (a $batch counts once, under the table its first operation names). Requests are forwarded unchanged: the
 /// shared-key signature covers the path, not the port. In front of the Queue endpoint it counts by method and queue.
+/// Queries (a GET without both keys in the path: a filter, a partition, a page of one) are also counted on their own,
+/// by table: the emulator answers each by scanning the whole table, so they grow with the data while a point read
+/// does not.
 /// </summary>
 public sealed class TableCounter : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _upstream;
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _queries = new(StringComparer.Ordinal);
     private long _total;
 
     private TableCounter(WebApplication app, HttpClient upstream, Uri baseUrl)
@@ -49,6 +53,9 @@ public sealed class TableCounter : IAsyncDisposable
     public Uri BaseUrl { get; }
     public long Total => Interlocked.Read(ref _total);
     public Dictionary<string, long> Snapshot() => new(_counts, StringComparer.Ordinal);
+
+    /// <summary>The queries among the GETs counted so far, by table.</summary>
+    public Dictionary<string, long> Queries() => new(_queries, StringComparer.Ordinal);
 
     public static async Task<TableCounter> StartAsync(Uri upstream, CancellationToken ct)
     {
@@ -68,6 +75,10 @@ public sealed class TableCounter : IAsyncDisposable
         return counter;
     }
 
+    /// <summary>A file every query is appended to (path and filter), when BENCH_QUERY_LOG names one: to tell which code asked.</summary>
+    private static readonly string? QueryLog = Environment.GetEnvironmentVariable("BENCH_QUERY_LOG") is { Length: > 0 } path ? path : null;
+    private static readonly Lock LogLock = new();
+
     private static readonly HashSet<string> ContentHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
         "Content-Type", "Content-Length", "Content-MD5", "Content-Encoding", "Content-Language",
@@ -80,6 +91,11 @@ public sealed class TableCounter : IAsyncDisposable
         var table = TableOf(request.Path.Value ?? "");
         if (table == "$batch") table = $"$batch:{await BatchTableAsync(request)}";
         _counts.AddOrUpdate($"{request.Method} {table}", 1, (_, n) => n + 1);
+        if (HttpMethods.IsGet(request.Method) && IsQuery(request.Path.Value ?? ""))
+        {
+            _queries.AddOrUpdate(table, 1, (_, n) => n + 1);
+            if (QueryLog is { } log) lock (LogLock) File.AppendAllText(log, $"{request.Path.Value} {Uri.UnescapeDataString(request.QueryString.Value ?? "")}\n");
+        }
 
         // The raw target, still percent-encoded as signed: the decoded path would no longer match the signature.
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path.Value}{request.QueryString.Value}";
@@ -110,6 +126,10 @@ public sealed class TableCounter : IAsyncDisposable
         var paren = name.IndexOf('(');
         return paren >= 0 ? name[..paren] : name;
     }
+
+    /// <summary>"Orders(PartitionKey='a',RowKey='b')" is a point read; "Orders()" with a $filter, or "Tables", is a query.</summary>
+    private static bool IsQuery(string path) =>
+        !(path.Contains("PartitionKey=", StringComparison.Ordinal) && path.Contains("RowKey=", StringComparison.Ordinal));
 
     private static readonly Regex BatchOperationTable = new(@"(?:POST|PUT|MERGE|PATCH|DELETE|GET) https?://[^/\s]+/[^/\s]+/([A-Za-z0-9]+)",
         RegexOptions.CultureInvariant);
