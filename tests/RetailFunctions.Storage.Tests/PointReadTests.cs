@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Loyalty;
+using RetailFunctions.Pipeline.Customers;
+using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Storage.Tests;
+
+/// <summary>
+/// The reads a web order makes of tables that grow with every order (the delivery log, the points ledger) are point
+/// reads, never queries: a query is served by scanning (the emulator scans the whole table), so each would cost more
+/// with every order taken. Every Table request is logged to tell the two apart.
+/// </summary>
+public sealed class PointReadTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private readonly TableRequests _requests = new();
+    private StorageAccount _account = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = new TableClientOptions();
+        options.AddPolicy(_requests, HttpPipelinePosition.PerCall);
+        _account = new StorageAccount(new TableServiceClient(azurite.ConnectionString, options),
+            new QueueServiceClient(azurite.ConnectionString), new BlobServiceClient(azurite.ConnectionString));
+        await _account.ProvisionAsync(CancellationToken.None);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Each Table request's method and path; a GET whose path names no single row is a query.</summary>
+    private sealed class TableRequests : HttpPipelinePolicy
+    {
+        private readonly ConcurrentQueue<(string Method, string Path)> _seen = new();
+
+        public void Clear() => _seen.Clear();
+
+        public IReadOnlyList<string> Queries => [.. _seen.Where(r => r.Method == "GET" && !(r.Path.Contains("PartitionKey=") && r.Path.Contains("RowKey=")))
+            .Select(r => r.Path)];
+
+        public int Reads => _seen.Count(r => r.Method == "GET");
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Log(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Log(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void Log(HttpMessage message) =>
+            _seen.Enqueue((message.Request.Method.Method, Uri.UnescapeDataString(message.Request.Uri.ToUri().AbsolutePath)));
+    }
+
+    private static DeliveryRecord Delivery(string shop, string webhookId, string? eventId) =>
+        new(shop, webhookId, eventId, "orders/create", "done", "archive", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task GivenADeliveryOfAnEvent_WhenAnotherWebhookOfTheSameEventIsLookedUp_ThenItIsFoundByItsEventIdWithPointReadsOnly()
+    {
+        var log = new TableDeliveryLog(_account);
+        var shop = $"points-{Guid.NewGuid():N}.myshopify.com";
+        await log.RecordAsync(Delivery(shop, "webhook-1", "event-1"), CancellationToken.None);
+        _requests.Clear();
+
+        var seen = await log.FindAsync(shop, "webhook-2", "event-1", CancellationToken.None);
+
+        Assert.Equal("webhook-1", seen?.WebhookId);
+        Assert.Empty(_requests.Queries);
+        Assert.Equal(2, _requests.Reads);
+    }
+
+    [Fact]
+    public async Task GivenARetriedDelivery_WhenItIsLookedUpWithADifferentEventId_ThenItsWebhookIdsRowAnswersWithPointReadsOnly()
+    {
+        var log = new TableDeliveryLog(_account);
+        var shop = $"points-{Guid.NewGuid():N}.myshopify.com";
+        await log.RecordAsync(Delivery(shop, "webhook-1", "event-1"), CancellationToken.None);
+        await log.RecordAsync(Delivery(shop, "webhook-2", "event-2") with { Outcome = "other" }, CancellationToken.None);
+        _requests.Clear();
+
+        var seen = await log.FindAsync(shop, "webhook-1", "event-2", CancellationToken.None);
+
+        Assert.Equal(("webhook-1", "done"), (seen?.WebhookId, seen?.Outcome));
+        Assert.Empty(_requests.Queries);
+    }
+
+    [Fact]
+    public async Task GivenANewDelivery_WhenItIsLookedUp_ThenNothingIsFoundAndNoQueryIsMade()
+    {
+        var log = new TableDeliveryLog(_account);
+        var shop = $"points-{Guid.NewGuid():N}.myshopify.com";
+        await log.RecordAsync(Delivery(shop, "webhook-1", "event-1"), CancellationToken.None);
+        _requests.Clear();
+
+        Assert.Null(await log.FindAsync(shop, "webhook-9", "event-9", CancellationToken.None));
+        Assert.Empty(_requests.Queries);
+    }
+
+    [Fact]
+    public async Task GivenACustomerWithPoints_WhenAnOrderAccruesAndIsDeliveredAgain_ThenTheLedgerReadsByKeyOnlyAndAccruesOnce()
+    {
+        var ledger = new LoyaltyService(new TableLoyaltyStore(_account),
+            new CustomerOptions("DE", new Dictionary<string, string>(), LoyaltyProgram.Default), TimeProvider.System);
+        var customer = $"cus-{Guid.NewGuid():N}";
+        LoyaltyCommand Accrue(string order) =>
+            new LoyaltyCommand.Accrue(customer, order, Channels.Web, new Money(100m, "EUR"), $"activity:{order}:purchase", DateTimeOffset.UtcNow);
+        await ledger.ExecuteAsync(Accrue("o-1"), CancellationToken.None);
+        _requests.Clear();
+
+        var first = await ledger.ExecuteAsync(Accrue("o-2"), CancellationToken.None);
+        var again = await ledger.ExecuteAsync(Accrue("o-2"), CancellationToken.None);
+
+        Assert.Equal((CommandOutcome.Applied, CommandOutcome.AlreadyApplied), (first.Outcome, again.Outcome));
+        Assert.Equal(first.Account.Balance, again.Account.Balance);
+        Assert.True(first.Account.Balance > 0);
+        Assert.Empty(_requests.Queries);
+    }
+}
