@@ -176,6 +176,21 @@ public sealed partial class TableInventoryStore
         _written[written.Sku] = new StockRows(written.Sku, locations, reservations, new Dictionary<string, string?>());
     }
 
+    /// <summary>
+    /// Rows a read returned (routing reads a SKU's locations just before the order reserves there), kept as a write's
+    /// are, so the reservation is decided on them instead of reading them again; a location whose kept level is as
+    /// new is left as it is. They are as safe as a write's: the write checks their tags, and a refusal is decided again
+    /// on a fresh read.
+    /// </summary>
+    private void KeepRead(string sku, IReadOnlyDictionary<string, StockLocationRows> read)
+    {
+        var kept = LastWritten(sku);
+        var newer = read.Where(r => kept?.Locations.GetValueOrDefault(r.Key) is not { Level.Version: var version } || version < (r.Value.Level?.Version ?? 0))
+            .ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        if (newer.Count == 0 || newer.Values.Any(l => l.Level is not null && l.LevelTag is null)) return;
+        Keep(new StockRows(sku, newer, new Dictionary<string, StockReservationRow?>(), new Dictionary<string, string?>()));
+    }
+
     private void Remember(string sku, string location, StockLocationRows rows) =>
         Keep(new StockRows(sku, new Dictionary<string, StockLocationRows> { [location] = rows }, new Dictionary<string, StockReservationRow?>(),
             new Dictionary<string, string?>()));

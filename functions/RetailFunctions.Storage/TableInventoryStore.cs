@@ -39,8 +39,10 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
             if (!byLocation.TryGetValue(location, out var list)) byLocation[location] = list = [];
             list.Add(entity);
         }
-        return byLocation
-            .Select(kv => ToLocationStock(sku, kv.Key, LocationRowsOf(sku, kv.Key, kv.Value)))
+        var read = byLocation.ToDictionary(kv => kv.Key, kv => LocationRowsOf(sku, kv.Key, kv.Value), StringComparer.Ordinal);
+        KeepRead(sku, read);
+        return read
+            .Select(kv => ToLocationStock(sku, kv.Key, kv.Value))
             .OrderBy(s => s.Level.Location, StringComparer.Ordinal)
             .ToList();
     }
