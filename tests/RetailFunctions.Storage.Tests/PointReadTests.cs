@@ -151,4 +151,64 @@ public sealed class PointReadTests(AzuriteFixture azurite) : IClassFixture<Azuri
         Assert.Equal((stock.Level.Version, 7m), (after!.PushedVersion, after.LastPushedAvailable));
         Assert.Empty(_requests.Queries);
     }
+
+    private static InventoryCommand Receipt(string sku, decimal quantity) => new InventoryCommand.RecordMovement(
+        new StockMovement(sku, "STORE-1", MovementKind.Receipt, quantity, $"{sku}-receipt", "tester", "test", "test-event", DateTimeOffset.UtcNow));
+
+    private static InventoryCommand Reserve(string sku, string id, decimal quantity) =>
+        new InventoryCommand.Reserve(sku, "STORE-1", "web", quantity, id, $"order {id}", null, MayOversell: false, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task GivenASkuRoutedMomentsAgo_WhenAnOrderReservesItAndTheNextOrderRoutesIt_ThenNothingIsReadAgainAndTheReservationShows()
+    {
+        var sku = $"PR-{Guid.NewGuid():N}";
+        await new StockGroupCommit(new TableInventoryStore(_account)).ExecuteAsync(Receipt(sku, 10m), CancellationToken.None);
+        var here = new TableInventoryStore(_account);
+        var routed = await here.GetRoutingStockAsync(sku, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        var reserved = await new StockGroupCommit(here).ExecuteAsync(Reserve(sku, $"{sku}-line-1", 3m), CancellationToken.None);
+        _requests.Clear();
+        var next = await here.GetRoutingStockAsync(sku, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.Equal((10m, 0m), (routed.Single().Level.OnHand, routed.Single().Level.Reserved));
+        Assert.Equal(CommandOutcome.Applied, reserved.Outcome);
+        Assert.Equal((10m, 3m), (next.Single().Level.OnHand, next.Single().Level.Reserved));
+        Assert.Equal(0, _requests.Reads);
+    }
+
+    [Fact]
+    public async Task GivenAnotherInstanceReservedTheLastUnitsAfterRouting_WhenThisInstanceReservesOnTheRoutedFigure_ThenItIsRefusedAndRoutingReadsAfresh()
+    {
+        var sku = $"PR-{Guid.NewGuid():N}";
+        var there = new StockGroupCommit(new TableInventoryStore(_account));
+        await there.ExecuteAsync(Receipt(sku, 2m), CancellationToken.None);
+        var here = new TableInventoryStore(_account);
+        await here.GetRoutingStockAsync(sku, TimeSpan.FromMinutes(1), CancellationToken.None);
+        await there.ExecuteAsync(Reserve(sku, $"{sku}-line-1", 2m), CancellationToken.None);
+
+        var reserved = await new StockGroupCommit(here).ExecuteAsync(Reserve(sku, $"{sku}-line-2", 1m), CancellationToken.None);
+        _requests.Clear();
+        var rerouted = await here.GetRoutingStockAsync(sku, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.Equal(CommandOutcome.Refused, reserved.Outcome);
+        Assert.Equal((2m, 2m), (rerouted.Single().Level.OnHand, rerouted.Single().Level.Reserved));
+        Assert.Single(_requests.Queries);
+    }
+
+    [Fact]
+    public async Task GivenAFigureOlderThanRoutingAccepts_WhenTheSkuIsRoutedAgain_ThenItIsReadAndShowsAnotherInstancesChange()
+    {
+        var sku = $"PR-{Guid.NewGuid():N}";
+        var there = new StockGroupCommit(new TableInventoryStore(_account));
+        await there.ExecuteAsync(Receipt(sku, 5m), CancellationToken.None);
+        var here = new TableInventoryStore(_account);
+        await here.GetRoutingStockAsync(sku, TimeSpan.FromMinutes(1), CancellationToken.None);
+        await there.ExecuteAsync(Reserve(sku, $"{sku}-line-1", 4m), CancellationToken.None);
+        _requests.Clear();
+
+        var routed = await here.GetRoutingStockAsync(sku, TimeSpan.Zero, CancellationToken.None);
+
+        Assert.Equal((5m, 4m), (routed.Single().Level.OnHand, routed.Single().Level.Reserved));
+        Assert.Single(_requests.Queries);
+    }
 }
