@@ -174,15 +174,15 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
         return rows;
     }
 
-    /// <summary>
-    /// A location's level, policy and outbox rows, read by key side by side: a range query of them is served by
-    /// scanning (the partition, which holds the SKU's movements, on Azure; the whole table on the emulator).
-    /// </summary>
     private async Task<StockLocationRows> ReadLocationAsync(string partition, string sku, string location, CancellationToken cancellationToken)
     {
-        var reads = new[] { LevelRow(location), PolicyRow(location), OutboxRow(location) }
-            .Select(row => Table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken)).ToArray();
-        var entities = (await Task.WhenAll(reads)).Where(r => r.HasValue).Select(r => r.Value!);
+        var prefix = $"loc:{TableKeys.Escape(location)}:";
+        var end = prefix[..^1] + ';';
+        var entities = new List<TableEntity>(3);
+        await foreach (var e in Table.QueryAsync<TableEntity>(
+            e => e.PartitionKey == partition && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(end) < 0,
+            cancellationToken: cancellationToken))
+            entities.Add(e);
         return LocationRowsOf(sku, location, entities);
     }
 
