@@ -43,11 +43,14 @@ public sealed class TableCounter : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _queries = new(StringComparer.Ordinal);
     private long _total;
 
-    private TableCounter(WebApplication app, HttpClient upstream, Uri baseUrl)
+    private readonly bool _tables;
+
+    private TableCounter(WebApplication app, HttpClient upstream, Uri baseUrl, bool tables)
     {
         _app = app;
         _upstream = upstream;
         BaseUrl = baseUrl;
+        _tables = tables;
     }
 
     public Uri BaseUrl { get; }
@@ -57,7 +60,8 @@ public sealed class TableCounter : IAsyncDisposable
     /// <summary>The queries among the GETs counted so far, by table.</summary>
     public Dictionary<string, long> Queries() => new(_queries, StringComparer.Ordinal);
 
-    public static async Task<TableCounter> StartAsync(Uri upstream, CancellationToken ct)
+    /// <summary>A proxy in front of <paramref name="upstream"/>; <paramref name="tables"/> false for a Queue endpoint (no queries to tell apart).</summary>
+    public static async Task<TableCounter> StartAsync(Uri upstream, CancellationToken ct, bool tables = true)
     {
         var port = Azurite.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
@@ -69,7 +73,7 @@ public sealed class TableCounter : IAsyncDisposable
             BaseAddress = upstream,
             Timeout = TimeSpan.FromSeconds(120),
         };
-        var counter = new TableCounter(app, client, new Uri($"http://127.0.0.1:{port}/"));
+        var counter = new TableCounter(app, client, new Uri($"http://127.0.0.1:{port}/"), tables);
         app.Run(counter.ForwardAsync);
         await app.StartAsync(ct);
         return counter;
@@ -91,7 +95,7 @@ public sealed class TableCounter : IAsyncDisposable
         var table = TableOf(request.Path.Value ?? "");
         if (table == "$batch") table = $"$batch:{await BatchTableAsync(request)}";
         _counts.AddOrUpdate($"{request.Method} {table}", 1, (_, n) => n + 1);
-        if (HttpMethods.IsGet(request.Method) && IsQuery(request.Path.Value ?? ""))
+        if (_tables && HttpMethods.IsGet(request.Method) && IsQuery(request.Path.Value ?? ""))
         {
             _queries.AddOrUpdate(table, 1, (_, n) => n + 1);
             if (QueryLog is { } log) lock (LogLock) File.AppendAllText(log, $"{request.Path.Value} {Uri.UnescapeDataString(request.QueryString.Value ?? "")}\n");
