@@ -60,8 +60,8 @@ public sealed class TillSalePublishingTests
         var orderId = OrderIds.ForReceipt(sale.Receipt);
         await orders.ExecuteIndexedAsync(orderId, Commands(sale), CancellationToken.None);
 
-        var giveBack = new OrderCommand.RecordTillReturn("pos:13-1-20261120-9:return:12-1-20261120-3", "pos:13:operator:1", Now, "pos:13-1-20261120-9:return",
-            "STORE-13", [new TillReturnLine("A", 1m, 4.00m, 0m, "1")], [new TillRefundTender("cash", 4.00m)]);
+        var giveBack = new OrderCommand.RecordTillReturn("pos:13-1-20261120-9:return:12-1-20261120-3", "pos:13:operator:1", Now,
+            "pos:13-1-20261120-9:return", "STORE-13", [new TillReturnLine("A", 1m, 4.00m, 0m, "1")], [new TillRefundTender("cash", 4.00m)]);
         await orders.ExecuteAsync(orderId, giveBack, CancellationToken.None);
 
         Assert.Contains(sender.OrderEvents, e => e.Event is OrderEvent.ReturnAccepted);
@@ -98,7 +98,8 @@ public sealed class TillSalePublishingTests
             Assert.Empty(JournalOrderSubscriber.FactsFor(message));
             Assert.Empty(CapturedPaymentSubscriber.PaymentsFor(message));
             Assert.IsNotType<OrderEvent.RefundIssued>(message.Event);
-            Assert.False(message.Event is OrderEvent.ShipmentAdvanced or OrderEvent.OrderCancelled or OrderEvent.PickupExpired, message.EventType);
+            Assert.False(message.Event is OrderEvent.ShipmentAdvanced or OrderEvent.OrderCancelled or OrderEvent.PickupExpired,
+                message.EventType);
             Assert.False(message.Event is OrderEvent.StockAllocated { Shipment.Method: not FulfilmentMethod.CarryOut }, message.EventType);
             if (CustomerOrderSubscriber.ActivityFor(message) is { } activity)
                 Assert.Empty(ContactPoints.Normalize(activity.Customer, "US").Points);
@@ -112,14 +113,16 @@ public sealed class TillSalePublishingTests
     private static PosTransaction Sale(string sequence, string customer)
     {
         var xml = $"""
-            <POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/"><Transaction><RetailStoreID>12</RetailStoreID><WorkstationID>1</WorkstationID>
-              <SequenceNumber>{sequence}</SequenceNumber><BusinessDayDate>2026-11-20</BusinessDayDate><EndDateTime>2026-11-20T15:00:00</EndDateTime>
+            <POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/"><Transaction>
+              <RetailStoreID>12</RetailStoreID><WorkstationID>1</WorkstationID><SequenceNumber>{sequence}</SequenceNumber>
+              <BusinessDayDate>2026-11-20</BusinessDayDate><EndDateTime>2026-11-20T15:00:00</EndDateTime>
               <CurrencyCode>USD</CurrencyCode><RetailTransaction>{customer}
-                <LineItem><SequenceNumber>1</SequenceNumber><Sale ItemType="Stock"><ItemID>A</ItemID><ActualSalesUnitPrice>5.00</ActualSalesUnitPrice>
-                  <ExtendedAmount>10.00</ExtendedAmount><Quantity>2</Quantity></Sale></LineItem>
+                <LineItem><SequenceNumber>1</SequenceNumber><Sale ItemType="Stock"><ItemID>A</ItemID>
+                  <ActualSalesUnitPrice>5.00</ActualSalesUnitPrice><ExtendedAmount>10.00</ExtendedAmount><Quantity>2</Quantity>
+                </Sale></LineItem>
                 <LineItem><SequenceNumber>2</SequenceNumber><Tender TenderType="Cash"><Amount>4.00</Amount></Tender></LineItem>
-                <LineItem><SequenceNumber>3</SequenceNumber><Tender TenderType="CreditDebit"><Amount>6.00</Amount><AuthorizationCode>A1</AuthorizationCode></Tender>
-                </LineItem>
+                <LineItem><SequenceNumber>3</SequenceNumber><Tender TenderType="CreditDebit"><Amount>6.00</Amount>
+                  <AuthorizationCode>A1</AuthorizationCode></Tender></LineItem>
                 <Total TotalType="TransactionGrandAmount">10.00</Total>
               </RetailTransaction></Transaction></POSLog>
             """;
@@ -132,7 +135,8 @@ public sealed class TillSalePublishingTests
     {
         var store = new MemoryOrders();
         var sender = new RecordingSender();
-        var effects = new OrderEffectRunner(null!, null!, null!, null!, sender, new InventoryOptions(null, new HashSet<string>()), TimeProvider.System);
+        var effects = new OrderEffectRunner(null!, null!, null!, null!, sender, new InventoryOptions(null, new HashSet<string>()),
+            TimeProvider.System);
         return (new OrderService(store, effects, OrderPolicy.Default, TimeSpan.FromHours(1)), store, sender);
     }
 
@@ -164,12 +168,13 @@ public sealed class TillSalePublishingTests
 
         public Task<string?> FindAsync(string channel, string value, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
-        public Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken) =>
+        public Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken ct) =>
             Task.CompletedTask;
 
-        public Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+        public Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<string>>([]);
 
-        public Task<IReadOnlyList<string>> ListWithPendingAsync(DateTimeOffset unchangedSince, int max, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<string>> ListWithPendingAsync(DateTimeOffset unchangedSince, int max, CancellationToken ct) =>
             Task.FromResult<IReadOnlyList<string>>([]);
     }
 

@@ -25,26 +25,31 @@ public sealed class TillSaleOrderEventsTests(AzuriteFixture azurite) : IClassFix
         await account.ProvisionAsync(CancellationToken.None);
         var store = $"{Random.Shared.Next(100_000, 999_999)}";
         var catalog = new TableCatalogStore(account);
-        await catalog.UpsertLocationAsync(new Location($"STORE-{store}", "Till store", null, null, [new LocationAlias("pos", store)]), CancellationToken.None);
-        await catalog.UpsertItemAsync(new CatalogItem($"SKU-{store}", "Socks", null, "EA", 5m, [new SkuAlias("pos", AliasKinds.Item, $"i{store}")]),
-            CancellationToken.None);
+        var ct = CancellationToken.None;
+        await catalog.UpsertLocationAsync(new Location($"STORE-{store}", "Till store", null, null, [new LocationAlias("pos", store)]), ct);
+        await catalog.UpsertItemAsync(
+            new CatalogItem($"SKU-{store}", "Socks", null, "EA", 5m, [new SkuAlias("pos", AliasKinds.Item, $"i{store}")]), ct);
         var orders = new TableOrderStore(account);
         var sender = new QueueMessageSender(account, new BlobStore(account));
-        var effects = new OrderEffectRunner(null!, null!, catalog, null!, sender, new InventoryOptions(null, new HashSet<string>()), TimeProvider.System);
-        var recorder = new PosOrderRecorder(sender, catalog, orders, TimeProvider.System, new OrderService(orders, effects, OrderPolicy.Default));
+        var effects = new OrderEffectRunner(null!, null!, catalog, null!, sender, new InventoryOptions(null, new HashSet<string>()),
+            TimeProvider.System);
+        var recorder = new PosOrderRecorder(sender, catalog, orders, TimeProvider.System,
+            new OrderService(orders, effects, OrderPolicy.Default));
         var sales = Enumerable.Range(1, 20).Select(i => Sale(store, $"{i}", i == 7 ? "<LoyaltyID>L-7</LoyaltyID>" : "")).ToList();
 
-        var recorded = await recorder.RecordAllAsync([.. sales.Select((s, i) => (s, $"pos-uploads/b.xml#{i}", (IReadOnlyDictionary<string, string>)
-            new Dictionary<string, string>()))], CancellationToken.None);
+        var noKeys = new Dictionary<string, string>();
+        var recorded = await recorder.RecordAllAsync([.. sales.Select((s, i) => (s, $"pos-uploads/b.xml#{i}",
+            (IReadOnlyDictionary<string, string>)noKeys))], ct);
 
         var published = new List<Envelope>();
-        while ((await account.Queue(QueueNames.OrderEvents).ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value is { Length: > 0 } received)
+        var queue = account.Queue(QueueNames.OrderEvents);
+        while ((await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5), ct)).Value is { Length: > 0 } received)
             published.AddRange(received.SelectMany(m => QueueMessageSender.Read(m.Body.ToString()).Envelopes));
         var placement = Assert.Single(published.Select(e => (Order: e.Key(BusinessKeys.Order), Event: e.Key("event"))));
         Assert.Equal((OrderIds.ForReceipt(sales[6].Receipt), nameof(OrderEvent.OrderPlaced)), placement);
         foreach (var orderId in recorded)
         {
-            var row = await orders.LoadAsync(orderId!, CancellationToken.None);
+            var row = await orders.LoadAsync(orderId!, ct);
             Assert.Equal(OrderStatus.Closed, row.Order.Status);
             Assert.Empty(row.Pending);
         }
@@ -53,11 +58,13 @@ public sealed class TillSaleOrderEventsTests(AzuriteFixture azurite) : IClassFix
     private static PosTransaction Sale(string store, string sequence, string customer)
     {
         var xml = $"""
-            <POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/"><Transaction><RetailStoreID>{store}</RetailStoreID><WorkstationID>1</WorkstationID>
-              <SequenceNumber>{sequence}</SequenceNumber><BusinessDayDate>2026-11-20</BusinessDayDate><EndDateTime>2026-11-20T15:00:00</EndDateTime>
+            <POSLog xmlns="http://www.nrf-arts.org/IXRetail/namespace/"><Transaction>
+              <RetailStoreID>{store}</RetailStoreID><WorkstationID>1</WorkstationID><SequenceNumber>{sequence}</SequenceNumber>
+              <BusinessDayDate>2026-11-20</BusinessDayDate><EndDateTime>2026-11-20T15:00:00</EndDateTime>
               <CurrencyCode>USD</CurrencyCode><RetailTransaction>{customer}
-                <LineItem><SequenceNumber>1</SequenceNumber><Sale ItemType="Stock"><ItemID>i{store}</ItemID><ActualSalesUnitPrice>5.00</ActualSalesUnitPrice>
-                  <ExtendedAmount>10.00</ExtendedAmount><Quantity>2</Quantity></Sale></LineItem>
+                <LineItem><SequenceNumber>1</SequenceNumber><Sale ItemType="Stock"><ItemID>i{store}</ItemID>
+                  <ActualSalesUnitPrice>5.00</ActualSalesUnitPrice><ExtendedAmount>10.00</ExtendedAmount><Quantity>2</Quantity>
+                </Sale></LineItem>
                 <LineItem><SequenceNumber>2</SequenceNumber><Tender TenderType="Cash"><Amount>4.00</Amount></Tender></LineItem>
                 <LineItem><SequenceNumber>3</SequenceNumber><Tender TenderType="CreditDebit"><Amount>6.00</Amount></Tender></LineItem>
                 <Total TotalType="TransactionGrandAmount">10.00</Total>

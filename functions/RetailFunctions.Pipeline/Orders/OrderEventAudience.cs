@@ -37,7 +37,7 @@ public static class OrderEventAudience
     public static void CountPlaced(OrderDraft draft, PilotGate? pilot)
     {
         var placedAt = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? "";
-        PipelineTelemetry.OrdersPlaced.Add(1, new("channel", draft.Channel), new("method", draft.Method.ToString()), new("location", placedAt),
-            new("region", pilot?.RegionTag(placedAt) ?? ""));
+        PipelineTelemetry.OrdersPlaced.Add(1, new("channel", draft.Channel), new("method", draft.Method.ToString()),
+            new("location", placedAt), new("region", pilot?.RegionTag(placedAt) ?? ""));
     }
 }

@@ -37,7 +37,8 @@ public sealed record OrderResult(StoredOrder Stored, string? Refusal, bool Chang
 /// all, so a till sale is one write with nothing to send and nothing to remove; its placement is counted here instead.
 /// </para>
 /// </summary>
-public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy, TimeSpan? removalDelay = null, PilotGate? pilot = null)
+public sealed class OrderService(
+    IOrderStore store, OrderEffectRunner effects, OrderPolicy policy, TimeSpan? removalDelay = null, PilotGate? pilot = null)
 {
     private const int MaxAttempts = 12;
     private const int MaxRounds = 25;
@@ -104,7 +105,8 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         var route = assumed is null ? null : await RouteAheadAsync(kept is null ? assumed : Current(kept), commands, ct);
         // The events the saved decision leaves unpublished: each attempt decides afresh, the last one is saved.
         var unpublished = new List<OrderEvent>();
-        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route, run, owed, unpublished), ct, assumed);
+        var ran = await _runner.RunAsync(orderId, orderId,
+            stored => Decide(stored, commands, onlyIfKnown, route, run, owed, unpublished), ct, assumed);
         if (ran.Written)
             foreach (var placed in unpublished.OfType<OrderEvent.OrderPlaced>()) OrderEventAudience.CountPlaced(placed.Draft, pilot);
         var now = Kept.Of(ran.Slice, run, ran.Written ? [] : owed, kept?.RunSince ?? 0);
