@@ -286,12 +286,18 @@ public static class PosLogReader
         // The price charged wins over the list price when a till logs both.
         var unitPrice = OptionalAmount(line, "ActualSalesUnitPrice", at) ?? OptionalAmount(line, "RegularSalesUnitPrice", at);
         var extended = OptionalAmount(line, "ExtendedAmount", at);
-        var modifiers = MapEach(line, "RetailPriceModifier", at, parts, MapModifier);
+        var (modified, taxed, modifierDiscount, lineTax) = (0, 0, 0m, 0m);
+        foreach (var modifier in Children(line, "RetailPriceModifier"))
+            modifierDiscount += MapModifier(modifier, new At(at, "RetailPriceModifier", ++modified), parts).Amount;
         // A line's own price modifiers are its discount, not the receipt's: counting them twice loses money.
         var stated = OptionalAmount(line, "DiscountAmount", at);
-        var discount = stated is { } d && d != 0m ? d : SumOf(modifiers, m => m.Amount);
-        var lineTaxes = MapEach(line, "Tax", at, parts, MapTax);
-        parts.LineTaxes.AddRange(lineTaxes);
+        var discount = stated is { } d && d != 0m ? d : modifierDiscount;
+        foreach (var tax in Children(line, "Tax"))
+        {
+            var mapped = MapTax(tax, new At(at, "Tax", ++taxed), parts);
+            parts.LineTaxes.Add(mapped);
+            lineTax += mapped.Amount;
+        }
 
         var link = kind == PosLineKind.Return ? ReturnLink(line, item, retail) : null;
         var original = link is { } linked ? OriginalReceipt(linked, header.Receipt.StoreId, at + "/TransactionLink") : null;
@@ -307,7 +313,7 @@ public static class PosLogReader
             unitPrice ?? (quantity == 0 ? 0 : Math.Round((extended ?? 0) / quantity, 2)),
             extended ?? Math.Round(quantity * (unitPrice ?? 0), 2),
             Math.Abs(discount),
-            SumOf(lineTaxes, t => t.Amount),
+            lineTax,
             voided,
             original,
             link is { } numbered ? OriginalLineNumber(numbered, at + "/TransactionLink") : null,
@@ -331,23 +337,15 @@ public static class PosLogReader
         return (barcode, first);
     }
 
-    private static decimal SumOf<T>(IReadOnlyList<T> items, Func<T, decimal> amount)
+    /// <summary>
+    /// Where a field is, for its error: a path, and for one of a line's repeated elements (Tax[2]) its name and number
+    /// from 1. The text is built only when an error names the field, not for every line read.
+    /// </summary>
+    private readonly record struct At(string Parent, string? Name = null, int Number = 0)
     {
-        var sum = 0m;
-        for (var i = 0; i < items.Count; i++) sum += amount(items[i]);
-        return sum;
-    }
+        public static implicit operator At(string path) => new(path);
 
-    /// <summary>Each child of this name mapped in document order, its path numbered from 1.</summary>
-    private static IReadOnlyList<T> MapEach<T>(PosElement parent, string localName, string at, RetailParts parts, Func<PosElement, string, RetailParts, T> map)
-    {
-        List<T>? mapped = null;
-        foreach (var child in Children(parent, localName))
-        {
-            mapped ??= [];
-            mapped.Add(map(child, $"{at}/{localName}[{mapped.Count + 1}]", parts));
-        }
-        return mapped ?? [];
+        public override string ToString() => Name is null ? Parent : $"{Parent}/{Name}[{Number}]";
     }
 
     private static readonly string[] GiftCardItemTypes = ["GiftCertificate", "GiftCard", "StoredValue", "StoredValueCard"];
@@ -468,7 +466,7 @@ public static class PosLogReader
         || name.Contains("CardNumber", StringComparison.Ordinal)
         || name.Contains("PAN", StringComparison.Ordinal);
 
-    private static PosTax MapTax(PosElement tax, string at, RetailParts parts)
+    private static PosTax MapTax(PosElement tax, At at, RetailParts parts)
     {
         var percent = OptionalAmount(tax, "Percent", at);
         if (Flag(tax, "TaxIncludedInPriceFlag")
@@ -486,7 +484,7 @@ public static class PosLogReader
     /// The tax charged: its Amount; without one, a TaxOverride's NewTaxAmount, or nothing for a TaxExemption (the
     /// exempt tax was not charged).
     /// </summary>
-    private static decimal TaxAmount(PosElement tax, string at)
+    private static decimal TaxAmount(PosElement tax, At at)
     {
         if (OptionalAmount(tax, "Amount", at) is { } amount) return amount;
         if (Child(tax, "TaxOverride") is { } overridden)
@@ -497,7 +495,7 @@ public static class PosLogReader
 
     // A price override logs the previous and new price without an Amount: the extended amount is already at the new
     // price, so it takes nothing more off.
-    private static PosDiscount MapModifier(PosElement modifier, string at, RetailParts parts) =>
+    private static PosDiscount MapModifier(PosElement modifier, At at, RetailParts parts) =>
         new(Reason(modifier, parts), Math.Abs(OptionalAmount(modifier, "Amount", at) ?? 0m));
 
     // A reward with an Amount is money off the receipt. NCR logs each monetary loyalty reward twice, once detailed
@@ -593,17 +591,20 @@ public static class PosLogReader
     private static string Required(PosElement parent, string localName, string at) =>
         Text(parent, localName) ?? throw new PayloadException($"{at}/{localName}", "missing");
 
-    private static decimal Amount(PosElement parent, string localName, string at)
+    private static decimal Amount(PosElement parent, string localName, At at)
     {
         var text = TextSpan(parent, localName);
-        return text.IsEmpty ? throw new PayloadException($"{at}/{localName}", "missing") : PosValues.Decimal(text, at, localName);
+        return text.IsEmpty ? throw new PayloadException($"{at}/{localName}", "missing") : Decimal(text, at, localName);
     }
 
-    private static decimal? OptionalAmount(PosElement parent, string localName, string at)
+    private static decimal? OptionalAmount(PosElement parent, string localName, At at)
     {
         var text = TextSpan(parent, localName);
-        return text.IsEmpty ? null : PosValues.Decimal(text, at, localName);
+        return text.IsEmpty ? null : Decimal(text, at, localName);
     }
+
+    private static decimal Decimal(ReadOnlySpan<char> text, At at, string localName) =>
+        PosValues.TryDecimal(text, out var value) ? value : PosValues.Decimal(text, at.ToString(), localName);
 
     // Paths name a field in an error; the common ones are built once rather than for every line read.
     private static readonly string[] PathSuffixes = ["", "/Sale", "/Return", "/Tender", "/Tax"];
