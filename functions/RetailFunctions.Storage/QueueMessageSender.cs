@@ -50,6 +50,21 @@ public sealed class QueueMessageSender(StorageAccount account, BlobStore blobs) 
     /// <summary>A message body's envelopes: one, or the group it carries.</summary>
     public static EnvelopeBatch Read(string text) =>
         EnvelopeBatch.IsBatch(text) ? EnvelopeBatch.Parse(text, Json) : new EnvelopeBatch([Deserialize(text)], 0);
+
+    /// <summary>A message body's envelopes, or null with what made it unreadable (not JSON, not an envelope, a malformed group).</summary>
+    public static EnvelopeBatch? TryRead(string text, out Exception? unreadable)
+    {
+        try
+        {
+            unreadable = null;
+            return Read(text);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException or KeyNotFoundException)
+        {
+            unreadable = e;
+            return null;
+        }
+    }
 }
 
 /// <summary>

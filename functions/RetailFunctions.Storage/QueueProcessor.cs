@@ -145,16 +145,12 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         MessageTally tally, CancellationToken stop)
     {
         var text = message.Body.ToString();
-        EnvelopeBatch carried;
-        try
-        {
-            carried = QueueMessageSender.Read(text);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException or KeyNotFoundException)
+        if (QueueMessageSender.TryRead(text, out var problem) is not { } carried)
         {
             var unreadable = new Envelope(message.MessageId, "unreadable", message.MessageId, message.MessageId, null,
                 new Dictionary<string, string>(), message.InsertedOn ?? clock.GetUtcNow(), client.Name, text);
-            await DeadLetterAsync(client, message.MessageId, message.PopReceipt, message.DequeueCount, unreadable, $"message is not a readable envelope: {e.Message}", e.GetType().Name, stop);
+            await DeadLetterAsync(client, message.MessageId, message.PopReceipt, message.DequeueCount, unreadable,
+                $"message is not a readable envelope: {problem!.Message}", problem.GetType().Name, stop);
             return;
         }
         if (EnvelopeBatch.IsBatch(text))
@@ -193,8 +189,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
-            Record(client.Name, "failed", started);
+            RecordFailure(activity, client.Name, e, started);
             if (message.DequeueCount >= options.MaxDequeueCount)
             {
                 await DeadLetterAsync(client, message.MessageId, lease.PopReceipt, message.DequeueCount, envelope,
@@ -210,19 +205,8 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             return; // Shutting down: the message becomes visible again and is retried.
         }
 
-        switch (outcome)
-        {
-            case HandlerOutcome.Completed completed:
-                Record(client.Name, "completed", started);
-                LogCompleted(client.Name, envelope.Id, envelope.Type, completed.Summary);
-                await client.DeleteMessageAsync(message.MessageId, lease.PopReceipt, CancellationToken.None);
-                break;
-            case HandlerOutcome.Poison poison:
-                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, poison.Reason);
-                Record(client.Name, "poison", started);
-                await DeadLetterAsync(client, message.MessageId, lease.PopReceipt, message.DequeueCount, envelope, poison.Reason, poison.ExceptionType, stop);
-                break;
-        }
+        await SettleAsync(activity, client.Name, message.DequeueCount, envelope, outcome, started, stop);
+        await client.DeleteMessageAsync(message.MessageId, lease.PopReceipt, CancellationToken.None);
     }
 
     /// <summary>
@@ -310,10 +294,20 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         }
         catch (Exception e) when (e is not MessageTakenOverException && !ct.IsCancellationRequested)
         {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
-            Record(queue, "failed", started);
+            RecordFailure(activity, queue, e, started);
             return e;
         }
+        await SettleAsync(activity, queue, attempt, envelope, outcome, started, ct);
+        return null;
+    }
+
+    /// <summary>
+    /// An envelope's outcome, recorded and logged the same way whether it came alone or in a group: completed, or
+    /// poison and parked in the dead letters. Removing the message that carried it is the caller's.
+    /// </summary>
+    private async Task SettleAsync(System.Diagnostics.Activity? activity, string queue, long attempts, Envelope envelope, HandlerOutcome outcome,
+        long started, CancellationToken ct)
+    {
         switch (outcome)
         {
             case HandlerOutcome.Completed completed:
@@ -323,10 +317,15 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             case HandlerOutcome.Poison poison:
                 activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, poison.Reason);
                 Record(queue, "poison", started);
-                await ParkAsync(queue, attempt, envelope, poison.Reason, poison.ExceptionType, ct);
+                await ParkAsync(queue, attempts, envelope, poison.Reason, poison.ExceptionType, ct);
                 break;
         }
-        return null;
+    }
+
+    private void RecordFailure(System.Diagnostics.Activity? activity, string queue, Exception error, long started)
+    {
+        activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Message);
+        Record(queue, "failed", started);
     }
 
     private async Task DeadLetterAsync(

@@ -209,18 +209,7 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
     }
 
     /// <summary>A message's envelopes (one, or a group), or none when it is not readable as such.</summary>
-    private static IReadOnlyList<Envelope> TryEnvelopes(string text)
-    {
-        try
-        {
-            return QueueMessageSender.Read(text).Envelopes;
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or ArgumentException or InvalidOperationException
-                                      or KeyNotFoundException)
-        {
-            return [];
-        }
-    }
+    private static IReadOnlyList<Envelope> TryEnvelopes(string text) => QueueMessageSender.TryRead(text, out _)?.Envelopes ?? [];
 
     /// <summary>A key all of a message's envelopes agree on (a group from one shop names it), else null.</summary>
     private static string? Shared(IReadOnlyList<Envelope> envelopes, string key)
