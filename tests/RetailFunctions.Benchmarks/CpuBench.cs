@@ -166,7 +166,8 @@ public static class CpuBench
             warmupPasses.Add((Environment.CpuUsage.TotalTime - cpu).TotalSeconds);
         }
         while (warmup.Elapsed.TotalSeconds < 15.0
-            && (warmup.Elapsed.TotalSeconds < 1.0 || (Environment.CpuUsage.TotalTime - warmupCpu).TotalSeconds < 1.0 || !Settled(warmupPasses)));
+            && (warmup.Elapsed.TotalSeconds < 1.0 || (Environment.CpuUsage.TotalTime - warmupCpu).TotalSeconds < 1.0
+                || !Settled(warmupPasses)));
         var passes = new List<double>();
         var cpuPasses = new List<double>();
         for (var i = 0; i < repetitions; i++)

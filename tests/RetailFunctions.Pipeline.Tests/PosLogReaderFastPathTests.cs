@@ -120,9 +120,14 @@ public sealed class PosLogReaderFastPathTests
         var trimmed = written.Trim();
         var datePart = trimmed.Length > 10 && trimmed[10] == 'T' ? trimmed[..10] : trimmed;
         if (DateOnly.TryParseExact(datePart, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var general))
+        {
             Assert.Equal(general, Assert.IsType<PosParseResult.Parsed>(result).Transaction.Receipt.BusinessDay);
+        }
         else
-            Assert.Contains("Transaction/BusinessDayDate", Assert.IsType<PosParseResult.Malformed>(result).Reason, StringComparison.Ordinal);
+        {
+            var malformed = Assert.IsType<PosParseResult.Malformed>(result);
+            Assert.Contains("Transaction/BusinessDayDate", malformed.Reason, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -159,13 +164,16 @@ public sealed class PosLogReaderFastPathTests
     }
 
     private static string Receipt(string amount, string customer = "", string businessDay = "2026-11-20", string? endDateTime = null) =>
-        $"<POSLog xmlns=\"http://www.nrf-arts.org/IXRetail/namespace/\">{Transaction("1", amount, customer, businessDay, endDateTime)}</POSLog>";
+        $"<POSLog xmlns=\"{PosLogReader.ArtsNamespace}\">{Transaction("1", amount, customer, businessDay, endDateTime)}</POSLog>";
 
-    private static string Transaction(string sequence, string amount, string customer, string businessDay = "2026-11-20", string? endDateTime = null) => $"""
+    private static string Transaction(
+        string sequence, string amount, string customer, string businessDay = "2026-11-20", string? endDateTime = null) => $"""
         <Transaction><RetailStoreID>12</RetailStoreID><WorkstationID>1</WorkstationID><SequenceNumber>{sequence}</SequenceNumber>
-          <BusinessDayDate>{businessDay}</BusinessDayDate>{(endDateTime is null ? "" : $"<EndDateTime>{endDateTime}</EndDateTime>")}<CurrencyCode>USD</CurrencyCode>
+          <BusinessDayDate>{businessDay}</BusinessDayDate>{EndDateTime(endDateTime)}<CurrencyCode>USD</CurrencyCode>
           <RetailTransaction>{customer}
             <LineItem><SequenceNumber>1</SequenceNumber><Sale><ItemID>A</ItemID>{amount}<Quantity>1</Quantity></Sale></LineItem>
           </RetailTransaction></Transaction>
         """;
+
+    private static string EndDateTime(string? written) => written is null ? "" : $"<EndDateTime>{written}</EndDateTime>";
 }

@@ -28,7 +28,9 @@ public sealed class PosLogReaderTextTests
     {
         var description = string.Concat(Enumerable.Range(0, 3_000).Select(i => $"{i % 10}abc"));
 
-        var line = Assert.Single(Read(Receipt("<ItemID>A</ItemID>", $"<Description>{description}</Description>", "<ExtendedAmount>1</ExtendedAmount>")).Lines);
+        var receipt = Receipt("<ItemID>A</ItemID>", $"<Description>{description}</Description>", "<ExtendedAmount>1</ExtendedAmount>");
+
+        var line = Assert.Single(Read(receipt).Lines);
 
         Assert.Equal(description, line.Description);
     }

@@ -278,7 +278,8 @@ internal readonly struct PosElement
                 }
                 reader.MoveToElement();
             }
-            tree.Nodes[index] = new Tree.Node(reader.LocalName, index + 1, attributeFirst, tree.AttributeCount, tree.CharCount, tree.CharCount);
+            tree.Nodes[index] =
+                new Tree.Node(reader.LocalName, index + 1, attributeFirst, tree.AttributeCount, tree.CharCount, tree.CharCount);
             return index;
         }
     }

@@ -143,7 +143,8 @@ public static class PosLogReader
     }
 
     private static bool HasOffset(ReadOnlySpan<char> timestamp) =>
-        timestamp.EndsWith('Z') || timestamp.EndsWith('z') || timestamp.IndexOf('T') is var t and > 0 && timestamp[t..].IndexOfAny('+', '-') > 0;
+        timestamp.EndsWith('Z') || timestamp.EndsWith('z')
+        || timestamp.IndexOf('T') is var t and > 0 && timestamp[t..].IndexOfAny('+', '-') > 0;
 
     private static PosTransaction MapRetail(PosElement tx, PosElement retail, Header header)
     {
@@ -273,7 +274,9 @@ public static class PosLogReader
     }
 
     private static decimal TotalValue(PosElement total, string type) =>
-        PosValues.TryDecimal(total.Text, out var value) ? value : PosValues.Decimal(total.Text, $"Transaction/RetailTransaction/Total[@TotalType='{type}']");
+        PosValues.TryDecimal(total.Text, out var value)
+            ? value
+            : PosValues.Decimal(total.Text, $"Transaction/RetailTransaction/Total[@TotalType='{type}']");
 
     private static PosLine MapLine(
         PosElement item, PosElement line, PosLineKind kind, bool voided, string at, PosElement retail, Header header, RetailParts parts)
@@ -456,7 +459,8 @@ public static class PosLogReader
             : OptionalAmount(given, "Amount", at + "/ForeignCurrency") ?? Amount(given, "OriginalFaceAmount", at + "/ForeignCurrency");
         var stated = foreign is null ? null : OptionalAmount(tender, "Amount", at);
         if (stated is { } inStoreCurrency) return (inStoreCurrency, handed, code);
-        var rate = (foreign is { } rated ? OptionalAmount(rated, "ExchangeRate", at + "/ForeignCurrency") : null) ?? OptionalAmount(tender, "ExchangeRate", at)
+        var rate = (foreign is { } rated ? OptionalAmount(rated, "ExchangeRate", at + "/ForeignCurrency") : null)
+            ?? OptionalAmount(tender, "ExchangeRate", at)
             ?? throw new PayloadException(at + "/ExchangeRate", $"missing: a tender of {handed} {code} needs the rate to the store's {currency}");
         return (Currencies.Round(handed * rate, currency), handed, code);
     }
