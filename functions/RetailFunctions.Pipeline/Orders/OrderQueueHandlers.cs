@@ -86,8 +86,7 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
         switch (published.Event)
         {
             case OrderEvent.OrderPlaced:
-                var placedAt = draft.PlacedAtLocation ?? draft.FulfilmentLocation ?? "";
-                PipelineTelemetry.OrdersPlaced.Add(1, channel, method, new("location", placedAt), new("region", pilot.RegionTag(placedAt)));
+                OrderEventAudience.CountPlaced(draft, pilot);
                 break;
             case OrderEvent.StockAllocated { Shipment.Method: not FulfilmentMethod.CarryOut } allocated:
                 var from = allocated.Shipment.Location;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Aggregates;
+using RetailFunctions.Pipeline.Rollout;
 
 namespace RetailFunctions.Pipeline.Orders;
 
@@ -31,8 +32,13 @@ public sealed record OrderResult(StoredOrder Stored, string? Refusal, bool Chang
 /// (closed or cancelled) has them written at once. Nothing is run before it is saved. A crash in between only means
 /// the sweep runs the effects again, as after any crash between running and removing, and their answers come again.
 /// </para>
+/// <para>
+/// An event nobody follows (<see cref="OrderEventAudience"/>: a till sale's own recording) is not put in the outbox at
+/// all, so a till sale is one write with nothing to send and nothing to remove; its placement is counted here instead.
+/// </para>
 /// </summary>
-public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, OrderPolicy policy, TimeSpan? removalDelay = null)
+public sealed class OrderService(
+    IOrderStore store, OrderEffectRunner effects, OrderPolicy policy, TimeSpan? removalDelay = null, PilotGate? pilot = null)
 {
     private const int MaxAttempts = 12;
     private const int MaxRounds = 25;
@@ -97,7 +103,12 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         var (run, owed) = (kept?.Run ?? NoneRun, kept?.Answers ?? []);
         var assumed = kept?.Row ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
         var route = assumed is null ? null : await RouteAheadAsync(kept is null ? assumed : Current(kept), commands, ct);
-        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route, run, owed), ct, assumed);
+        // The events the saved decision leaves unpublished: each attempt decides afresh, the last one is saved.
+        var unpublished = new List<OrderEvent>();
+        var ran = await _runner.RunAsync(orderId, orderId,
+            stored => Decide(stored, commands, onlyIfKnown, route, run, owed, unpublished), ct, assumed);
+        if (ran.Written)
+            foreach (var placed in unpublished.OfType<OrderEvent.OrderPlaced>()) OrderEventAudience.CountPlaced(placed.Draft, pilot);
         var now = Kept.Of(ran.Slice, run, ran.Written ? [] : owed, kept?.RunSince ?? 0);
         if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(Current(now), ran.Result, false);
         Remember(now);
@@ -122,8 +133,9 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
 
     /// <summary>The commands decided in turn on the stored order, up to the first refusal; nothing to write when the state is unchanged.</summary>
     private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route,
-        IReadOnlySet<string> run, IReadOnlyList<OrderCommand> owed)
+        IReadOnlySet<string> run, IReadOnlyList<OrderCommand> owed, List<OrderEvent> unpublished)
     {
+        unpublished.Clear();
         if (onlyIfKnown && !stored.Order.IsKnown) return Decision.Nothing<OrderChange, string?>($"order {stored.Order.OrderId} is not known");
         // What this process owes the row goes first: effects already run leave the outbox, answers not yet saved are decided.
         var owing = Answer(stored, run, owed).Change!;
@@ -149,7 +161,17 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
             added.Remove(routing);
             added.AddRange(step.Effects);
         }
-        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. added]), refusal);
+        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. Followed(state, added, unpublished)]), refusal);
+    }
+
+    /// <summary>The effects without the events nobody follows, which are added to <paramref name="unpublished"/>.</summary>
+    private static IEnumerable<OrderEffect> Followed(Order state, IEnumerable<OrderEffect> effects, List<OrderEvent>? unpublished = null)
+    {
+        foreach (var effect in effects)
+        {
+            if (effect is OrderEffect.Publish p && !OrderEventAudience.IsFollowed(state, p.Event)) unpublished?.Add(p.Event);
+            else yield return effect;
+        }
     }
 
     /// <summary>
@@ -249,7 +271,7 @@ public sealed class OrderService(IOrderStore store, OrderEffectRunner effects, O
         {
             var step = OrderWorkflow.Execute(answer, state, policy);
             state = step.Next;
-            pending.AddRange(step.Effects);
+            pending.AddRange(Followed(step.Next, step.Effects));
         }
         return Decision.Write(new OrderChange(state, pending), true);
     }
