@@ -146,21 +146,28 @@ public static class CpuBench
     private static string PerPass(Timing timing) => $"{timing.CpuMedian * 1000:0} ms CPU per pass ({timing.Median * 1000:0} ms wall)";
 
     /// <summary>
-    /// Warm-up passes for at least a second of wall time and of CPU time (so tiered compilation has moved the hot
-    /// code to optimized code even when the machine is busy and a wall-clock second is a few passes), then
-    /// <paramref name="repetitions"/> timed ones (seconds each).
+    /// Warm-up passes for at least a second of wall time and of CPU time and at least ten passes, then until the passes
+    /// stop getting faster (the last three each within 15% of the fastest), so tiered compilation, dynamic PGO's
+    /// instrumented tier included, has moved the hot code to its final optimized code even when the machine is busy and
+    /// the compiler's background thread waits for a core (capped at 15 s); then <paramref name="repetitions"/> timed
+    /// ones (seconds each).
     /// </summary>
     private static Timing Time(int repetitions, CancellationToken ct, Func<long> pass)
     {
         long count;
         var warmup = Stopwatch.StartNew();
         var warmupCpu = Environment.CpuUsage.TotalTime;
+        var warmupPasses = new List<double>();
         do
         {
             ct.ThrowIfCancellationRequested();
+            var cpu = Environment.CpuUsage.TotalTime;
             count = pass();
+            warmupPasses.Add((Environment.CpuUsage.TotalTime - cpu).TotalSeconds);
         }
-        while (warmup.Elapsed.TotalSeconds < 1.0 || (Environment.CpuUsage.TotalTime - warmupCpu).TotalSeconds < 1.0);
+        while (warmup.Elapsed.TotalSeconds < 15.0
+            && (warmup.Elapsed.TotalSeconds < 1.0 || (Environment.CpuUsage.TotalTime - warmupCpu).TotalSeconds < 1.0
+                || !Settled(warmupPasses)));
         var passes = new List<double>();
         var cpuPasses = new List<double>();
         for (var i = 0; i < repetitions; i++)
@@ -176,4 +183,7 @@ public static class CpuBench
         }
         return new Timing(Median.Of(passes), passes, Median.Of(cpuPasses), cpuPasses, count);
     }
+
+    private static bool Settled(List<double> cpuPasses) =>
+        cpuPasses.Count >= 10 && cpuPasses.TakeLast(3).All(cpu => cpu <= cpuPasses.Min() * 1.15);
 }

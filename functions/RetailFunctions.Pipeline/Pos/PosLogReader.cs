@@ -103,7 +103,8 @@ public static class PosLogReader
 
     private static PosTransaction MapTransaction(PosElement tx, string defaultCurrency)
     {
-        var end = Text(tx, "EndDateTime") is { } endText ? PosValues.Timestamp(endText, "Transaction/EndDateTime") : (DateTimeOffset?)null;
+        var endText = TextSpan(tx, "EndDateTime");
+        var end = endText.IsEmpty ? (DateTimeOffset?)null : PosValues.Timestamp(endText, "Transaction/EndDateTime");
         var (day, dayStated) = BusinessDayOf(tx, end);
         var receipt = new ReceiptKey(
             Required(tx, "RetailStoreID", TransactionPath),
@@ -130,18 +131,20 @@ public static class PosLogReader
     /// </summary>
     private static (DateOnly Day, bool Stated) BusinessDayOf(PosElement tx, DateTimeOffset? end)
     {
-        if (Text(tx, "BusinessDayDate") is { } stated)
+        var stated = TextSpan(tx, "BusinessDayDate");
+        if (!stated.IsEmpty)
             return (PosValues.BusinessDay(stated, "Transaction/BusinessDayDate"), true);
         // A wall clock without an offset is the store's own local time: its date is the business day.
-        if (end is { } ended && !HasOffset(Text(tx, "EndDateTime")!))
+        if (end is { } ended && !HasOffset(TextSpan(tx, "EndDateTime")))
             return (DateOnly.FromDateTime(ended.DateTime), true);
         if (end is { } instant)
             return (DateOnly.FromDateTime(instant.UtcDateTime), false);
         throw new PayloadException("Transaction/BusinessDayDate", "missing, and no EndDateTime to date the transaction by");
     }
 
-    private static bool HasOffset(string timestamp) =>
-        timestamp.EndsWith('Z') || timestamp.EndsWith('z') || timestamp.IndexOf('T') is var t and > 0 && timestamp.AsSpan(t).IndexOfAny('+', '-') > 0;
+    private static bool HasOffset(ReadOnlySpan<char> timestamp) =>
+        timestamp.EndsWith('Z') || timestamp.EndsWith('z')
+        || timestamp.IndexOf('T') is var t and > 0 && timestamp[t..].IndexOfAny('+', '-') > 0;
 
     private static PosTransaction MapRetail(PosElement tx, PosElement retail, Header header)
     {
@@ -225,11 +228,20 @@ public static class PosLogReader
     /// </summary>
     private static ReceiptKey? VoidedReceipt(PosElement retail, Header header)
     {
-        if (Children(retail, "TransactionLink").FirstOrDefault(IsVoidLink) is not { } link) return null;
+        if (VoidLink(retail) is not { } link) return null;
         const string At = "Transaction/RetailTransaction/TransactionLink";
         var sequence = Text(link, "SequenceNumber") ?? throw new PayloadException(At + "/SequenceNumber", "missing: a post-void must name the receipt it voids");
         return new ReceiptKey(Text(link, "RetailStoreID") ?? header.Receipt.StoreId, Text(link, "WorkstationID") ?? header.Receipt.WorkstationId,
             Text(link, "BusinessDayDate") is { } day ? PosValues.BusinessDay(day, At + "/BusinessDayDate") : header.Receipt.BusinessDay, sequence);
+    }
+
+    private static PosElement? VoidLink(PosElement retail)
+    {
+        foreach (var link in Children(retail, "TransactionLink"))
+        {
+            if (IsVoidLink(link)) return link;
+        }
+        return null;
     }
 
     /// <summary>The voided receipt's lines, as the post-void repeats them, go back as a return linked to that receipt.</summary>
@@ -262,7 +274,9 @@ public static class PosLogReader
     }
 
     private static decimal TotalValue(PosElement total, string type) =>
-        PosValues.TryDecimal(total.Value, out var value) ? value : PosValues.Decimal(total.Value, $"Transaction/RetailTransaction/Total[@TotalType='{type}']");
+        PosValues.TryDecimal(total.Text, out var value)
+            ? value
+            : PosValues.Decimal(total.Text, $"Transaction/RetailTransaction/Total[@TotalType='{type}']");
 
     private static PosLine MapLine(
         PosElement item, PosElement line, PosLineKind kind, bool voided, string at, PosElement retail, Header header, RetailParts parts)
@@ -271,36 +285,43 @@ public static class PosLogReader
         var itemId = Text(line, "ItemID") ?? firstPosItemId ?? throw new PayloadException(at + "/ItemID", "missing");
 
         var quantityElement = Child(line, "Quantity");
-        var quantity = quantityElement is null ? 1m : PosValues.Decimal(quantityElement.Value, at, "Quantity");
+        var quantity = quantityElement is { } written ? PosValues.Decimal(written.Text, at, "Quantity") : 1m;
         // The price charged wins over the list price when a till logs both.
         var unitPrice = OptionalAmount(line, "ActualSalesUnitPrice", at) ?? OptionalAmount(line, "RegularSalesUnitPrice", at);
         var extended = OptionalAmount(line, "ExtendedAmount", at);
-        var modifiers = MapEach(line, "RetailPriceModifier", at, parts, MapModifier);
+        var (modified, taxed, modifierDiscount, lineTax) = (0, 0, 0m, 0m);
+        foreach (var modifier in Children(line, "RetailPriceModifier"))
+            modifierDiscount += MapModifier(modifier, new At(at, "RetailPriceModifier", ++modified), parts).Amount;
         // A line's own price modifiers are its discount, not the receipt's: counting them twice loses money.
         var stated = OptionalAmount(line, "DiscountAmount", at);
-        var discount = stated is { } d && d != 0m ? d : SumOf(modifiers, m => m.Amount);
-        var lineTaxes = MapEach(line, "Tax", at, parts, MapTax);
-        parts.LineTaxes.AddRange(lineTaxes);
+        var discount = stated is { } d && d != 0m ? d : modifierDiscount;
+        foreach (var tax in Children(line, "Tax"))
+        {
+            var mapped = MapTax(tax, new At(at, "Tax", ++taxed), parts);
+            parts.LineTaxes.Add(mapped);
+            lineTax += mapped.Amount;
+        }
 
         var link = kind == PosLineKind.Return ? ReturnLink(line, item, retail) : null;
-        var original = link is null ? null : OriginalReceipt(link, header.Receipt.StoreId, at + "/TransactionLink");
+        var original = link is { } linked ? OriginalReceipt(linked, header.Receipt.StoreId, at + "/TransactionLink") : null;
 
         return new PosLine(
-            Text(item, "SequenceNumber") is { } seq && int.TryParse(seq, out var number) ? number : parts.Lines.Count + 1,
+            int.TryParse(TextSpan(item, "SequenceNumber"), out var number) ? number : parts.Lines.Count + 1,
             kind,
             itemId,
             barcode,
             Mask(Text(line, "Description"), parts),
             quantity,
-            quantityElement is null ? null : Attr(quantityElement, "UnitOfMeasureCode"),
+            quantityElement is { } unit ? Attr(unit, "UnitOfMeasureCode") : null,
             unitPrice ?? (quantity == 0 ? 0 : Math.Round((extended ?? 0) / quantity, 2)),
             extended ?? Math.Round(quantity * (unitPrice ?? 0), 2),
             Math.Abs(discount),
-            SumOf(lineTaxes, t => t.Amount),
+            lineTax,
             voided,
             original,
-            link is null ? null : OriginalLineNumber(link, at + "/TransactionLink"),
-            link is not null && original is null && Text(link, "SequenceNumber") is { } printed ? $"{Text(link, "RetailStoreID") ?? header.Receipt.StoreId}-{printed}" : null,
+            link is { } numbered ? OriginalLineNumber(numbered, at + "/TransactionLink") : null,
+            link is { } printing && original is null && Text(printing, "SequenceNumber") is { } printed
+                ? $"{Text(printing, "RetailStoreID") ?? header.Receipt.StoreId}-{printed}" : null,
             OptionalAmount(line, "ExtendedDiscountAmount", at) is { } extendedDiscount ? Math.Abs(extendedDiscount) : null,
             IsGiftCardLine(line));
     }
@@ -319,23 +340,15 @@ public static class PosLogReader
         return (barcode, first);
     }
 
-    private static decimal SumOf<T>(IReadOnlyList<T> items, Func<T, decimal> amount)
+    /// <summary>
+    /// Where a field is, for its error: a path, and for one of a line's repeated elements (Tax[2]) its name and number
+    /// from 1. The text is built only when an error names the field, not for every line read.
+    /// </summary>
+    private readonly record struct At(string Parent, string? Name = null, int Number = 0)
     {
-        var sum = 0m;
-        for (var i = 0; i < items.Count; i++) sum += amount(items[i]);
-        return sum;
-    }
+        public static implicit operator At(string path) => new(path);
 
-    /// <summary>Each child of this name mapped in document order, its path numbered from 1.</summary>
-    private static IReadOnlyList<T> MapEach<T>(PosElement parent, string localName, string at, RetailParts parts, Func<PosElement, string, RetailParts, T> map)
-    {
-        List<T>? mapped = null;
-        foreach (var child in Children(parent, localName))
-        {
-            mapped ??= [];
-            mapped.Add(map(child, $"{at}/{localName}[{mapped.Count + 1}]", parts));
-        }
-        return mapped ?? [];
+        public override string ToString() => Name is null ? Parent : $"{Parent}/{Name}[{Number}]";
     }
 
     private static readonly string[] GiftCardItemTypes = ["GiftCertificate", "GiftCard", "StoredValue", "StoredValueCard"];
@@ -364,7 +377,16 @@ public static class PosLogReader
 
     /// <summary>A return's link to the sale it returns: on the line, its line item, or the whole transaction (any but a void's).</summary>
     private static PosElement? ReturnLink(PosElement line, PosElement item, PosElement retail) =>
-        new[] { line, item, retail }.SelectMany(e => Children(e, "TransactionLink")).FirstOrDefault(l => !IsVoidLink(l));
+        NonVoidLink(line) ?? NonVoidLink(item) ?? NonVoidLink(retail);
+
+    private static PosElement? NonVoidLink(PosElement element)
+    {
+        foreach (var link in Children(element, "TransactionLink"))
+        {
+            if (!IsVoidLink(link)) return link;
+        }
+        return null;
+    }
 
     private static bool IsVoidLink(PosElement link) =>
         Attr(link, "ReasonCode") is { } reason && (IsVoidStatus(reason) || reason.Equals("PostVoid", StringComparison.OrdinalIgnoreCase));
@@ -394,7 +416,7 @@ public static class PosLogReader
         var type = Attr(tender, "TenderType") ?? Text(tender, "TenderType") ?? "Unknown";
         var creditDebit = Child(tender, "CreditDebit");
         var accountElement = tender.FirstDescendant(e => IsAccountElement(e.LocalName));
-        var account = accountElement is null ? null : Mask(accountElement.Value.Trim(), parts);
+        var account = accountElement is { } found ? Mask(found.Value.Trim(), parts) : null;
         if (PanMasker.LooksMasked(account))
             parts.PanMasked = true;
 
@@ -403,9 +425,9 @@ public static class PosLogReader
             type,
             amount,
             false,
-            creditDebit is null ? null : Attr(creditDebit, "CardType") ?? Text(creditDebit, "CardType"),
+            creditDebit is { } card ? Attr(card, "CardType") ?? Text(card, "CardType") : null,
             account,
-            FirstDescendantText(tender, "AuthorizationCode"),
+            tender.FirstDescendant("AuthorizationCode")?.TrimmedValue,
             IsRefund: string.Equals(Attr(tender, "TypeCode") ?? Text(tender, "TypeCode"), "Refund", StringComparison.OrdinalIgnoreCase),
             ForeignAmount: foreignAmount,
             ForeignCurrency: foreignCurrency));
@@ -415,7 +437,7 @@ public static class PosLogReader
         if (Child(tender, "TenderChange") is { } change)
             parts.Tenders.Add(new PosTender(Attr(change, "TenderType") ?? Text(change, "TenderType") ?? "Cash",
                 Amount(change, "Amount", at + "/TenderChange"), true, null, null, null));
-        if (creditDebit is not null && OptionalAmount(creditDebit, "CashBackAmount", at + "/CreditDebit") is { } cashBack and not 0m)
+        if (creditDebit is { } debit && OptionalAmount(debit, "CashBackAmount", at + "/CreditDebit") is { } cashBack and not 0m)
             parts.Tenders.Add(new PosTender("Cash", cashBack, true, null, null, null));
     }
 
@@ -428,16 +450,17 @@ public static class PosLogReader
     {
         var amountElement = Child(tender, "Amount");
         var foreign = Child(tender, "ForeignCurrency");
-        var amountCurrency = amountElement is null ? null : Attr(amountElement, "Currency") ?? Attr(amountElement, "CurrencyCode");
+        var amountCurrency = amountElement is { } amounted ? Attr(amounted, "Currency") ?? Attr(amounted, "CurrencyCode") : null;
         if (foreign is null && (amountCurrency is null || amountCurrency.Equals(currency, StringComparison.OrdinalIgnoreCase)))
             return (Amount(tender, "Amount", at), null, null);
-        var code = foreign is null ? amountCurrency! : Text(foreign, "CurrencyCode") ?? Attr(foreign, "CurrencyCode")
+        var code = foreign is not { } named ? amountCurrency! : Text(named, "CurrencyCode") ?? Attr(named, "CurrencyCode")
             ?? throw new PayloadException(at + "/ForeignCurrency/CurrencyCode", "missing");
-        var handed = foreign is null ? Amount(tender, "Amount", at)
-            : OptionalAmount(foreign, "Amount", at + "/ForeignCurrency") ?? Amount(foreign, "OriginalFaceAmount", at + "/ForeignCurrency");
+        var handed = foreign is not { } given ? Amount(tender, "Amount", at)
+            : OptionalAmount(given, "Amount", at + "/ForeignCurrency") ?? Amount(given, "OriginalFaceAmount", at + "/ForeignCurrency");
         var stated = foreign is null ? null : OptionalAmount(tender, "Amount", at);
         if (stated is { } inStoreCurrency) return (inStoreCurrency, handed, code);
-        var rate = (foreign is null ? null : OptionalAmount(foreign, "ExchangeRate", at + "/ForeignCurrency")) ?? OptionalAmount(tender, "ExchangeRate", at)
+        var rate = (foreign is { } rated ? OptionalAmount(rated, "ExchangeRate", at + "/ForeignCurrency") : null)
+            ?? OptionalAmount(tender, "ExchangeRate", at)
             ?? throw new PayloadException(at + "/ExchangeRate", $"missing: a tender of {handed} {code} needs the rate to the store's {currency}");
         return (Currencies.Round(handed * rate, currency), handed, code);
     }
@@ -447,7 +470,7 @@ public static class PosLogReader
         || name.Contains("CardNumber", StringComparison.Ordinal)
         || name.Contains("PAN", StringComparison.Ordinal);
 
-    private static PosTax MapTax(PosElement tax, string at, RetailParts parts)
+    private static PosTax MapTax(PosElement tax, At at, RetailParts parts)
     {
         var percent = OptionalAmount(tax, "Percent", at);
         if (Flag(tax, "TaxIncludedInPriceFlag")
@@ -465,7 +488,7 @@ public static class PosLogReader
     /// The tax charged: its Amount; without one, a TaxOverride's NewTaxAmount, or nothing for a TaxExemption (the
     /// exempt tax was not charged).
     /// </summary>
-    private static decimal TaxAmount(PosElement tax, string at)
+    private static decimal TaxAmount(PosElement tax, At at)
     {
         if (OptionalAmount(tax, "Amount", at) is { } amount) return amount;
         if (Child(tax, "TaxOverride") is { } overridden)
@@ -476,7 +499,7 @@ public static class PosLogReader
 
     // A price override logs the previous and new price without an Amount: the extended amount is already at the new
     // price, so it takes nothing more off.
-    private static PosDiscount MapModifier(PosElement modifier, string at, RetailParts parts) =>
+    private static PosDiscount MapModifier(PosElement modifier, At at, RetailParts parts) =>
         new(Reason(modifier, parts), Math.Abs(OptionalAmount(modifier, "Amount", at) ?? 0m));
 
     // A reward with an Amount is money off the receipt. NCR logs each monetary loyalty reward twice, once detailed
@@ -537,8 +560,9 @@ public static class PosLogReader
     private static bool IsVoidStatus(string? status) => OneOf(status, VoidStatuses);
 
     /// <summary>A boolean ARTS flag, written either as an attribute or as a child element.</summary>
-    private static bool Flag(PosElement element, string name) =>
-        string.Equals(Attr(element, name) ?? Text(element, name), "true", StringComparison.OrdinalIgnoreCase);
+    private static bool Flag(PosElement element, string name) => Attr(element, name) is { } attribute
+        ? attribute.Equals("true", StringComparison.OrdinalIgnoreCase)
+        : TextSpan(element, name).Equals("true", StringComparison.OrdinalIgnoreCase);
 
     private static string? Mask(string? text, RetailParts parts)
     {
@@ -562,20 +586,29 @@ public static class PosLogReader
 
     private static string? Attr(PosElement element, string localName) => element.Attribute(localName);
 
-    private static string? Text(PosElement parent, string localName) =>
-        Child(parent, localName)?.Value.Trim() is { Length: > 0 } text ? text : null;
+    private static string? Text(PosElement parent, string localName) => Child(parent, localName)?.TrimmedValue;
+
+    /// <summary>What <see cref="Text"/> gives, without making a string: empty for a missing or blank element.</summary>
+    private static ReadOnlySpan<char> TextSpan(PosElement parent, string localName) =>
+        Child(parent, localName) is { } child ? child.Text.Trim() : default;
 
     private static string Required(PosElement parent, string localName, string at) =>
         Text(parent, localName) ?? throw new PayloadException($"{at}/{localName}", "missing");
 
-    private static decimal Amount(PosElement parent, string localName, string at) =>
-        PosValues.Decimal(Required(parent, localName, at), at, localName);
+    private static decimal Amount(PosElement parent, string localName, At at)
+    {
+        var text = TextSpan(parent, localName);
+        return text.IsEmpty ? throw new PayloadException($"{at}/{localName}", "missing") : Decimal(text, at, localName);
+    }
 
-    private static decimal? OptionalAmount(PosElement parent, string localName, string at) =>
-        Text(parent, localName) is { } text ? PosValues.Decimal(text, at, localName) : null;
+    private static decimal? OptionalAmount(PosElement parent, string localName, At at)
+    {
+        var text = TextSpan(parent, localName);
+        return text.IsEmpty ? null : Decimal(text, at, localName);
+    }
 
-    private static string? FirstDescendantText(PosElement root, params ReadOnlySpan<string> localNames) =>
-        root.FirstDescendantText(localNames);
+    private static decimal Decimal(ReadOnlySpan<char> text, At at, string localName) =>
+        PosValues.TryDecimal(text, out var value) ? value : PosValues.Decimal(text, at.ToString(), localName);
 
     // Paths name a field in an error; the common ones are built once rather than for every line read.
     private static readonly string[] PathSuffixes = ["", "/Sale", "/Return", "/Tender", "/Tax"];
