@@ -20,6 +20,12 @@ public sealed partial class TableInventoryStore
     private const int MaxKeptReservations = 256;
     private readonly ConcurrentDictionary<string, StockRows> _written = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// When the kept rows of a SKU last took in a read of all its locations (a <see cref="Stopwatch"/> timestamp taken
+    /// as the read began): until they are forgotten, they hold every location, as of then or this store's later writes.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, long> _readWhole = new(StringComparer.Ordinal);
+
     public StockRows? LastWritten(string sku) => _written.GetValueOrDefault(sku);
 
     public async Task<StockRows> LoadAsync(StockKey key, CancellationToken cancellationToken)
@@ -165,7 +171,11 @@ public sealed partial class TableInventoryStore
     /// <summary>Keeps what a write left, over what the SKU's earlier writes left (rows another instance changes fail their check).</summary>
     private void Keep(StockRows written)
     {
-        if (_written.Count > MaxKeptSkus) _written.Clear();
+        if (_written.Count > MaxKeptSkus)
+        {
+            _written.Clear();
+            _readWhole.Clear();
+        }
         var before = _written.GetValueOrDefault(written.Sku);
         var locations = new Dictionary<string, StockLocationRows>(before?.Locations ?? new Dictionary<string, StockLocationRows>(), StringComparer.Ordinal);
         foreach (var (location, rows) in written.Locations) locations[location] = rows;
@@ -176,9 +186,29 @@ public sealed partial class TableInventoryStore
         _written[written.Sku] = new StockRows(written.Sku, locations, reservations, new Dictionary<string, string?>());
     }
 
+    /// <summary>
+    /// Rows a read returned (routing reads a SKU's locations just before the order reserves there), kept as a write's
+    /// are, so the reservation is decided on them instead of reading them again; a location whose kept level is as
+    /// new is left as it is. They are as safe as a write's: the write checks their tags, and a refusal is decided again
+    /// on a fresh read.
+    /// </summary>
+    private void KeepRead(string sku, IReadOnlyDictionary<string, StockLocationRows> read, long startedAt)
+    {
+        var kept = LastWritten(sku);
+        var newer = read.Where(r => kept?.Locations.GetValueOrDefault(r.Key) is not { Level.Version: var version } || version < (r.Value.Level?.Version ?? 0))
+            .ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        if (newer.Values.Any(l => l.Level is not null && l.LevelTag is null)) return;
+        if (newer.Count > 0) Keep(new StockRows(sku, newer, new Dictionary<string, StockReservationRow?>(), new Dictionary<string, string?>()));
+        if (_written.ContainsKey(sku)) _readWhole[sku] = startedAt;
+    }
+
     private void Remember(string sku, string location, StockLocationRows rows) =>
         Keep(new StockRows(sku, new Dictionary<string, StockLocationRows> { [location] = rows }, new Dictionary<string, StockReservationRow?>(),
             new Dictionary<string, string?>()));
 
-    private void Forget(string sku) => _written.TryRemove(sku, out _);
+    private void Forget(string sku)
+    {
+        _written.TryRemove(sku, out _);
+        _readWhole.TryRemove(sku, out _);
+    }
 }

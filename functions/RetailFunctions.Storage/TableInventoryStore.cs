@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Azure;
@@ -27,8 +28,18 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
 
     public StripedLock Writers { get; } = new();
 
+    public async Task<IReadOnlyList<LocationStock>> GetRoutingStockAsync(string sku, TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        if (_readWhole.TryGetValue(sku, out var readAt) && Stopwatch.GetElapsedTime(readAt) < maxAge && LastWritten(sku) is { } kept)
+            return [.. kept.Locations.Where(l => l.Value.Level is not null || l.Value.PolicyTag is not null)
+                .Select(l => ToLocationStock(sku, l.Key, l.Value))
+                .OrderBy(s => s.Level.Location, StringComparer.Ordinal)];
+        return await GetStockAsync(sku, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         var partition = TableKeys.Escape(sku);
         var byLocation = new Dictionary<string, List<TableEntity>>();
         await foreach (var entity in Table.QueryAsync<TableEntity>(
@@ -39,8 +50,10 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
             if (!byLocation.TryGetValue(location, out var list)) byLocation[location] = list = [];
             list.Add(entity);
         }
-        return byLocation
-            .Select(kv => ToLocationStock(sku, kv.Key, LocationRowsOf(sku, kv.Key, kv.Value)))
+        var read = byLocation.ToDictionary(kv => kv.Key, kv => LocationRowsOf(sku, kv.Key, kv.Value), StringComparer.Ordinal);
+        KeepRead(sku, read, startedAt);
+        return read
+            .Select(kv => ToLocationStock(sku, kv.Key, kv.Value))
             .OrderBy(s => s.Level.Location, StringComparer.Ordinal)
             .ToList();
     }

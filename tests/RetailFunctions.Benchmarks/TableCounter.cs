@@ -31,26 +31,37 @@ public static class TableEndpoints
 /// A pass-through HTTP proxy on loopback in front of Azurite's Table endpoint that counts each request by method and
 /// table (a $batch counts once, under the table its first operation names). Requests are forwarded unchanged: the
 /// shared-key signature covers the path, not the port. In front of the Queue endpoint it counts by method and queue.
+/// Queries (a GET without both keys in the path: a filter, a partition, a page of one) are also counted on their own,
+/// by table: the emulator answers each by scanning the whole table, so they grow with the data while a point read
+/// does not.
 /// </summary>
 public sealed class TableCounter : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _upstream;
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _queries = new(StringComparer.Ordinal);
     private long _total;
 
-    private TableCounter(WebApplication app, HttpClient upstream, Uri baseUrl)
+    private readonly bool _tables;
+
+    private TableCounter(WebApplication app, HttpClient upstream, Uri baseUrl, bool tables)
     {
         _app = app;
         _upstream = upstream;
         BaseUrl = baseUrl;
+        _tables = tables;
     }
 
     public Uri BaseUrl { get; }
     public long Total => Interlocked.Read(ref _total);
     public Dictionary<string, long> Snapshot() => new(_counts, StringComparer.Ordinal);
 
-    public static async Task<TableCounter> StartAsync(Uri upstream, CancellationToken ct)
+    /// <summary>The queries among the GETs counted so far, by table.</summary>
+    public Dictionary<string, long> Queries() => new(_queries, StringComparer.Ordinal);
+
+    /// <summary>A proxy in front of <paramref name="upstream"/>; <paramref name="tables"/> false for a Queue endpoint (no queries to tell apart).</summary>
+    public static async Task<TableCounter> StartAsync(Uri upstream, CancellationToken ct, bool tables = true)
     {
         var port = Azurite.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
@@ -62,11 +73,15 @@ public sealed class TableCounter : IAsyncDisposable
             BaseAddress = upstream,
             Timeout = TimeSpan.FromSeconds(120),
         };
-        var counter = new TableCounter(app, client, new Uri($"http://127.0.0.1:{port}/"));
+        var counter = new TableCounter(app, client, new Uri($"http://127.0.0.1:{port}/"), tables);
         app.Run(counter.ForwardAsync);
         await app.StartAsync(ct);
         return counter;
     }
+
+    /// <summary>A file every query is appended to (path and filter), when BENCH_QUERY_LOG names one: to tell which code asked.</summary>
+    private static readonly string? QueryLog = Environment.GetEnvironmentVariable("BENCH_QUERY_LOG") is { Length: > 0 } path ? path : null;
+    private static readonly Lock LogLock = new();
 
     private static readonly HashSet<string> ContentHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -80,6 +95,11 @@ public sealed class TableCounter : IAsyncDisposable
         var table = TableOf(request.Path.Value ?? "");
         if (table == "$batch") table = $"$batch:{await BatchTableAsync(request)}";
         _counts.AddOrUpdate($"{request.Method} {table}", 1, (_, n) => n + 1);
+        if (_tables && HttpMethods.IsGet(request.Method) && IsQuery(request.Path.Value ?? ""))
+        {
+            _queries.AddOrUpdate(table, 1, (_, n) => n + 1);
+            if (QueryLog is { } log) lock (LogLock) File.AppendAllText(log, $"{request.Path.Value} {Uri.UnescapeDataString(request.QueryString.Value ?? "")}\n");
+        }
 
         // The raw target, still percent-encoded as signed: the decoded path would no longer match the signature.
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path.Value}{request.QueryString.Value}";
@@ -110,6 +130,10 @@ public sealed class TableCounter : IAsyncDisposable
         var paren = name.IndexOf('(');
         return paren >= 0 ? name[..paren] : name;
     }
+
+    /// <summary>"Orders(PartitionKey='a',RowKey='b')" is a point read; "Orders()" with a $filter, or "Tables", is a query.</summary>
+    private static bool IsQuery(string path) =>
+        !(path.Contains("PartitionKey=", StringComparison.Ordinal) && path.Contains("RowKey=", StringComparison.Ordinal));
 
     private static readonly Regex BatchOperationTable = new(@"(?:POST|PUT|MERGE|PATCH|DELETE|GET) https?://[^/\s]+/[^/\s]+/([A-Za-z0-9]+)",
         RegexOptions.CultureInvariant);

@@ -182,8 +182,10 @@ public static class WebhookBench
     {
         var counted = config.Quick ? 10 : 30;
         await using var counter = await TableCounter.StartAsync(TableEndpoints.TableEndpoint(azurite.ConnectionString), ct);
+        await using var queues = await TableCounter.StartAsync(TableEndpoints.QueueEndpoint(azurite.ConnectionString), ct, tables: false);
         var settings = Settings(azurite, workers: true);
-        settings["AzureWebJobsStorage"] = TableEndpoints.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl);
+        settings["AzureWebJobsStorage"] = TableEndpoints.WithQueueEndpoint(
+            TableEndpoints.WithTableEndpoint(azurite.ConnectionString, counter.BaseUrl), queues.BaseUrl);
         var runtime = await Started.RuntimeAsync(settings);
         try
         {
@@ -203,10 +205,14 @@ public static class WebhookBench
             }
             foreach (var warm in webhooks.Take(3)) await OneAsync(warm);
             var idleBefore = counter.Total;
+            var idleQueriesBefore = counter.Queries().Values.Sum();
             await Task.Delay(3_000, ct);
             var idlePerSecond = (counter.Total - idleBefore) / 3.0;
+            var idleQueriesPerSecond = (counter.Queries().Values.Sum() - idleQueriesBefore) / 3.0;
 
             var before = counter.Snapshot();
+            var queriesBefore = counter.Queries();
+            var queuesBefore = queues.Snapshot();
             var clock = Stopwatch.StartNew();
             long worker = 0, consumers = 0;
             foreach (var webhook in webhooks.Skip(3))
@@ -216,6 +222,16 @@ public static class WebhookBench
                 consumers += c;
             }
             var byKind = counter.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
+            var queries = counter.Queries().ToDictionary(kv => kv.Key, kv => kv.Value - queriesBefore.GetValueOrDefault(kv.Key));
+            var queriesPerOrder = queries.Values.Sum() / (double)counted;
+            // Sends and deletes only: the workers' polls run whether or not there is work, and a grouped send counts once.
+            var messages = queues.Snapshot().Select(kv => (kv.Key, Count: kv.Value - queuesBefore.GetValueOrDefault(kv.Key)))
+                .Where(kv => kv.Count > 0 && (kv.Key.StartsWith("POST ", StringComparison.Ordinal) || kv.Key.StartsWith("DELETE ", StringComparison.Ordinal)))
+                .OrderByDescending(kv => kv.Count).ToList();
+            var pointReadsPerOrder = byKind.Where(kv => kv.Key.StartsWith("GET ", StringComparison.Ordinal)).Sum(kv => kv.Value) / (double)counted
+                - queriesPerOrder;
+            var queriesByTable = queries.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
+                .Select(kv => $"{kv.Key} {kv.Value / (double)counted:0.#}");
             var perOrder = (byKind.Values.Sum() - idlePerSecond * clock.Elapsed.TotalSeconds) / counted;
             var byTable = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
                 .OrderByDescending(g => g.Sum(kv => kv.Value))
@@ -225,6 +241,13 @@ public static class WebhookBench
                 $"{counted} signed orders/create (3 lines) one at a time through a counting proxy; until the webhook queue was empty {workerShare:0.0}, " +
                 $"after it (order-events consumers still running) {consumerShare:0.0}; by table: {string.Join(", ", byTable)}; " +
                 $"background {idlePerSecond:0.0}/s, subtracted");
+            report.Row("Web order: Table queries", $"{queriesPerOrder:0.0} per order",
+                $"reads that are not point reads (the emulator scans the table for each), background included (idle {idleQueriesPerSecond:0.0}/s); " +
+                $"point reads {pointReadsPerOrder:0.0} " +
+                $"per order; queries by table: {(queries.Values.Sum() == 0 ? "none" : string.Join(", ", queriesByTable))}");
+            report.Row("Web order: queue sends and deletes", $"{messages.Sum(m => m.Count) / (double)counted:0.0} per order",
+                $"the same orders through a counting proxy in front of the Queue endpoint (each queue call scans the messages the emulator holds): " +
+                $"{string.Join(", ", messages.Select(m => $"{m.Key} {m.Count / (double)counted:0.#}"))}");
             report.Result("webOrderTableRoundTrips", new
             {
                 counted,
@@ -234,6 +257,11 @@ public static class WebhookBench
                 byKind = byKind.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
                     .ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 2)),
                 backgroundPerSecond = Report.Round(idlePerSecond, 2),
+                queriesPerOrder = Report.Round(queriesPerOrder, 2),
+                pointReadsPerOrder = Report.Round(pointReadsPerOrder, 2),
+                queriesByTable = queries.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
+                    .ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 2)),
+                queueSendsAndDeletes = messages.ToDictionary(m => m.Key, m => Report.Round(m.Count / (double)counted, 2)),
             });
         }
         finally

@@ -173,4 +173,38 @@ public sealed class StockLedgerRoundTripTests(AzuriteFixture azurite) : IClassFi
         Assert.Equal((10m, 0m), (released.Levels.Single().OnHand, released.Levels.Single().Reserved));
         Assert.Equal((1, 1), (here.Store.Loads, here.Store.Saves));
     }
+
+    [Fact]
+    public async Task GivenRoutingJustReadTheSkusStock_WhenTheOrderReservesThere_ThenTheReservationIsWrittenWithoutReadingAgain()
+    {
+        var sku = $"RT-{Guid.NewGuid():N}";
+        await new Instance(_account).Run(Move(sku, MovementKind.Receipt, 10m, $"{sku}-receipt"));
+        var here = new Instance(_account);
+        var routed = await here.Store.GetStockAsync(sku, CancellationToken.None);
+
+        var reserved = await here.Run(Reserve(sku, $"{sku}-line-1", 3m));
+
+        Assert.Equal(10m, routed.Single().Level.OnHand);
+        Assert.Equal(CommandOutcome.Applied, reserved.Outcome);
+        Assert.Equal((0, 1), (here.Store.Loads, here.Store.Saves));
+        var level = (await here.Store.GetStockAsync(sku, CancellationToken.None)).Single().Level;
+        Assert.Equal((10m, 3m), (level.OnHand, level.Reserved));
+    }
+
+    [Fact]
+    public async Task GivenStockReadBeforeAnotherInstanceReservedTheLastUnits_WhenThisInstanceReserves_ThenItIsRefusedOnAFreshReadAndNothingIsOversold()
+    {
+        var sku = $"RT-{Guid.NewGuid():N}";
+        var (here, there) = (new Instance(_account), new Instance(_account));
+        await there.Run(Move(sku, MovementKind.Receipt, 2m, $"{sku}-receipt"));
+        await here.Store.GetStockAsync(sku, CancellationToken.None);
+        await there.Run(Reserve(sku, $"{sku}-line-1", 2m));
+
+        var reserved = await here.Run(Reserve(sku, $"{sku}-line-2", 1m));
+
+        Assert.Equal(CommandOutcome.Refused, reserved.Outcome);
+        Assert.Equal(1, here.Store.Loads);
+        var level = (await here.Store.GetStockAsync(sku, CancellationToken.None)).Single().Level;
+        Assert.Equal((2m, 2m), (level.OnHand, level.Reserved));
+    }
 }

@@ -70,7 +70,7 @@ public sealed class AvailabilityHandler(
                 // latest (another runtime's change or mark fails our mark's tag check, and the next round reads again).
                 var stock = settled is not null && Volatile.Read(ref _marks[Stripe(key)]) == marksBefore
                     ? settled
-                    : await inventory.GetLocationStockAsync(sku, location, ct);
+                    : await FigureAsync(sku, location, ct);
                 if (stock is null)
                     return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
                 var level = stock.Level;
@@ -116,18 +116,28 @@ public sealed class AvailabilityHandler(
         if (window <= TimeSpan.Zero) return null;
         if (changed is not null && (changed.At + window < cap ? changed.At + window : cap) - clock.GetUtcNow() is var quiet && quiet > TimeSpan.Zero)
             await Task.Delay(quiet, clock, ct);
-        if (await inventory.GetLocationStockAsync(sku, location, ct) is not { } stock) return null;
+        if (await FigureAsync(sku, location, ct) is not { } stock) return null;
         if (stock.Level.Version == changed?.Version || recheck && stock.PushedVersion >= stock.Level.Version) return stock;
         var version = stock.Level.Version;
         while (cap - clock.GetUtcNow() is var left && left > TimeSpan.Zero)
         {
             await Task.Delay(left < window ? left : window, clock, ct);
-            var latest = await inventory.GetLocationStockAsync(sku, location, ct);
+            var latest = await FigureAsync(sku, location, ct);
             if (latest?.Level.Version == version) return latest;
             version = latest?.Level.Version ?? version;
         }
         return null;
     }
+
+    /// <summary>
+    /// The location's figure as this process's ledger last wrote or marked it, else as read. Those rows hold every
+    /// change made here; one made by another instance since makes the push's mark fail its tag check (and forget
+    /// them), so the next round reads. A read of the location is a range query, served by scanning on the emulator.
+    /// </summary>
+    private async Task<LocationStock?> FigureAsync(string sku, string location, CancellationToken ct) =>
+        inventory.LastWritten(sku)?.Locations.GetValueOrDefault(location) is { Level: { } level, LevelTag: not null } kept
+            ? new LocationStock(level, kept.Policy, kept.PushedVersion, kept.LastPushedAvailable, kept.PushedAt)
+            : await inventory.GetLocationStockAsync(sku, location, ct);
 
     /// <summary>Pushes the level to every channel; a channel's permanent refusal is the poison outcome.</summary>
     private async Task<HandlerOutcome?> PushAsync(LocationStock stock, List<string> log, Envelope cause, CancellationToken ct)

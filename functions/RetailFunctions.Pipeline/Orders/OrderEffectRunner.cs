@@ -22,6 +22,13 @@ public sealed class OrderEffectRunner(
 {
     private static readonly IReadOnlyList<OrderCommand> NoAnswer = [];
     private static readonly TimeSpan PositionsFresh = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How late another instance's stock change may reach routing: a burst of orders routes the same SKUs again and
+    /// again, and a read of all a SKU's locations is a range query, served by scanning. Nothing is oversold by it: the
+    /// reservation is checked against the rows it writes, and one that fails there makes the next routing read afresh.
+    /// </summary>
+    private static readonly TimeSpan RoutingStockFresh = TimeSpan.FromSeconds(5);
     private Positions? _positions;
 
     public async Task<IReadOnlyList<OrderCommand>> RunAsync(Order order, OrderEffect effect, CancellationToken ct)
@@ -104,7 +111,7 @@ public sealed class OrderEffectRunner(
         if (needs.Count == 0 || order.Draft is null) return [];
         var levels = new List<(string Sku, LocationStock Stock)>();
         foreach (var sku in needs.Select(n => n.Sku).Distinct(StringComparer.Ordinal))
-            levels.AddRange((await stock.GetStockAsync(sku, ct)).Select(s => (sku, s)));
+            levels.AddRange((await stock.GetRoutingStockAsync(sku, RoutingStockFresh, ct)).Select(s => (sku, s)));
         var positions = await PositionsAsync(levels.Select(l => l.Stock.Level.Location), ct);
         return [.. levels.Select(l => new StockCandidate(l.Stock.Level.Location, l.Sku,
             Availability.ForChannel(l.Stock.Level, l.Stock.Policy, order.Draft.Channel), positions.GetValueOrDefault(l.Stock.Level.Location)))];

@@ -61,6 +61,15 @@ public interface IInventoryStore : IAggregateStore<StockKey, StockRows, StockCha
     StockRows? LastWritten(string sku);
 
     Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The SKU's stock at every location for routing an order: this store's own writes are always in it, other
+    /// instances' changes may be up to <paramref name="maxAge"/> late (a reservation is checked against the rows it
+    /// writes, never against this). A store that keeps nothing reads it.
+    /// </summary>
+    Task<IReadOnlyList<LocationStock>> GetRoutingStockAsync(string sku, TimeSpan maxAge, CancellationToken cancellationToken) =>
+        GetStockAsync(sku, cancellationToken);
+
     Task<LocationStock?> GetLocationStockAsync(string sku, string location, CancellationToken cancellationToken);
     /// <summary>Records that channels have the given version; false when the level moved on meanwhile.</summary>
     Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at, CancellationToken cancellationToken);
