@@ -12,7 +12,7 @@ using RetailFunctions.Benchmarks;
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: bash eng/bench.sh [--quick]   (or dotnet run -c Release --project tests/RetailFunctions.Benchmarks -- [--quick])");
-    Console.WriteLine("  --quick   small sizes, about three minutes on a quiet 2-core machine; the default run takes longer");
+    Console.WriteLine("  --quick   small sizes, about four minutes on a quiet 2-core machine; the default run takes longer");
     Console.WriteLine("  --only S  run only the scenarios whose name contains S: storage, webhook (edge: its edge alone), oversell (with the ETag baseline), freshness, burst (freshness while a web-order burst drains), till, poslog, mask, reconcile, loyalty, orders, azurite-depth (only when asked)");
     return 0;
 }
