@@ -121,4 +121,30 @@ public class AvailabilityKeptFigureTests
         Assert.Equal((4L, 9m), (Assert.Single(channel.Pushed).Version, channel.Pushed[0].Available));
         Assert.Equal(1, ledger.Reads);
     }
+
+    [Fact]
+    public async Task GivenKeptRowsAlreadyPushedButOlderThanTheChangeTheMessageNames_WhenHandled_ThenTheLatestFigureIsReadAndPushed()
+    {
+        // This process pushed and marked version 7; another instance's change made version 8 and sent this message.
+        var ledger = new Ledger(stored: Stock(10m, 8, 7), kept: Stock(9m, 7, 7));
+
+        var channel = await PushAsync(ledger, version: 8);
+
+        Assert.Equal((8L, 10m), (Assert.Single(channel.Pushed).Version, channel.Pushed[0].Available));
+        Assert.True(ledger.Reads >= 1);
+    }
+
+    [Fact]
+    public async Task GivenAMessageNamingNoVersion_WhenHandled_ThenTheLocationIsReadNotTakenFromKeptRows()
+    {
+        var ledger = new Ledger(stored: Stock(10m, 8, 7), kept: Stock(9m, 7, 7));
+        var channel = new WebStore();
+        var handler = new AvailabilityHandler(ledger, [channel], new Alerts(), new Sender(), PilotGate.AllOn(TimeProvider.System),
+            new InventoryOptions(null, InventoryOptions.DefaultOversellChannels), TimeProvider.System);
+
+        await handler.HandleAsync(new ReceivedMessage(AvailabilityEnvelopes.Create("SKU-1", "WH-1", DateTimeOffset.UtcNow, "test"),
+            QueueNames.ChannelAvailability, 1, null), CancellationToken.None);
+
+        Assert.Equal((8L, 10m), (Assert.Single(channel.Pushed).Version, channel.Pushed[0].Available));
+    }
 }

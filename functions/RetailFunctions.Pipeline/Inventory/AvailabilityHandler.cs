@@ -70,7 +70,7 @@ public sealed class AvailabilityHandler(
                 // latest (another runtime's change or mark fails our mark's tag check, and the next round reads again).
                 var stock = settled is not null && Volatile.Read(ref _marks[Stripe(key)]) == marksBefore
                     ? settled
-                    : await FigureAsync(sku, location, ct);
+                    : await FigureAsync(sku, location, changed?.Version, ct);
                 if (stock is null)
                     return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
                 var level = stock.Level;
@@ -116,13 +116,13 @@ public sealed class AvailabilityHandler(
         if (window <= TimeSpan.Zero) return null;
         if (changed is not null && (changed.At + window < cap ? changed.At + window : cap) - clock.GetUtcNow() is var quiet && quiet > TimeSpan.Zero)
             await Task.Delay(quiet, clock, ct);
-        if (await FigureAsync(sku, location, ct) is not { } stock) return null;
+        if (await FigureAsync(sku, location, changed?.Version, ct) is not { } stock) return null;
         if (stock.Level.Version == changed?.Version || recheck && stock.PushedVersion >= stock.Level.Version) return stock;
         var version = stock.Level.Version;
         while (cap - clock.GetUtcNow() is var left && left > TimeSpan.Zero)
         {
             await Task.Delay(left < window ? left : window, clock, ct);
-            var latest = await FigureAsync(sku, location, ct);
+            var latest = await FigureAsync(sku, location, changed?.Version, ct);
             if (latest?.Level.Version == version) return latest;
             version = latest?.Level.Version ?? version;
         }
@@ -130,12 +130,17 @@ public sealed class AvailabilityHandler(
     }
 
     /// <summary>
-    /// The location's figure as this process's ledger last wrote or marked it, else as read. Those rows hold every
-    /// change made here; one made by another instance since makes the push's mark fail its tag check (and forget
-    /// them), so the next round reads. A read of the location is a range query, served by scanning on the emulator.
+    /// The location's figure as this process's ledger last wrote or marked it, when those rows are at least at the
+    /// version the message names; else as read. Kept rows hold every change made here; one made by another instance
+    /// since makes the push's mark fail its tag check (and forget them), so the next round reads. But rows older than
+    /// the message's change (another instance made it) may already be marked pushed and would end the push with
+    /// nothing pushed, and a message naming no version gives nothing to check them against: both read. A read of the
+    /// location is a range query, served by scanning on the emulator.
     /// </summary>
-    private async Task<LocationStock?> FigureAsync(string sku, string location, CancellationToken ct) =>
-        inventory.LastWritten(sku)?.Locations.GetValueOrDefault(location) is { Level: { } level, LevelTag: not null } kept
+    private async Task<LocationStock?> FigureAsync(string sku, string location, long? atLeast, CancellationToken ct) =>
+        atLeast is { } version
+        && inventory.LastWritten(sku)?.Locations.GetValueOrDefault(location) is { Level: { } level, LevelTag: not null } kept
+        && level.Version >= version
             ? new LocationStock(level, kept.Policy, kept.PushedVersion, kept.LastPushedAvailable, kept.PushedAt)
             : await inventory.GetLocationStockAsync(sku, location, ct);
 
