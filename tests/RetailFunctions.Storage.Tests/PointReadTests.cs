@@ -188,4 +188,28 @@ public sealed class PointReadTests(AzuriteFixture azurite) : IClassFixture<Azuri
         Assert.Equal((5m, 4m), (routed.Single().Level.OnHand, routed.Single().Level.Reserved));
         Assert.Single(_requests.Queries);
     }
+
+    [Fact]
+    public async Task GivenRoutingLastSawNoStockAndAnotherInstanceReceivedSome_WhenAnOrderIsRouted_ThenTheShortfallIsReadAfreshAndTheStockIsOffered()
+    {
+        var sku = $"PR-{Guid.NewGuid():N}";
+        var here = new TableInventoryStore(_account);
+        await new StockGroupCommit(here).ExecuteAsync(Receipt(sku, 1m), CancellationToken.None);
+        Assert.Equal(1m, Assert.Single(await here.GetRoutingStockAsync(sku, TimeSpan.FromMinutes(1), CancellationToken.None)).Level.OnHand);
+        await new StockGroupCommit(new TableInventoryStore(_account)).ExecuteAsync(new InventoryCommand.RecordMovement(
+            new StockMovement(sku, "STORE-1", MovementKind.Receipt, 3m, $"{sku}-receipt-2", "tester", "test", "test-event-2", DateTimeOffset.UtcNow)),
+            CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        var draft = new Domain.Orders.OrderDraft("app", [new Domain.Orders.ChannelReference("app", "id", sku)], "USD", now, null,
+            Domain.Orders.FulfilmentMethod.Ship, null, null, null, [new Domain.Orders.OrderLine("L1", sku, "Shirt", 2m, 10m, 0m, 0m)], 0m, 0m, false);
+        var step = Domain.Orders.OrderWorkflow.Execute(new Domain.Orders.OrderCommand.RecordOrder("record", "app", now, draft, now, null, null,
+            new Dictionary<string, decimal>()), Domain.Orders.Order.Empty($"app-{sku}"), Domain.Orders.OrderPolicy.Default);
+        var routing = Assert.Single(step.Effects.OfType<Domain.Orders.OrderEffect.RouteStock>());
+        var runner = new Pipeline.Orders.OrderEffectRunner(here, null!, new TableCatalogStore(_account), null!, null!,
+            new InventoryOptions(null, new HashSet<string>()), TimeProvider.System);
+
+        var answer = Assert.IsType<Domain.Orders.OrderCommand.AllocateStock>(await runner.RouteAsync(step.Next, routing, CancellationToken.None));
+
+        Assert.Equal(4m, Assert.Single(answer.Candidates, c => c.Sku == sku).Available);
+    }
 }

@@ -27,6 +27,7 @@ public sealed class OrderEffectRunner(
     /// How late another instance's stock change may reach routing: a burst of orders routes the same SKUs again and
     /// again, and a read of all a SKU's locations is a range query, served by scanning. Nothing is oversold by it: the
     /// reservation is checked against the rows it writes, and one that fails there makes the next routing read afresh.
+    /// Nor is anything backordered by it: a SKU the kept figure cannot fill is read afresh first.
     /// </summary>
     private static readonly TimeSpan RoutingStockFresh = TimeSpan.FromSeconds(5);
     private Positions? _positions;
@@ -111,7 +112,13 @@ public sealed class OrderEffectRunner(
         if (needs.Count == 0 || order.Draft is null) return [];
         var levels = new List<(string Sku, LocationStock Stock)>();
         foreach (var sku in needs.Select(n => n.Sku).Distinct(StringComparer.Ordinal))
-            levels.AddRange((await stock.GetRoutingStockAsync(sku, RoutingStockFresh, ct)).Select(s => (sku, s)));
+        {
+            var read = await stock.GetRoutingStockAsync(sku, RoutingStockFresh, ct);
+            // A kept read can miss stock another instance received since: a shortfall is read afresh before it is routed as one.
+            if (read.Sum(s => Availability.ForChannel(s.Level, s.Policy, order.Draft.Channel)) < needs.Where(n => n.Sku == sku).Sum(n => n.Quantity))
+                read = await stock.GetStockAsync(sku, ct);
+            levels.AddRange(read.Select(s => (sku, s)));
+        }
         var positions = await PositionsAsync(levels.Select(l => l.Stock.Level.Location), ct);
         return [.. levels.Select(l => new StockCandidate(l.Stock.Level.Location, l.Sku,
             Availability.ForChannel(l.Stock.Level, l.Stock.Policy, order.Draft.Channel), positions.GetValueOrDefault(l.Stock.Level.Location)))];
