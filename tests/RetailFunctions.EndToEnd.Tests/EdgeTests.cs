@@ -151,7 +151,7 @@ public sealed class BackpressureTests(BackpressureFixture fixture) : IClassFixtu
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
         var refused = await Calls.Eventually(
-            () => fixture.Http.SendAsync(Calls.ShopifyWebhook("orders/create", """{"id": 1}""", $"bp-extra-{Guid.NewGuid():N}")),
+            () => fixture.Http.SendAsync(Calls.ShopifyWebhook("orders/create", """{"id": 1}""", $"bp-extra-{Calls.LettersId()}")),
             r => r.StatusCode == HttpStatusCode.ServiceUnavailable, "the edge to refuse work");
         Assert.Equal(TimeSpan.FromSeconds(17), refused.Headers.RetryAfter?.Delta);
         var health = await fixture.Http.GetJson("api/health");

@@ -15,7 +15,7 @@ public sealed class ExceptionRoleTests(RuntimeFixture fixture) : IClassFixture<R
     public static async Task<BusinessException> Plant(string connectionString, string owner, string reason, string detail,
         IReadOnlyDictionary<string, string>? keys = null, string? payloadReference = null)
     {
-        var exception = new BusinessException($"{reason}-{Guid.NewGuid():N}", owner, reason, detail, $"msg-{Guid.NewGuid():N}",
+        var exception = new BusinessException($"{reason}-{Calls.LettersId()}", owner, reason, detail, $"msg-{Calls.LettersId()}",
             payloadReference, keys ?? new Dictionary<string, string>(), ExceptionStatuses.Open, DateTimeOffset.UtcNow);
         await new TableExceptionStore(StorageAccount.FromConnectionString(connectionString)).RaiseAsync(exception, CancellationToken.None);
         return exception;
