@@ -81,6 +81,8 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
     /// <summary>How far two runtimes' clocks may disagree about when a lease ends.</summary>
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
+    private const string Aggregate = "refund attempt";
+
     /// <summary>How often an attempt waiting for another looks again.</summary>
     private static readonly TimeSpan LookAgain = TimeSpan.FromSeconds(1);
 
@@ -124,7 +126,7 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
         }
         if (outcome is RefundOutcome.Executed executed)
         {
-            await _attempts.RunAsync("refund attempt", key, row => RefundAttempts.Finish(row, holder, executed.ChannelRefundId), CancellationToken.None, taken.Slice);
+            await _attempts.RunAsync(Aggregate, key, row => RefundAttempts.Finish(row, holder, executed.ChannelRefundId), CancellationToken.None, taken.Slice);
             return;
         }
         await LetGoAsync(key, holder, taken.Slice);
@@ -142,7 +144,7 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
         while (true)
         {
             var now = clock.GetUtcNow();
-            var taken = await _attempts.RunAsync("refund attempt", key, row => RefundAttempts.Take(row, holder, now, lease), ct);
+            var taken = await _attempts.RunAsync(Aggregate, key, row => RefundAttempts.Take(row, holder, now, lease), ct);
             if (taken.Result is not RefundTurn.Held held) return taken;
             // The holder finishes, lets go, or its lease passes; each is seen on a later look.
             await Task.Delay(held.Until - now < LookAgain ? held.Until - now : LookAgain, clock, ct);
@@ -151,7 +153,7 @@ public sealed class RefundExecutionSubscriber(IEnumerable<IRefundGateway> gatewa
 
     /// <summary>Done even when the message is being cancelled: otherwise the next attempt waits for the lease to pass.</summary>
     private Task LetGoAsync(RefundAttemptKey key, string holder, StoredRefundAttempt taken) =>
-        _attempts.RunAsync("refund attempt", key, row => RefundAttempts.LetGo(row, holder, clock.GetUtcNow()), CancellationToken.None, taken);
+        _attempts.RunAsync(Aggregate, key, row => RefundAttempts.LetGo(row, holder, clock.GetUtcNow()), CancellationToken.None, taken);
 
     private static bool IsChannels(Refund refund) => refund.RefundId.StartsWith($"{SourceSystems.Shopify}:", StringComparison.Ordinal);
 

@@ -228,18 +228,19 @@ public static class PosLogReader
     /// </summary>
     private static ReceiptKey? VoidedReceipt(PosElement retail, Header header)
     {
-        if (VoidLink(retail) is not { } link) return null;
+        if (FirstLink(retail, isVoid: true) is not { } link) return null;
         const string At = "Transaction/RetailTransaction/TransactionLink";
         var sequence = Text(link, "SequenceNumber") ?? throw new PayloadException(At + "/SequenceNumber", "missing: a post-void must name the receipt it voids");
         return new ReceiptKey(Text(link, "RetailStoreID") ?? header.Receipt.StoreId, Text(link, "WorkstationID") ?? header.Receipt.WorkstationId,
             Text(link, "BusinessDayDate") is { } day ? PosValues.BusinessDay(day, At + "/BusinessDayDate") : header.Receipt.BusinessDay, sequence);
     }
 
-    private static PosElement? VoidLink(PosElement retail)
+    /// <summary>The element's first TransactionLink that is a void's link, or that is not.</summary>
+    private static PosElement? FirstLink(PosElement element, bool isVoid)
     {
-        foreach (var link in Children(retail, "TransactionLink"))
+        foreach (var link in Children(element, "TransactionLink"))
         {
-            if (IsVoidLink(link)) return link;
+            if (IsVoidLink(link) == isVoid) return link;
         }
         return null;
     }
@@ -377,16 +378,7 @@ public static class PosLogReader
 
     /// <summary>A return's link to the sale it returns: on the line, its line item, or the whole transaction (any but a void's).</summary>
     private static PosElement? ReturnLink(PosElement line, PosElement item, PosElement retail) =>
-        NonVoidLink(line) ?? NonVoidLink(item) ?? NonVoidLink(retail);
-
-    private static PosElement? NonVoidLink(PosElement element)
-    {
-        foreach (var link in Children(element, "TransactionLink"))
-        {
-            if (!IsVoidLink(link)) return link;
-        }
-        return null;
-    }
+        FirstLink(line, isVoid: false) ?? FirstLink(item, isVoid: false) ?? FirstLink(retail, isVoid: false);
 
     private static bool IsVoidLink(PosElement link) =>
         Attr(link, "ReasonCode") is { } reason && (IsVoidStatus(reason) || reason.Equals("PostVoid", StringComparison.OrdinalIgnoreCase));
