@@ -1,0 +1,194 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using RetailFunctions.Domain.Orders;
+using RetailFunctions.Domain.Rollout;
+using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Messaging;
+using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Rollout;
+using RetailFunctions.Testing;
+
+namespace RetailFunctions.Storage.Tests;
+
+/// <summary>
+/// A store's pick list against a real Azurite, counting the Table requests the task rows cost: a row is written when
+/// its task is requested and when it closes (a close riding on the location's next request), and the stages in
+/// between are read from the order, so the list shows them without their being written.
+/// </summary>
+public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+    private readonly Counter _requests = new();
+    private StorageAccount _account = null!;
+    private StorageAccount _counted = null!;
+
+    public async Task InitializeAsync()
+    {
+        _account = StorageAccount.FromConnectionString(azurite.ConnectionString);
+        await _account.ProvisionAsync(CancellationToken.None);
+        var options = new TableClientOptions();
+        options.AddPolicy(_requests, HttpPipelinePosition.PerCall);
+        _counted = new StorageAccount(new TableServiceClient(azurite.ConnectionString, options),
+            new QueueServiceClient(azurite.ConnectionString), new BlobServiceClient(azurite.ConnectionString));
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Counts every request the client sends (a transaction is one).</summary>
+    private sealed class Counter : HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+        public int Count => Volatile.Read(ref _count);
+        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
+    }
+
+    private static string Location() => $"PL{Random.Shared.Next(100_000, 999_999)}";
+
+    private static StoreTask Requested(string location, string orderId) =>
+        new(location, orderId, "S1", FulfilmentMethod.Ship, [Line(orderId)], ShipmentStage.Allocated, Now, Now);
+
+    private static ShipmentLine Line(string orderId) => new("L1", "SKU-1", 1m, $"order:{orderId}:S1:L1", ReservationState.Pending);
+
+    private static readonly StoredOrder None = new(Order.Empty("none"), [], null);
+
+    private async Task<TableEntity?> RowAsync(string location, string orderId)
+    {
+        var row = await _account.Table(TableNames.StoreTasks).GetEntityIfExistsAsync<TableEntity>(location, $"{orderId}:S1");
+        return row.HasValue ? row.Value : null;
+    }
+
+    [Fact]
+    public async Task GivenAShippedTask_WhenTheStoreGetsItsNextPickRequest_ThenTheCloseRidesInTheSameWrite()
+    {
+        var location = Location();
+        var store = new TableStoreTaskStore(_counted, closeDelay: TimeSpan.FromHours(1));
+        await store.AddAsync(Requested(location, "o-1"), CancellationToken.None);
+
+        await store.CloseAsync(location, "o-1", "S1", ShipmentStage.Shipped, Now.AddMinutes(5), CancellationToken.None);
+        await store.AddAsync(Requested(location, "o-2"), CancellationToken.None);
+
+        Assert.Equal(2, _requests.Count);
+        Assert.Equal("Shipped", (await RowAsync(location, "o-1"))!.GetString("Stage"));
+        Assert.Equal("Allocated", (await RowAsync(location, "o-2"))!.GetString("Stage"));
+        var open = await store.ListAsync(location, openOnly: true, CancellationToken.None);
+        Assert.Equal(["o-2"], open.Select(t => t.OrderId));
+    }
+
+    [Fact]
+    public async Task GivenAShippedTaskAndNoFurtherRequest_WhenTheDelayPasses_ThenTheCloseIsWrittenAloneAndOnlyOnce()
+    {
+        var location = Location();
+        var store = new TableStoreTaskStore(_counted, closeDelay: TimeSpan.FromMilliseconds(100));
+        await store.AddAsync(Requested(location, "o-1"), CancellationToken.None);
+
+        await store.CloseAsync(location, "o-1", "S1", ShipmentStage.Shipped, Now.AddMinutes(5), CancellationToken.None);
+        await store.CloseAsync(location, "o-1", "S1", ShipmentStage.Delivered, Now.AddMinutes(9), CancellationToken.None);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await RowAsync(location, "o-1"))!.GetString("Stage") != "Shipped" && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal("Shipped", (await RowAsync(location, "o-1"))!.GetString("Stage"));
+        await store.CloseAsync(location, "o-1", "S1", ShipmentStage.Delivered, Now.AddMinutes(9), CancellationToken.None);
+        await Task.Delay(500);
+        Assert.Equal(2, _requests.Count);
+        Assert.Equal("Shipped", (await RowAsync(location, "o-1"))!.GetString("Stage"));
+    }
+
+    [Fact]
+    public async Task GivenACloseForATaskWhoseRequestHasNotLanded_WhenItRidesWithAnotherRequest_ThenThatRequestIsWrittenAndNoRowIsMadeUp()
+    {
+        var location = Location();
+        var store = new TableStoreTaskStore(_counted, closeDelay: TimeSpan.FromHours(1));
+
+        await store.CloseAsync(location, "o-late", "S1", ShipmentStage.Cancelled, Now, CancellationToken.None);
+        await store.AddAsync(Requested(location, "o-2"), CancellationToken.None);
+
+        Assert.Equal("Allocated", (await RowAsync(location, "o-2"))!.GetString("Stage"));
+        Assert.Null(await RowAsync(location, "o-late"));
+    }
+
+    [Fact]
+    public async Task GivenAPickRequestDeliveredAgain_WhenItRidesWithAClose_ThenTheRowIsClosedAndKeepsWhatWasRequested()
+    {
+        var location = Location();
+        await new TableStoreTaskStore(_account).AddAsync(Requested(location, "o-1"), CancellationToken.None);
+        var store = new TableStoreTaskStore(_counted, closeDelay: TimeSpan.FromHours(1));
+
+        await store.CloseAsync(location, "o-1", "S1", ShipmentStage.PickedUp, Now.AddMinutes(3), CancellationToken.None);
+        await store.AddAsync(Requested(location, "o-1"), CancellationToken.None);
+
+        var row = (await RowAsync(location, "o-1"))!;
+        Assert.Equal(("PickedUp", "S1"), (row.GetString("Stage"), row.GetString("ShipmentId")));
+        Assert.Equal(Now.AddMinutes(3), row.GetDateTimeOffset("UpdatedAt"));
+    }
+
+    [Fact]
+    public async Task GivenAShipmentPickedAndPacked_WhenTheirEventsArriveAndTheStoreLists_ThenNothingIsWrittenAndTheListShowsPacked()
+    {
+        var location = Location();
+        var orderId = $"app-PL-{Guid.NewGuid():N}";
+        var orders = new TableOrderStore(_account);
+        var tasks = new TableStoreTaskStore(_counted, closeDelay: TimeSpan.FromHours(1));
+        var (placed, shipment) = Placed(orderId, location);
+        await tasks.AddAsync(Requested(location, orderId), CancellationToken.None);
+        var saved = (await orders.TrySaveAsync(orderId, None, new OrderChange(placed, []), CancellationToken.None))!;
+        var handler = Handler(tasks);
+        var before = _requests.Count;
+
+        var order = placed;
+        foreach (var (stage, minutes) in new[] { (ShipmentStage.Picking, 1), (ShipmentStage.Packed, 2) })
+        {
+            var advanced = new OrderEvent.ShipmentAdvanced(Now.AddMinutes(minutes), shipment, stage, [], "associate");
+            order = OrderEvolution.Evolve(order, advanced);
+            saved = (await orders.TrySaveAsync(orderId, saved, new OrderChange(order, []), CancellationToken.None))!;
+            var message = new ReceivedMessage(OrderEnvelopes.Event(order, advanced, order.Sequence, Now), QueueNames.OrderEvents, 1, Now);
+            var outcome = await handler.HandleAsync(message, CancellationToken.None);
+            Assert.IsType<HandlerOutcome.Completed>(outcome);
+        }
+        Assert.Equal(0, _requests.Count - before);
+        var listed = await new StorePickList(tasks, orders).ListAsync(location, openOnly: true, CancellationToken.None);
+
+        var task = Assert.Single(listed);
+        Assert.Equal((ShipmentStage.Packed, Now.AddMinutes(2)), (task.Stage, task.UpdatedAt));
+        Assert.Equal("Allocated", (await RowAsync(location, orderId))!.GetString("Stage"));
+    }
+
+    [Fact]
+    public async Task GivenAShippedShipmentWhoseCloseIsNotWritten_WhenTheStoreLists_ThenItHasLeftTheOpenListAndIsClosedWithTheNextWrite()
+    {
+        var location = Location();
+        var orderId = $"app-PL-{Guid.NewGuid():N}";
+        var orders = new TableOrderStore(_account);
+        var tasks = new TableStoreTaskStore(_account, closeDelay: TimeSpan.FromHours(1));
+        var (placed, shipment) = Placed(orderId, location);
+        await tasks.AddAsync(Requested(location, orderId), CancellationToken.None);
+        var advanced = new OrderEvent.ShipmentAdvanced(Now.AddMinutes(4), shipment, ShipmentStage.Shipped, ["TRK-1"], "associate");
+        await orders.TrySaveAsync(orderId, None, new OrderChange(OrderEvolution.Evolve(placed, advanced), []), CancellationToken.None);
+        var list = new StorePickList(tasks, orders);
+
+        var open = await list.ListAsync(location, openOnly: true, CancellationToken.None);
+        var all = await list.ListAsync(location, openOnly: false, CancellationToken.None);
+        await tasks.AddAsync(Requested(location, "o-next"), CancellationToken.None);
+
+        Assert.Empty(open);
+        Assert.Equal(ShipmentStage.Shipped, all.Single(t => t.OrderId == orderId).Stage);
+        Assert.Equal("Shipped", (await RowAsync(location, orderId))!.GetString("Stage"));
+    }
+
+    private OrderEventsHandler Handler(IStoreTaskStore tasks) =>
+        new(tasks, [], new BlobStore(_account),
+            new PilotGate(new TablePilotStore(_account), null, new PilotOptions([], TimeSpan.FromSeconds(2)), TimeProvider.System));
+
+    /// <summary>An app order placed and allocated in one shipment at the location.</summary>
+    private static (Order Order, string ShipmentId) Placed(string orderId, string location)
+    {
+        var draft = new OrderDraft("app", [new ChannelReference("app", "id", orderId)], "EUR", Now, null, FulfilmentMethod.Ship,
+            null, null, null, [new OrderLine("L1", "SKU-1", "Item", 1m, 10m, 0m, 0m, false)], 0m, 0m, false);
+        var order = OrderEvolution.Evolve(Order.Empty(orderId), new OrderEvent.OrderPlaced(Now, draft, Now));
+        var shipment = new Shipment("S1", location, FulfilmentMethod.Ship, ShipmentStage.Allocated, [Line(orderId)], [], null, null);
+        order = OrderEvolution.Evolve(order, new OrderEvent.StockAllocated(Now, shipment));
+        return (order, "S1");
+    }
+}
