@@ -14,7 +14,7 @@ namespace RetailFunctions.Storage;
 /// A location's requests and closes share its partition, so they are written together: one writer per location takes
 /// every request and close waiting, as one entity-group transaction. A request is written before
 /// <see cref="AddAsync"/> returns. A close is not waited for: it rides on the location's next request, or is written
-/// alone after a short delay (two seconds). Until then, and should this process die first, the list learns it from
+/// alone after a few quiet seconds (five). Until then, and should this process die first, the list learns it from
 /// the order and closes the row again.
 /// </para>
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
 {
     private const int MaxRows = 100;
     private const int RememberedClosed = 4_096;
-    private readonly TimeSpan _closeDelay = closeDelay ?? TimeSpan.FromSeconds(2);
+    private readonly TimeSpan _closeDelay = closeDelay ?? TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, Waiting> _locations = new(StringComparer.Ordinal);
 
     /// <summary>Rows closed here ("{partition}|{row}"): a closed row is final, so later closes and requests write nothing.</summary>
