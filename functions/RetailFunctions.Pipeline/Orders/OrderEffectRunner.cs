@@ -69,9 +69,8 @@ public sealed class OrderEffectRunner(
                     $"order {order.OrderId}", r.Reason, $"order:{order.OrderId}", now)), ct);
                 return NoAnswer;
 
-            case OrderEffect.RequestPick p:
-                await sender.SendAsync(QueueNames.OrderEvents, OrderEnvelopes.PickRequest(
-                    new StoreTask(p.Location, order.OrderId, p.ShipmentId, p.Method, p.Lines, ShipmentStage.Allocated, now, now), now), ct);
+            case OrderEffect.RequestPick or OrderEffect.Publish:
+                await sender.SendAsync(QueueNames.OrderEvents, OrderEventsMessage(order, effect, now)!, ct);
                 return NoAnswer;
 
             case OrderEffect.SchedulePickupExpiry s:
@@ -82,14 +81,37 @@ public sealed class OrderEffectRunner(
                 await RaiseAsync(order, effect, x.Owner, x.Reason, x.Detail, ct);
                 return NoAnswer;
 
-            case OrderEffect.Publish p:
-                await sender.SendAsync(QueueNames.OrderEvents, OrderEnvelopes.Event(order, p.Event, p.Sequence, now), ct);
-                return NoAnswer;
-
             default:
                 throw new InvalidOperationException($"no runner for effect {effect.GetType().Name}");
         }
     }
+
+    /// <summary>
+    /// Runs one round of the outbox: each effect in turn, except the messages for the order-events queue (events and
+    /// pick requests), which go out together after the others. A decision's events then cost the queue one message to
+    /// send, receive and delete instead of one each.
+    /// </summary>
+    public async Task<IReadOnlyList<OrderCommand>> RunAllAsync(Order order, IReadOnlyList<OrderEffect> effects, CancellationToken ct)
+    {
+        var answers = new List<OrderCommand>();
+        var messages = new List<Envelope>();
+        foreach (var effect in effects)
+        {
+            if (OrderEventsMessage(order, effect, clock.GetUtcNow()) is { } message) messages.Add(message);
+            else answers.AddRange(await RunAsync(order, effect, ct));
+        }
+        if (messages.Count > 0) await sender.SendAllAsync(QueueNames.OrderEvents, messages, ct);
+        return answers;
+    }
+
+    /// <summary>The order-events message an effect sends, or null for an effect that does something else.</summary>
+    private static Envelope? OrderEventsMessage(Order order, OrderEffect effect, DateTimeOffset now) => effect switch
+    {
+        OrderEffect.Publish p => OrderEnvelopes.Event(order, p.Event, p.Sequence, now),
+        OrderEffect.RequestPick p => OrderEnvelopes.PickRequest(
+            new StoreTask(p.Location, order.OrderId, p.ShipmentId, p.Method, p.Lines, ShipmentStage.Allocated, now, now), now),
+        _ => null,
+    };
 
     /// <summary>Routing only reads (what each location can promise): the answer is the allocation command.</summary>
     public async Task<OrderCommand> RouteAsync(Order order, OrderEffect.RouteStock routing, CancellationToken ct) =>
