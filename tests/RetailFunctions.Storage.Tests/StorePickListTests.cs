@@ -1,11 +1,9 @@
-using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
-using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Domain.Rollout;
 using RetailFunctions.Pipeline;
+using RetailFunctions.Pipeline.Inventory;
+using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Pipeline.Rollout;
@@ -21,7 +19,7 @@ namespace RetailFunctions.Storage.Tests;
 public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
-    private readonly Counter _requests = new();
+    private CountedTables _requests = null!;
     private StorageAccount _account = null!;
     private StorageAccount _counted = null!;
 
@@ -29,21 +27,11 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
     {
         _account = StorageAccount.FromConnectionString(azurite.ConnectionString);
         await _account.ProvisionAsync(CancellationToken.None);
-        var options = new TableClientOptions();
-        options.AddPolicy(_requests, HttpPipelinePosition.PerCall);
-        _counted = new StorageAccount(new TableServiceClient(azurite.ConnectionString, options),
-            new QueueServiceClient(azurite.ConnectionString), new BlobServiceClient(azurite.ConnectionString));
+        _requests = CountedTables.For(azurite.ConnectionString);
+        _counted = _requests.Account;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
-
-    /// <summary>Counts every request the client sends (a transaction is one).</summary>
-    private sealed class Counter : HttpPipelineSynchronousPolicy
-    {
-        private int _count;
-        public int Count => Volatile.Read(ref _count);
-        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
-    }
 
     private static string Location() => $"PL{Random.Shared.Next(100_000, 999_999)}";
 
@@ -177,17 +165,93 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
         Assert.Equal("Shipped", (await RowAsync(location, orderId))!.GetString("Stage"));
     }
 
+    [Fact]
+    public async Task GivenAReservedShipOrder_WhenTheStorePicksAndPacks_ThenEachActionIsOneWriteAndNothingIsSentOrLeftToRemove()
+    {
+        var location = Location();
+        var orderId = $"app-PL-{Guid.NewGuid():N}";
+        var (placed, shipment) = Placed(orderId, location, ReservationState.Reserved);
+        await new TableOrderStore(_account).TrySaveAsync(orderId, None, new OrderChange(placed, []), CancellationToken.None);
+        var (orders, sent) = Service();
+
+        foreach (var stage in new[] { ShipmentStage.Picking, ShipmentStage.Packed })
+        {
+            var result = await orders.ExecuteOnKnownAsync(orderId, Advance(shipment, stage), CancellationToken.None);
+            Assert.Null(result.Refusal);
+        }
+
+        Assert.Equal(3, _requests.Count);
+        Assert.Empty(sent.Messages);
+        var row = await new TableOrderStore(_account).LoadAsync(orderId, CancellationToken.None);
+        Assert.Equal(ShipmentStage.Packed, row.Order.Shipments.Single().Stage);
+        Assert.Empty(row.Pending);
+    }
+
+    [Fact]
+    public async Task GivenAShippedOrder_WhenItIsDeliveredAndCloses_ThenTheDeliveryIsItsOnlyWriteAndNothingIsSent()
+    {
+        var location = Location();
+        var orderId = $"app-PL-{Guid.NewGuid():N}";
+        var (placed, shipment) = Placed(orderId, location, ReservationState.Reserved);
+        var shipped = OrderEvolution.Evolve(placed, Advanced(shipment, ShipmentStage.Shipped));
+        await new TableOrderStore(_account).TrySaveAsync(orderId, None, new OrderChange(shipped, []), CancellationToken.None);
+        var (orders, sent) = Service();
+
+        var delivered = await orders.ExecuteOnKnownAsync(orderId, Advance(shipment, ShipmentStage.Delivered), CancellationToken.None);
+
+        Assert.Equal(OrderStatus.Closed, delivered.Order.Status);
+        Assert.Equal(2, _requests.Count);
+        Assert.Empty(sent.Messages);
+        Assert.Empty((await new TableOrderStore(_account).LoadAsync(orderId, CancellationToken.None)).Pending);
+    }
+
+    private static OrderCommand.AdvanceShipment Advance(string shipmentId, ShipmentStage stage) =>
+        new($"{shipmentId}:{stage}", "associate", Now.AddMinutes((int)stage), shipmentId, stage, []);
+
+    private static OrderEvent.ShipmentAdvanced Advanced(string shipmentId, ShipmentStage stage) =>
+        new(Now.AddMinutes((int)stage), shipmentId, stage, [], "associate");
+
+    /// <summary>The order service on the counted table; only sending can run (these store actions move no stock).</summary>
+    private (OrderService Orders, RecordingSender Sent) Service()
+    {
+        var sent = new RecordingSender();
+        var effects = new OrderEffectRunner(null!, null!, null!, null!, sent, new InventoryOptions(null, new HashSet<string>()),
+            TimeProvider.System);
+        return (new OrderService(new TableOrderStore(_counted), effects, OrderPolicy.Default, TimeSpan.FromHours(1)), sent);
+    }
+
+    private sealed class RecordingSender : IMessageSender
+    {
+        private readonly List<Envelope> _messages = [];
+
+        public IReadOnlyList<Envelope> Messages
+        {
+            get
+            {
+                lock (_messages) return [.. _messages];
+            }
+        }
+
+        public Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null)
+        {
+            lock (_messages) _messages.Add(envelope);
+            return Task.CompletedTask;
+        }
+    }
+
     private OrderEventsHandler Handler(IStoreTaskStore tasks) =>
         new(tasks, [], new BlobStore(_account),
             new PilotGate(new TablePilotStore(_account), null, new PilotOptions([], TimeSpan.FromSeconds(2)), TimeProvider.System));
 
     /// <summary>An app order placed and allocated in one shipment at the location.</summary>
-    private static (Order Order, string ShipmentId) Placed(string orderId, string location)
+    private static (Order Order, string ShipmentId) Placed(string orderId, string location,
+        ReservationState held = ReservationState.Pending)
     {
         var draft = new OrderDraft("app", [new ChannelReference("app", "id", orderId)], "EUR", Now, null, FulfilmentMethod.Ship,
             null, null, null, [new OrderLine("L1", "SKU-1", "Item", 1m, 10m, 0m, 0m, false)], 0m, 0m, false);
         var order = OrderEvolution.Evolve(Order.Empty(orderId), new OrderEvent.OrderPlaced(Now, draft, Now));
-        var shipment = new Shipment("S1", location, FulfilmentMethod.Ship, ShipmentStage.Allocated, [Line(orderId)], [], null, null);
+        var line = Line(orderId) with { Reservation = held };
+        var shipment = new Shipment("S1", location, FulfilmentMethod.Ship, ShipmentStage.Allocated, [line], [], null, null);
         order = OrderEvolution.Evolve(order, new OrderEvent.StockAllocated(Now, shipment));
         return (order, "S1");
     }
