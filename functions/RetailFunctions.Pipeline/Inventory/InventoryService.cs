@@ -41,9 +41,8 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
         foreach (var command in commands.Where((_, i) => results[i].Outcome == CommandOutcome.AlreadyApplied).DistinctBy(c => c.Sku))
             nudges.AddRange((await store.GetStockAsync(command.Sku, ct)).Where(OwesAPush)
                 .Select(stock => AvailabilityEnvelopes.Create(command.Sku, stock.Level.Location, clock.GetUtcNow(), command.IdempotencyKey)));
-        // Many SKUs changed at once (a till upload): their nudges go out side by side.
-        await Parallel.ForEachAsync(nudges, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-            async (nudge, token) => await sender.SendAsync(QueueNames.ChannelAvailability, nudge, token));
+        // Many SKUs changed at once (a till upload, an order's lines): their nudges go out together.
+        if (nudges.Count > 0) await sender.SendAllAsync(QueueNames.ChannelAvailability, nudges, ct);
         return results;
     }
 
