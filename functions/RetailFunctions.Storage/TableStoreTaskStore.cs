@@ -21,6 +21,8 @@ namespace RetailFunctions.Storage;
 public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeDelay = null) : IStoreTaskStore
 {
     private const int MaxRows = 100;
+    private const int MaxChars = 1_000_000;
+    private static readonly IReadOnlyDictionary<string, Exception> NoneRefused = new Dictionary<string, Exception>();
     private const int RememberedClosed = 4_096;
     private readonly TimeSpan _closeDelay = closeDelay ?? TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, Waiting> _locations = new(StringComparer.Ordinal);
@@ -126,7 +128,7 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
                     if (waiting.Closes.Count > 0) ScheduleFlush(partition, waiting);
                     return;
                 }
-                requests = [.. waiting.Requests.Take(MaxRows)];
+                requests = Fitting(waiting.Requests);
                 waiting.Requests.RemoveRange(0, requests.Count);
                 var rows = requests.Select(r => r.Row.RowKey).Distinct(StringComparer.Ordinal).Count();
                 closes = [.. waiting.Closes.Take(MaxRows - rows)];
@@ -135,8 +137,10 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
             }
             try
             {
-                await WriteAsync(partition, requests, closes);
-                foreach (var request in requests) request.Written.TrySetResult();
+                var refused = await WriteAsync(partition, requests, closes);
+                foreach (var request in requests)
+                    if (refused.GetValueOrDefault(request.Row.RowKey) is { } why) request.Written.TrySetException(why);
+                    else request.Written.TrySetResult();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -152,7 +156,8 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
     /// whose row is not there yet is dropped (the list closes it once the request lands): either is taken out and the
     /// rest written again.
     /// </summary>
-    private async Task WriteAsync(string partition, IReadOnlyList<Request> requests, IReadOnlyList<KeyValuePair<string, Close>> closes)
+    private async Task<IReadOnlyDictionary<string, Exception>> WriteAsync(string partition, IReadOnlyList<Request> requests,
+        IReadOnlyList<KeyValuePair<string, Close>> closes)
     {
         var closing = closes.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
         // Each action with the close it carries (none for a request still open).
@@ -170,7 +175,7 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
             {
                 await Table.SubmitTransactionAsync(actions.Select(a => a.Action), CancellationToken.None);
                 foreach (var (action, _) in actions.Where(a => a.Close is not null)) Remember($"{partition}|{action.Entity.RowKey}");
-                return;
+                return NoneRefused;
             }
             catch (TableTransactionFailedException failure)
                 when (failure.Status is 409 or 404 && failure.FailedTransactionActionIndex is { } index)
@@ -180,7 +185,58 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
                 if (failed.ActionType == TableTransactionActionType.Add && close is not null)
                     actions.Add((CloseAction(partition, failed.Entity.RowKey, close), close));
             }
+            catch (RequestFailedException) when (actions.Count > 1)
+            {
+                // A row the service refuses (too large, say) must not hold back the others in its transaction.
+                return await WriteEachAsync(partition, actions);
+            }
         }
+        return NoneRefused;
+    }
+
+    /// <summary>Each row on its own, as the transaction would have written it; the rows refused, with why.</summary>
+    private async Task<IReadOnlyDictionary<string, Exception>> WriteEachAsync(string partition,
+        IReadOnlyList<(TableTransactionAction Action, Close? Close)> actions)
+    {
+        var refused = new Dictionary<string, Exception>(StringComparer.Ordinal);
+        foreach (var (action, close) in actions)
+        {
+            var row = action.Entity.RowKey;
+            try
+            {
+                if (action.ActionType == TableTransactionActionType.Add) await Table.AddEntityAsync(action.Entity);
+                else await Table.UpdateEntityAsync(action.Entity, ETag.All, TableUpdateMode.Merge);
+            }
+            catch (RequestFailedException e) when (e.Status == 409 && close is not null)
+            {
+                await Table.UpdateEntityAsync(CloseAction(partition, row, close).Entity, ETag.All, TableUpdateMode.Merge);
+            }
+            catch (RequestFailedException e) when (e.Status == 409 || e.Status == 404 && close is not null)
+            {
+                // Requested already; or a close whose request has not landed (the list closes it once it has).
+                continue;
+            }
+            catch (RequestFailedException e)
+            {
+                refused[row] = e;
+                continue;
+            }
+            if (close is not null) Remember($"{partition}|{row}");
+        }
+        return refused;
+    }
+
+    /// <summary>The requests one transaction takes: at most 100 rows, and not more text than its 4 MiB body holds.</summary>
+    private static List<Request> Fitting(IReadOnlyList<Request> waiting)
+    {
+        var (taken, chars) = (new List<Request>(), 0);
+        foreach (var request in waiting)
+        {
+            chars += request.Row.GetString("Lines")?.Length ?? 0;
+            if (taken.Count > 0 && (taken.Count == MaxRows || chars > MaxChars)) break;
+            taken.Add(request);
+        }
+        return taken;
     }
 
     private static TableTransactionAction CloseAction(string partition, string row, Close close) =>

@@ -113,6 +113,26 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task GivenAPickRequestTheTableRefuses_WhenItIsWrittenBesideAnother_ThenOnlyItFailsAndTheOtherStands()
+    {
+        var location = Location();
+        var store = new TableStoreTaskStore(_account);
+        // Its lines are more text than one table property holds.
+        var tooLarge = Requested(location, "o-big") with
+        {
+            Lines = [.. Enumerable.Range(1, 800).Select(i => Line("o-big") with { LineId = $"L{i}:{new string('x', 60)}" })],
+        };
+
+        // Asked for together, so they go in one transaction.
+        var both = new[] { store.AddAsync(tooLarge, CancellationToken.None), store.AddAsync(Requested(location, "o-2"), default) };
+
+        await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => both[0]);
+        await both[1];
+        Assert.Equal("Allocated", (await RowAsync(location, "o-2"))!.GetString("Stage"));
+        Assert.Null(await RowAsync(location, "o-big"));
+    }
+
+    [Fact]
     public async Task GivenAShipmentPickedAndPacked_WhenTheirEventsArriveAndTheStoreLists_ThenNothingIsWrittenAndTheListShowsPacked()
     {
         var location = Location();
