@@ -1,4 +1,5 @@
 using RetailFunctions.Domain.Canonical;
+using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Orders;
 using RetailFunctions.Testing;
 
@@ -26,5 +27,22 @@ public sealed class OrderIndexBatchTests(AzuriteFixture azurite) : IClassFixture
             Assert.Equal(orderId, await orders.FindAsync(Channels.Pos, $"{store}-{receipt.SequenceNumber}", CancellationToken.None));
             Assert.Equal(orderId, await orders.FindAsync(Channels.Pos, orderId, CancellationToken.None));
         }
+    }
+
+    [Fact]
+    public async Task GivenTwentyAppOrdersPlacedSideBySide_WhenEachIndexesItsReference_ThenAFewTransactionsHoldThemAndEachIsFound()
+    {
+        var counted = CountedTables.For(azurite.ConnectionString);
+        await counted.Account.ProvisionAsync(CancellationToken.None);
+        var before = counted.Count;
+        var orders = new TableOrderStore(counted.Account);
+        var ids = Enumerable.Range(1, 20).Select(i => $"IDX-{Guid.NewGuid():N}-{i}").ToList();
+
+        await Task.WhenAll(ids.Select(id => orders.IndexAsync(OrderIds.ForChannel(Channels.App, id), Channels.App,
+            [new ChannelReference(Channels.App, "id", id)], CancellationToken.None)));
+
+        Assert.InRange(counted.Count - before, 1, 4);
+        foreach (var id in ids)
+            Assert.Equal(OrderIds.ForChannel(Channels.App, id), await orders.FindAsync(Channels.App, id.ToUpperInvariant(), default));
     }
 }

@@ -127,6 +127,7 @@ public sealed record Payment(Tender Tender, IReadOnlyList<PaymentTransaction> Tr
 
 public sealed record ShipmentLine(string LineId, string Sku, decimal Quantity, string ReservationId, ReservationState Reservation);
 
+/// <summary>A parcel from one location; <paramref name="StageAt"/> is when a store action last moved its stage (null before any).</summary>
 public sealed record Shipment(
     string ShipmentId,
     string Location,
@@ -135,7 +136,8 @@ public sealed record Shipment(
     IReadOnlyList<ShipmentLine> Lines,
     IReadOnlyList<string> TrackingNumbers,
     DateTimeOffset? PickupDeadline,
-    DateTimeOffset? CompletedAt)
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? StageAt = null)
 {
     public bool IsOpen => Stage is not (ShipmentStage.Cancelled or ShipmentStage.Expired);
 

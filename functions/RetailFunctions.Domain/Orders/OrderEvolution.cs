@@ -47,6 +47,7 @@ public static class OrderEvolution
         ShipmentAdvanced s => WithShipment(order, s.ShipmentId, sh => sh with
         {
             Stage = s.Stage,
+            StageAt = s.At,
             TrackingNumbers = s.TrackingNumbers.Count > 0 ? s.TrackingNumbers : sh.TrackingNumbers,
             CompletedAt = s.Stage is ShipmentStage.Shipped or ShipmentStage.Delivered or ShipmentStage.PickedUp ? s.At : sh.CompletedAt,
             Lines = s.Stage is ShipmentStage.Shipped or ShipmentStage.Delivered or ShipmentStage.PickedUp

@@ -103,7 +103,7 @@ public static class OrderEndpoints
                 await RunValidatedAsync(orders, orderId, OrderRequests.Payment(request, Actor(http), clock.GetUtcNow()), ct))
             .WithSummary("Records a payment event from a gateway: authorization, capture, void, refund or chargeback (tokens and last four digits only)");
 
-        api.MapGet("/stores/{location}/tasks", async (string location, bool? open, IStoreTaskStore tasks, CancellationToken ct) =>
+        api.MapGet("/stores/{location}/tasks", async (string location, bool? open, StorePickList tasks, CancellationToken ct) =>
                 Results.Ok(await tasks.ListAsync(location, open ?? true, ct)))
             .WithSummary("A store's pick list: shipments to pick, pack, ship or hand over, oldest first");
     }

@@ -21,7 +21,8 @@ public static class OrdersModule
     public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<IOrderStore, TableOrderStore>();
-        services.AddSingleton<IStoreTaskStore, TableStoreTaskStore>();
+        services.AddSingleton<IStoreTaskStore>(sp => new TableStoreTaskStore(sp.GetRequiredService<StorageAccount>()));
+        services.AddSingleton<StorePickList>();
         services.AddSingleton(sp => PolicyFrom(configuration, sp.GetRequiredService<InventoryOptions>()));
         services.AddSingleton<OrderEffectRunner>();
         services.AddSingleton<OrderService>();

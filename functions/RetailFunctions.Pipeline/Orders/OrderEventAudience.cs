@@ -16,12 +16,26 @@ namespace RetailFunctions.Pipeline.Orders;
 /// refund execution nor an order orchestration has anything to do (a store action starts one when it needs it);</item>
 /// <item>a sale without a loyalty id, email or phone resolves to no customer: no history, no points, nothing to erase.</item>
 /// </list>
-/// What happens to a till order later (a return, a post-void, a refund) is published as any order's. Pure.
+/// What happens to a till order later (a return, a post-void, a refund) is published as any order's.
+/// <para>
+/// Nor is a store action that the pick list reads from the order (<see cref="StorePickList"/>): picking, packed, ready
+/// for pickup, and delivered. Only the pick list follows shipment stages, and it needs an event only to close a task;
+/// a parcel is delivered after it shipped, whose event closed it (one delivered straight from packed is closed when
+/// the list first reads it). So those saves leave nothing to send, and a delivery that closes the order nothing to
+/// remove. Pure.
+/// </para>
 /// </summary>
 public static class OrderEventAudience
 {
     public static bool IsFollowed(Order order, OrderEvent e) =>
-        !IsTillSaleRecording(order, e) || e is OrderEvent.OrderPlaced && order.Draft!.Customer is not null;
+        IsTillSaleRecording(order, e) ? e is OrderEvent.OrderPlaced && order.Draft!.Customer is not null : !IsStageTheListReads(e);
+
+    /// <summary>A store action whose stage the pick list reads from the order, and which nothing else follows.</summary>
+    public static bool IsStageTheListReads(OrderEvent e) =>
+        e is OrderEvent.ShipmentAdvanced
+        {
+            Stage: ShipmentStage.Picking or ShipmentStage.Packed or ShipmentStage.ReadyForPickup or ShipmentStage.Delivered,
+        };
 
     /// <summary>The events that record a till sale: it was placed, carried out at the till and paid at the till.</summary>
     public static bool IsTillSaleRecording(Order order, OrderEvent e) =>

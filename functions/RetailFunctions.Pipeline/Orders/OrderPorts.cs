@@ -44,16 +44,31 @@ public sealed record StoreTask(
     IReadOnlyList<ShipmentLine> Lines,
     ShipmentStage Stage,
     DateTimeOffset RequestedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>Whether the store still has work on it: to pick, pack, ship or hand over.</summary>
+    public static bool IsOpenStage(ShipmentStage stage) =>
+        stage is ShipmentStage.Allocated or ShipmentStage.Picking or ShipmentStage.Packed or ShipmentStage.ReadyForPickup;
+}
 
+/// <summary>
+/// The rows behind the pick lists: which shipments each store was asked to pick, and which of them have closed.
+/// How far an open one got is its order's to say (<see cref="StorePickList"/>), so the open stages are never written here.
+/// </summary>
 public interface IStoreTaskStore
 {
-    /// <summary>Adds the task once; a repeated request leaves it as it is.</summary>
+    /// <summary>Adds the task once; a repeated request leaves it as it is. Written before it returns.</summary>
     Task AddAsync(StoreTask task, CancellationToken cancellationToken);
 
-    /// <summary>Moves a task's stage forward; never back, so a late message cannot undo a later one.</summary>
-    Task AdvanceAsync(string location, string orderId, string shipmentId, ShipmentStage stage, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records that a task closed (shipped, delivered, picked up, cancelled or expired): a closed task leaves the open
+    /// list, and a closed row is not closed again. The write may ride on the location's next one: until then the list
+    /// learns it from the order.
+    /// </summary>
+    Task CloseAsync(string location, string orderId, string shipmentId, ShipmentStage stage, DateTimeOffset at,
+        CancellationToken cancellationToken);
 
+    /// <summary>The rows as stored, oldest first: an open row's stage is the one it was requested with.</summary>
     Task<IReadOnlyList<StoreTask>> ListAsync(string location, bool openOnly, CancellationToken cancellationToken);
 }
 

@@ -40,8 +40,8 @@ public sealed class OrderCommandHandler(OrderService orders, OrderEffectRunner e
 }
 
 /// <summary>
-/// The order-events queue: a store's pick list follows its shipments, and every subscribed capability receives each
-/// event. Subscribers are idempotent by the message's order and sequence.
+/// The order-events queue: a store's pick list gets its tasks and their closing, and every subscribed capability
+/// receives each event. Subscribers are idempotent by the message's order and sequence.
 /// </summary>
 public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrderEventSubscriber> subscribers, IBlobStore blobs, PilotGate pilot)
 {
@@ -98,6 +98,10 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
         }
     }
 
+    /// <summary>
+    /// A shipment that closed leaves its store's open list. Stages in between (picking, packed, ready for pickup) are
+    /// not written: the list reads them from the order.
+    /// </summary>
     private async Task FollowOnStoreListAsync(OrderEventMessage published, CancellationToken ct)
     {
         var changed = published.Event switch
@@ -106,7 +110,7 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
             OrderEvent.OrderCancelled or OrderEvent.PickupExpired => published.Order.Shipments.Where(x => !x.IsOpen),
             _ => [],
         };
-        foreach (var shipment in changed)
-            await tasks.AdvanceAsync(shipment.Location, published.OrderId, shipment.ShipmentId, shipment.Stage, published.Event.At, ct);
+        foreach (var shipment in changed.Where(s => !StoreTask.IsOpenStage(s.Stage)))
+            await tasks.CloseAsync(shipment.Location, published.OrderId, shipment.ShipmentId, shipment.Stage, published.Event.At, ct);
     }
 }
