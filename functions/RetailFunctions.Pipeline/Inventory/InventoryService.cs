@@ -41,9 +41,9 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
         foreach (var command in commands.Where((_, i) => results[i].Outcome == CommandOutcome.AlreadyApplied).DistinctBy(c => c.Sku))
             nudges.AddRange((await store.GetStockAsync(command.Sku, ct)).Where(OwesAPush)
                 .Select(stock => AvailabilityEnvelopes.Create(command.Sku, stock.Level.Location, clock.GetUtcNow(), command.IdempotencyKey)));
-        // Many SKUs changed at once (a till upload): their nudges go out side by side.
-        await Parallel.ForEachAsync(nudges, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-            async (nudge, token) => await sender.SendAsync(QueueNames.ChannelAvailability, nudge, token));
+        // Many SKUs changed at once (a till upload): their nudges are handed over all at once, so a sender that packs
+        // what waits into one message (the queue's group commit) sends a window's nudges in a few messages.
+        await Task.WhenAll(nudges.Select(nudge => sender.SendAsync(QueueNames.ChannelAvailability, nudge, ct)));
         return results;
     }
 
