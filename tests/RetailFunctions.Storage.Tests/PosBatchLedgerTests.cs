@@ -98,16 +98,18 @@ public sealed class PosBatchLedgerTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     /// <summary>Uploads a POSLog of sales (each line one unit at 2.00, paid in cash) as a batch; returns its id.</summary>
-    private static async Task<string> UploadAsync(Runtime runtime, Store store, int workstation, IReadOnlyList<IReadOnlyList<string>> sales)
+    private static async Task<string> UploadAsync(Runtime runtime, Store store, int workstation, IReadOnlyList<IReadOnlyList<string>> sales,
+        DateOnly? businessDay = null)
     {
+        var day = businessDay ?? Day;
         var xml = new StringBuilder("<POSLog xmlns=\"http://www.nrf-arts.org/IXRetail/namespace/\">");
         for (var n = 0; n < sales.Count; n++)
         {
             var total = (2m * sales[n].Count).ToString("0.00", CultureInfo.InvariantCulture);
             xml.Append(CultureInfo.InvariantCulture, $"""
                 <Transaction><RetailStoreID>{store.PosId}</RetailStoreID><WorkstationID>{workstation}</WorkstationID>
-                <SequenceNumber>{n + 1}</SequenceNumber><BusinessDayDate>{Day:yyyy-MM-dd}</BusinessDayDate>
-                <EndDateTime>{Day:yyyy-MM-dd}T15:00:00</EndDateTime><CurrencyCode>USD</CurrencyCode><RetailTransaction>
+                <SequenceNumber>{n + 1}</SequenceNumber><BusinessDayDate>{day:yyyy-MM-dd}</BusinessDayDate>
+                <EndDateTime>{day:yyyy-MM-dd}T15:00:00</EndDateTime><CurrencyCode>USD</CurrencyCode><RetailTransaction>
                 """);
             for (var i = 0; i < sales[n].Count; i++)
                 xml.Append(CultureInfo.InvariantCulture, $"""
@@ -271,6 +273,25 @@ public sealed class PosBatchLedgerTests(AzuriteFixture azurite) : IClassFixture<
         var onHand = await Task.WhenAll(store.Skus.Select(sku => runtime.OnHandAsync(sku, store.Location)));
         Assert.Equal([Received - 8m, Received - 8m, Received - 7m, Received - 7m], onHand);
         Assert.Equal(30, (await runtime.Journal.ListAsync(Day, store.Location, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task GivenALateUploadOfADayBeforeTheLookback_WhenItIsProcessed_ThenTheOwedDayIsMarkedOnceAndItsErpPostingsShareAFewMessages()
+    {
+        var runtime = new Runtime(azurite.ConnectionString, new PosHandlerOptions(ChunkSize: 50));
+        var store = await StoreWithAsync(runtime, 2);
+        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-FinanceOptions.Default.LookbackDays - 20);
+        var batchId = await UploadAsync(runtime, store, 1, [.. Enumerable.Range(0, 30).Select(n => (IReadOnlyList<string>)[store.Skus[n % 2]])], day);
+        runtime.Requests.Reset();
+
+        await runtime.HandleAsync(batchId);
+
+        // Before, each entry read the owed mark and was queued for the ERP on its own: 30 reads and 30 messages.
+        var (markReads, postings) = (runtime.Requests["GET Journal"], runtime.Requests["POST erp-postings"]);
+        Assert.Equal(1, markReads);
+        Assert.InRange(postings, 1, 8);
+        await CompletedAsync(runtime, batchId, 30);
+        Assert.Equal(30, (await runtime.Journal.ListAsync(day, store.Location, CancellationToken.None)).Count);
     }
 
     /// <summary>The availability nudges queued for the store's SKUs (taken off the queue): the SKU each names.</summary>
