@@ -5,9 +5,10 @@ namespace RetailFunctions.Storage;
 
 /// <summary>
 /// Group commit for one queue: a send starts at once while fewer than <c>maxInFlight</c> are under way; envelopes that
-/// arrive meanwhile wait and go out together in the next message, up to <c>maxBytes</c>. A quiet queue gets one
-/// message per envelope with no added wait; a burst gets a few large messages. Each caller's task completes only once
-/// the message holding its envelope is stored, and fails if that write fails.
+/// arrive meanwhile wait and go out together in the next message, up to <c>maxBytes</c> and <c>maxEnvelopes</c>. A
+/// quiet queue gets one message per send with no added wait; a burst gets a few large messages. Envelopes sent
+/// together (one decision's events) stay together in as few messages as hold them. Each caller's task completes only
+/// once the messages holding its envelopes are stored, and fails if one of those writes fails.
 /// </summary>
 public sealed class QueueGroupCommit(Func<string, Task> send, int maxInFlight = 4, int maxBytes = 48 * 1024, int maxEnvelopes = 32)
 {
@@ -15,23 +16,48 @@ public sealed class QueueGroupCommit(Func<string, Task> send, int maxInFlight = 
     private readonly Queue<Waiting> _waiting = new();
     private int _inFlight;
 
-    private sealed record Waiting(string Text, int Bytes, TaskCompletionSource Stored);
+    /// <summary>Envelopes that travel in one message, and the caller waiting for it.</summary>
+    private sealed record Waiting(IReadOnlyList<string> Texts, int Bytes, TaskCompletionSource Stored);
 
-    public Task SendAsync(string envelopeText)
+    public Task SendAsync(string envelopeText) => SendTogetherAsync([envelopeText]);
+
+    public Task SendTogetherAsync(IReadOnlyList<string> envelopeTexts)
     {
-        var waiting = new Waiting(envelopeText, Encoding.UTF8.GetByteCount(envelopeText), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        List<Waiting>? group = null;
+        var units = Units(envelopeTexts).Select(texts => new Waiting(texts, texts.Sum(t => Encoding.UTF8.GetByteCount(t)),
+            new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))).ToList();
+        var started = new List<List<Waiting>>();
         lock (_gate)
         {
-            _waiting.Enqueue(waiting);
-            if (_inFlight < maxInFlight)
+            foreach (var unit in units) _waiting.Enqueue(unit);
+            while (_inFlight < maxInFlight && _waiting.Count > 0)
             {
                 _inFlight++;
-                group = TakeGroup();
+                started.Add(TakeGroup());
             }
         }
-        if (group is not null) _ = WriteGroupsAsync(group);
-        return waiting.Stored.Task;
+        foreach (var group in started) _ = WriteGroupsAsync(group);
+        return units.Count == 1 ? units[0].Stored.Task : Task.WhenAll(units.Select(u => u.Stored.Task));
+    }
+
+    /// <summary>Envelopes sent together, cut into runs that each fit one message (a run of one may be larger).</summary>
+    private List<IReadOnlyList<string>> Units(IReadOnlyList<string> texts)
+    {
+        var units = new List<IReadOnlyList<string>>();
+        var run = new List<string>();
+        var bytes = 0;
+        foreach (var text in texts)
+        {
+            var size = Encoding.UTF8.GetByteCount(text);
+            if (run.Count > 0 && (run.Count == maxEnvelopes || EnvelopeBatch.FormattedBytes(bytes + size, run.Count + 1) > maxBytes))
+            {
+                units.Add(run);
+                (run, bytes) = ([], 0);
+            }
+            run.Add(text);
+            bytes += size;
+        }
+        if (run.Count > 0) units.Add(run);
+        return units;
     }
 
     /// <summary>Writes a group, then whatever gathered while it was written, until nothing waits.</summary>
@@ -41,7 +67,8 @@ public sealed class QueueGroupCommit(Func<string, Task> send, int maxInFlight = 
         {
             try
             {
-                await send(group.Count == 1 ? group[0].Text : EnvelopeBatch.Format(group.Select(w => w.Text).ToList()));
+                var texts = group.SelectMany(w => w.Texts).ToList();
+                await send(texts.Count == 1 ? texts[0] : EnvelopeBatch.Format(texts));
                 foreach (var w in group) w.Stored.TrySetResult();
             }
             catch (Exception e)
@@ -60,16 +87,17 @@ public sealed class QueueGroupCommit(Func<string, Task> send, int maxInFlight = 
         }
     }
 
-    /// <summary>The oldest waiting envelopes that fit one message; always at least one.</summary>
+    /// <summary>The oldest waiting units that fit one message; always at least one.</summary>
     private List<Waiting> TakeGroup()
     {
         var group = new List<Waiting> { _waiting.Dequeue() };
-        var bytes = group[0].Bytes;
-        while (_waiting.Count > 0 && group.Count < maxEnvelopes
-               && EnvelopeBatch.FormattedBytes(bytes + _waiting.Peek().Bytes, group.Count + 1) <= maxBytes)
+        var (bytes, count) = (group[0].Bytes, group[0].Texts.Count);
+        while (_waiting.Count > 0 && count + _waiting.Peek().Texts.Count <= maxEnvelopes
+               && EnvelopeBatch.FormattedBytes(bytes + _waiting.Peek().Bytes, count + _waiting.Peek().Texts.Count) <= maxBytes)
         {
             var next = _waiting.Dequeue();
             bytes += next.Bytes;
+            count += next.Texts.Count;
             group.Add(next);
         }
         return group;

@@ -24,25 +24,46 @@ public sealed class QueueMessageSender(StorageAccount account, BlobStore blobs) 
 
     public async Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null)
     {
-        envelope = PipelineTelemetry.WithTraceParent(envelope);
-        var text = JsonSerializer.Serialize(envelope, Json);
-        if (Encoding.UTF8.GetByteCount(text) > MaxInlineBytes && envelope.Payload is { } payload)
-        {
-            var blobName = $"{queue}/{envelope.Id}";
-            await blobs.PutIfAbsentAsync(ContainerNames.LargePayloads, blobName, Encoding.UTF8.GetBytes(payload), "application/octet-stream", cancellationToken);
-            text = JsonSerializer.Serialize(envelope with { Payload = null, PayloadBlob = blobName }, Json);
-        }
+        var text = await TextAsync(queue, envelope, cancellationToken);
         if (delay is { } later && later > TimeSpan.Zero)
             await account.Queue(queue).SendMessageAsync(text, visibilityTimeout: later, cancellationToken: cancellationToken);
         else
-            // The write is shared with other callers' envelopes, so it is not cancelled with this caller; the caller
-            // stops waiting for it. A group holds one shop's envelopes of one topic, so whoever reads a queued message
-            // (an erasure sweep) can tell from the message whose it is.
-            await _groups.GetOrAdd($"{queue}\n{envelope.Key(BusinessKeys.Shop)}\n{envelope.Key(BusinessKeys.Topic)}",
-                    _ => new QueueGroupCommit(body => account.Queue(queue).SendMessageAsync(body, CancellationToken.None)))
-                .SendAsync(text).WaitAsync(cancellationToken);
+            await GroupFor(queue, envelope).SendAsync(text).WaitAsync(cancellationToken);
         QueueSignals.Notify(queue);
     }
+
+    /// <summary>Envelopes decided together go out in as few messages as hold them; under a burst others' envelopes may share those messages.</summary>
+    public async Task SendAllAsync(string queue, IReadOnlyList<Envelope> envelopes, CancellationToken cancellationToken)
+    {
+        var texts = new List<(Envelope Envelope, string Text)>(envelopes.Count);
+        foreach (var envelope in envelopes) texts.Add((envelope, await TextAsync(queue, envelope, cancellationToken)));
+        await Task.WhenAll(texts.GroupBy(t => GroupKey(queue, t.Envelope), StringComparer.Ordinal)
+            .Select(same => GroupFor(queue, same.First().Envelope).SendTogetherAsync([.. same.Select(t => t.Text)])))
+            .WaitAsync(cancellationToken);
+        QueueSignals.Notify(queue);
+    }
+
+    /// <summary>The message text of an envelope; a payload too large for a message is moved to a blob first.</summary>
+    private async Task<string> TextAsync(string queue, Envelope envelope, CancellationToken cancellationToken)
+    {
+        envelope = PipelineTelemetry.WithTraceParent(envelope);
+        var text = JsonSerializer.Serialize(envelope, Json);
+        if (Encoding.UTF8.GetByteCount(text) <= MaxInlineBytes || envelope.Payload is not { } payload) return text;
+        var blobName = $"{queue}/{envelope.Id}";
+        await blobs.PutIfAbsentAsync(ContainerNames.LargePayloads, blobName, Encoding.UTF8.GetBytes(payload), "application/octet-stream", cancellationToken);
+        return JsonSerializer.Serialize(envelope with { Payload = null, PayloadBlob = blobName }, Json);
+    }
+
+    /// <summary>
+    /// The write is shared with other callers' envelopes, so it is not cancelled with any one caller; a caller only stops
+    /// waiting for it. A group holds one shop's envelopes of one topic, so whoever reads a queued message (an erasure
+    /// sweep) can tell from the message whose it is.
+    /// </summary>
+    private QueueGroupCommit GroupFor(string queue, Envelope envelope) =>
+        _groups.GetOrAdd(GroupKey(queue, envelope), _ => new QueueGroupCommit(body => account.Queue(queue).SendMessageAsync(body, CancellationToken.None)));
+
+    private static string GroupKey(string queue, Envelope envelope) =>
+        $"{queue}\n{envelope.Key(BusinessKeys.Shop)}\n{envelope.Key(BusinessKeys.Topic)}";
 
     public static Envelope Deserialize(string text) =>
         JsonSerializer.Deserialize<Envelope>(text, Json) ?? throw new JsonException("queue message is not an envelope");

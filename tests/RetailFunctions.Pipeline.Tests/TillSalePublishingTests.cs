@@ -131,51 +131,13 @@ public sealed class TillSalePublishingTests
     }
 
     /// <summary>Only publishing and returns run: a till sale's stock was moved by the till, so no ledger is needed.</summary>
-    private static (OrderService Orders, MemoryOrders Store, RecordingSender Sender) Service()
+    private static (OrderService Orders, MemoryOrderStore Store, RecordingSender Sender) Service()
     {
-        var store = new MemoryOrders();
+        var store = new MemoryOrderStore();
         var sender = new RecordingSender();
         var effects = new OrderEffectRunner(null!, null!, null!, null!, sender, new InventoryOptions(null, new HashSet<string>()),
             TimeProvider.System);
         return (new OrderService(store, effects, OrderPolicy.Default, TimeSpan.FromHours(1)), store, sender);
-    }
-
-    private sealed class MemoryOrders : IOrderStore
-    {
-        private readonly Dictionary<string, StoredOrder> _rows = new(StringComparer.Ordinal);
-
-        public int Saves { get; private set; }
-
-        public StoredOrder Row(string key)
-        {
-            lock (_rows) return _rows[key];
-        }
-
-        public Task<StoredOrder> LoadAsync(string key, CancellationToken cancellationToken)
-        {
-            lock (_rows) return Task.FromResult(_rows.GetValueOrDefault(key) ?? new StoredOrder(Order.Empty(key), [], null));
-        }
-
-        public Task<StoredOrder?> TrySaveAsync(string key, StoredOrder loaded, OrderChange change, CancellationToken cancellationToken)
-        {
-            lock (_rows)
-            {
-                Saves++;
-                if (_rows.GetValueOrDefault(key)?.ETag != loaded.ETag) return Task.FromResult<StoredOrder?>(null);
-                return Task.FromResult<StoredOrder?>(_rows[key] = new StoredOrder(change.Order, change.Pending, $"v{Saves}"));
-            }
-        }
-
-        public Task<string?> FindAsync(string channel, string value, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
-
-        public Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken ct) =>
-            Task.CompletedTask;
-
-        public Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<string>>([]);
-
-        public Task<IReadOnlyList<string>> ListWithPendingAsync(DateTimeOffset unchangedSince, int max, CancellationToken ct) =>
-            Task.FromResult<IReadOnlyList<string>>([]);
     }
 
     private sealed class RecordingSender : IMessageSender

@@ -41,9 +41,8 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
         foreach (var command in commands.Where((_, i) => results[i].Outcome == CommandOutcome.AlreadyApplied).DistinctBy(c => c.Sku))
             nudges.AddRange((await store.GetStockAsync(command.Sku, ct)).Where(OwesAPush)
                 .Select(stock => AvailabilityEnvelopes.Create(command.Sku, stock.Level.Location, clock.GetUtcNow(), command.IdempotencyKey)));
-        // Many SKUs changed at once (a till upload): their nudges are handed over all at once, so a sender that packs
-        // what waits into one message (the queue's group commit) sends a window's nudges in a few messages.
-        await Task.WhenAll(nudges.Select(nudge => sender.SendAsync(QueueNames.ChannelAvailability, nudge, ct)));
+        // Many SKUs changed at once (a till upload, an order's lines): their nudges go out together.
+        if (nudges.Count > 0) await sender.SendAllAsync(QueueNames.ChannelAvailability, nudges, ct);
         return results;
     }
 

@@ -40,21 +40,8 @@ public sealed class OrderEffectRunner(
             case OrderEffect.RouteStock routing:
                 return [await RouteAsync(order, routing, ct)];
 
-            case OrderEffect.ReserveStock r:
-                var reserved = await inventory.ExecuteAsync(new InventoryCommand.Reserve(r.Sku, r.Location, r.Channel, r.Quantity, r.ReservationId,
-                    $"order {order.OrderId}", ExpiresAt: null, inventoryOptions.MayOversell(r.Channel), now), ct);
-                return [new OrderCommand.RecordReservation($"reservation:{effect.EffectId}", "inventory", now, r.ShipmentId, r.LineId,
-                    reserved.Outcome != CommandOutcome.Refused, reserved.Outcome == CommandOutcome.Refused ? reserved.Summary : null)];
-
-            case OrderEffect.ReleaseStock r:
-                await inventory.ExecuteAsync(new InventoryCommand.Release(r.Sku, r.ReservationId, r.Reason, now), ct);
-                return NoAnswer;
-
-            case OrderEffect.ConsumeStock c:
-                var location = c.Location ?? inventoryOptions.DefaultFulfillmentLocation;
-                var consumed = await inventory.ExecuteAsync(new InventoryCommand.Consume(c.Sku, c.ReservationId, $"order {order.OrderId}", now, location, c.Quantity), ct);
-                await RaiseNegativeStockAsync(order, effect, consumed, ct);
-                return NoAnswer;
+            case OrderEffect.ReserveStock or OrderEffect.ReleaseStock or OrderEffect.ConsumeStock:
+                return await RunStockAsync(order, [(effect, StockCommand(order, effect, now)!)], now, ct);
 
             case OrderEffect.ReturnStock r:
                 var at = r.Location ?? inventoryOptions.DefaultFulfillmentLocation;
@@ -69,9 +56,8 @@ public sealed class OrderEffectRunner(
                     $"order {order.OrderId}", r.Reason, $"order:{order.OrderId}", now)), ct);
                 return NoAnswer;
 
-            case OrderEffect.RequestPick p:
-                await sender.SendAsync(QueueNames.OrderEvents, OrderEnvelopes.PickRequest(
-                    new StoreTask(p.Location, order.OrderId, p.ShipmentId, p.Method, p.Lines, ShipmentStage.Allocated, now, now), now), ct);
+            case OrderEffect.RequestPick or OrderEffect.Publish:
+                await sender.SendAsync(QueueNames.OrderEvents, OrderEventsMessage(order, effect, now)!, ct);
                 return NoAnswer;
 
             case OrderEffect.SchedulePickupExpiry s:
@@ -82,14 +68,77 @@ public sealed class OrderEffectRunner(
                 await RaiseAsync(order, effect, x.Owner, x.Reason, x.Detail, ct);
                 return NoAnswer;
 
-            case OrderEffect.Publish p:
-                await sender.SendAsync(QueueNames.OrderEvents, OrderEnvelopes.Event(order, p.Event, p.Sequence, now), ct);
-                return NoAnswer;
-
             default:
                 throw new InvalidOperationException($"no runner for effect {effect.GetType().Name}");
         }
     }
+
+    /// <summary>
+    /// Runs one round of the outbox. Effects run in turn, except that a run of stock effects next to each other goes to
+    /// the ledger as one group (each SKU written once, the SKUs side by side, and their availability nudges sent
+    /// together), and the messages for the order-events queue (events and pick requests) go out together after the
+    /// rest. A web order's reservations and events then cost one wait and one message each, not one per line or event.
+    /// </summary>
+    public async Task<IReadOnlyList<OrderCommand>> RunAllAsync(Order order, IReadOnlyList<OrderEffect> effects, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var answers = new List<OrderCommand>();
+        var messages = new List<Envelope>();
+        var stock = new List<(OrderEffect Effect, InventoryCommand Command)>();
+        foreach (var effect in effects)
+        {
+            if (OrderEventsMessage(order, effect, now) is { } message) messages.Add(message);
+            else if (StockCommand(order, effect, now) is { } command) stock.Add((effect, command));
+            else
+            {
+                answers.AddRange(await RunStockAsync(order, stock, now, ct));
+                stock.Clear();
+                answers.AddRange(await RunAsync(order, effect, ct));
+            }
+        }
+        answers.AddRange(await RunStockAsync(order, stock, now, ct));
+        if (messages.Count > 0) await sender.SendAllAsync(QueueNames.OrderEvents, messages, ct);
+        return answers;
+    }
+
+    /// <summary>The ledger command a stock effect asks for, or null for an effect that does something else.</summary>
+    private InventoryCommand? StockCommand(Order order, OrderEffect effect, DateTimeOffset now) => effect switch
+    {
+        OrderEffect.ReserveStock r => new InventoryCommand.Reserve(r.Sku, r.Location, r.Channel, r.Quantity, r.ReservationId,
+            $"order {order.OrderId}", ExpiresAt: null, inventoryOptions.MayOversell(r.Channel), now),
+        OrderEffect.ReleaseStock r => new InventoryCommand.Release(r.Sku, r.ReservationId, r.Reason, now),
+        OrderEffect.ConsumeStock c => new InventoryCommand.Consume(c.Sku, c.ReservationId, $"order {order.OrderId}", now,
+            c.Location ?? inventoryOptions.DefaultFulfillmentLocation, c.Quantity),
+        _ => null,
+    };
+
+    /// <summary>Stock effects as one group for the ledger: a reservation's outcome is answered, a consumption that left stock negative is raised.</summary>
+    private async Task<IReadOnlyList<OrderCommand>> RunStockAsync(Order order, IReadOnlyList<(OrderEffect Effect, InventoryCommand Command)> run,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        if (run.Count == 0) return NoAnswer;
+        var results = await inventory.ExecuteAllAsync([.. run.Select(r => r.Command)], ct);
+        var answers = new List<OrderCommand>();
+        for (var i = 0; i < run.Count; i++)
+        {
+            var (effect, result) = (run[i].Effect, results[i]);
+            if (effect is OrderEffect.ReserveStock r)
+                answers.Add(new OrderCommand.RecordReservation($"reservation:{effect.EffectId}", "inventory", now, r.ShipmentId,
+                    r.LineId, result.Outcome != CommandOutcome.Refused, result.Outcome == CommandOutcome.Refused ? result.Summary : null));
+            else if (effect is OrderEffect.ConsumeStock)
+                await RaiseNegativeStockAsync(order, effect, result, ct);
+        }
+        return answers;
+    }
+
+    /// <summary>The order-events message an effect sends, or null for an effect that does something else.</summary>
+    private static Envelope? OrderEventsMessage(Order order, OrderEffect effect, DateTimeOffset now) => effect switch
+    {
+        OrderEffect.Publish p => OrderEnvelopes.Event(order, p.Event, p.Sequence, now),
+        OrderEffect.RequestPick p => OrderEnvelopes.PickRequest(
+            new StoreTask(p.Location, order.OrderId, p.ShipmentId, p.Method, p.Lines, ShipmentStage.Allocated, now, now), now),
+        _ => null,
+    };
 
     /// <summary>Routing only reads (what each location can promise): the answer is the allocation command.</summary>
     public async Task<OrderCommand> RouteAsync(Order order, OrderEffect.RouteStock routing, CancellationToken ct) =>

@@ -220,9 +220,7 @@ public sealed class OrderService(
         {
             if (kept.Due is { Count: > 0 } due)
             {
-                var answers = new List<OrderCommand>();
-                foreach (var effect in due)
-                    answers.AddRange(await effects.RunAsync(kept.Row.Order, effect, ct));
+                var answers = await effects.RunAllAsync(kept.Row.Order, due, ct);
                 ran += due.Count;
                 kept = new Kept(kept.Row, kept.Run.Concat(due.Select(e => e.EffectId)).ToHashSet(StringComparer.Ordinal), [.. kept.Answers, .. answers],
                     kept.Owes ? kept.RunSince : Stopwatch.GetTimestamp());

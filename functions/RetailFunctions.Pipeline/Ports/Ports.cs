@@ -14,6 +14,15 @@ public interface IMessageSender
 {
     /// <summary>Durably enqueues; a payload larger than the queue allows goes to a blob first.</summary>
     Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null);
+
+    /// <summary>
+    /// Durably enqueues envelopes due now that were decided together (one order decision's events). A sender may carry
+    /// them in one message; each is still handled as if it had come alone. This default sends them one at a time.
+    /// </summary>
+    async Task SendAllAsync(string queue, IReadOnlyList<Envelope> envelopes, CancellationToken cancellationToken)
+    {
+        foreach (var envelope in envelopes) await SendAsync(queue, envelope, cancellationToken);
+    }
 }
 
 public interface IBlobStore
