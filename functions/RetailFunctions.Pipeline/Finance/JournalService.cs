@@ -84,20 +84,20 @@ public sealed class JournalService(
             .Where(x => x.Second.Added && IsOwed(x.Second.Entry.Status) && x.First.Fact.BusinessDay <= WindowStart(x.Second.Entry.RecordedAt))
             .Select(x => (DateOnly?)x.First.Fact.BusinessDay).Min();
         if (owedSince is { } oldest) await store.MarkOwedAsync(oldest, ct);
-        var postings = new List<Task>();
+        var postings = new List<Envelope>();
         for (var k = 0; k < candidates.Count; k++)
         {
             var (i, fact) = (candidates[k].Index, candidates[k].Fact);
             var (entry, added) = stored[k];
             // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which
-            // lands here; the posting is idempotent by entry id, so a second message does no harm. A till window's
-            // postings are handed over at once, so a sender that packs what waits sends them in a few messages.
+            // lands here; the posting is idempotent by entry id, so a second message does no harm.
             if (entry.Status == PostingStatuses.Recorded && options.PostToErp)
-                postings.Add(sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(entry, clock.GetUtcNow(), facts[i].SourceMessageId), ct));
+                postings.Add(ErpPostingEnvelopes.Create(entry, clock.GetUtcNow(), facts[i].SourceMessageId));
             results[i] = new JournalRecordResult(added ? JournalOutcome.Recorded : JournalOutcome.AlreadyRecorded, entry.EntryId, entry.Status,
                 $"{fact.Kind} {fact.FactId}: {entry.EntryId} {entry.Status}");
         }
-        await Task.WhenAll(postings);
+        // A till window's postings go out together, in as few messages as hold them.
+        if (postings.Count > 0) await sender.SendAllAsync(QueueNames.ErpPostings, postings, ct);
         return results;
     }
 
