@@ -103,17 +103,14 @@ public sealed class OrderService(
         var (run, owed) = (kept?.Run ?? NoneRun, kept?.Answers ?? []);
         var assumed = kept?.Row ?? (commands.Any(c => c is OrderCommand.RecordOrder) ? new StoredOrder(Order.Empty(orderId), [], null) : null);
         var route = assumed is null ? null : await RouteAheadAsync(kept is null ? assumed : Current(kept), commands, ct);
-        // The events the saved decision leaves unpublished: each attempt decides afresh, the last one is saved.
-        var unpublished = new List<OrderEvent>();
-        var ran = await _runner.RunAsync(orderId, orderId,
-            stored => Decide(stored, commands, onlyIfKnown, route, run, owed, unpublished), ct, assumed);
+        var ran = await _runner.RunAsync(orderId, orderId, stored => Decide(stored, commands, onlyIfKnown, route, run, owed), ct, assumed);
         if (ran.Written)
-            foreach (var placed in unpublished.OfType<OrderEvent.OrderPlaced>()) OrderEventAudience.CountPlaced(placed.Draft, pilot);
+            foreach (var placed in ran.Result.Unpublished.OfType<OrderEvent.OrderPlaced>()) OrderEventAudience.CountPlaced(placed.Draft, pilot);
         var now = Kept.Of(ran.Slice, run, ran.Written ? [] : owed, kept?.RunSince ?? 0);
-        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(Current(now), ran.Result, false);
+        if (!ran.Slice.Order.IsKnown && onlyIfKnown) return new OrderResult(Current(now), ran.Result.Refusal, false);
         Remember(now);
         var (drained, _) = await DrainAsync(now, removeNow: false, ct);
-        return new OrderResult(Current(drained), ran.Result, ran.Written);
+        return new OrderResult(Current(drained), ran.Result.Refusal, ran.Written);
     }
 
     /// <summary>The order as stored, with what this process owes the row: answers to save, effects run to remove.</summary>
@@ -132,11 +129,10 @@ public sealed class OrderService(
         && draft.References.All(r => saved.References.Any(s => s.Value == r.Value));
 
     /// <summary>The commands decided in turn on the stored order, up to the first refusal; nothing to write when the state is unchanged.</summary>
-    private Decision<OrderChange, string?> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route,
-        IReadOnlySet<string> run, IReadOnlyList<OrderCommand> owed, List<OrderEvent> unpublished)
+    private Decision<OrderChange, Decided> Decide(StoredOrder stored, IReadOnlyList<OrderCommand> commands, bool onlyIfKnown, Route? route,
+        IReadOnlySet<string> run, IReadOnlyList<OrderCommand> owed)
     {
-        unpublished.Clear();
-        if (onlyIfKnown && !stored.Order.IsKnown) return Decision.Nothing<OrderChange, string?>($"order {stored.Order.OrderId} is not known");
+        if (onlyIfKnown && !stored.Order.IsKnown) return Decision.Nothing<OrderChange, Decided>(new($"order {stored.Order.OrderId} is not known", []));
         // What this process owes the row goes first: effects already run leave the outbox, answers not yet saved are decided.
         var owing = Answer(stored, run, owed).Change!;
         var state = owing.Order;
@@ -153,7 +149,7 @@ public sealed class OrderService(
             state = step.Next;
             added.AddRange(step.Effects);
         }
-        if (ReferenceEquals(state, owing.Order)) return Decision.Nothing<OrderChange, string?>(refusal);
+        if (ReferenceEquals(state, owing.Order)) return Decision.Nothing<OrderChange, Decided>(new(refusal, []));
         if (route is not null && added.OfType<OrderEffect.RouteStock>().FirstOrDefault() is { } routing && route.Fits(routing, state))
         {
             var step = OrderWorkflow.Execute(route.Answer, state, policy);
@@ -161,18 +157,16 @@ public sealed class OrderService(
             added.Remove(routing);
             added.AddRange(step.Effects);
         }
-        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. Followed(state, added, unpublished)]), refusal);
+        var unpublished = added.OfType<OrderEffect.Publish>().Where(p => !OrderEventAudience.IsFollowed(state, p.Event)).Select(p => p.Event).ToList();
+        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. Followed(state, added)]), new Decided(refusal, unpublished));
     }
 
-    /// <summary>The effects without the events nobody follows, which are added to <paramref name="unpublished"/>.</summary>
-    private static IEnumerable<OrderEffect> Followed(Order state, IEnumerable<OrderEffect> effects, List<OrderEvent>? unpublished = null)
-    {
-        foreach (var effect in effects)
-        {
-            if (effect is OrderEffect.Publish p && !OrderEventAudience.IsFollowed(state, p.Event)) unpublished?.Add(p.Event);
-            else yield return effect;
-        }
-    }
+    /// <summary>What a decision answers besides its change: why a command was refused, and the events nobody follows, left unpublished.</summary>
+    private sealed record Decided(string? Refusal, IReadOnlyList<OrderEvent> Unpublished);
+
+    /// <summary>The effects without the events nobody follows.</summary>
+    private static IEnumerable<OrderEffect> Followed(Order state, IEnumerable<OrderEffect> effects) =>
+        effects.Where(e => e is not OrderEffect.Publish p || OrderEventAudience.IsFollowed(state, p.Event));
 
     /// <summary>
     /// When the commands, decided on the order as this process last saw it, ask for routing, the route is read now
