@@ -140,18 +140,26 @@ public sealed class PosBatchLedgerTests(AzuriteFixture azurite) : IClassFixture<
         return batch;
     }
 
-    [Fact]
-    public async Task GivenAnUploadOfManySalesOfOneSku_WhenItIsProcessed_ThenTheSkuIsWrittenInOneLedgerTransactionWithOneNudge()
+    /// <summary>A store of one SKU whose upload of one-unit sales is processed: its runtime, with the requests counted from the upload on.</summary>
+    private async Task<(Runtime Runtime, Store Store)> SellOneSkuAsync(int chunkSize, int sales)
     {
-        var runtime = new Runtime(azurite.ConnectionString, new PosHandlerOptions(ChunkSize: 10));
+        var runtime = new Runtime(azurite.ConnectionString, new PosHandlerOptions(chunkSize));
         var store = await StoreWithAsync(runtime, 1);
-        var batchId = await UploadAsync(runtime, store, 1, SalesOf(store.Skus[0], 45));
+        var batchId = await UploadAsync(runtime, store, 1, SalesOf(store.Skus[0], sales));
         runtime.Requests.Reset();
 
         await runtime.HandleAsync(batchId);
 
-        await CompletedAsync(runtime, batchId, 45);
-        Assert.Equal(Received - 45m, await runtime.OnHandAsync(store.Skus[0], store.Location));
+        await CompletedAsync(runtime, batchId, sales);
+        Assert.Equal(Received - sales, await runtime.OnHandAsync(store.Skus[0], store.Location));
+        return (runtime, store);
+    }
+
+    [Fact]
+    public async Task GivenAnUploadOfManySalesOfOneSku_WhenItIsProcessed_ThenTheSkuIsWrittenInOneLedgerTransactionWithOneNudge()
+    {
+        var (runtime, _) = await SellOneSkuAsync(chunkSize: 10, sales: 45);
+
         // Before, the first window was one chunk and each next one doubled: 10, 20 and 15 sales, a ledger write each.
         Assert.Equal(1, runtime.Requests["POST $batch:Inventory"]);
         Assert.Equal(1, runtime.Requests["POST channel-availability"]);
@@ -175,8 +183,7 @@ public sealed class PosBatchLedgerTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Equal(100, runtime.Requests["POST $batch:Inventory"]);
         Assert.All(runtime.Requests.Batches("Inventory"), operations => Assert.Equal(6, operations)); // level, outbox, 2 x (movement, applied)
         foreach (var sku in store.Skus) Assert.Equal(Received - 2m, await runtime.OnHandAsync(sku, store.Location));
-        // One nudge per SKU and location changed, not per movement; handed over at once, they share a few messages
-        // (before, sent 16 at a time, they took about one message each for every three).
+        // One nudge per SKU and location changed, not per movement; sent together, they share a few messages.
         var nudges = await NudgesAsync(runtime, store);
         Assert.Equal(store.Skus.Order(StringComparer.Ordinal), nudges.Order(StringComparer.Ordinal));
         Assert.InRange(runtime.Requests["POST channel-availability"], 1, 8);
@@ -185,15 +192,8 @@ public sealed class PosBatchLedgerTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public async Task GivenASkuWithMoreLinesThanOneTransactionHolds_WhenItIsProcessed_ThenItsWritesStayWithinOneHundredRowsAndEachLineAppliesOnce()
     {
-        var runtime = new Runtime(azurite.ConnectionString, new PosHandlerOptions(ChunkSize: 50));
-        var store = await StoreWithAsync(runtime, 1);
-        var batchId = await UploadAsync(runtime, store, 1, SalesOf(store.Skus[0], 120));
-        runtime.Requests.Reset();
+        var (runtime, store) = await SellOneSkuAsync(chunkSize: 50, sales: 120);
 
-        await runtime.HandleAsync(batchId);
-
-        await CompletedAsync(runtime, batchId, 120);
-        Assert.Equal(Received - 120m, await runtime.OnHandAsync(store.Skus[0], store.Location));
         var writes = runtime.Requests.Batches("Inventory");
         Assert.All(writes, operations => Assert.InRange(operations, 1, 100));
         // 49 lines (a movement and an applied row each) with the level and the outbox make a full transaction.
