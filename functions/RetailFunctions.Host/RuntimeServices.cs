@@ -52,7 +52,7 @@ public static class RuntimeServices
             services.AddSingleton(new ShopifyAdminOptions(adminUrl, settings.ShopifyAdminAccessToken, settings.ShopifyAdminApiVersion,
                 settings.ShopifyAdminMaxRetries, settings.ShopifyAdminBaseDelay, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)));
         }
-        services.AddSingleton(new PosHandlerOptions(settings.PosChunkSize));
+        services.AddSingleton(new PosHandlerOptions(settings.PosChunkSize, settings.PosWindowSize));
         services.AddSingleton<PosBatchHandler>();
         services.AddSingleton<QueueProcessor>();
         services.AddSingleton<Replayer>();

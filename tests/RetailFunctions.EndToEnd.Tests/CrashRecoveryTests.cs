@@ -10,6 +10,8 @@ public sealed class CrashFixture : RuntimeFixture
     protected override IReadOnlyDictionary<string, string> ExtraSettings => new Dictionary<string, string>
     {
         ["Pos__ChunkSize"] = "5",
+        // Windows of a few chunks, so the batch is part-way for a while (one default window would hold all of it).
+        ["Pos__WindowSize"] = "20",
         ["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:03",
     };
 }

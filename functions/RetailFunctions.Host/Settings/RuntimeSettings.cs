@@ -12,6 +12,7 @@ public sealed record RuntimeSettings(
     int ShopifyMaxBodyBytes,
     long PosMaxBodyBytes,
     int PosChunkSize,
+    int PosWindowSize,
     string? DefaultFulfillmentLocation,
     IReadOnlySet<string> OversellChannels,
     IReadOnlyDictionary<string, string> StockAuthorities,
@@ -48,6 +49,7 @@ public sealed record RuntimeSettings(
             ShopifyMaxBodyBytes: config.GetValue("Shopify:MaxBodyBytes", 2 * 1024 * 1024),
             PosMaxBodyBytes: config.GetValue("Pos:MaxBodyBytes", 50L * 1024 * 1024),
             PosChunkSize: config.GetValue("Pos:ChunkSize", 50),
+            PosWindowSize: config.GetValue("Pos:WindowSize", 1000),
             DefaultFulfillmentLocation: NullIfBlank(config["Inventory:DefaultFulfillmentLocation"]),
             OversellChannels: NullIfBlank(config["Inventory:OversellChannels"]) is { } channels
                 ? new HashSet<string>(channels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase)

@@ -79,19 +79,25 @@ public sealed class JournalService(
         if (candidates.Count == 0) return results;
 
         var stored = await store.AddAllAsync([.. candidates.Select(c => c.Entry)], ct);
+        // Days owed from before the lookback window are marked once, by the oldest: the mark covers every later day.
+        var owedSince = candidates.Zip(stored)
+            .Where(x => x.Second.Added && IsOwed(x.Second.Entry.Status) && x.First.Fact.BusinessDay <= WindowStart(x.Second.Entry.RecordedAt))
+            .Select(x => (DateOnly?)x.First.Fact.BusinessDay).Min();
+        if (owedSince is { } oldest) await store.MarkOwedAsync(oldest, ct);
+        var postings = new List<Envelope>();
         for (var k = 0; k < candidates.Count; k++)
         {
             var (i, fact) = (candidates[k].Index, candidates[k].Fact);
             var (entry, added) = stored[k];
-            if (added && IsOwed(entry.Status) && fact.BusinessDay <= WindowStart(entry.RecordedAt))
-                await store.MarkOwedAsync(fact.BusinessDay, ct);
             // A crash after the add and before the enqueue is healed by the redelivery of the same fact, which
             // lands here; the posting is idempotent by entry id, so a second message does no harm.
             if (entry.Status == PostingStatuses.Recorded && options.PostToErp)
-                await sender.SendAsync(QueueNames.ErpPostings, ErpPostingEnvelopes.Create(entry, clock.GetUtcNow(), facts[i].SourceMessageId), ct);
+                postings.Add(ErpPostingEnvelopes.Create(entry, clock.GetUtcNow(), facts[i].SourceMessageId));
             results[i] = new JournalRecordResult(added ? JournalOutcome.Recorded : JournalOutcome.AlreadyRecorded, entry.EntryId, entry.Status,
                 $"{fact.Kind} {fact.FactId}: {entry.EntryId} {entry.Status}");
         }
+        // A till window's postings go out together, in as few messages as hold them.
+        if (postings.Count > 0) await sender.SendAllAsync(QueueNames.ErpPostings, postings, ct);
         return results;
     }
 

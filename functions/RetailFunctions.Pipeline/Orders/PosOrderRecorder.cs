@@ -14,7 +14,7 @@ namespace RetailFunctions.Pipeline.Orders;
 /// </summary>
 public sealed class PosOrderRecorder(IMessageSender sender, ICatalogStore catalog, IOrderStore orders, TimeProvider clock, OrderService? service = null)
 {
-    private const int Parallelism = 16;
+    private const int Parallelism = 64;
 
     public async Task<string?> RecordAsync(PosTransaction transaction, string sourceReference, IReadOnlyDictionary<string, string> keys, CancellationToken ct) =>
         (await RecordAllAsync([(transaction, sourceReference, keys)], ct))[0];
