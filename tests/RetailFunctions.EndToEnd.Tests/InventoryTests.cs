@@ -93,6 +93,19 @@ public sealed class InventoryTests(ChannelFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task ChangingTheWebsSafetyStockPushesTheNewFigureWithoutAnyStockMoving()
+    {
+        await MapAsync("PUSH-5", 810000000000016);
+        await Http.Receive("PUSH-5", "WH-1", 10m);
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000016, ShopifyLocation)), v => v == 10, "the receipt to reach the web store");
+
+        await Http.PutJson("api/inventory/PUSH-5/policies/WH-1", new { safetyStock = new Dictionary<string, decimal> { ["web"] = 4m } });
+
+        // 10 on hand - 4 safety stock for the web
+        await Calls.Eventually(() => Task.FromResult(fixture.Shopify.Available(810000000000016, ShopifyLocation)), v => v == 6, "the new safety stock to reach the web store");
+    }
+
+    [Fact]
     public async Task ThrottlingAndServerErrorsAreRetriedUntilTheFigureGetsThrough()
     {
         await MapAsync("PUSH-2", 810000000000002);

@@ -1,5 +1,6 @@
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Inventory;
+using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Ports;
 
@@ -81,7 +82,8 @@ public static class InventoryEndpoints
                 Execute(inventory, new InventoryCommand.Consume(sku, reservationId, Actor(context), clock.GetUtcNow()), ct))
             .WithSummary("Fulfil a reservation: the held quantity leaves on hand as a sale");
 
-        api.MapPut("/inventory/{sku}/policies/{location}", async (string sku, string location, PolicyRequest request, IInventoryStore inventory, CancellationToken ct) =>
+        api.MapPut("/inventory/{sku}/policies/{location}", async (string sku, string location, PolicyRequest request, IInventoryStore inventory,
+            IMessageSender sender, TimeProvider clock, CancellationToken ct) =>
         {
             if (request.SafetyStock?.FirstOrDefault(kv => kv.Value < 0m) is { Key: not null } negative)
                 return Http.Problem(StatusCodes.Status400BadRequest, "Invalid safety stock", $"safety stock for {negative.Key} cannot be negative", $"safetyStock.{negative.Key}");
@@ -89,6 +91,10 @@ public static class InventoryEndpoints
                 return Http.Problem(StatusCodes.Status400BadRequest, "Invalid reorder point", "the reorder point cannot be negative", "reorderPoint");
             var policy = new StockPolicy(request.SafetyStock ?? [], request.ReorderPoint);
             await inventory.SetPolicyAsync(sku, location, policy, ct);
+            // Safety stock changes what each channel may sell although no stock moved: the channels get the new figure now.
+            var now = clock.GetUtcNow();
+            await sender.SendAsync(QueueNames.ChannelAvailability,
+                AvailabilityEnvelopes.Create(sku, location, now, $"policy:{sku}:{location}:{now.UtcTicks}", force: true), ct);
             return Results.Ok(new { sku, location, policy.SafetyStock, policy.ReorderPoint });
         }).WithSummary("Safety stock per channel and the reorder point of a SKU at a location");
 
