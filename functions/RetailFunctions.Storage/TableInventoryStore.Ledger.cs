@@ -122,6 +122,8 @@ public sealed partial class TableInventoryStore
         // The outbox row is only touched when it was clean: a dirty one already has a push on its way.
         foreach (var location in change.Dirty)
             actions.Add(new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, OutboxRow(location)) { ["DirtySince"] = change.DirtySince }));
+        foreach (var level in change.StillPushed)
+            actions.Add(new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, OutboxRow(level.Location)) { ["PushedVersion"] = level.Version }));
         foreach (var reservation in change.Reservations)
         {
             reservationAt[reservation.ReservationId] = actions.Count;
@@ -156,6 +158,8 @@ public sealed partial class TableInventoryStore
             locations[level.Location] = loaded.Location(level.Location) with { Level = level, LevelTag = TagAt(levelAt[level.Location]) };
         foreach (var (location, index) in policyAt)
             locations[location] = locations[location] with { PolicyTag = TagAt(index) };
+        foreach (var level in change.StillPushed)
+            locations[level.Location] = locations[level.Location] with { PushedVersion = level.Version };
         var reservations = new Dictionary<string, StockReservationRow?>(loaded.Reservations, StringComparer.Ordinal);
         foreach (var reservation in change.Reservations)
             reservations[reservation.ReservationId] = TagAt(reservationAt[reservation.ReservationId]) is { } tag ? new(reservation, tag) : null;

@@ -51,8 +51,20 @@ public static class StockGroupPlan
         return Decide(write, answers);
     }
 
-    private static Decision<StockChange, IReadOnlyList<InventoryResult>> Decide(Rows write, List<InventoryResult> answers) =>
-        write.Change() is { } change ? Decision.Write(change, (IReadOnlyList<InventoryResult>)answers) : Decision.Nothing<StockChange, IReadOnlyList<InventoryResult>>(answers);
+    /// <summary>
+    /// The group's write. A location whose channels were up to date and whose level the group leaves at the figure they
+    /// were sent (a consumption: on hand and reserved fall together; a reservation released within the group) owes no
+    /// push: it is marked pushed at the new version in the same write, and no answer asks for a push there.
+    /// </summary>
+    private static Decision<StockChange, IReadOnlyList<InventoryResult>> Decide(Rows write, List<InventoryResult> answers)
+    {
+        if (write.Change() is not { } change) return Decision.Nothing<StockChange, IReadOnlyList<InventoryResult>>(answers);
+        if (change.StillPushed.Count == 0) return Decision.Write(change, (IReadOnlyList<InventoryResult>)answers);
+        var unchanged = change.StillPushed.Select(l => l.Location).ToHashSet(StringComparer.Ordinal);
+        return Decision.Write(change, (IReadOnlyList<InventoryResult>)[.. answers.Select(a => a.PushNeeded.Any(unchanged.Contains)
+            ? a with { PushNeeded = [.. a.PushNeeded.Where(l => !unchanged.Contains(l))] }
+            : a)]);
+    }
 
     private static InventoryResult Answer(CommandOutcome outcome, string summary) => new(outcome, summary, [], null, []);
 
@@ -101,7 +113,12 @@ public static class StockGroupPlan
             return pushNeeded;
         }
 
-        public StockChange? Change() => _applied.Count == 0 ? null
-            : new([.. _levels.Values], _movements, [.. _reservations.Values], _applied, _dirty, _applied[0].At, [.. _policies]);
+        public StockChange? Change()
+        {
+            if (_applied.Count == 0) return null;
+            var stillPushed = _dirty.Select(l => _levels[l]).Where(l => read.Location(l.Location).LastPushedAvailable == l.OnHand - l.Reserved).ToList();
+            return new([.. _levels.Values], _movements, [.. _reservations.Values], _applied, [.. _dirty.Except(stillPushed.Select(l => l.Location))],
+                _applied[0].At, [.. _policies], stillPushed);
+        }
     }
 }

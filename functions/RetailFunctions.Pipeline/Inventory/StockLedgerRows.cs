@@ -97,7 +97,8 @@ public sealed record StockAppliedRow(string IdempotencyKey, string Summary, Date
 /// <summary>
 /// What a group's decisions write, in one entity-group transaction checked against the slice's tags: the final level
 /// of each touched location, the movements, the final reservations, the idempotency rows, the outboxes that now owe a
-/// push (marked dirty), and the policies reservations were judged against (checked unchanged, or still absent).
+/// push (marked dirty), the outboxes whose channels already have the figure the group leaves (marked pushed at the new
+/// version), and the policies reservations were judged against (checked unchanged, or still absent).
 /// </summary>
 public sealed record StockChange(
     IReadOnlyList<StockLevel> Levels,
@@ -106,7 +107,8 @@ public sealed record StockChange(
     IReadOnlyList<StockAppliedRow> Applied,
     IReadOnlyList<string> Dirty,
     DateTimeOffset DirtySince,
-    IReadOnlyList<string> PoliciesChecked)
+    IReadOnlyList<string> PoliciesChecked,
+    IReadOnlyList<StockLevel> StillPushed)
 {
     /// <summary>An entity-group transaction holds at most this many rows.</summary>
     public const int MaxRows = 100;
