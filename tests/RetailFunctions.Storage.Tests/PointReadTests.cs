@@ -212,4 +212,30 @@ public sealed class PointReadTests(AzuriteFixture azurite) : IClassFixture<Azuri
 
         Assert.Equal(4m, Assert.Single(answer.Candidates, c => c.Sku == sku).Available);
     }
+    [Fact]
+    public async Task GivenStockAtALocationNeverRegistered_WhenOrdersAreRoutedThereOneAfterAnother_ThenTheLocationsAreListedOnce()
+    {
+        var skus = new[] { $"PR-{Guid.NewGuid():N}", $"PR-{Guid.NewGuid():N}" };
+        var here = new TableInventoryStore(_account);
+        foreach (var sku in skus)
+            await new StockGroupCommit(here).ExecuteAsync(Receipt(sku, 5m), CancellationToken.None);
+        var runner = new Pipeline.Orders.OrderEffectRunner(here, null!, new TableCatalogStore(_account), null!, null!,
+            new InventoryOptions(null, new HashSet<string>()), TimeProvider.System);
+        _requests.Clear();
+
+        foreach (var sku in skus)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var draft = new Domain.Orders.OrderDraft("app", [new Domain.Orders.ChannelReference("app", "id", sku)], "USD", now, null,
+                Domain.Orders.FulfilmentMethod.Ship, null, null, null, [new Domain.Orders.OrderLine("L1", sku, "Shirt", 1m, 10m, 0m, 0m)], 0m, 0m, false);
+            var step = Domain.Orders.OrderWorkflow.Execute(new Domain.Orders.OrderCommand.RecordOrder("record", "app", now, draft, now, null, null,
+                new Dictionary<string, decimal>()), Domain.Orders.Order.Empty($"app-{sku}"), Domain.Orders.OrderPolicy.Default);
+            var routing = Assert.Single(step.Effects.OfType<Domain.Orders.OrderEffect.RouteStock>());
+            var answer = Assert.IsType<Domain.Orders.OrderCommand.AllocateStock>(await runner.RouteAsync(step.Next, routing, CancellationToken.None));
+            var candidate = Assert.Single(answer.Candidates);
+            Assert.Equal(("STORE-1", 5m), (candidate.Location, candidate.Available));
+        }
+
+        Assert.Single(_requests.Queries, q => q.Contains(Pipeline.TableNames.Catalog, StringComparison.Ordinal));
+    }
 }

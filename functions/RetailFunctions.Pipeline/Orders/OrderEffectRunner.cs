@@ -175,7 +175,9 @@ public sealed class OrderEffectRunner(
 
     /// <summary>
     /// Where the locations are, read once a minute rather than once per order: locations are few and rarely move. A
-    /// location the kept list does not know (opened since) makes it read again at once.
+    /// location the kept list does not know (opened since) makes it read again at once; one still missing from that read
+    /// (stock held at a location never registered in the catalog) has no position until the next minute's read, rather
+    /// than costing a read of the list with every order routed there.
     /// </summary>
     private async Task<IReadOnlyDictionary<string, GeoPoint?>> PositionsAsync(IEnumerable<string> needed, CancellationToken ct)
     {
@@ -183,6 +185,7 @@ public sealed class OrderEffectRunner(
         if (_positions is { } kept && now - kept.ReadAt < PositionsFresh && needed.All(kept.ById.ContainsKey)) return kept.ById;
         var read = (await catalog.ListLocationsAsync(ct)).ToDictionary(
             l => l.Id, l => l.Latitude is { } lat && l.Longitude is { } lon ? new GeoPoint(lat, lon) : null, StringComparer.Ordinal);
+        foreach (var unregistered in needed.Where(id => !read.ContainsKey(id))) read[unregistered] = null;
         _positions = new Positions(read, now);
         return read;
     }
