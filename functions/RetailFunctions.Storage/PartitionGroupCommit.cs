@@ -13,7 +13,6 @@ namespace RetailFunctions.Storage;
 /// </summary>
 internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransactionActionType action)
 {
-    private const int MaxRows = 100;
     private readonly ConcurrentDictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
 
     private sealed record Waiter(IReadOnlyList<TableEntity> Rows, TaskCompletionSource Written);
@@ -79,7 +78,7 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
         foreach (var waiter in waiting)
         {
             rows += waiter.Rows.Count;
-            if (taken.Count > 0 && rows > MaxRows) break;
+            if (taken.Count > 0 && rows > TableTransactions.MaxOperations) break;
             taken.Add(waiter);
         }
         return taken;

@@ -70,7 +70,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     public Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken)
     {
         var rows = IndexRows(channel, [(orderId, references)]);
-        return rows.Count <= 100
+        return rows.Count <= TableTransactions.MaxOperations
             ? _index.WriteAsync(rows, cancellationToken)
             : IndexAllAsync(channel, [(orderId, references)], cancellationToken);
     }
@@ -82,7 +82,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     public async Task IndexAllAsync(string channel, IReadOnlyList<(string OrderId, IReadOnlyList<ChannelReference> References)> orders,
         CancellationToken cancellationToken)
     {
-        foreach (var batch in IndexRows(channel, orders).Chunk(100))
+        foreach (var batch in IndexRows(channel, orders).Chunk(TableTransactions.MaxOperations))
             await Table.SubmitTransactionAsync(batch.Select(Upsert), cancellationToken);
     }
 

@@ -20,7 +20,6 @@ namespace RetailFunctions.Storage;
 /// </summary>
 public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeDelay = null) : IStoreTaskStore
 {
-    private const int MaxRows = 100;
     private const int MaxChars = 1_000_000;
     private static readonly IReadOnlyDictionary<string, Exception> NoneRefused = new Dictionary<string, Exception>();
     private const int RememberedClosed = 4_096;
@@ -131,7 +130,7 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
                 requests = Fitting(waiting.Requests);
                 waiting.Requests.RemoveRange(0, requests.Count);
                 var rows = requests.Select(r => r.Row.RowKey).Distinct(StringComparer.Ordinal).Count();
-                closes = [.. waiting.Closes.Take(MaxRows - rows)];
+                closes = [.. waiting.Closes.Take(TableTransactions.MaxOperations - rows)];
                 foreach (var close in closes) waiting.Closes.Remove(close.Key);
                 if (waiting.Closes.Count == 0) waiting.FlushDue = false;
             }
@@ -233,7 +232,7 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
         foreach (var request in waiting)
         {
             chars += request.Row.GetString("Lines")?.Length ?? 0;
-            if (taken.Count > 0 && (taken.Count == MaxRows || chars > MaxChars)) break;
+            if (taken.Count > 0 && (taken.Count == TableTransactions.MaxOperations || chars > MaxChars)) break;
             taken.Add(request);
         }
         return taken;

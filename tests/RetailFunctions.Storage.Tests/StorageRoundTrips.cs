@@ -21,19 +21,22 @@ public sealed partial class StorageRoundTrips : HttpPipelinePolicy
     private readonly ConcurrentQueue<(string Table, int Operations)> _batches = new();
     private readonly ConcurrentDictionary<string, int> _failing = new(StringComparer.Ordinal);
 
-    /// <summary>An account whose Table and Queue clients are counted by <paramref name="counter"/>.</summary>
-    public static StorageAccount Account(string connectionString, StorageRoundTrips counter)
+    /// <summary>An account whose Table clients (and Queue clients, unless told not to) are counted by <paramref name="counter"/>.</summary>
+    public static StorageAccount Account(string connectionString, StorageRoundTrips counter, bool countQueues = true)
     {
         var tables = new TableClientOptions();
         tables.AddPolicy(counter, HttpPipelinePosition.PerCall);
         var queues = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
-        queues.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        if (countQueues) queues.AddPolicy(counter, HttpPipelinePosition.PerCall);
         return new StorageAccount(new TableServiceClient(connectionString, tables), new QueueServiceClient(connectionString, queues),
             new BlobServiceClient(connectionString));
     }
 
     /// <summary>Requests of a kind since the last reset: "POST $batch:Inventory", "POST Orders", "POST channel-availability".</summary>
     public int this[string kind] => _counts.GetValueOrDefault(kind);
+
+    /// <summary>Every request counted since the last reset (a transaction is one, a retry is not another).</summary>
+    public int Total => _counts.Values.Sum();
 
     /// <summary>The entity-group transactions sent to a table since the last reset, by the operations each held.</summary>
     public IReadOnlyList<int> Batches(string table) => [.. _batches.Where(b => b.Table == table).Select(b => b.Operations)];

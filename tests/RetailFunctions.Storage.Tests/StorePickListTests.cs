@@ -19,7 +19,7 @@ namespace RetailFunctions.Storage.Tests;
 public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
-    private CountedTables _requests = null!;
+    private readonly StorageRoundTrips _requests = new();
     private StorageAccount _account = null!;
     private StorageAccount _counted = null!;
 
@@ -27,8 +27,7 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
     {
         _account = StorageAccount.FromConnectionString(azurite.ConnectionString);
         await _account.ProvisionAsync(CancellationToken.None);
-        _requests = CountedTables.For(azurite.ConnectionString);
-        _counted = _requests.Account;
+        _counted = StorageRoundTrips.Account(azurite.ConnectionString, _requests, countQueues: false);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -58,7 +57,7 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
         await store.CloseAsync(location, "o-1", "S1", ShipmentStage.Shipped, Now.AddMinutes(5), CancellationToken.None);
         await store.AddAsync(Requested(location, "o-2"), CancellationToken.None);
 
-        Assert.Equal(2, _requests.Count);
+        Assert.Equal(2, _requests.Total);
         Assert.Equal("Shipped", (await RowAsync(location, "o-1"))!.GetString("Stage"));
         Assert.Equal("Allocated", (await RowAsync(location, "o-2"))!.GetString("Stage"));
         var open = await store.ListAsync(location, openOnly: true, CancellationToken.None);
@@ -80,7 +79,7 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
         Assert.Equal("Shipped", (await RowAsync(location, "o-1"))!.GetString("Stage"));
         await store.CloseAsync(location, "o-1", "S1", ShipmentStage.Delivered, Now.AddMinutes(9), CancellationToken.None);
         await Task.Delay(500);
-        Assert.Equal(2, _requests.Count);
+        Assert.Equal(2, _requests.Total);
         Assert.Equal("Shipped", (await RowAsync(location, "o-1"))!.GetString("Stage"));
     }
 
@@ -143,7 +142,7 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
         await tasks.AddAsync(Requested(location, orderId), CancellationToken.None);
         var saved = (await orders.TrySaveAsync(orderId, None, new OrderChange(placed, []), CancellationToken.None))!;
         var handler = Handler(tasks);
-        var before = _requests.Count;
+        var before = _requests.Total;
 
         var order = placed;
         foreach (var (stage, minutes) in new[] { (ShipmentStage.Picking, 1), (ShipmentStage.Packed, 2) })
@@ -155,7 +154,7 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
             var outcome = await handler.HandleAsync(message, CancellationToken.None);
             Assert.IsType<HandlerOutcome.Completed>(outcome);
         }
-        Assert.Equal(0, _requests.Count - before);
+        Assert.Equal(0, _requests.Total - before);
         var listed = await new StorePickList(tasks, orders).ListAsync(location, openOnly: true, CancellationToken.None);
 
         var task = Assert.Single(listed);
@@ -200,7 +199,7 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
             Assert.Null(result.Refusal);
         }
 
-        Assert.Equal(3, _requests.Count);
+        Assert.Equal(3, _requests.Total);
         Assert.Empty(sent.Messages);
         var row = await new TableOrderStore(_account).LoadAsync(orderId, CancellationToken.None);
         Assert.Equal(ShipmentStage.Packed, row.Order.Shipments.Single().Stage);
@@ -220,7 +219,7 @@ public sealed class StorePickListTests(AzuriteFixture azurite) : IClassFixture<A
         var delivered = await orders.ExecuteOnKnownAsync(orderId, Advance(shipment, ShipmentStage.Delivered), CancellationToken.None);
 
         Assert.Equal(OrderStatus.Closed, delivered.Order.Status);
-        Assert.Equal(2, _requests.Count);
+        Assert.Equal(2, _requests.Total);
         Assert.Empty(sent.Messages);
         Assert.Empty((await new TableOrderStore(_account).LoadAsync(orderId, CancellationToken.None)).Pending);
     }

@@ -110,7 +110,7 @@ public sealed class OrderEventsHandler(IStoreTaskStore tasks, IEnumerable<IOrder
             OrderEvent.OrderCancelled or OrderEvent.PickupExpired => published.Order.Shipments.Where(x => !x.IsOpen),
             _ => [],
         };
-        foreach (var shipment in changed.Where(s => !StoreTask.IsOpenStage(s.Stage)))
+        foreach (var shipment in changed)
             await tasks.CloseAsync(shipment.Location, published.OrderId, shipment.ShipmentId, shipment.Stage, published.Event.At, ct);
     }
 }
