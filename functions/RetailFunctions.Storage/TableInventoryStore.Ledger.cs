@@ -21,7 +21,7 @@ public sealed partial class TableInventoryStore
     private readonly ConcurrentDictionary<string, StockRows> _written = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// When the kept rows of a SKU last took in a read of all its locations (a <see cref="Stopwatch"/> timestamp taken
+    /// When the kept rows of a SKU last took in a read of all its locations (a timestamp of the store's clock taken
     /// as the read began): until they are forgotten, they hold every location, as of then or this store's later writes.
     /// </summary>
     private readonly ConcurrentDictionary<string, long> _readWhole = new(StringComparer.Ordinal);
