@@ -31,6 +31,10 @@ public sealed partial class TableInventoryStore(StorageAccount account, TimeProv
 
     public async Task<IReadOnlyList<LocationStock>> GetRoutingStockAsync(string sku, TimeSpan maxAge, CancellationToken cancellationToken)
     {
+        // A SKU another instance writes too: each of its writes makes our kept rows stale, and a reservation decided on
+        // them fails its check and is read and written again, so routing refreshes them as often as it used to.
+        if (_contended.TryGetValue(sku, out var contendedAt) && _clock.GetElapsedTime(contendedAt) < maxAge && maxAge > ContendedRoutingAge)
+            maxAge = ContendedRoutingAge;
         if (_readWhole.TryGetValue(sku, out var readAt) && _clock.GetElapsedTime(readAt) < maxAge && LastWritten(sku) is { } kept)
             return [.. kept.Locations.Where(l => l.Value.Level is not null || l.Value.PolicyTag is not null)
                 .Select(l => ToLocationStock(sku, l.Key, l.Value))
@@ -94,7 +98,7 @@ public sealed partial class TableInventoryStore(StorageAccount account, TimeProv
         }
         catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
         {
-            Forget(sku);
+            Forget(sku, contended: true);
             return false;
         }
     }

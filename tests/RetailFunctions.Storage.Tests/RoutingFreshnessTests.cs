@@ -2,6 +2,7 @@ using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Inventory;
 using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Ports;
 using RetailFunctions.Testing;
 
 namespace RetailFunctions.Storage.Tests;
@@ -10,7 +11,8 @@ namespace RetailFunctions.Storage.Tests;
 /// How long routing answers from the stock rows this instance keeps: a burst spread over many SKUs routes each one
 /// every few seconds, and a read of a SKU's locations is a range query, which the emulator serves by scanning a table
 /// that grows with every order. The age only bounds which location is preferred (a reservation is checked against
-/// the rows it writes), so routing keeps them for a minute. Counted with the storage clients' request counter.
+/// the rows it writes), so routing keeps them for a minute; for a SKU another instance writes too, as often as before.
+/// Counted with the storage clients' request counter.
 /// </summary>
 public sealed class RoutingFreshnessTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
@@ -89,6 +91,32 @@ public sealed class RoutingFreshnessTests(AzuriteFixture azurite) : IClassFixtur
         var offered = await RouteAsync(runner, sku);
 
         Assert.Equal(8m, offered["STORE-1"]);
+        Assert.True(_requests[Inventory] == 1, $"requests: {_requests}");
+    }
+
+    private static InventoryCommand Reserve(string sku, string id) =>
+        new InventoryCommand.Reserve(sku, "STORE-1", "web", 1m, id, $"order {id}", null, MayOversell: false, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task GivenASkuAnotherInstanceWritesToo_WhenItIsRoutedHalfAMinuteAfterAWriteHereFoundItChanged_ThenRoutingReadsItAfresh()
+    {
+        var sku = $"RF-{Guid.NewGuid():N}";
+        var there = new StockGroupCommit(new TableInventoryStore(_account));
+        await there.ExecuteAsync(Receipt(sku, 5m, $"{sku}-receipt"), CancellationToken.None);
+        var here = new TableInventoryStore(_account, _clock);
+        var runner = Runner(here);
+        await RouteAsync(runner, sku);
+        await there.ExecuteAsync(Reserve(sku, $"{sku}-there-1"), CancellationToken.None);
+        var reservedHere = await new StockGroupCommit(here).ExecuteAsync(Reserve(sku, $"{sku}-here-1"), CancellationToken.None);
+        var afterConflict = await RouteAsync(runner, sku);
+        await there.ExecuteAsync(Reserve(sku, $"{sku}-there-2"), CancellationToken.None);
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        _requests.Reset();
+
+        var offered = await RouteAsync(runner, sku);
+
+        Assert.Equal(CommandOutcome.Applied, reservedHere.Outcome);
+        Assert.Equal((3m, 2m), (afterConflict["STORE-1"], offered["STORE-1"]));
         Assert.True(_requests[Inventory] == 1, $"requests: {_requests}");
     }
 }
