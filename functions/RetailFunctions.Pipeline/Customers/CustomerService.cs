@@ -53,7 +53,9 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                     foreach (var release in claimed) await customers.ReleaseAsync(release, id, ct);
                     return null;
                 }
-                await ExecuteAsync(new CustomerCommand.Register(id, n.Contacts, null, null, new Dictionary<string, ConsentChoice>(), store, at), ct);
+                // The id is new: no profile row to read, and the add fails if one is there after all.
+                var register = new CustomerCommand.Register(id, n.Contacts, null, null, new Dictionary<string, ConsentChoice>(), store, at);
+                await ExecuteAsync(register, ct, assumed: new CustomerRow(CustomerState.None, null));
                 return new ResolvedCustomer(id, "new", true);
             }
             case Resolution.Matched m:
@@ -175,7 +177,10 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                 activity.OccurredAt,
                 // Bought on a profile since merged into this one: the points were earned on that profile's ledger.
                 original is not null && original != resolved.CustomerId ? await loyalty.AccrualAsync(original, activity.OriginalOrderId!, ct) : null);
-        var result = await loyalty.ExecuteAsync(command, ct);
+        // Points the program cannot give whatever the account holds (another currency): the ledger is not read.
+        if (LoyaltyDecider.RefusalOf(command, loyalty.Program) is { } unearnable)
+            return new ActivityResult(resolved.CustomerId, resolved.Rule, recorded, 0, null, $"no points: {unearnable.Reason}");
+        var result = await loyalty.ExecuteAsync(command, ct, newAccount: resolved.Created);
         var summary = result.Refusal is { } refusal ? $"no points: {refusal.Reason}" : $"{result.Outcome}: {result.Events.Sum(e => e.Delta)} points";
         return new ActivityResult(resolved.CustomerId, resolved.Rule, recorded,
             result.Outcome == CommandOutcome.Applied ? result.Events.Sum(e => e.Delta) : 0, result.Account.Balance, summary);
@@ -302,8 +307,9 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     /// Decides a command on the profile and saves the new state against the tag it was read with. Returns the events
     /// written (none when there was nothing to do); throws <see cref="Refused"/> when the rules refuse.
     /// </summary>
-    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken ct) =>
-        (await _profiles.RunAsync(command.CustomerId, command.CustomerId, row => Decide(command, row.State), ct)).Result;
+    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken ct,
+        CustomerRow? assumed = null) =>
+        (await _profiles.RunAsync(command.CustomerId, command.CustomerId, row => Decide(command, row.State), ct, assumed)).Result;
 
     private static Decision<CustomerState, IReadOnlyList<CustomerEvent>> Decide(CustomerCommand command, CustomerState state)
     {
