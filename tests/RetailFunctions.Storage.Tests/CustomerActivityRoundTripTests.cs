@@ -8,10 +8,11 @@ using RetailFunctions.Testing;
 namespace RetailFunctions.Storage.Tests;
 
 /// <summary>
-/// The Table round trips of the purchase an order feeds to its shopper's profile and points, counted on a real Azurite:
-/// a purchase is decided on the account alone (a new profile's not read at all) and its write proves the order and
-/// the key unseen; what the program cannot give in the purchase's currency is refused without reading the ledger.
-/// Points are still given once: a repeat, or returns that came first, fail the write and are decided on all the rows.
+/// The Table round trips of a web shopper's profile and points, counted on a real Azurite: a purchase is decided on the
+/// account alone (a new profile's not read at all) and its write proves the order and the key unseen; what the program
+/// cannot give in the purchase's currency is refused without reading the ledger; a new web-store customer's profile is
+/// added once with its names and consent. Points are still given once: a repeat, or returns that came first, fail the
+/// write and are decided on all the rows.
 /// </summary>
 public sealed class CustomerActivityRoundTripTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
@@ -65,6 +66,23 @@ public sealed class CustomerActivityRoundTripTests(AzuriteFixture azurite) : ICl
         Assert.True(_requests["GET Customers"] == 1, $"{_requests}");
         Assert.True(_requests["GET Loyalty"] == 0, $"{_requests}");
         Assert.Single(_requests.Batches("Loyalty"));
+    }
+
+    [Fact]
+    public async Task GivenANewWebStoreCustomer_WhenUpserted_ThenTheProfileIsAddedOnceWithNamesAndConsentAndNotRead()
+    {
+        var snapshot = new CustomerSnapshot(Random.Shared.NextInt64(1_000_000, long.MaxValue).ToString(), $"lee.{Guid.NewGuid():N}@example.com",
+            null, "Lee", "Park", Now, true, false, null);
+        _requests.Reset();
+
+        var resolved = await _service.UpsertFromShopifyAsync("demo.myshopify.com", snapshot, Now, CancellationToken.None);
+
+        // One index read per identifier (the customer id, the email), each then claimed, and the profile added.
+        Assert.True(_requests["GET Customers"] == 2 && _requests["POST Customers"] == 3 && _requests.Total == 5, $"{_requests}");
+        var record = (await _service.GetRecordAsync(resolved!.CustomerId, CancellationToken.None))!;
+        Assert.Equal(("Lee", "Park", 2), (record.Profile.FirstName, record.Profile.LastName, record.Profile.Contacts.Count));
+        Assert.True(record.Profile.Consent[ConsentPurposes.Email].Granted);
+        Assert.False(record.Profile.Consent[ConsentPurposes.Sms].Granted);
     }
 
     [Fact]

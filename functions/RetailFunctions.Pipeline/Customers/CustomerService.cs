@@ -23,21 +23,35 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     private readonly AggregateRunner<string, CustomerRow, CustomerState> _profiles = new(customers, maxAttempts: 32, serialize: true);
 
     /// <summary>The profile a reference belongs to, created or completed as the rules say; null when it names no usable identifier.</summary>
-    public async Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct)
+    public Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct) =>
+        ResolveAsync(reference, sourceKey, at, Registration.Contacts, ct);
+
+    /// <summary>What a profile created by a resolution starts with besides its contact points: a channel's names and consent.</summary>
+    private sealed record Registration(string? FirstName, string? LastName, IReadOnlyDictionary<string, ConsentChoice> Consent)
+    {
+        public static readonly Registration Contacts = new(null, null, new Dictionary<string, ConsentChoice>());
+
+        public CustomerCommand.Register Update(string customerId, DateTimeOffset at) =>
+            new(customerId, [], FirstName, LastName, Consent, null, at);
+    }
+
+    private async Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at,
+        Registration registration, CancellationToken ct)
     {
         var normalized = ContactPoints.Normalize(reference, options.RegionOf(reference.Store));
         for (var attempt = 1; ; attempt++)
         {
             var candidates = await CandidatesAsync(normalized.Points, ct);
             var resolution = IdentityResolver.Resolve(normalized.Points, candidates);
-            var resolved = await ApplyAsync(resolution, reference.Store, sourceKey, at, ct);
+            var resolved = await ApplyAsync(resolution, reference.Store, sourceKey, at, registration, ct);
             if (resolved is not null || resolution is Resolution.Unidentified) return resolved;
             // Another writer claimed one of the identifiers meanwhile: resolve again against what it wrote.
             if (attempt >= MaxAttempts) throw new InvalidOperationException($"identifiers of {sourceKey} stayed contended after {attempt} attempts");
         }
     }
 
-    private async Task<ResolvedCustomer?> ApplyAsync(Resolution resolution, string? store, string sourceKey, DateTimeOffset at, CancellationToken ct)
+    private async Task<ResolvedCustomer?> ApplyAsync(Resolution resolution, string? store, string sourceKey, DateTimeOffset at,
+        Registration registration, CancellationToken ct)
     {
         switch (resolution)
         {
@@ -54,7 +68,8 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                     return null;
                 }
                 // The id is new: no profile row to read, and the add fails if one is there after all.
-                var register = new CustomerCommand.Register(id, n.Contacts, null, null, new Dictionary<string, ConsentChoice>(), store, at);
+                var (first, last, consent) = registration;
+                var register = new CustomerCommand.Register(id, n.Contacts, first, last, consent, store, at);
                 await ExecuteAsync(register, ct, assumed: new CustomerRow(CustomerState.None, null));
                 return new ResolvedCustomer(id, "new", true);
             }
@@ -142,13 +157,17 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     {
         var at = customer.UpdatedAt ?? receivedAt;
         var reference = new CustomerReference(SourceSystems.Shopify, customer.ChannelCustomerId, customer.Email, customer.Phone);
-        var resolved = await ResolveAsync(reference, $"shopify:{shopDomain}:customer:{customer.ChannelCustomerId}:{at.UtcTicks}", at, ct);
-        if (resolved is null) return null;
         var consent = new Dictionary<string, ConsentChoice>(StringComparer.Ordinal);
         if (customer.AcceptsEmailMarketing is { } email) consent[ConsentPurposes.Email] = new ConsentChoice(email, $"shopify:{shopDomain}", at);
         if (customer.AcceptsSmsMarketing is { } sms) consent[ConsentPurposes.Sms] = new ConsentChoice(sms, $"shopify:{shopDomain}", at);
+        // A new shopper's profile is created with the names and consent at once; a known one's is brought up to date.
+        var registration = new Registration(customer.FirstName, customer.LastName, consent);
+        var sourceKey = $"shopify:{shopDomain}:customer:{customer.ChannelCustomerId}:{at.UtcTicks}";
+        var resolved = await ResolveAsync(reference, sourceKey, at, registration, ct);
+        if (resolved is null) return null;
         var points = ContactPoints.Normalize(reference, options.DefaultRegion).Points;
-        await ExecuteAsync(new CustomerCommand.Register(resolved.CustomerId, [], customer.FirstName, customer.LastName, consent, null, at), ct);
+        if (!resolved.Created)
+            await ExecuteAsync(registration.Update(resolved.CustomerId, at), ct);
         return resolved with { Contacts = points.Count };
     }
 
