@@ -10,9 +10,9 @@ namespace RetailFunctions.Storage.Tests;
 /// <summary>
 /// The Table round trips of a web shopper's profile and points, counted on a real Azurite: a purchase is decided on the
 /// account alone (a new profile's not read at all) and its write proves the order and the key unseen; what the program
-/// cannot give in the purchase's currency is refused without reading the ledger; a new web-store customer's profile is
-/// added once with its names and consent. Points are still given once: a repeat, or returns that came first, fail the
-/// write and are decided on all the rows.
+/// cannot give in the purchase's currency is refused without reading the ledger; a new shopper's profile is added in one
+/// write with their first purchase, a new web-store customer's with its names and consent. Points are still given
+/// once: a repeat, or returns that came first, fail the write and are decided on all the rows.
 /// </summary>
 public sealed class CustomerActivityRoundTripTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
@@ -66,6 +66,21 @@ public sealed class CustomerActivityRoundTripTests(AzuriteFixture azurite) : ICl
         Assert.True(_requests["GET Customers"] == 1, $"{_requests}");
         Assert.True(_requests["GET Loyalty"] == 0, $"{_requests}");
         Assert.Single(_requests.Batches("Loyalty"));
+    }
+
+    [Fact]
+    public async Task GivenANewShopper_WhenTheirFirstPurchaseIsRecorded_ThenTheirProfileAndThePurchaseAreAddedInOneWrite()
+    {
+        _requests.Reset();
+
+        var first = await _service.RecordActivityAsync(Purchase(Shopper(), Order(), 25m), CancellationToken.None);
+
+        // The email claimed and the order's owner remembered, each a row of its own; the profile with its purchase.
+        Assert.True(first.Recorded);
+        Assert.True(_requests["POST Customers"] == 2 && _requests.Batches("Customers") is [2], $"{_requests}");
+        var record = (await _service.GetRecordAsync(first.CustomerId!, CancellationToken.None))!;
+        Assert.Equal(first.CustomerId, Assert.Single(record.History).RecordedOn);
+        Assert.Equal(25L, record.Loyalty.Balance);
     }
 
     [Fact]

@@ -31,6 +31,12 @@ public interface ICustomerStore : IAggregateStore<string, CustomerRow, CustomerS
     /// <summary>Records a purchase or return once per key; false when that key is already recorded.</summary>
     Task<bool> AddHistoryAsync(string customerId, HistoryEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds a new profile together with its first purchase or return, in one write (they share the profile's
+    /// partition); false, writing nothing, when the profile is there already.
+    /// </summary>
+    Task<bool> TryAddWithHistoryAsync(string customerId, CustomerState state, HistoryEntry first, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string customerId, CancellationToken cancellationToken);
 
     /// <summary>Remembers whose an order is (the first profile it was recorded on), so a return that names no shopper finds them.</summary>

@@ -26,8 +26,12 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     public Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct) =>
         ResolveAsync(reference, sourceKey, at, Registration.Contacts, ct);
 
-    /// <summary>What a profile created by a resolution starts with besides its contact points: a channel's names and consent.</summary>
-    private sealed record Registration(string? FirstName, string? LastName, IReadOnlyDictionary<string, ConsentChoice> Consent)
+    /// <summary>
+    /// What a profile created by a resolution starts with besides its contact points: a channel's names and consent,
+    /// and the purchase or return that named the shopper (written with the new profile, as its id is only known then).
+    /// </summary>
+    private sealed record Registration(string? FirstName, string? LastName, IReadOnlyDictionary<string, ConsentChoice> Consent,
+        Func<string, HistoryEntry>? FirstEntry = null)
     {
         public static readonly Registration Contacts = new(null, null, new Dictionary<string, ConsentChoice>());
 
@@ -68,8 +72,11 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                     return null;
                 }
                 // The id is new: no profile row to read, and the add fails if one is there after all.
-                var (first, last, consent) = registration;
+                var (first, last, consent, firstEntry) = registration;
                 var register = new CustomerCommand.Register(id, n.Contacts, first, last, consent, store, at);
+                if (firstEntry is not null && Decide(register, CustomerState.None).Change is { } created
+                    && await customers.TryAddWithHistoryAsync(id, created, firstEntry(id), ct))
+                    return new ResolvedCustomer(id, "new", true) { HistoryAdded = true };
                 await ExecuteAsync(register, ct, assumed: new CustomerRow(CustomerState.None, null));
                 return new ResolvedCustomer(id, "new", true);
             }
@@ -181,13 +188,16 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         // A return belongs to whoever made the purchase, whatever the till keyed in (often nothing).
         var original = activity.Kind == ActivityKind.Return ? await customers.FindOrderAsync(activity.OriginalOrderId!, ct) : null;
         var buyer = original is not null ? new ResolvedCustomer((await FollowAsync(original, ct)).CustomerId, "original-order", false) : null;
-        var resolved = buyer ?? await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt, ct);
+        HistoryEntry EntryOn(string customerId) => new(activity.IdempotencyKey, activity.Kind, activity.OrderId, activity.OriginalOrderId,
+            activity.Channel, activity.Store, activity.Net, activity.OccurredAt, customerId);
+        var resolved = buyer ?? await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt,
+            Registration.Contacts with { FirstEntry = EntryOn }, ct);
         if (resolved is null) return new ActivityResult(null, "unidentified", false, 0, null, "no usable identifier: no profile, no points");
-        var entry = new HistoryEntry(activity.IdempotencyKey, activity.Kind, activity.OrderId, activity.OriginalOrderId, activity.Channel,
-            activity.Store, activity.Net, activity.OccurredAt, resolved.CustomerId);
-        // The order's owner and the history row are separate rows, each written once by its key: side by side.
+        // The order's owner and the history row are separate rows, each written once by its key: side by side (a new
+        // profile's history row came with it).
         var linked = activity.Kind == ActivityKind.Purchase ? customers.LinkOrderAsync(activity.OrderId, resolved.CustomerId, ct) : Task.CompletedTask;
-        var adding = customers.AddHistoryAsync(resolved.CustomerId, entry, ct);
+        var adding = resolved.HistoryAdded ? Task.FromResult(true)
+            : customers.AddHistoryAsync(resolved.CustomerId, EntryOn(resolved.CustomerId), ct);
         await Task.WhenAll(linked, adding);
         var recorded = await adding;
         LoyaltyCommand command = activity.Kind == ActivityKind.Purchase
@@ -362,4 +372,8 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..24];
 }
 
-public sealed record ResolvedCustomer(string CustomerId, string Rule, bool Created, int Contacts = 0);
+public sealed record ResolvedCustomer(string CustomerId, string Rule, bool Created, int Contacts = 0)
+{
+    /// <summary>The activity that named a new profile's shopper was written with the profile.</summary>
+    public bool HistoryAdded { get; init; }
+}
