@@ -129,19 +129,18 @@ public sealed class TableCustomerStore(StorageAccount account) : ICustomerStore
         }
     }
 
-    private static TableEntity ToHistoryEntity(string customerId, HistoryEntry entry) =>
-        new(TableKeys.Escape(customerId), HistoryRow(entry.Key))
+    private static TableEntity ToHistoryEntity(string customerId, HistoryEntry e) => new(TableKeys.Escape(customerId), HistoryRow(e.Key))
     {
-        ["Key"] = entry.Key,
-        ["Kind"] = entry.Kind.ToString(),
-        ["OrderId"] = entry.OrderId,
-        ["OriginalOrderId"] = entry.OriginalOrderId,
-        ["Channel"] = entry.Channel,
-        ["Store"] = entry.Store,
-        ["Net"] = TableInventoryStore.Store(entry.Net.Amount),
-        ["Currency"] = entry.Net.Currency,
-        ["At"] = entry.At,
-        ["RecordedOn"] = entry.RecordedOn,
+        ["Key"] = e.Key,
+        ["Kind"] = e.Kind.ToString(),
+        ["OrderId"] = e.OrderId,
+        ["OriginalOrderId"] = e.OriginalOrderId,
+        ["Channel"] = e.Channel,
+        ["Store"] = e.Store,
+        ["Net"] = TableInventoryStore.Store(e.Net.Amount),
+        ["Currency"] = e.Net.Currency,
+        ["At"] = e.At,
+        ["RecordedOn"] = e.RecordedOn,
     };
 
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string customerId, CancellationToken cancellationToken)
