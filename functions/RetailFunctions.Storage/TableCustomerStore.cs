@@ -103,19 +103,7 @@ public sealed class TableCustomerStore(StorageAccount account) : ICustomerStore
     {
         try
         {
-            await Table.AddEntityAsync(new TableEntity(TableKeys.Escape(customerId), HistoryRow(entry.Key))
-            {
-                ["Key"] = entry.Key,
-                ["Kind"] = entry.Kind.ToString(),
-                ["OrderId"] = entry.OrderId,
-                ["OriginalOrderId"] = entry.OriginalOrderId,
-                ["Channel"] = entry.Channel,
-                ["Store"] = entry.Store,
-                ["Net"] = TableInventoryStore.Store(entry.Net.Amount),
-                ["Currency"] = entry.Net.Currency,
-                ["At"] = entry.At,
-                ["RecordedOn"] = entry.RecordedOn,
-            }, cancellationToken);
+            await Table.AddEntityAsync(ToHistoryEntity(customerId, entry), cancellationToken);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -123,6 +111,37 @@ public sealed class TableCustomerStore(StorageAccount account) : ICustomerStore
             return false;
         }
     }
+
+    public async Task<bool> TryAddWithHistoryAsync(string customerId, CustomerState state, HistoryEntry first,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.SubmitTransactionAsync([
+                new TableTransactionAction(TableTransactionActionType.Add, ToEntity(customerId, state)),
+                new TableTransactionAction(TableTransactionActionType.Add, ToHistoryEntity(customerId, first)),
+            ], cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    private static TableEntity ToHistoryEntity(string customerId, HistoryEntry e) => new(TableKeys.Escape(customerId), HistoryRow(e.Key))
+    {
+        ["Key"] = e.Key,
+        ["Kind"] = e.Kind.ToString(),
+        ["OrderId"] = e.OrderId,
+        ["OriginalOrderId"] = e.OriginalOrderId,
+        ["Channel"] = e.Channel,
+        ["Store"] = e.Store,
+        ["Net"] = TableInventoryStore.Store(e.Net.Amount),
+        ["Currency"] = e.Net.Currency,
+        ["At"] = e.At,
+        ["RecordedOn"] = e.RecordedOn,
+    };
 
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string customerId, CancellationToken cancellationToken)
     {

@@ -75,6 +75,12 @@ public sealed class TableLoyaltyStore(StorageAccount account) : ILoyaltyStore
     public async Task<LoyaltyAccount> GetAccountAsync(string customerId, CancellationToken cancellationToken) =>
         (await ReadAccountAsync(customerId, cancellationToken)).Account;
 
+    public async Task<LoyaltyRows> LoadAccountAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var (account, tag) = await ReadAccountAsync(customerId, cancellationToken);
+        return LoyaltyRows.AccountOnly(account, tag?.ToString());
+    }
+
     public async Task<IReadOnlyList<LoyaltyEntry>> GetEntriesAsync(string customerId, int max, CancellationToken cancellationToken)
     {
         var account = await GetAccountAsync(customerId, cancellationToken);

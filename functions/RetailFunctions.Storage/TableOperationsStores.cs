@@ -92,7 +92,8 @@ public sealed class TableExceptionStore(StorageAccount account) : IExceptionStor
 
 /// <summary>
 /// Webhook deliveries already processed, by webhook id and by event id (one partition per shop, so both rows are
-/// written in one transaction). Rows are kept past Shopify's 4-hour retry window.
+/// written in one transaction). Rows are kept past Shopify's 4-hour retry window. A claim is the same two rows without
+/// an outcome, added only when neither exists: the add itself is the duplicate check of a new delivery.
 /// </summary>
 public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
 {
@@ -105,21 +106,44 @@ public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
         if (eventId is null)
         {
             var found = await Table.GetEntityIfExistsAsync<TableEntity>(partition, byWebhook, cancellationToken: cancellationToken);
-            return found.HasValue ? ToRecord(found.Value!) : null;
+            return found.HasValue && Finished(found.Value!) ? ToRecord(found.Value!) : null;
         }
         // Both rows by key, the webhook id's first: this table gains two rows with every delivery.
         var rows = await Table.ReadRowsAsync(partition, [byWebhook, $"e:{TableKeys.Escape(eventId)}"], cancellationToken);
-        return rows.FirstOrDefault(r => r is not null) is { } seen ? ToRecord(seen) : null;
+        return rows.FirstOrDefault(r => r is not null && Finished(r)) is { } seen ? ToRecord(seen) : null;
     }
 
-    public async Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken)
+    public async Task<DeliveryRecord?> ClaimAsync(DeliveryRecord claim, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.SubmitTransactionAsync(Rows(claim, TableTransactionActionType.Add, finished: false), cancellationToken);
+            return null;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            // One of its ids is logged: a duplicate if finished, else an attempt that stopped short, to be run again.
+            return await FindAsync(claim.Shop, claim.WebhookId, claim.EventId, cancellationToken);
+        }
+    }
+
+    public Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken) =>
+        Table.SubmitTransactionAsync(Rows(record, TableTransactionActionType.UpsertReplace, finished: true), cancellationToken);
+
+    private static List<TableTransactionAction> Rows(DeliveryRecord record, TableTransactionActionType action, bool finished)
     {
         var partition = TableKeys.Escape(record.Shop);
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpsertReplace, ToEntity(partition, $"w:{TableKeys.Escape(record.WebhookId)}", record)) };
+        var actions = new List<TableTransactionAction>
+        {
+            new(action, ToEntity(partition, $"w:{TableKeys.Escape(record.WebhookId)}", record, finished)),
+        };
         if (record.EventId is not null)
-            actions.Add(new(TableTransactionActionType.UpsertReplace, ToEntity(partition, $"e:{TableKeys.Escape(record.EventId)}", record)));
-        await Table.SubmitTransactionAsync(actions, cancellationToken);
+            actions.Add(new(action, ToEntity(partition, $"e:{TableKeys.Escape(record.EventId)}", record, finished)));
+        return actions;
     }
+
+    /// <summary>A claim has no outcome yet (rows of every version before claims have one).</summary>
+    private static bool Finished(TableEntity row) => row.GetString("Outcome") is not null;
 
     public async Task<int> PurgeAsync(DateTimeOffset processedBefore, CancellationToken cancellationToken)
     {
@@ -140,17 +164,21 @@ public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
         return purged;
     }
 
-    private static TableEntity ToEntity(string partition, string row, DeliveryRecord r) => new(partition, row)
+    private static TableEntity ToEntity(string partition, string row, DeliveryRecord r, bool finished)
     {
-        ["Shop"] = r.Shop,
-        ["WebhookId"] = r.WebhookId,
-        ["EventId"] = r.EventId,
-        ["Topic"] = r.Topic,
-        ["Outcome"] = r.Outcome.Length > 30_000 ? r.Outcome[..30_000] : r.Outcome,
-        ["ArchiveBlob"] = r.ArchiveBlob,
-        ["ReceivedAt"] = r.ReceivedAt,
-        ["ProcessedAt"] = r.ProcessedAt,
-    };
+        var entity = new TableEntity(partition, row)
+        {
+            ["Shop"] = r.Shop,
+            ["WebhookId"] = r.WebhookId,
+            ["EventId"] = r.EventId,
+            ["Topic"] = r.Topic,
+            ["ArchiveBlob"] = r.ArchiveBlob,
+            ["ReceivedAt"] = r.ReceivedAt,
+            ["ProcessedAt"] = r.ProcessedAt,
+        };
+        if (finished) entity["Outcome"] = r.Outcome.Length > 30_000 ? r.Outcome[..30_000] : r.Outcome;
+        return entity;
+    }
 
     private static DeliveryRecord ToRecord(TableEntity e) => new(
         e.GetString("Shop"), e.GetString("WebhookId"), e.GetString("EventId"), e.GetString("Topic"), e.GetString("Outcome"),

@@ -197,6 +197,8 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IClassFixture
         public Task<IReadOnlyList<string>> HoldersAsync(ContactKind kind, string prefix, CancellationToken ct) => inner.HoldersAsync(kind, prefix, ct);
         public Task ReleaseAsync(ContactPoint point, string customerId, CancellationToken ct) => inner.ReleaseAsync(point, customerId, ct);
         public Task<bool> AddHistoryAsync(string customerId, HistoryEntry entry, CancellationToken ct) => inner.AddHistoryAsync(customerId, entry, ct);
+        public Task<bool> TryAddWithHistoryAsync(string customerId, CustomerState state, HistoryEntry first, CancellationToken ct) =>
+            inner.TryAddWithHistoryAsync(customerId, state, first, ct);
         public Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string customerId, CancellationToken ct) => inner.GetHistoryAsync(customerId, ct);
         public Task LinkOrderAsync(string orderId, string customerId, CancellationToken ct) => inner.LinkOrderAsync(orderId, customerId, ct);
         public Task<string?> FindOrderAsync(string orderId, CancellationToken ct) => inner.FindOrderAsync(orderId, ct);

@@ -105,11 +105,25 @@ public static class LoyaltyDecider
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown loyalty command"),
     };
 
+    /// <summary>
+    /// Why a purchase or a return moves no points whatever the account holds (no order id, another currency), or null:
+    /// known before the account is read.
+    /// </summary>
+    public static Refused? RefusalOf(LoyaltyCommand command, LoyaltyProgram program) => command switch
+    {
+        LoyaltyCommand.Accrue c when string.IsNullOrWhiteSpace(c.OrderId) => Refused.Invalid("orderId", "an accrual needs the order id"),
+        LoyaltyCommand.Accrue c when c.Net.Currency != program.Currency =>
+            Refused.Invalid("currency", $"purchases in {c.Net.Currency} earn no points; the program runs in {program.Currency}"),
+        LoyaltyCommand.Reverse c when string.IsNullOrWhiteSpace(c.OrderId) =>
+            Refused.Invalid("originalOrderId", "a return needs the original order id"),
+        LoyaltyCommand.Reverse c when c.ReturnedNet.Currency != program.Currency =>
+            Refused.Invalid("currency", $"returns in {c.ReturnedNet.Currency} reverse no points; the program runs in {program.Currency}"),
+        _ => null,
+    };
+
     private static IReadOnlyList<LoyaltyEvent> Accrue(LoyaltyCommand.Accrue c, LoyaltySlice slice, LoyaltyProgram program)
     {
-        if (string.IsNullOrWhiteSpace(c.OrderId)) throw Refused.Invalid("orderId", "an accrual needs the order id");
-        if (c.Net.Currency != program.Currency)
-            throw Refused.Invalid("currency", $"purchases in {c.Net.Currency} earn no points; the program runs in {program.Currency}");
+        if (RefusalOf(c, program) is { } refused) throw refused;
         if (slice.Order is { Accrued: true } || c.Net.Amount <= 0m) return [];
         var account = slice.Account;
         var tier = program.TierFor(account.RollingSpend(c.At, program.SpendWindowDays));
@@ -128,9 +142,7 @@ public static class LoyaltyDecider
 
     private static IReadOnlyList<LoyaltyEvent> Reverse(LoyaltyCommand.Reverse c, LoyaltySlice slice, LoyaltyProgram program)
     {
-        if (string.IsNullOrWhiteSpace(c.OrderId)) throw Refused.Invalid("originalOrderId", "a return needs the original order id");
-        if (c.ReturnedNet.Currency != program.Currency)
-            throw Refused.Invalid("currency", $"returns in {c.ReturnedNet.Currency} reverse no points; the program runs in {program.Currency}");
+        if (RefusalOf(c, program) is { } refused) throw refused;
         if (c.ReturnedNet.Amount <= 0m) return [];
         // An order bought on a profile since merged into this one earned its points there: its accrual comes along,
         // with any return this ledger held for want of it.

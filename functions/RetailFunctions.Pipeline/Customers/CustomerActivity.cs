@@ -31,5 +31,8 @@ public sealed record CustomerActivity(
         : null;
 }
 
-/// <summary>What became of an activity: whose it is (null when no identifier was usable), how it was matched, and the points.</summary>
+/// <summary>
+/// What became of an activity: whose it is (null when no identifier was usable), how it was matched, and the points
+/// (no balance when the ledger was not consulted: no profile, or points the program cannot give in that currency).
+/// </summary>
 public sealed record ActivityResult(string? CustomerId, string Resolution, bool Recorded, long PointsDelta, long? Balance, string Loyalty);

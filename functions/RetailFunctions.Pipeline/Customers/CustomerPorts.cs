@@ -31,6 +31,12 @@ public interface ICustomerStore : IAggregateStore<string, CustomerRow, CustomerS
     /// <summary>Records a purchase or return once per key; false when that key is already recorded.</summary>
     Task<bool> AddHistoryAsync(string customerId, HistoryEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds a new profile together with its first purchase or return, in one write (they share the profile's
+    /// partition); false, writing nothing, when the profile is there already.
+    /// </summary>
+    Task<bool> TryAddWithHistoryAsync(string customerId, CustomerState state, HistoryEntry first, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string customerId, CancellationToken cancellationToken);
 
     /// <summary>Remembers whose an order is (the first profile it was recorded on), so a return that names no shopper finds them.</summary>
@@ -49,7 +55,15 @@ public sealed record LoyaltyKey(string CustomerId, string IdempotencyKey, string
 /// A loyalty slice as read: the account and the order's accrual with their tags (null: no row yet), and the events
 /// first written when the command's idempotency key was already applied.
 /// </summary>
-public sealed record LoyaltyRows(LoyaltyAccount Account, string? AccountTag, OrderAccrual? Order, string? OrderTag, IReadOnlyList<LoyaltyEvent>? Applied);
+public sealed record LoyaltyRows(
+    LoyaltyAccount Account, string? AccountTag, OrderAccrual? Order, string? OrderTag, IReadOnlyList<LoyaltyEvent>? Applied)
+{
+    /// <summary>
+    /// The account as it stands (an unopened one: no row yet) with the command's other rows assumed absent: a slice to
+    /// decide on whose write proves it, since the write adds every row assumed absent and fails if one is there.
+    /// </summary>
+    public static LoyaltyRows AccountOnly(LoyaltyAccount account, string? accountTag) => new(account, accountTag, null, null, null);
+}
 
 /// <summary>What a loyalty decision writes: its events under the command's key, the account after, the order's accrual if it changed, the ledger lines.</summary>
 public sealed record LoyaltyChange(
@@ -68,6 +82,9 @@ public sealed record LoyaltyChange(
 public interface ILoyaltyStore : IAggregateStore<LoyaltyKey, LoyaltyRows, LoyaltyChange>
 {
     Task<LoyaltyAccount> GetAccountAsync(string customerId, CancellationToken cancellationToken);
+
+    /// <summary>The account row alone with its tag (<see cref="LoyaltyRows.AccountOnly"/>): one read, not three.</summary>
+    Task<LoyaltyRows> LoadAccountAsync(string customerId, CancellationToken cancellationToken);
 
     /// <summary>What one order earned on a customer's ledger (and how much came back), or null.</summary>
     Task<OrderAccrual?> GetOrderAsync(string customerId, string orderId, CancellationToken cancellationToken);

@@ -23,21 +23,39 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     private readonly AggregateRunner<string, CustomerRow, CustomerState> _profiles = new(customers, maxAttempts: 32, serialize: true);
 
     /// <summary>The profile a reference belongs to, created or completed as the rules say; null when it names no usable identifier.</summary>
-    public async Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct)
+    public Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct) =>
+        ResolveAsync(reference, sourceKey, at, Registration.Contacts, ct);
+
+    /// <summary>
+    /// What a profile created by a resolution starts with besides its contact points: a channel's names and consent,
+    /// and the purchase or return that named the shopper (written with the new profile, as its id is only known then).
+    /// </summary>
+    private sealed record Registration(string? FirstName, string? LastName, IReadOnlyDictionary<string, ConsentChoice> Consent,
+        Func<string, HistoryEntry>? FirstEntry = null)
+    {
+        public static readonly Registration Contacts = new(null, null, new Dictionary<string, ConsentChoice>());
+
+        public CustomerCommand.Register Update(string customerId, DateTimeOffset at) =>
+            new(customerId, [], FirstName, LastName, Consent, null, at);
+    }
+
+    private async Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at,
+        Registration registration, CancellationToken ct)
     {
         var normalized = ContactPoints.Normalize(reference, options.RegionOf(reference.Store));
         for (var attempt = 1; ; attempt++)
         {
             var candidates = await CandidatesAsync(normalized.Points, ct);
             var resolution = IdentityResolver.Resolve(normalized.Points, candidates);
-            var resolved = await ApplyAsync(resolution, reference.Store, sourceKey, at, ct);
+            var resolved = await ApplyAsync(resolution, reference.Store, sourceKey, at, registration, ct);
             if (resolved is not null || resolution is Resolution.Unidentified) return resolved;
             // Another writer claimed one of the identifiers meanwhile: resolve again against what it wrote.
             if (attempt >= MaxAttempts) throw new InvalidOperationException($"identifiers of {sourceKey} stayed contended after {attempt} attempts");
         }
     }
 
-    private async Task<ResolvedCustomer?> ApplyAsync(Resolution resolution, string? store, string sourceKey, DateTimeOffset at, CancellationToken ct)
+    private async Task<ResolvedCustomer?> ApplyAsync(Resolution resolution, string? store, string sourceKey, DateTimeOffset at,
+        Registration registration, CancellationToken ct)
     {
         switch (resolution)
         {
@@ -53,7 +71,13 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                     foreach (var release in claimed) await customers.ReleaseAsync(release, id, ct);
                     return null;
                 }
-                await ExecuteAsync(new CustomerCommand.Register(id, n.Contacts, null, null, new Dictionary<string, ConsentChoice>(), store, at), ct);
+                // The id is new: no profile row to read, and the add fails if one is there after all.
+                var (first, last, consent, firstEntry) = registration;
+                var register = new CustomerCommand.Register(id, n.Contacts, first, last, consent, store, at);
+                if (firstEntry is not null && Decide(register, CustomerState.None).Change is { } created
+                    && await customers.TryAddWithHistoryAsync(id, created, firstEntry(id), ct))
+                    return new ResolvedCustomer(id, "new", true) { HistoryAdded = true };
+                await ExecuteAsync(register, ct, assumed: new CustomerRow(CustomerState.None, null));
                 return new ResolvedCustomer(id, "new", true);
             }
             case Resolution.Matched m:
@@ -140,13 +164,17 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     {
         var at = customer.UpdatedAt ?? receivedAt;
         var reference = new CustomerReference(SourceSystems.Shopify, customer.ChannelCustomerId, customer.Email, customer.Phone);
-        var resolved = await ResolveAsync(reference, $"shopify:{shopDomain}:customer:{customer.ChannelCustomerId}:{at.UtcTicks}", at, ct);
-        if (resolved is null) return null;
         var consent = new Dictionary<string, ConsentChoice>(StringComparer.Ordinal);
         if (customer.AcceptsEmailMarketing is { } email) consent[ConsentPurposes.Email] = new ConsentChoice(email, $"shopify:{shopDomain}", at);
         if (customer.AcceptsSmsMarketing is { } sms) consent[ConsentPurposes.Sms] = new ConsentChoice(sms, $"shopify:{shopDomain}", at);
+        // A new shopper's profile is created with the names and consent at once; a known one's is brought up to date.
+        var registration = new Registration(customer.FirstName, customer.LastName, consent);
+        var sourceKey = $"shopify:{shopDomain}:customer:{customer.ChannelCustomerId}:{at.UtcTicks}";
+        var resolved = await ResolveAsync(reference, sourceKey, at, registration, ct);
+        if (resolved is null) return null;
         var points = ContactPoints.Normalize(reference, options.DefaultRegion).Points;
-        await ExecuteAsync(new CustomerCommand.Register(resolved.CustomerId, [], customer.FirstName, customer.LastName, consent, null, at), ct);
+        if (!resolved.Created)
+            await ExecuteAsync(registration.Update(resolved.CustomerId, at), ct);
         return resolved with { Contacts = points.Count };
     }
 
@@ -160,13 +188,16 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         // A return belongs to whoever made the purchase, whatever the till keyed in (often nothing).
         var original = activity.Kind == ActivityKind.Return ? await customers.FindOrderAsync(activity.OriginalOrderId!, ct) : null;
         var buyer = original is not null ? new ResolvedCustomer((await FollowAsync(original, ct)).CustomerId, "original-order", false) : null;
-        var resolved = buyer ?? await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt, ct);
+        HistoryEntry EntryOn(string customerId) => new(activity.IdempotencyKey, activity.Kind, activity.OrderId, activity.OriginalOrderId,
+            activity.Channel, activity.Store, activity.Net, activity.OccurredAt, customerId);
+        var resolved = buyer ?? await ResolveAsync(activity.Customer, activity.IdempotencyKey, activity.OccurredAt,
+            Registration.Contacts with { FirstEntry = EntryOn }, ct);
         if (resolved is null) return new ActivityResult(null, "unidentified", false, 0, null, "no usable identifier: no profile, no points");
-        var entry = new HistoryEntry(activity.IdempotencyKey, activity.Kind, activity.OrderId, activity.OriginalOrderId, activity.Channel,
-            activity.Store, activity.Net, activity.OccurredAt, resolved.CustomerId);
-        // The order's owner and the history row are separate rows, each written once by its key: side by side.
+        // The order's owner and the history row are separate rows, each written once by its key: side by side (a new
+        // profile's history row came with it).
         var linked = activity.Kind == ActivityKind.Purchase ? customers.LinkOrderAsync(activity.OrderId, resolved.CustomerId, ct) : Task.CompletedTask;
-        var adding = customers.AddHistoryAsync(resolved.CustomerId, entry, ct);
+        var adding = resolved.HistoryAdded ? Task.FromResult(true)
+            : customers.AddHistoryAsync(resolved.CustomerId, EntryOn(resolved.CustomerId), ct);
         await Task.WhenAll(linked, adding);
         var recorded = await adding;
         LoyaltyCommand command = activity.Kind == ActivityKind.Purchase
@@ -175,7 +206,10 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                 activity.OccurredAt,
                 // Bought on a profile since merged into this one: the points were earned on that profile's ledger.
                 original is not null && original != resolved.CustomerId ? await loyalty.AccrualAsync(original, activity.OriginalOrderId!, ct) : null);
-        var result = await loyalty.ExecuteAsync(command, ct);
+        // Points the program cannot give whatever the account holds (another currency): the ledger is not read.
+        if (LoyaltyDecider.RefusalOf(command, loyalty.Program) is { } unearnable)
+            return new ActivityResult(resolved.CustomerId, resolved.Rule, recorded, 0, null, $"no points: {unearnable.Reason}");
+        var result = await loyalty.ExecuteAsync(command, ct, newAccount: resolved.Created);
         var summary = result.Refusal is { } refusal ? $"no points: {refusal.Reason}" : $"{result.Outcome}: {result.Events.Sum(e => e.Delta)} points";
         return new ActivityResult(resolved.CustomerId, resolved.Rule, recorded,
             result.Outcome == CommandOutcome.Applied ? result.Events.Sum(e => e.Delta) : 0, result.Account.Balance, summary);
@@ -302,8 +336,9 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     /// Decides a command on the profile and saves the new state against the tag it was read with. Returns the events
     /// written (none when there was nothing to do); throws <see cref="Refused"/> when the rules refuse.
     /// </summary>
-    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken ct) =>
-        (await _profiles.RunAsync(command.CustomerId, command.CustomerId, row => Decide(command, row.State), ct)).Result;
+    public async Task<IReadOnlyList<CustomerEvent>> ExecuteAsync(CustomerCommand command, CancellationToken ct,
+        CustomerRow? assumed = null) =>
+        (await _profiles.RunAsync(command.CustomerId, command.CustomerId, row => Decide(command, row.State), ct, assumed)).Result;
 
     private static Decision<CustomerState, IReadOnlyList<CustomerEvent>> Decide(CustomerCommand command, CustomerState state)
     {
@@ -337,4 +372,8 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..24];
 }
 
-public sealed record ResolvedCustomer(string CustomerId, string Rule, bool Created, int Contacts = 0);
+public sealed record ResolvedCustomer(string CustomerId, string Rule, bool Created, int Contacts = 0)
+{
+    /// <summary>The activity that named a new profile's shopper was written with the profile.</summary>
+    public bool HistoryAdded { get; init; }
+}

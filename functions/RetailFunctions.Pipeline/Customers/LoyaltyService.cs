@@ -18,11 +18,20 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
     /// <summary>
     /// Runs a command; a refusal comes back in the result (nothing written) with the account as it was read for the
     /// decision, never as a failure.
+    /// <para>
+    /// A purchase's accrual names an order the ledger has not seen and a key not yet applied, nearly always: it is
+    /// decided on the account alone (not read at all when <paramref name="newAccount"/>: a profile just created has
+    /// none), and its write, which adds the order's row and the key's, proves that. When either is there, the write
+    /// fails and the runner reads all three rows and decides again, so a repeat is still recognised.
+    /// </para>
     /// </summary>
-    public async Task<LoyaltyResult> ExecuteAsync(LoyaltyCommand command, CancellationToken ct)
+    public async Task<LoyaltyResult> ExecuteAsync(LoyaltyCommand command, CancellationToken ct, bool newAccount = false)
     {
         var key = new LoyaltyKey(command.CustomerId, command.IdempotencyKey, OrderOf(command));
-        return (await _accounts.RunAsync(command.CustomerId, key, rows => Decide(command, rows, options.Program), ct)).Result;
+        var assumed = command is not LoyaltyCommand.Accrue ? null
+            : newAccount ? LoyaltyRows.AccountOnly(LoyaltyAccount.Open(command.CustomerId), null)
+            : await store.LoadAccountAsync(command.CustomerId, ct);
+        return (await _accounts.RunAsync(command.CustomerId, key, rows => Decide(command, rows, options.Program), ct, assumed)).Result;
     }
 
     /// <summary>

@@ -15,9 +15,10 @@ using RetailFunctions.Pipeline.Shopify;
 namespace RetailFunctions.Pipeline.Ingestion;
 
 /// <summary>
-/// A verified Shopify delivery, taken off the queue: drop it if seen, archive the raw body, translate it once to a
-/// canonical event, apply its effects (each idempotent), then record the delivery as done. A crash anywhere before
-/// the record only means the effects run again, and they are no-ops the second time.
+/// A verified Shopify delivery, taken off the queue: claim it in the delivery log (dropped if a finished delivery of
+/// its webhook or event is there), archive the raw body, translate it once to a canonical event, apply its effects
+/// (each idempotent), then record the delivery as done. A crash anywhere before the record leaves the claim
+/// unfinished, so the redelivery runs the effects again, and they are no-ops the second time.
 /// </summary>
 public sealed class ShopifyWebhookHandler(
     IDeliveryLog deliveries,
@@ -34,11 +35,12 @@ public sealed class ShopifyWebhookHandler(
     {
         var envelope = message.Envelope;
         var delivery = ShopifyEnvelopes.ReadDelivery(envelope);
-        if (!ShopifyEnvelopes.IsReplay(envelope) && await deliveries.FindAsync(delivery.ShopDomain, delivery.WebhookId, delivery.EventId, ct) is { } seen)
+        var archiveBlob = ShopifyEnvelopes.ArchiveBlobName(delivery, envelope.OccurredAt);
+        if (!ShopifyEnvelopes.IsReplay(envelope)
+            && await deliveries.ClaimAsync(Record(delivery, "", archiveBlob, envelope), ct) is { } seen)
             return new HandlerOutcome.Completed($"duplicate of delivery {seen.WebhookId} ({seen.Outcome})");
 
         var body = await PayloadOf(envelope, ct);
-        var archiveBlob = ShopifyEnvelopes.ArchiveBlobName(delivery, envelope.OccurredAt);
         await blobs.PutIfAbsentAsync(ContainerNames.RawArchive, archiveBlob, body, "application/json", ct, ShopifyEnvelopes.ArchiveMetadata(envelope));
 
         if (PrivacyTopics.IsPrivacy(delivery.Topic))
@@ -94,8 +96,11 @@ public sealed class ShopifyWebhookHandler(
             : await blobs.ReadAsync(ContainerNames.LargePayloads, envelope.PayloadBlob!, ct);
 
     private Task RecordAsync(ShopifyDelivery delivery, string outcome, string archiveBlob, Envelope envelope, CancellationToken ct) =>
-        deliveries.RecordAsync(new DeliveryRecord(delivery.ShopDomain, delivery.WebhookId, delivery.EventId, delivery.Topic,
-            outcome, archiveBlob, envelope.OccurredAt, clock.GetUtcNow()), ct);
+        deliveries.RecordAsync(Record(delivery, outcome, archiveBlob, envelope), ct);
+
+    private DeliveryRecord Record(ShopifyDelivery delivery, string outcome, string archiveBlob, Envelope envelope) =>
+        new(delivery.ShopDomain, delivery.WebhookId, delivery.EventId, delivery.Topic, outcome, archiveBlob, envelope.OccurredAt,
+            clock.GetUtcNow());
 
     private async Task<string> ApplyAsync(ShopifyEvent canonical, ExceptionSource source, CancellationToken ct) => canonical switch
     {

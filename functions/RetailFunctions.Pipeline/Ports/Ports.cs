@@ -129,7 +129,16 @@ public sealed record DeliveryRecord(
 
 public interface IDeliveryLog
 {
+    /// <summary>The finished delivery of this webhook or event, if any (a claim still in progress is not one).</summary>
     Task<DeliveryRecord?> FindAsync(string shop, string webhookId, string? eventId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks a delivery as being processed unless its webhook or event id is already logged: null when the caller is to
+    /// process it (new, or claimed before by an attempt that never finished), else the finished delivery it repeats.
+    /// A new delivery costs one write here instead of a lookup; <see cref="RecordAsync"/> later replaces the claim.
+    /// </summary>
+    Task<DeliveryRecord?> ClaimAsync(DeliveryRecord claim, CancellationToken cancellationToken);
+
     Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken);
     /// <summary>Forgets deliveries processed before the cutoff; returns how many.</summary>
     Task<int> PurgeAsync(DateTimeOffset processedBefore, CancellationToken cancellationToken);
