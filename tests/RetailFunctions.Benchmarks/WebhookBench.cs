@@ -341,6 +341,8 @@ public static class WebhookBench
         ["Backpressure__MaxQueueDepth"] = "10000000",
         ["Backpressure__MaxQueueAgeSeconds"] = "1000000",
         ["Inventory__DefaultFulfillmentLocation"] = "WH-1",
+        // The orders are in dollars: a program in the same currency accrues their points, as a retailer's would.
+        ["Loyalty__Currency"] = "USD",
         ["Logging__LogLevel__Default"] = "Warning",
     };
 
