@@ -21,10 +21,16 @@ public sealed partial class TableInventoryStore
     private readonly ConcurrentDictionary<string, StockRows> _written = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// When the kept rows of a SKU last took in a read of all its locations (a <see cref="Stopwatch"/> timestamp taken
+    /// When the kept rows of a SKU last took in a read of all its locations (a timestamp of the store's clock taken
     /// as the read began): until they are forgotten, they hold every location, as of then or this store's later writes.
     /// </summary>
     private readonly ConcurrentDictionary<string, long> _readWhole = new(StringComparer.Ordinal);
+
+    /// <summary>When a write of a SKU here last found its rows changed by another writer (a timestamp of the store's clock).</summary>
+    private readonly ConcurrentDictionary<string, long> _contended = new(StringComparer.Ordinal);
+
+    /// <summary>How long routing answers from kept rows of a SKU written elsewhere too (the age it had for every SKU before).</summary>
+    private static readonly TimeSpan ContendedRoutingAge = TimeSpan.FromSeconds(5);
 
     public StockRows? LastWritten(string sku) => _written.GetValueOrDefault(sku);
 
@@ -148,7 +154,7 @@ public sealed partial class TableInventoryStore
         }
         catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
         {
-            Forget(key.Sku);
+            Forget(key.Sku, contended: true);
             return null;
         }
         string? TagAt(int index) => responses[index].Headers.ETag?.ToString();
@@ -179,6 +185,7 @@ public sealed partial class TableInventoryStore
         {
             _written.Clear();
             _readWhole.Clear();
+            _contended.Clear();
         }
         var before = _written.GetValueOrDefault(written.Sku);
         var locations = new Dictionary<string, StockLocationRows>(before?.Locations ?? new Dictionary<string, StockLocationRows>(), StringComparer.Ordinal);
@@ -210,9 +217,10 @@ public sealed partial class TableInventoryStore
         Keep(new StockRows(sku, new Dictionary<string, StockLocationRows> { [location] = rows }, new Dictionary<string, StockReservationRow?>(),
             new Dictionary<string, string?>()));
 
-    private void Forget(string sku)
+    private void Forget(string sku, bool contended = false)
     {
         _written.TryRemove(sku, out _);
         _readWhole.TryRemove(sku, out _);
+        if (contended) _contended[sku] = _clock.GetTimestamp();
     }
 }

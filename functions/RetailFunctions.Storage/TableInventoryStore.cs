@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Azure;
@@ -19,10 +18,12 @@ namespace RetailFunctions.Storage;
 /// </list>
 /// A change is written in one entity-group transaction with its idempotency rows and the outbox, so a command is
 /// applied exactly once and never without the levels it changes or the push it owes the channels. The store decides
-/// nothing: the ledger (Pipeline) runs the decisions on the aggregate runner.
+/// nothing: the ledger (Pipeline) runs the decisions on the aggregate runner. The clock only ages the rows kept for
+/// routing.
 /// </summary>
-public sealed partial class TableInventoryStore(StorageAccount account) : IInventoryStore
+public sealed partial class TableInventoryStore(StorageAccount account, TimeProvider? clock = null) : IInventoryStore
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private TableClient Table => account.Table(TableNames.Inventory);
 
@@ -30,7 +31,11 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
 
     public async Task<IReadOnlyList<LocationStock>> GetRoutingStockAsync(string sku, TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        if (_readWhole.TryGetValue(sku, out var readAt) && Stopwatch.GetElapsedTime(readAt) < maxAge && LastWritten(sku) is { } kept)
+        // A SKU another instance writes too: each of its writes makes our kept rows stale, and a reservation decided on
+        // them fails its check and is read and written again, so routing refreshes them as often as it used to.
+        if (_contended.TryGetValue(sku, out var contendedAt) && _clock.GetElapsedTime(contendedAt) < maxAge && maxAge > ContendedRoutingAge)
+            maxAge = ContendedRoutingAge;
+        if (_readWhole.TryGetValue(sku, out var readAt) && _clock.GetElapsedTime(readAt) < maxAge && LastWritten(sku) is { } kept)
             return [.. kept.Locations.Where(l => l.Value.Level is not null || l.Value.PolicyTag is not null)
                 .Select(l => ToLocationStock(sku, l.Key, l.Value))
                 .OrderBy(s => s.Level.Location, StringComparer.Ordinal)];
@@ -39,7 +44,7 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
 
     public async Task<IReadOnlyList<LocationStock>> GetStockAsync(string sku, CancellationToken cancellationToken)
     {
-        var startedAt = Stopwatch.GetTimestamp();
+        var startedAt = _clock.GetTimestamp();
         var partition = TableKeys.Escape(sku);
         var byLocation = new Dictionary<string, List<TableEntity>>();
         await foreach (var entity in Table.QueryAsync<TableEntity>(
@@ -93,7 +98,7 @@ public sealed partial class TableInventoryStore(StorageAccount account) : IInven
         }
         catch (TableTransactionFailedException failure) when (failure.Status is 409 or 412)
         {
-            Forget(sku);
+            Forget(sku, contended: true);
             return false;
         }
     }

@@ -27,9 +27,11 @@ public sealed class OrderEffectRunner(
     /// How late another instance's stock change may reach routing: a burst of orders routes the same SKUs again and
     /// again, and a read of all a SKU's locations is a range query, served by scanning. Nothing is oversold by it: the
     /// reservation is checked against the rows it writes, and one that fails there makes the next routing read afresh.
-    /// Nor is anything backordered by it: a SKU the kept figure cannot fill is read afresh first.
+    /// Nor is anything backordered by it: a SKU the kept figure cannot fill is read afresh first. So what the age
+    /// bounds is only which location is preferred, and a minute (as for the locations' positions) lets a burst spread
+    /// over hundreds of SKUs read each SKU about once a minute rather than once every few orders.
     /// </summary>
-    private static readonly TimeSpan RoutingStockFresh = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RoutingStockFresh = TimeSpan.FromMinutes(1);
     private Positions? _positions;
 
     public async Task<IReadOnlyList<OrderCommand>> RunAsync(Order order, OrderEffect effect, CancellationToken ct)
