@@ -41,6 +41,7 @@ public static class FunctionsServices
         services.AddSingleton<QueueHandlers>();
         services.AddSingleton<ServiceBusQueueRunner>();
         services.AddSingleton<ApiRoutes>();
+        services.AddSingleton<Core.Workflows.IOrderWorkflowStep, Workflows.OrderWorkflowStep>();
         return services;
     }
 

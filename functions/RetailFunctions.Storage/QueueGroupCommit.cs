@@ -40,25 +40,8 @@ public sealed class QueueGroupCommit(Func<string, Task> send, int maxInFlight = 
     }
 
     /// <summary>Envelopes sent together, cut into runs that each fit one message (a run of one may be larger).</summary>
-    private List<IReadOnlyList<string>> Units(IReadOnlyList<string> texts)
-    {
-        var units = new List<IReadOnlyList<string>>();
-        var run = new List<string>();
-        var bytes = 0;
-        foreach (var text in texts)
-        {
-            var size = Encoding.UTF8.GetByteCount(text);
-            if (run.Count > 0 && (run.Count == maxEnvelopes || EnvelopeBatch.FormattedBytes(bytes + size, run.Count + 1) > maxBytes))
-            {
-                units.Add(run);
-                (run, bytes) = ([], 0);
-            }
-            run.Add(text);
-            bytes += size;
-        }
-        if (run.Count > 0) units.Add(run);
-        return units;
-    }
+    private IEnumerable<string[]> Units(IReadOnlyList<string> texts) =>
+        Runs.Cut(texts, Encoding.UTF8.GetByteCount, maxEnvelopes, (bytes, count) => EnvelopeBatch.FormattedBytes(bytes, count) <= maxBytes);
 
     /// <summary>Writes a group, then whatever gathered while it was written, until nothing waits.</summary>
     private async Task WriteGroupsAsync(List<Waiting> group)

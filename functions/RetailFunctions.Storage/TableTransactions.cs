@@ -16,23 +16,8 @@ public static class TableTransactions
 
     /// <summary>The items in order, cut into groups of at most <paramref name="maxOperations"/> whose entities fit one transaction.</summary>
     public static IEnumerable<T[]> Chunks<T>(IEnumerable<T> items, Func<T, TableEntity> entity, int maxOperations = MaxOperations,
-        int maxPayloadBytes = MaxPayloadBytes)
-    {
-        var chunk = new List<T>();
-        var bytes = 0;
-        foreach (var item in items)
-        {
-            var size = PayloadBytes(entity(item));
-            if (chunk.Count > 0 && (chunk.Count == maxOperations || bytes + size > maxPayloadBytes))
-            {
-                yield return [.. chunk];
-                (chunk, bytes) = ([], 0);
-            }
-            chunk.Add(item);
-            bytes += size;
-        }
-        if (chunk.Count > 0) yield return [.. chunk];
-    }
+        int maxPayloadBytes = MaxPayloadBytes) =>
+        Runs.Cut(items, item => PayloadBytes(entity(item)), maxOperations, (bytes, _) => bytes <= maxPayloadBytes);
 
     /// <summary>About what an entity weighs in a transaction: its properties as JSON (escaped as the client writes them), plus headers.</summary>
     public static int PayloadBytes(TableEntity entity) =>

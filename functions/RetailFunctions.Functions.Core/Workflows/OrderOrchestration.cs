@@ -12,6 +12,16 @@ public sealed record WorkflowStep(string OrderId, Envelope? Command, PickupDeadl
 public sealed record OrderWorkflowInput(string OrderId, Envelope? FirstCommand = null, int? StepsPerHistory = null);
 
 /// <summary>
+/// One step of an order's workflow: apply the step's command (once per command id) or expire its pickup, then read
+/// the order. The orchestration runs it as an activity; a store-action route runs it directly, before it wakes the
+/// orchestration, so an action never depends on an external event reaching the orchestration.
+/// </summary>
+public interface IOrderWorkflowStep
+{
+    Task<OrderProgress> RunAsync(WorkflowStep step, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// What the order orchestration needs from its host. The Functions project implements it over the Durable Task
 /// context (an activity with a retry policy, a durable timer raced against an external event, the custom status,
 /// continue-as-new); tests implement it in memory.

@@ -6,7 +6,8 @@ using RetailFunctions.Pipeline.Messaging;
 namespace RetailFunctions.Functions.Core.Workflows;
 
 /// <summary>
-/// Store actions raised to an order's orchestration as external events. The command ids are the ones the order
+/// Store actions for an order's workflow (applied by the workflow routes, or raised to the orchestration as external
+/// events by older callers, which it still applies). The command ids are the ones the order
 /// routes give the same actions (<c>{shipment}:{stage}</c>, <c>cancel:{order}</c>), so an action sent both ways is
 /// applied once.
 /// </summary>

@@ -5,21 +5,24 @@ using Microsoft.DurableTask.Client;
 using RetailFunctions.Functions.Core.Hosting;
 using RetailFunctions.Functions.Core.Workflows;
 using RetailFunctions.Host.Api;
+using RetailFunctions.Pipeline.Messaging;
 
 namespace RetailFunctions.Functions.Workflows;
 
 /// <summary>
-/// Workflow management over HTTP (function keys): start an order's orchestration and read its status, and raise
-/// store actions to it as external events. A start or an action answers 202 with the status route as Location.
+/// Workflow management over HTTP (function keys): start an order's orchestration and read its status, and apply store
+/// actions. An action is applied to the order before the answer (once per command id, so a client may resend it), then
+/// the orchestration is woken to read the order; the answer is 202 with the order's progress and the status route as
+/// Location, because the orchestration's own reaction (a pickup timer, the end of the workflow) follows later.
 /// </summary>
-public sealed class WorkflowRoutes(TimeProvider clock)
+public sealed class WorkflowRoutes(TimeProvider clock, IOrderWorkflowStep steps)
 {
     public sealed record ShipmentActionRequest(List<string>? TrackingNumbers);
 
     public sealed record CancelRequest(string? Reason);
 
-    /// <summary>What a start or an action answers: the instance and where its status is read.</summary>
-    public sealed record Accepted(string InstanceId, string StatusUri);
+    /// <summary>What a start or an action answers: the instance, where its status is read, and the order after an action.</summary>
+    public sealed record Accepted(string InstanceId, string StatusUri, OrderProgress? Progress = null);
 
     /// <summary>GET: the orchestration's status and the order's progress (404 when none). POST: start it.</summary>
     [Function("OrderWorkflowStatus")]
@@ -53,7 +56,7 @@ public sealed class WorkflowRoutes(TimeProvider clock)
         var command = StoreActions.Advance(orderId, shipmentId, action, Actor(req), body?.TrackingNumbers ?? [], clock.GetUtcNow());
         if (command is null)
             return Problem(StatusCodes.Status404NotFound, $"'{action}' is not one of {string.Join(", ", StoreActions.Stages.Keys)}");
-        return AcceptedFor(req, orderId, await OrderWorkflowFunctions.StartOnceAsync(client, orderId, command, ct));
+        return await ApplyAsync(req, orderId, command, client, ct);
     }
 
     [Function("OrderWorkflowCancel")]
@@ -64,13 +67,20 @@ public sealed class WorkflowRoutes(TimeProvider clock)
         var ct = req.HttpContext.RequestAborted;
         var body = await ReadBodyAsync<CancelRequest>(req, ct);
         var command = StoreActions.Cancel(orderId, Actor(req), body?.Reason, clock.GetUtcNow());
-        return AcceptedFor(req, orderId, await OrderWorkflowFunctions.StartOnceAsync(client, orderId, command, ct));
+        return await ApplyAsync(req, orderId, command, client, ct);
     }
 
-    private static AcceptedResult AcceptedFor(HttpRequest req, string orderId, string instanceId)
+    /// <summary>Applies the action to the order, then wakes (or starts) the orchestration to read it.</summary>
+    private async Task<IActionResult> ApplyAsync(HttpRequest req, string orderId, Envelope command, DurableTaskClient client, CancellationToken ct)
+    {
+        var (instanceId, progress) = await OrderWorkflowFunctions.ApplyStoreActionAsync(steps, client, orderId, command, clock.GetUtcNow(), ct);
+        return AcceptedFor(req, orderId, instanceId, progress);
+    }
+
+    private static AcceptedResult AcceptedFor(HttpRequest req, string orderId, string instanceId, OrderProgress? progress = null)
     {
         var status = $"{req.Scheme}://{req.Host}{req.PathBase}/api/workflows/orders/{Uri.EscapeDataString(orderId)}";
-        return new AcceptedResult(status, new Accepted(instanceId, status));
+        return new AcceptedResult(status, new Accepted(instanceId, status, progress));
     }
 
     private static string Actor(HttpRequest req) =>

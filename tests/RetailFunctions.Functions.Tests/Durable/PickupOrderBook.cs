@@ -10,7 +10,7 @@ namespace RetailFunctions.Functions.Tests.Durable;
 /// collected, expired, cancelled), applied once per command id as the real step is, with every execution and every
 /// application counted. Shared by the workers of a test, as the Orders table is shared by the app's instances.
 /// </summary>
-public sealed class PickupOrderBook(TimeSpan pickupWindow, TimeSpan returnWindow)
+public sealed class PickupOrderBook(TimeSpan pickupWindow, TimeSpan returnWindow) : IOrderWorkflowStep
 {
     private sealed class Order
     {
@@ -51,6 +51,8 @@ public sealed class PickupOrderBook(TimeSpan pickupWindow, TimeSpan returnWindow
 
     /// <summary>The next step carrying this command id throws once, as a storage hiccup would.</summary>
     public void FailOnceOn(string commandId) => failOnce[commandId] = true;
+
+    public Task<OrderProgress> RunAsync(WorkflowStep step, CancellationToken cancellationToken) => Task.FromResult(Step(step));
 
     public OrderProgress Step(WorkflowStep step)
     {

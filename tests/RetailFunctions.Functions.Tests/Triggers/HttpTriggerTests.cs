@@ -137,7 +137,7 @@ public sealed class HttpTriggerTests : IAsyncLifetime
     [Fact]
     public async Task GivenAnOrderWithoutWorkflow_WhenItsStatusIsAsked_ThenTheAnswerIs404()
     {
-        var routes = new WorkflowRoutes(TimeProvider.System);
+        var routes = new WorkflowRoutes(TimeProvider.System, durable.Orders);
         var context = Request("GET", "/api/workflows/orders/none");
 
         var result = await routes.Status(context.Request, "none", durable.Client);
@@ -146,17 +146,22 @@ public sealed class HttpTriggerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GivenAStoreActionOverHttp_WhenTheWorkflowRouteGetsIt_ThenTheOrchestrationStartsWithItAndTheAnswerPointsToItsStatus()
+    public async Task GivenAStoreActionOverHttp_WhenTheWorkflowRouteGetsIt_ThenTheOrderHasItBeforeTheAnswerAndTheOrchestrationStartsToReadIt()
     {
-        var routes = new WorkflowRoutes(TimeProvider.System);
+        var routes = new WorkflowRoutes(TimeProvider.System, durable.Orders);
         var context = Request("POST", "/api/workflows/orders/http-1/shipments/s-1/ready-for-pickup", "{}");
 
         var result = await routes.ShipmentAction(context.Request, "http-1", "s-1", "ready-for-pickup", durable.Client);
 
         Assert.Equal(StatusCodes.Status202Accepted, await ExecuteAsync(context, result));
         Assert.Equal("https://retail.example/api/workflows/orders/http-1", context.Response.Headers.Location.ToString());
+        // Applied before the answer, not left to an event the orchestration might miss.
+        Assert.Equal("ReadyForPickup", durable.Orders.StatusOf("http-1"));
+        Assert.Equal("ReadyForPickup", Assert.IsType<WorkflowRoutes.Accepted>(Assert.IsType<AcceptedResult>(result).Value).Progress!.Status);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (durable.Orders.StatusOf("http-1") != "ReadyForPickup") await Task.Delay(50, timeout.Token);
+        var instanceId = OrderOrchestration.InstanceIdFor("http-1");
+        while ((await durable.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true))?.ReadCustomStatusAs<OrderProgress>()?.Status != "ReadyForPickup")
+            await Task.Delay(50, timeout.Token);
         var status = Request("GET", "/api/workflows/orders/http-1");
         Assert.Equal(StatusCodes.Status200OK, await ExecuteAsync(status, await routes.Status(status.Request, "http-1", durable.Client)));
     }
@@ -164,7 +169,7 @@ public sealed class HttpTriggerTests : IAsyncLifetime
     [Fact]
     public async Task GivenAnActionThatIsNoStage_WhenTheWorkflowRouteGetsIt_ThenItAnswers404AndStartsNothing()
     {
-        var routes = new WorkflowRoutes(TimeProvider.System);
+        var routes = new WorkflowRoutes(TimeProvider.System, durable.Orders);
         var context = Request("POST", "/api/workflows/orders/http-2/shipments/s-1/teleport");
 
         var result = await routes.ShipmentAction(context.Request, "http-2", "s-1", "teleport", durable.Client);
