@@ -75,6 +75,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
         if (!ChannelIdChannels.Contains(channel)) return null;
         // Not indexed: the orders this spelling can name by their id, read side by side; the first that says it is found so.
         var candidates = IdsNamedBy(channel, value).ToList();
+        if (candidates.Count == 0) return null;
         var rows = await Task.WhenAll(candidates.Select(id =>
             Table.GetEntityIfExistsAsync<TableEntity>(id, OrderRow, select: [FoundById], cancellationToken: cancellationToken)));
         return candidates.Where((_, i) => rows[i].HasValue && rows[i].Value!.GetBoolean(FoundById) == true).FirstOrDefault();
@@ -86,10 +87,12 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     /// </summary>
     private static IEnumerable<string> IdsNamedBy(string channel, string value)
     {
-        var normalized = OrderIds.NormalizeReference(value);
+        // Only references that are ids as written are found so: "A B" must not find the order of "A_B".
+        var (written, normalized) = (value.Trim(), OrderIds.NormalizeReference(value));
+        if (OrderIds.Safe(normalized) != normalized) return [];
         var prefix = $"{channel}-";
         string[] bare = normalized.StartsWith(prefix, StringComparison.Ordinal) ? [normalized, normalized[prefix.Length..]] : [normalized];
-        return new[] { OrderIds.ForChannel(channel, value.Trim()) }
+        return (OrderIds.Safe(written) == written ? [OrderIds.ForChannel(channel, written)] : Array.Empty<string>())
             .Concat(bare.SelectMany(b => new[] { OrderIds.ForChannel(channel, b), OrderIds.ForChannel(channel, b.ToUpperInvariant()) }))
             .Distinct(StringComparer.Ordinal);
     }
@@ -97,8 +100,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     /// <summary>Whether every reference of the order, and its id, is found by the order's own row without an index row.</summary>
     internal static bool IsFoundById(string orderId, string channel, IReadOnlyList<ChannelReference> references) =>
         ChannelIdChannels.Contains(channel) && OrderIds.Safe(orderId) == orderId
-        && references.Select(r => r.Value.Trim()).Append(orderId)
-            .All(value => OrderIds.Safe(value) == value && IdsNamedBy(channel, value).Contains(orderId));
+        && references.Select(r => r.Value).Append(orderId).All(value => IdsNamedBy(channel, value).Contains(orderId));
 
     /// <summary>
     /// One order's index rows, written with those of other orders of the channel indexed at the same moment (they share
