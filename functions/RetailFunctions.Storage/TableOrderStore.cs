@@ -1,6 +1,7 @@
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Orders;
@@ -11,11 +12,20 @@ namespace RetailFunctions.Storage;
 /// Orders in one table. Each order is one row (partition = order id, row "order") holding its state and its outbox
 /// as JSON, written together under the row's ETag. A table property holds at most 64 KiB, so larger JSON is split
 /// across numbered properties. Channel references are index rows: partition "ref:{channel}", row "{normalized value}".
+/// <para>
+/// An order whose id is its channel's own id (<see cref="OrderIds.ForChannel"/>: app, marketplace, curbside) is
+/// found without an index row when every spelling of its references leads to its id (the id in lower or upper case,
+/// as the reference is written): its row says so (<c>FoundById</c>), and a lookup that misses the index reads those
+/// rows instead. Such an order's index would be a second write in another partition beside its insert.
+/// </para>
 /// </summary>
 public sealed class TableOrderStore(StorageAccount account) : IOrderStore
 {
     private const string OrderRow = "order";
     private const int ChunkChars = 30_000;
+    private const string FoundById = "FoundById";
+    private static readonly HashSet<string> ChannelIdChannels =
+        new([Channels.App, Channels.Marketplace, Channels.Curbside], StringComparer.Ordinal);
     private TableClient Table => account.Table(TableNames.Orders);
     private readonly PartitionGroupCommit _index = new(() => account.Table(TableNames.Orders), TableTransactionActionType.UpsertReplace);
 
@@ -40,6 +50,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
             ["PendingCount"] = pending.Count,
             ["Sequence"] = order.Sequence,
         };
+        if (order.Draft is { } draft && IsFoundById(order.OrderId, draft.Channel, draft.References)) entity[FoundById] = true;
         WriteChunks(entity, "State", OrderJson.Serialize(order));
         WriteChunks(entity, "Pending", OrderJson.Serialize(pending));
         try
@@ -60,15 +71,45 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     {
         var found = await Table.GetEntityIfExistsAsync<TableEntity>(ReferencePartition(channel), TableKeys.Escape(OrderIds.NormalizeReference(value)),
             cancellationToken: cancellationToken);
-        return found.HasValue ? found.Value!.GetString("OrderId") : null;
+        if (found.HasValue) return found.Value!.GetString("OrderId");
+        if (!ChannelIdChannels.Contains(channel)) return null;
+        // Not indexed: the orders this spelling can name by their id, read side by side; the first that says it is found so.
+        var candidates = IdsNamedBy(channel, value).ToList();
+        if (candidates.Count == 0) return null;
+        var rows = await Task.WhenAll(candidates.Select(id =>
+            Table.GetEntityIfExistsAsync<TableEntity>(id, OrderRow, select: [FoundById], cancellationToken: cancellationToken)));
+        return candidates.Where((_, i) => rows[i].HasValue && rows[i].Value!.GetBoolean(FoundById) == true).FirstOrDefault();
     }
 
     /// <summary>
+    /// The ids an order of a channel-id channel may have when a lookup names it so: the reference as written, in lower
+    /// and in upper case, or, written as our id, that id in either case. Every spelling that normalizes alike names the same ids.
+    /// </summary>
+    private static IEnumerable<string> IdsNamedBy(string channel, string value)
+    {
+        // Only references that are ids as written are found so: "A B" must not find the order of "A_B".
+        var (written, normalized) = (value.Trim(), OrderIds.NormalizeReference(value));
+        if (OrderIds.Safe(normalized) != normalized) return [];
+        var prefix = $"{channel}-";
+        string[] bare = normalized.StartsWith(prefix, StringComparison.Ordinal) ? [normalized, normalized[prefix.Length..]] : [normalized];
+        return (OrderIds.Safe(written) == written ? [OrderIds.ForChannel(channel, written)] : Array.Empty<string>())
+            .Concat(bare.SelectMany(b => new[] { OrderIds.ForChannel(channel, b), OrderIds.ForChannel(channel, b.ToUpperInvariant()) }))
+            .Distinct(StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether every reference of the order, and its id, is found by the order's own row without an index row.</summary>
+    internal static bool IsFoundById(string orderId, string channel, IReadOnlyList<ChannelReference> references) =>
+        ChannelIdChannels.Contains(channel) && OrderIds.Safe(orderId) == orderId
+        && references.Select(r => r.Value).Append(orderId).All(value => IdsNamedBy(channel, value).Contains(orderId));
+
+    /// <summary>
     /// One order's index rows, written with those of other orders of the channel indexed at the same moment (they share
-    /// its partition): a burst of orders costs a few transactions instead of one each.
+    /// its partition): a burst of orders costs a few transactions instead of one each. An order found by its id
+    /// without them (see the class) writes none.
     /// </summary>
     public Task IndexAsync(string orderId, string channel, IReadOnlyList<ChannelReference> references, CancellationToken cancellationToken)
     {
+        if (IsFoundById(orderId, channel, references)) return Task.CompletedTask;
         var rows = IndexRows(channel, [(orderId, references)]);
         return rows.Count <= TableTransactions.MaxOperations
             ? _index.WriteAsync(rows, cancellationToken)
