@@ -32,8 +32,17 @@ public class AvailabilityKeptFigureTests
             return Task.FromResult<LocationStock?>(stored);
         }
 
+        /// <summary>A write of this process that moves the level while the first push is under way: stored and kept alike.</summary>
+        public LocationStock? MovedHereDuringThePush { get; init; }
+
         public Task<bool> MarkPushedAsync(string sku, string location, long version, decimal available, DateTimeOffset at, CancellationToken cancellationToken)
         {
+            if (MovedHereDuringThePush is { } moved && stored != moved)
+            {
+                // As the table store answers: the kept level is newer than the version pushed, so nothing is marked.
+                (stored, _kept) = (moved, moved);
+                return Task.FromResult(false);
+            }
             var current = version == stored.Level.Version;
             if (!current) _kept = null;
             return Task.FromResult(current);
@@ -109,6 +118,17 @@ public class AvailabilityKeptFigureTests
 
         Assert.Equal([(7L, 12m), (8L, 11m)], channel.Pushed.Select(p => (p.Version, p.Available)));
         Assert.Equal(1, ledger.Reads);
+    }
+
+    [Fact]
+    public async Task GivenALevelThisProcessMovesWhileItIsPushed_WhenTheNextRoundPushesTheNewFigure_ThenItTooIsTakenFromTheKeptRows()
+    {
+        var ledger = new Ledger(stored: Stock(12m, 7, 6), kept: Stock(12m, 7, 6)) { MovedHereDuringThePush = Stock(11m, 8, 6) };
+
+        var channel = await PushAsync(ledger, version: 7);
+
+        Assert.Equal([(7L, 12m), (8L, 11m)], channel.Pushed.Select(p => (p.Version, p.Available)));
+        Assert.Equal(0, ledger.Reads);
     }
 
     [Fact]

@@ -55,6 +55,8 @@ public sealed class AvailabilityHandler(
         var log = new List<string>();
         // Only the first change after a push sends a message, so the burst began when this one was sent.
         var burstBegan = message.Envelope.OccurredAt;
+        // The latest version a round saw: kept rows at least that new will do for the next round, as the message's do for the first.
+        long? seen = null;
         for (var round = 1; round <= MaxRounds; round++)
         {
             var recheck = round == 1 && !force;
@@ -63,17 +65,19 @@ public sealed class AvailabilityHandler(
             // The first round knows which version the change that sent the message left, if the message says so.
             var changed = round == 1 && long.TryParse(message.Envelope.Key(AvailabilityEnvelopes.VersionKey), NumberStyles.None,
                 CultureInfo.InvariantCulture, out var version) ? new Change(version, message.Envelope.OccurredAt) : null;
-            var settled = await SettleAsync(sku, location, recheck, burstBegan + options.PushCoalesceCap, changed, ct);
+            var floor = changed?.Version ?? seen;
+            var settled = await SettleAsync(sku, location, recheck, burstBegan + options.PushCoalesceCap, changed, floor, ct);
             using (await _pushers.AcquireAsync(key, ct))
             {
                 // The settling read saw the level stand still; unless a consumer here marked a push since, it is the
                 // latest (another runtime's change or mark fails our mark's tag check, and the next round reads again).
                 var stock = settled is not null && Volatile.Read(ref _marks[Stripe(key)]) == marksBefore
                     ? settled
-                    : await FigureAsync(sku, location, changed?.Version, ct);
+                    : await FigureAsync(sku, location, floor, ct);
                 if (stock is null)
                     return new HandlerOutcome.Completed($"{sku} at {location}: no stock rows");
                 var level = stock.Level;
+                seen = level.Version;
                 // After a round whose level moved on, another consumer may have pushed and marked the newer version
                 // before our older push reached the channel: the channel may now show ours, so push the latest again.
                 if (recheck && stock.PushedVersion >= level.Version)
@@ -109,20 +113,22 @@ public sealed class AvailabilityHandler(
     /// When the change that sent the message is known, the first read waits until a window after it: the level still
     /// at that version has stood still for the window, without a read to start the wait.
     /// Returns the last stock read when it is the figure the wait ended on (null: nothing read, or the cap came first).
+    /// Each read takes this process's kept rows when they are at least at <paramref name="floor"/> (see <see cref="FigureAsync"/>).
     /// </summary>
-    private async Task<LocationStock?> SettleAsync(string sku, string location, bool recheck, DateTimeOffset cap, Change? changed, CancellationToken ct)
+    private async Task<LocationStock?> SettleAsync(string sku, string location, bool recheck, DateTimeOffset cap, Change? changed, long? floor,
+        CancellationToken ct)
     {
         var window = options.PushCoalesceWindow;
         if (window <= TimeSpan.Zero) return null;
         if (changed is not null && (changed.At + window < cap ? changed.At + window : cap) - clock.GetUtcNow() is var quiet && quiet > TimeSpan.Zero)
             await Task.Delay(quiet, clock, ct);
-        if (await FigureAsync(sku, location, changed?.Version, ct) is not { } stock) return null;
+        if (await FigureAsync(sku, location, floor, ct) is not { } stock) return null;
         if (stock.Level.Version == changed?.Version || recheck && stock.PushedVersion >= stock.Level.Version) return stock;
         var version = stock.Level.Version;
         while (cap - clock.GetUtcNow() is var left && left > TimeSpan.Zero)
         {
             await Task.Delay(left < window ? left : window, clock, ct);
-            var latest = await FigureAsync(sku, location, changed?.Version, ct);
+            var latest = await FigureAsync(sku, location, floor, ct);
             if (latest?.Level.Version == version) return latest;
             version = latest?.Level.Version ?? version;
         }
@@ -134,7 +140,8 @@ public sealed class AvailabilityHandler(
     /// version the message names; else as read. Kept rows hold every change made here; one made by another instance
     /// since makes the push's mark fail its tag check (and forget them), so the next round reads. But rows older than
     /// the message's change (another instance made it) may already be marked pushed and would end the push with
-    /// nothing pushed, and a message naming no version gives nothing to check them against: both read. A read of the
+    /// nothing pushed, and a message naming no version gives nothing to check them against: both read. A later round
+    /// has the version the round before it saw as its floor, so a level that keeps moving here is not read every round. A read of the
     /// location is a range query, served by scanning on the emulator.
     /// </summary>
     private async Task<LocationStock?> FigureAsync(string sku, string location, long? atLeast, CancellationToken ct) =>
