@@ -14,8 +14,6 @@ namespace RetailFunctions.Storage;
 /// </summary>
 public sealed partial class TableInventoryStore
 {
-    /// <summary>Table storage allows at most 15 comparisons in a filter; a group naming more rows is read in several queries.</summary>
-    private const int MaxComparisons = 15;
     private const int MaxKeptSkus = 10_000;
     private const int MaxKeptReservations = 256;
     private readonly ConcurrentDictionary<string, StockRows> _written = new(StringComparer.Ordinal);
@@ -42,16 +40,16 @@ public sealed partial class TableInventoryStore
         var applied = key.Applied.ToDictionary(k => k, _ => (string?)null, StringComparer.Ordinal);
         foreach (var location in key.Locations) locations[location] = [];
         var terms = key.Locations.Select(LocationTerm)
-            .Concat(key.Reservations.Select(id => PointTerm(ReservationRow(id))))
-            .Concat(key.Applied.Select(k => PointTerm(IdempotencyRow(k))));
-        foreach (var entity in await QueryAsync(partition, terms, cancellationToken))
+            .Concat(key.Reservations.Select(id => RowTerm.Key(ReservationRow(id))))
+            .Concat(key.Applied.Select(k => RowTerm.Key(IdempotencyRow(k))));
+        foreach (var entity in await Table.QueryRowsAsync(partition, terms, cancellationToken))
             Take(entity);
         // A reservation found in a location the commands did not name (a release names none): its rows come next.
         var more = reservations.Values.OfType<StockReservationRow>().Select(r => r.Reservation.Location)
             .Where(l => l.Length > 0 && !locations.ContainsKey(l)).Distinct(StringComparer.Ordinal).ToList();
         foreach (var location in more) locations[location] = [];
         if (more.Count > 0)
-            foreach (var entity in await QueryAsync(partition, more.Select(LocationTerm), cancellationToken))
+            foreach (var entity in await Table.QueryRowsAsync(partition, more.Select(LocationTerm), cancellationToken))
                 Take(entity);
         return new StockRows(key.Sku,
             locations.ToDictionary(l => l.Key, l => LocationRowsOf(key.Sku, l.Key, l.Value), StringComparer.Ordinal), reservations, applied);
@@ -70,36 +68,10 @@ public sealed partial class TableInventoryStore
         }
     }
 
-    /// <summary>A filter term and how many comparisons it costs.</summary>
-    private sealed record Term(string Filter, int Comparisons);
-
-    private static Term LocationTerm(string location)
+    private static RowTerm LocationTerm(string location)
     {
         var prefix = $"loc:{TableKeys.Escape(location)}:";
-        return new(TableClient.CreateQueryFilter($"(RowKey ge {prefix} and RowKey lt {prefix[..^1] + ';'})"), 2);
-    }
-
-    private static Term PointTerm(string rowKey) => new(TableClient.CreateQueryFilter($"RowKey eq {rowKey}"), 1);
-
-    /// <summary>The partition's rows matching any of the terms: one query when they fit one filter, else several side by side.</summary>
-    private async Task<List<TableEntity>> QueryAsync(string partition, IEnumerable<Term> terms, CancellationToken cancellationToken)
-    {
-        var chunks = new List<List<Term>> { new() };
-        foreach (var term in terms)
-        {
-            if (chunks[^1].Sum(t => t.Comparisons) + term.Comparisons > MaxComparisons - 1) chunks.Add([]);
-            chunks[^1].Add(term);
-        }
-        var partitionFilter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        var reads = chunks.Where(c => c.Count > 0).Select(async chunk =>
-        {
-            var found = new List<TableEntity>();
-            var filter = $"{partitionFilter} and ({string.Join(" or ", chunk.Select(t => t.Filter))})";
-            await foreach (var entity in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-                found.Add(entity);
-            return found;
-        });
-        return [.. (await Task.WhenAll(reads)).SelectMany(found => found)];
+        return RowTerm.Range(prefix, prefix[..^1] + ';');
     }
 
     public async Task<StockRows?> TrySaveAsync(StockKey key, StockRows loaded, StockChange change, CancellationToken cancellationToken)

@@ -179,17 +179,8 @@ public sealed partial class TableInventoryStore(StorageAccount account, TimeProv
         return rows;
     }
 
-    private async Task<StockLocationRows> ReadLocationAsync(string partition, string sku, string location, CancellationToken cancellationToken)
-    {
-        var prefix = $"loc:{TableKeys.Escape(location)}:";
-        var end = prefix[..^1] + ';';
-        var entities = new List<TableEntity>(3);
-        await foreach (var e in Table.QueryAsync<TableEntity>(
-            e => e.PartitionKey == partition && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(end) < 0,
-            cancellationToken: cancellationToken))
-            entities.Add(e);
-        return LocationRowsOf(sku, location, entities);
-    }
+    private async Task<StockLocationRows> ReadLocationAsync(string partition, string sku, string location, CancellationToken cancellationToken) =>
+        LocationRowsOf(sku, location, await Table.QueryRowsAsync(partition, [LocationTerm(location)], cancellationToken));
 
     private static LocationStock ToLocationStock(string sku, string location, StockLocationRows rows) =>
         new(rows.Level ?? StockLevel.Empty(sku, location), rows.Policy, rows.PushedVersion, rows.LastPushedAvailable, rows.PushedAt);

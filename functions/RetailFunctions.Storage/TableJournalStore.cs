@@ -51,7 +51,7 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
     /// <summary>
     /// Entries of one store and day share a partition: they are added up to 100 per transaction (fewer when large, so a
     /// transaction stays within its 4 MiB). A transaction that fails on an entry already there (a redelivery, a till's
-    /// upload sent again) reads which of its entries are stored, 14 to a query, and adds the rest in one transaction;
+    /// upload sent again) reads which of its entries are stored (14 to a query), and adds the rest in one transaction;
     /// only when that fails too (another writer added some meanwhile) are they added one at a time.
     /// </summary>
     public async Task<IReadOnlyList<(StoredJournalEntry Entry, bool Added)>> AddAllAsync(IReadOnlyList<StoredJournalEntry> entries,
@@ -99,20 +99,11 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
         }
     }
 
-    /// <summary>Which of a partition's rows are stored: a filter holds 15 comparisons, the partition's and 14 rows'.</summary>
-    private async Task<Dictionary<string, StoredJournalEntry>> StoredAsync(string partition, IReadOnlyList<string> rows, CancellationToken cancellationToken)
-    {
-        var reads = rows.Chunk(14).Select(async keys =>
-        {
-            var filter = $"{TableClient.CreateQueryFilter($"PartitionKey eq {partition}")} and " +
-                $"({string.Join(" or ", keys.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}")))})";
-            var found = new List<TableEntity>();
-            await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-                found.Add(e);
-            return found;
-        });
-        return (await Task.WhenAll(reads)).SelectMany(found => found).ToDictionary(e => e.RowKey, FromEntity, StringComparer.Ordinal);
-    }
+    /// <summary>Which of a partition's rows are stored, read by key (as few queries as the filter's limit allows).</summary>
+    private async Task<Dictionary<string, StoredJournalEntry>> StoredAsync(string partition, IReadOnlyList<string> rows,
+        CancellationToken cancellationToken) =>
+        (await Table.QueryRowsAsync(partition, rows.Select(RowTerm.Key), cancellationToken))
+            .ToDictionary(e => e.RowKey, FromEntity, StringComparer.Ordinal);
 
     public async Task<StoredJournalEntry?> GetAsync(DateOnly businessDay, string store, string entryId, CancellationToken cancellationToken)
     {

@@ -226,17 +226,9 @@ public sealed class TableStoreTaskStore(StorageAccount account, TimeSpan? closeD
     }
 
     /// <summary>The requests one transaction takes: at most 100 rows, and not more text than its 4 MiB body holds.</summary>
-    private static List<Request> Fitting(IReadOnlyList<Request> waiting)
-    {
-        var (taken, chars) = (new List<Request>(), 0);
-        foreach (var request in waiting)
-        {
-            chars += request.Row.GetString("Lines")?.Length ?? 0;
-            if (taken.Count > 0 && (taken.Count == TableTransactions.MaxOperations || chars > MaxChars)) break;
-            taken.Add(request);
-        }
-        return taken;
-    }
+    private static List<Request> Fitting(IReadOnlyList<Request> waiting) =>
+        [.. Runs.Cut(waiting, r => r.Row.GetString("Lines")?.Length ?? 0, TableTransactions.MaxOperations, (chars, _) => chars <= MaxChars)
+            .FirstOrDefault() ?? []];
 
     private static TableTransactionAction CloseAction(string partition, string row, Close close) =>
         new(TableTransactionActionType.UpdateMerge, Closed(new TableEntity(partition, row), close), ETag.All);

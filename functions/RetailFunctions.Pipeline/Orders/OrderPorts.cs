@@ -62,8 +62,8 @@ public interface IStoreTaskStore
 
     /// <summary>
     /// Records that a task closed (shipped, delivered, picked up, cancelled or expired): a closed task leaves the open
-    /// list, and a closed row is not closed again. A stage still open (the list reads those from the order) writes nothing. The write may ride on the location's next one: until then the list
-    /// learns it from the order.
+    /// list, and a closed row is not closed again. A stage still open (the list reads those from the order) writes
+    /// nothing. The write may ride on the location's next one: until then the list learns it from the order.
     /// </summary>
     Task CloseAsync(string location, string orderId, string shipmentId, ShipmentStage stage, DateTimeOffset at,
         CancellationToken cancellationToken);
