@@ -17,8 +17,9 @@ public sealed class DurableEngine : IAsyncLifetime
     public DurableTaskClient Client => Host.Client;
 
     /// <summary>
-    /// The test host picks its own loopback port, which another test's Azurite or runtime may hold at that moment:
-    /// then it is started again, on the port it picks next.
+    /// The test host listens on a loopback port the system reports free (left to itself it picks one at random from a
+    /// range the system also hands out for other connections). Another test's Azurite or runtime may take it first:
+    /// then it is started again, on a new one.
     /// </summary>
     public async Task InitializeAsync()
     {
@@ -26,7 +27,8 @@ public sealed class DurableEngine : IAsyncLifetime
         {
             try
             {
-                Host = await DurableTaskTestHost.StartAsync(registry => Register(registry, Orders));
+                Host = await DurableTaskTestHost.StartAsync(registry => Register(registry, Orders),
+                    new DurableTaskTestHostOptions { Port = RetailFunctions.Testing.Azurite.FreePort() });
                 return;
             }
             catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
