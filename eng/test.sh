@@ -42,6 +42,17 @@ set -e
 # One closing line over every test project: "N passed, N failed, N skipped".
 summary=$(grep -E '^\s+(Passed|Failed|Skipped): [0-9]+\s*$' "$RETAILFUNCTIONS_PID_DIR/test-output.txt" \
   | awk '{gsub(":", "", $1); n[$1]+=$2} END {printf "%d passed, %d failed, %d skipped", n["Passed"], n["Failed"], n["Skipped"]}' || true)
+# The failed tests again, each with the start of its message, so the end of a long log names them.
+failures=$(awk '
+  /^[[:space:]]+Failed [A-Za-z_][A-Za-z0-9_.]*/ { printing = 1; lines = 0; print; next }
+  printing && (/^[[:space:]]+(Stack Trace|Standard Output Messages):/ || ++lines > 10) { printing = 0 }
+  printing { print }
+' "$RETAILFUNCTIONS_PID_DIR/test-output.txt" || true)
+if [ -n "$failures" ]; then
+  echo
+  echo "==> failed tests"
+  echo "$failures"
+fi
 echo
 echo "$summary"
 exit "$status"
