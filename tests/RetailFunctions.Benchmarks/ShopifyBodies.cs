@@ -9,6 +9,14 @@ public static class ShopifyBodies
 {
     public const string Shop = "bench-shop.myshopify.com";
 
+    /// <summary>
+    /// When the bench's orders were placed: minutes before the run, in the shop's zone, as live webhooks are. An order
+    /// dated days back would make the journal look for days it still owes, which live traffic does not do.
+    /// </summary>
+    public static readonly DateTimeOffset PlacedAt = DateTimeOffset.UtcNow.AddMinutes(-10).ToOffset(TimeSpan.FromHours(-5));
+
+    private static readonly string Placed = PlacedAt.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
     public static string Sku(int index) => $"BENCH-{index:D5}";
 
     public static long VariantId(int index) => NotPanShaped(44_000_000_000_000L + index * 7L);
@@ -111,9 +119,9 @@ public static class ShopifyBodies
               "email": "shopper{{sequence % 500}}@example.com",
               "currency": "USD",
               "presentment_currency": "USD",
-              "created_at": "2026-11-20T10:00:00-05:00",
-              "updated_at": "2026-11-20T10:00:00-05:00",
-              "processed_at": "2026-11-20T10:00:00-05:00",
+              "created_at": "{{Placed}}",
+              "updated_at": "{{Placed}}",
+              "processed_at": "{{Placed}}",
               "cancelled_at": null,
               "cancel_reason": null,
               "financial_status": "paid",

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -384,7 +385,7 @@ public static class WebhookBench
             request.Headers.Add("X-Shopify-Shop-Domain", ShopifyBodies.Shop);
             request.Headers.Add("X-Shopify-Webhook-Id", webhook.Id);
             request.Headers.Add("X-Shopify-Event-Id", $"event-{webhook.Id}");
-            request.Headers.Add("X-Shopify-Triggered-At", "2026-11-20T15:00:00Z");
+            request.Headers.Add("X-Shopify-Triggered-At", ShopifyBodies.PlacedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
             request.Headers.Add("X-Shopify-API-Version", "2026-10");
             using var response = await http.SendAsync(request, token);
             await response.Content.CopyToAsync(Stream.Null, token);
