@@ -157,16 +157,24 @@ public sealed class OrderService(
             added.Remove(routing);
             added.AddRange(step.Effects);
         }
-        var unpublished = added.OfType<OrderEffect.Publish>().Where(p => !OrderEventAudience.IsFollowed(state, p.Event)).Select(p => p.Event).ToList();
-        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. Followed(state, added)]), new Decided(refusal, unpublished));
+        var (followed, unpublished) = ByAudience(state, added);
+        return Decision.Write(new OrderChange(state, [.. owing.Pending, .. followed]), new Decided(refusal, unpublished));
     }
 
     /// <summary>What a decision answers besides its change: why a command was refused, and the events nobody follows, left unpublished.</summary>
     private sealed record Decided(string? Refusal, IReadOnlyList<OrderEvent> Unpublished);
 
-    /// <summary>The effects without the events nobody follows.</summary>
-    private static IEnumerable<OrderEffect> Followed(Order state, IEnumerable<OrderEffect> effects) =>
-        effects.Where(e => e is not OrderEffect.Publish p || OrderEventAudience.IsFollowed(state, p.Event));
+    /// <summary>The effects without the events nobody follows, and those events: each event's audience is asked once.</summary>
+    private static (List<OrderEffect> Followed, List<OrderEvent> Unfollowed) ByAudience(Order state, IEnumerable<OrderEffect> effects)
+    {
+        var (followed, unfollowed) = (new List<OrderEffect>(), new List<OrderEvent>());
+        foreach (var effect in effects)
+        {
+            if (effect is OrderEffect.Publish p && !OrderEventAudience.IsFollowed(state, p.Event)) unfollowed.Add(p.Event);
+            else followed.Add(effect);
+        }
+        return (followed, unfollowed);
+    }
 
     /// <summary>
     /// When the commands, decided on the order as this process last saw it, ask for routing, the route is read now
@@ -263,7 +271,7 @@ public sealed class OrderService(
         {
             var step = OrderWorkflow.Execute(answer, state, policy);
             state = step.Next;
-            pending.AddRange(Followed(step.Next, step.Effects));
+            pending.AddRange(ByAudience(step.Next, step.Effects).Followed);
         }
         return Decision.Write(new OrderChange(state, pending), true);
     }
