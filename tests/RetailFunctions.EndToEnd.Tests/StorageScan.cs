@@ -53,15 +53,21 @@ public static partial class StorageScan
         return findings;
     }
 
-    /// <summary>13 to 19 digits, grouped by single spaces or dashes or not at all, that pass the Luhn check.</summary>
+    /// <summary>
+    /// 13 to 19 digits, grouped by single spaces or dashes or not at all, that pass the Luhn check, outside the GUIDs the
+    /// pipeline names its messages and rows by: about one random GUID in 460 holds such a run between two of its letters.
+    /// </summary>
     public static IEnumerable<string> CardNumbers(string text) =>
-        CardNumber().Matches(text).Select(m => m.Value).Where(v => Luhn.IsValid(v.Replace(" ", "").Replace("-", "")));
+        CardNumber().Matches(Guid().Replace(text, " ")).Select(m => m.Value).Where(v => Luhn.IsValid(v.Replace(" ", "").Replace("-", "")));
 
     public static void AssertClean(IReadOnlyList<Finding> findings, string when) =>
         Assert.True(findings.Count == 0, $"{when}, {findings.Count} copies remain:\n{string.Join("\n", findings.Select(f => $"{f.What} in {f.Where}"))}");
 
     [GeneratedRegex(@"(?<![\d])\d(?:[ \-]?\d){12,18}(?![\d])")]
     private static partial Regex CardNumber();
+
+    [GeneratedRegex(@"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?![0-9A-Fa-f])")]
+    private static partial Regex Guid();
 }
 
 /// <summary>Webhooks sent and their handling awaited, by the webhook id the delivery log keeps.</summary>
