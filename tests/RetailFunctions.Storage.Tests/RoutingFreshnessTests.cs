@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline.Inventory;
@@ -18,7 +19,8 @@ public sealed class RoutingFreshnessTests(AzuriteFixture azurite) : IClassFixtur
 {
     private const string Inventory = "GET Inventory";
     private readonly StorageRoundTrips _requests = new();
-    private readonly ManualClock _clock = new();
+    /// <summary>A clock that moves only when told, for the store's kept rows and the runner alike.</summary>
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private StorageAccount _account = null!;
 
     public async Task InitializeAsync()
@@ -28,17 +30,6 @@ public sealed class RoutingFreshnessTests(AzuriteFixture azurite) : IClassFixtur
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
-
-    /// <summary>A clock that moves only when told, for the store's kept rows and the runner alike.</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks = DateTimeOffset.UtcNow.UtcTicks;
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-    }
 
     private static InventoryCommand Receipt(string sku, decimal quantity, string key) => new InventoryCommand.RecordMovement(
         new StockMovement(sku, "STORE-1", MovementKind.Receipt, quantity, key, "tester", "test", "test-event", DateTimeOffset.UtcNow));
