@@ -122,6 +122,29 @@ public sealed class OrderWorkflowRoundTripTests(AzuriteFixture azurite) : IClass
         Assert.NotEqual(ShipmentStage.Packed, Assert.Single(stored.Order.Shipments).Stage);
     }
 
+    [Fact]
+    public async Task GivenAPlacedOrderNothingElseHappensTo_WhenTheLedgerConfirmsItsReservation_ThenTheAnswerIsSavedInOneWriteAndNothingIsSentForIt()
+    {
+        var requests = new StorageRoundTrips();
+        var orders = Runtime(StorageRoundTrips.Account(azurite.ConnectionString, requests), removalDelay: TimeSpan.FromMilliseconds(200)).Orders;
+        var channelOrderId = $"QUIET-{Random.Shared.Next(100_000, 999_999)}";
+        var orderId = OrderIds.ForChannel(Channels.App, channelOrderId);
+
+        var placed = await orders.ExecuteAsync(orderId, Place(Channels.App, channelOrderId), CancellationToken.None);
+        Assert.NotEmpty(placed.Order.Shipments);
+        var store = new TableOrderStore(_account);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await store.LoadAsync(orderId, CancellationToken.None)).Pending.Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        var stored = await store.LoadAsync(orderId, CancellationToken.None);
+        Assert.Empty(stored.Pending);
+        Assert.Equal(ReservationState.Reserved, Assert.Single(Assert.Single(stored.Order.Shipments).Lines).Reservation);
+        // The insert, then one write that saves the ledger's answer and empties the outbox; the placement's events went
+        // out in one message, and the answer in none.
+        Assert.True(requests["POST Orders"] == 1 && requests["PUT Orders"] == 1, requests.ToString());
+        Assert.True(requests["POST order-events"] == 1, requests.ToString());
+    }
+
     /// <summary>Places an app order through a runtime on the counted account, counting from just before; its id.</summary>
     private async Task<string> PlaceCountedAsync(string channelOrderId)
     {
@@ -144,14 +167,14 @@ public sealed class OrderWorkflowRoundTripTests(AzuriteFixture azurite) : IClass
     private sealed record Started(OrderService Orders, InventoryService Inventory);
 
     /// <summary>One runtime's order service over an account: its own stores, ledger and kept rows.</summary>
-    private Started Runtime(StorageAccount account)
+    private Started Runtime(StorageAccount account, TimeSpan? removalDelay = null)
     {
         var stock = new TableInventoryStore(account);
         var sender = new QueueMessageSender(account, new BlobStore(account));
         var inventory = new InventoryService(stock, sender, PilotGate.AllOn(TimeProvider.System), TimeProvider.System);
         var effects = new OrderEffectRunner(stock, inventory, new TableCatalogStore(account), new TableExceptionStore(account), sender,
             new InventoryOptions(_location, new HashSet<string>()), TimeProvider.System);
-        return new Started(new OrderService(new TableOrderStore(account), effects, OrderPolicy.Default, TimeSpan.FromHours(1)), inventory);
+        return new Started(new OrderService(new TableOrderStore(account), effects, OrderPolicy.Default, removalDelay ?? TimeSpan.FromHours(1)), inventory);
     }
 
     private OrderCommand.RecordOrder Place(string channel, string channelOrderId) => new($"place:{channel}-{channelOrderId}", "test", Now,

@@ -22,13 +22,21 @@ namespace RetailFunctions.Pipeline.Orders;
 /// for pickup, and delivered. Only the pick list follows shipment stages, and it needs an event only to close a task;
 /// a parcel is delivered after it shipped, whose event closed it (one delivered straight from packed is closed when
 /// the list first reads it). So those saves leave nothing to send, and a delivery that closes the order nothing to
-/// remove. Pure.
+/// remove.
+/// </para>
+/// <para>
+/// Nor is the stock ledger's answer to a reservation (confirmed or refused): the order records it, and a refusal routes
+/// the line again by the order's own decision, but no follower acts on it. So when an order's reservations are
+/// confirmed and nothing else happens to it, saving the answers is one write with nothing to send or remove after. Pure.
 /// </para>
 /// </summary>
 public static class OrderEventAudience
 {
     public static bool IsFollowed(Order order, OrderEvent e) =>
-        IsTillSaleRecording(order, e) ? e is OrderEvent.OrderPlaced && order.Draft!.Customer is not null : !IsStageTheListReads(e);
+        IsTillSaleRecording(order, e) ? e is OrderEvent.OrderPlaced && order.Draft!.Customer is not null : !IsStageTheListReads(e) && !IsLedgersAnswer(e);
+
+    /// <summary>The stock ledger's answer to a reservation, which only the order itself acts on.</summary>
+    public static bool IsLedgersAnswer(OrderEvent e) => e is OrderEvent.ReservationConfirmed or OrderEvent.ReservationRefused;
 
     /// <summary>A store action whose stage the pick list reads from the order, and which nothing else follows.</summary>
     public static bool IsStageTheListReads(OrderEvent e) =>
