@@ -7,15 +7,15 @@ namespace RetailFunctions.Storage;
 /// <summary>
 /// Rows that share a partition, written as a group commit: each caller hands in its rows and waits; one writer per
 /// partition takes every caller waiting (up to 100 rows) into one entity-group transaction, and each caller learns
-/// the fate of its own rows. Rows are added (a row already there was written by an earlier delivery, and stands) or
-/// upserted (the later caller's row wins). A transaction refused for another reason is written row by row, so only
-/// the callers whose rows are at fault fail.
+/// the fate of its own rows. Rows are added, a caller's together or not at all (a row already there was written by an
+/// earlier delivery, and stands: that caller's rows are left out and it learns so), or upserted (the later caller's row
+/// wins). A transaction refused for another reason is written caller by caller, so only the callers at fault fail.
 /// </summary>
 internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransactionActionType action)
 {
     private readonly ConcurrentDictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
 
-    private sealed record Waiter(IReadOnlyList<TableEntity> Rows, TaskCompletionSource Written);
+    private sealed record Waiter(IReadOnlyList<TableEntity> Rows, TaskCompletionSource<bool> Written);
 
     private sealed class Partition
     {
@@ -23,11 +23,15 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
         public bool Writing { get; set; }
     }
 
-    /// <summary>Writes the rows (all of one partition, at most 100) with those of other callers waiting.</summary>
-    public Task WriteAsync(IReadOnlyList<TableEntity> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the rows (all of one partition, at most 100) with those of other callers waiting: true when they were
+    /// written, false when an add found one of them already there (written before, or by another caller in the same
+    /// transaction), and none of them was added.
+    /// </summary>
+    public Task<bool> WriteAsync(IReadOnlyList<TableEntity> rows, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0) return Task.CompletedTask;
-        var waiter = new Waiter(rows, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (rows.Count == 0) return Task.FromResult(true);
+        var waiter = new Waiter(rows, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         var partition = _partitions.GetOrAdd(rows[0].PartitionKey, _ => new Partition());
         lock (partition)
         {
@@ -59,11 +63,10 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
             }
             try
             {
-                var refused = await WriteAsync(taken);
+                var (refused, there) = await WriteAsync(taken);
                 foreach (var waiter in taken)
-                    if (waiter.Rows.Select(r => refused.GetValueOrDefault(r.RowKey)).FirstOrDefault(e => e is not null) is { } why)
-                        waiter.Written.TrySetException(why);
-                    else waiter.Written.TrySetResult();
+                    if (refused.GetValueOrDefault(waiter) is { } why) waiter.Written.TrySetException(why);
+                    else waiter.Written.TrySetResult(!there.Contains(waiter));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -84,45 +87,66 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
         return taken;
     }
 
-    /// <summary>The callers' rows in one transaction (each row key once); the rows refused, with why.</summary>
-    private async Task<IReadOnlyDictionary<string, Exception>> WriteAsync(IReadOnlyList<Waiter> waiters)
+    /// <summary>
+    /// The callers' rows in one transaction (each row key once): the callers refused, with why, and those whose add
+    /// found a row already there.
+    /// </summary>
+    private async Task<(IReadOnlyDictionary<Waiter, Exception> Refused, IReadOnlySet<Waiter> There)> WriteAsync(IReadOnlyList<Waiter> waiters)
     {
-        var rows = waiters.SelectMany(w => w.Rows).GroupBy(r => r.RowKey, StringComparer.Ordinal)
-            .Select(g => action == TableTransactionActionType.Add ? g.First() : g.Last()).ToList();
-        var refused = new Dictionary<string, Exception>(StringComparer.Ordinal);
-        while (rows.Count > 0)
+        var refused = new Dictionary<Waiter, Exception>(ReferenceEqualityComparer.Instance);
+        var there = new HashSet<Waiter>(ReferenceEqualityComparer.Instance);
+        var writing = waiters.ToList();
+        if (action == TableTransactionActionType.Add)
         {
+            // A caller adding a row an earlier caller in this transaction adds: the earlier one's is written, the later was there.
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var waiter in waiters)
+            {
+                if (waiter.Rows.Any(r => keys.Contains(r.RowKey))) there.Add(waiter);
+                else keys.UnionWith(waiter.Rows.Select(r => r.RowKey));
+            }
+            writing.RemoveAll(there.Contains);
+        }
+        while (writing.Count > 0)
+        {
+            var rows = writing.SelectMany(w => w.Rows).GroupBy(r => r.RowKey, StringComparer.Ordinal).Select(g => g.Last()).ToList();
             try
             {
                 await table().SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(action, r)), CancellationToken.None);
-                return refused;
+                return (refused, there);
             }
             catch (TableTransactionFailedException failure)
                 when (IsThere(failure) && failure.FailedTransactionActionIndex is { } index)
             {
-                rows.RemoveAt(index);
+                // Its caller's rows leave the transaction together.
+                var owner = writing.First(w => w.Rows.Contains(rows[index]));
+                there.Add(owner);
+                writing.Remove(owner);
             }
-            catch (RequestFailedException) when (rows.Count > 1)
+            catch (RequestFailedException e) when (writing.Count == 1)
             {
-                foreach (var row in rows)
+                if (IsThere(e)) there.Add(writing[0]);
+                else refused[writing[0]] = e;
+                return (refused, there);
+            }
+            catch (RequestFailedException)
+            {
+                foreach (var waiter in writing)
                 {
                     try
                     {
-                        await table().SubmitTransactionAsync([new TableTransactionAction(action, row)], CancellationToken.None);
+                        await table().SubmitTransactionAsync(waiter.Rows.Select(r => new TableTransactionAction(action, r)), CancellationToken.None);
                     }
-                    catch (RequestFailedException e) when (!IsThere(e))
+                    catch (RequestFailedException e)
                     {
-                        refused[row.RowKey] = e;
+                        if (IsThere(e)) there.Add(waiter);
+                        else refused[waiter] = e;
                     }
                 }
-                return refused;
-            }
-            catch (RequestFailedException e) when (IsThere(e))
-            {
-                return refused;
+                return (refused, there);
             }
         }
-        return refused;
+        return (refused, there);
     }
 
     /// <summary>An add that found its row already written.</summary>

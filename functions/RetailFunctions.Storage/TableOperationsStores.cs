@@ -93,11 +93,16 @@ public sealed class TableExceptionStore(StorageAccount account) : IExceptionStor
 /// <summary>
 /// Webhook deliveries already processed, by webhook id and by event id (one partition per shop, so both rows are
 /// written in one transaction). Rows are kept past Shopify's 4-hour retry window. A claim is the same two rows without
-/// an outcome, added only when neither exists: the add itself is the duplicate check of a new delivery.
+/// an outcome, each added only where it is not there yet: the add itself is the duplicate check of a new delivery.
 /// </summary>
 public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
 {
     private TableClient Table => account.Table(TableNames.Deliveries);
+
+    // A shop's deliveries share its partition: those claimed, or finished, side by side (a burst of webhooks handled
+    // at once) are written together, one entity-group transaction for many.
+    private readonly PartitionGroupCommit _claims = new(() => account.Table(TableNames.Deliveries), TableTransactionActionType.Add);
+    private readonly PartitionGroupCommit _records = new(() => account.Table(TableNames.Deliveries), TableTransactionActionType.UpsertReplace);
 
     public async Task<DeliveryRecord?> FindAsync(string shop, string webhookId, string? eventId, CancellationToken cancellationToken)
     {
@@ -113,33 +118,21 @@ public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
         return rows.FirstOrDefault(r => r is not null && Finished(r)) is { } seen ? ToRecord(seen) : null;
     }
 
-    public async Task<DeliveryRecord?> ClaimAsync(DeliveryRecord claim, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Table.SubmitTransactionAsync(Rows(claim, TableTransactionActionType.Add, finished: false), cancellationToken);
-            return null;
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409)
-        {
+    public async Task<DeliveryRecord?> ClaimAsync(DeliveryRecord claim, CancellationToken cancellationToken) =>
+        await _claims.WriteAsync(Rows(claim, finished: false), cancellationToken)
+            ? null
             // One of its ids is logged: a duplicate if finished, else an attempt that stopped short, to be run again.
-            return await FindAsync(claim.Shop, claim.WebhookId, claim.EventId, cancellationToken);
-        }
-    }
+            : await FindAsync(claim.Shop, claim.WebhookId, claim.EventId, cancellationToken);
 
     public Task RecordAsync(DeliveryRecord record, CancellationToken cancellationToken) =>
-        Table.SubmitTransactionAsync(Rows(record, TableTransactionActionType.UpsertReplace, finished: true), cancellationToken);
+        _records.WriteAsync(Rows(record, finished: true), cancellationToken);
 
-    private static List<TableTransactionAction> Rows(DeliveryRecord record, TableTransactionActionType action, bool finished)
+    private static List<TableEntity> Rows(DeliveryRecord record, bool finished)
     {
         var partition = TableKeys.Escape(record.Shop);
-        var actions = new List<TableTransactionAction>
-        {
-            new(action, ToEntity(partition, $"w:{TableKeys.Escape(record.WebhookId)}", record, finished)),
-        };
-        if (record.EventId is not null)
-            actions.Add(new(action, ToEntity(partition, $"e:{TableKeys.Escape(record.EventId)}", record, finished)));
-        return actions;
+        var rows = new List<TableEntity> { ToEntity(partition, $"w:{TableKeys.Escape(record.WebhookId)}", record, finished) };
+        if (record.EventId is not null) rows.Add(ToEntity(partition, $"e:{TableKeys.Escape(record.EventId)}", record, finished));
+        return rows;
     }
 
     /// <summary>A claim has no outcome yet (rows of every version before claims have one).</summary>

@@ -20,6 +20,10 @@ public sealed partial class StorageRoundTrips : HttpPipelinePolicy
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Table, int Operations)> _batches = new();
     private readonly ConcurrentDictionary<string, int> _failing = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, BatchHold> _holds = new(StringComparer.Ordinal);
+
+    /// <summary>A held transaction: <see cref="Reached"/> completes when it arrives, and it goes on once <see cref="Released"/> is completed.</summary>
+    public sealed record BatchHold(TaskCompletionSource Reached, TaskCompletionSource Released);
 
     /// <summary>An account whose Table clients (and Queue clients, unless told not to) are counted by <paramref name="counter"/>.</summary>
     public static StorageAccount Account(string connectionString, StorageRoundTrips counter, bool countQueues = true)
@@ -53,6 +57,10 @@ public sealed partial class StorageRoundTrips : HttpPipelinePolicy
     /// <summary>The next <paramref name="count"/> entity-group transactions to the table fail as if storage were unavailable.</summary>
     public void FailNextBatches(string table, int count) => _failing[table] = count;
 
+    /// <summary>The next entity-group transaction to the table is held when it arrives (counted, not yet sent) until released.</summary>
+    public BatchHold HoldNextBatch(string table) => _holds[table] = new BatchHold(
+        new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         Count(message);
@@ -61,11 +69,16 @@ public sealed partial class StorageRoundTrips : HttpPipelinePolicy
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Count(message);
+        if (Count(message) is { } batchTable && _holds.TryRemove(batchTable, out var hold))
+        {
+            hold.Reached.TrySetResult();
+            await hold.Released.Task;
+        }
         await ProcessNextAsync(message, pipeline);
     }
 
-    private void Count(HttpMessage message)
+    /// <summary>Counts the request; the table of an entity-group transaction, else null.</summary>
+    private string? Count(HttpMessage message)
     {
         var request = message.Request;
         var path = request.Uri.Path;
@@ -79,10 +92,11 @@ public sealed partial class StorageRoundTrips : HttpPipelinePolicy
             _batches.Enqueue((table, operations));
             if (_failing.TryGetValue(table, out var left) && left > 0 && _failing.TryUpdate(table, left - 1, left))
                 throw new RequestFailedException(503, $"injected: storage unavailable for a transaction to {table}");
-            return;
+            return table;
         }
         var paren = name.IndexOf('(');
         _counts.AddOrUpdate($"{request.Method} {(paren >= 0 ? name[..paren] : name)}", 1, (_, n) => n + 1);
+        return null;
     }
 
     /// <summary>A transaction's table and how many operations it holds, read from its multipart body.</summary>

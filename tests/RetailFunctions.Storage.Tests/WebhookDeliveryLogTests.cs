@@ -93,6 +93,57 @@ public sealed class WebhookDeliveryLogTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
+    public async Task GivenDeliveriesClaimedWhileAnotherClaimIsBeingWritten_WhenTheyAreClaimed_ThenTheyAreWrittenTogetherInOneTransaction()
+    {
+        var log = Log;
+        _requests.Reset();
+        var hold = _requests.HoldNextBatch("Deliveries");
+        var first = log.ClaimAsync(Claim("wh-5-0", "ev-5-0"), CancellationToken.None);
+        await hold.Reached.Task;
+
+        var waiting = Enumerable.Range(1, 30).Select(i => log.ClaimAsync(Claim($"wh-5-{i}", $"ev-5-{i}"), CancellationToken.None)).ToList();
+        hold.Released.SetResult();
+
+        Assert.All(await Task.WhenAll(waiting.Prepend(first)), Assert.Null);
+        Assert.Equal([2, 60], _requests.Batches("Deliveries"));
+        Assert.Equal(0, _requests["GET Deliveries"]);
+        foreach (var i in new[] { 0, 1, 30 })
+            Assert.True(await RowExistsAsync($"w:wh-5-{i}") && await RowExistsAsync($"e:ev-5-{i}"), $"delivery {i}");
+    }
+
+    [Fact]
+    public async Task GivenARepeatAmongNewDeliveriesClaimedTogether_WhenItsEventIsFoundLogged_ThenOnlyItAnswersTheFinishedDeliveryAndLeavesNoRow()
+    {
+        var log = Log;
+        var now = DateTimeOffset.UtcNow;
+        await log.RecordAsync(new DeliveryRecord(_shop, "wh-6", "ev-6", Topic, "recorded: done", "archive", now, now), CancellationToken.None);
+        var hold = _requests.HoldNextBatch("Deliveries");
+        var first = log.ClaimAsync(Claim("wh-6-a", "ev-6-a"), CancellationToken.None);
+        await hold.Reached.Task;
+
+        var together = new[] { Claim("wh-6-b", "ev-6-b"), Claim("wh-6-again", "ev-6"), Claim("wh-6-c", "ev-6-c") }
+            .Select(c => log.ClaimAsync(c, CancellationToken.None)).ToList();
+        hold.Released.SetResult();
+
+        Assert.Null(await first);
+        var answers = await Task.WhenAll(together);
+        Assert.Null(answers[0]);
+        Assert.Equal(("wh-6", "recorded: done"), (answers[1]?.WebhookId, answers[1]?.Outcome));
+        Assert.Null(answers[2]);
+        // A caller's rows are added together or not at all: the repeat left no claim under its new webhook id.
+        Assert.False(await RowExistsAsync("w:wh-6-again"));
+        Assert.True(await RowExistsAsync("w:wh-6-b") && await RowExistsAsync("e:ev-6-c"));
+    }
+
+    private DeliveryRecord Claim(string webhookId, string eventId) =>
+        new(_shop, webhookId, eventId, Topic, "", "archive", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+
+    /// <summary>Whether the log holds the row, claimed or finished, read past the counted clients.</summary>
+    private async Task<bool> RowExistsAsync(string row) =>
+        (await new Azure.Data.Tables.TableClient(azurite.ConnectionString, TableNames.Deliveries)
+            .GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(TableKeys.Escape(_shop), row)).HasValue;
+
+    [Fact]
     public async Task GivenARecordedDelivery_WhenItIsClaimedAgain_ThenTheClaimAnswersTheFinishedDeliveryAndChangesNothing()
     {
         var now = DateTimeOffset.UtcNow;
