@@ -268,11 +268,47 @@ public static class WebhookBench
                     .ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)counted, 2)),
                 queueSendsAndDeletes = messages.ToDictionary(m => m.Key, m => Report.Round(m.Count / (double)counted, 2)),
             });
+            await CountUnderLoadAsync(azurite, runtime, counter, idlePerSecond, config, report, ct);
         }
         finally
         {
             await Started.StopAsync(runtime);
         }
+    }
+
+    /// <summary>
+    /// The same counting runtime under load: signed orders from as many clients as the end-to-end scenario, counted until
+    /// both queues are empty and every order's outbox is. Orders side by side share routing's kept stock rows, coalesced
+    /// pushes and the group commits of the partitions they have in common (the shop's delivery log, the channel's order
+    /// index, the day's journal), as in a burst, where the one-at-a-time count pays each alone.
+    /// </summary>
+    private static async Task CountUnderLoadAsync(Azurite azurite, RuntimeProcess runtime, TableCounter counter, double idlePerSecond, Config config,
+        Report report, CancellationToken ct)
+    {
+        var count = config.Quick ? 100 : 300;
+        var webhooks = Orders("counted-load", count, config.SkuCount, offset: 9_500_000, ct);
+        using var http = Client(runtime, config.Concurrency);
+        var before = counter.Snapshot();
+        var clock = Stopwatch.StartNew();
+        var posted = await PostAllAsync(http, webhooks, config.Concurrency, ct);
+        await WaitForEmptyAsync(azurite, QueueNames.ShopifyWebhooks, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
+        await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
+        await WaitForOutboxesEmptyAsync(azurite, webhooks, TimeSpan.FromSeconds(60), ct);
+        var byKind = counter.Snapshot().Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key))).Where(kv => kv.Count > 0).ToList();
+        var perOrder = (byKind.Sum(kv => kv.Count) - idlePerSecond * clock.Elapsed.TotalSeconds) / count;
+        var byTable = byKind.GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..]).OrderByDescending(g => g.Sum(kv => kv.Count))
+            .Select(g => $"{g.Key} {g.Sum(kv => kv.Count) / (double)count:0.#}");
+        if (posted.NotOk > 0) report.Fail($"Web orders counted under load: {posted.NotOk} of {count} not acknowledged{Outcomes(posted)}");
+        report.Row("Web order: Table round trips under load", $"{perOrder:0.0} per order",
+            $"the same counting runtime, {count} signed orders/create (3 lines) from {config.Concurrency} clients until the queues and the orders' outboxes " +
+            $"were empty; by table: {string.Join(", ", byTable)}; background subtracted");
+        report.Result("webOrderTableRoundTripsUnderLoad", new
+        {
+            count,
+            concurrency = config.Concurrency,
+            perOrder = Report.Round(perOrder, 1),
+            byKind = byKind.OrderByDescending(kv => kv.Count).ToDictionary(kv => kv.Key, kv => Report.Round(kv.Count / (double)count, 2)),
+        });
     }
 
     /// <summary>
