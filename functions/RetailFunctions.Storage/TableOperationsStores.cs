@@ -93,7 +93,7 @@ public sealed class TableExceptionStore(StorageAccount account) : IExceptionStor
 /// <summary>
 /// Webhook deliveries already processed, by webhook id and by event id (one partition per shop, so both rows are
 /// written in one transaction). Rows are kept past Shopify's 4-hour retry window. A claim is the same two rows without
-/// an outcome, each added only where it is not there yet: the add itself is the duplicate check of a new delivery.
+/// an outcome, added only when neither exists: the add itself is the duplicate check of a new delivery.
 /// </summary>
 public sealed class TableDeliveryLog(StorageAccount account) : IDeliveryLog
 {

@@ -280,7 +280,7 @@ public static class WebhookBench
     /// The same counting runtime under load: signed orders from as many clients as the end-to-end scenario, counted until
     /// both queues are empty and every order's outbox is. Orders side by side share routing's kept stock rows, coalesced
     /// pushes and the group commits of the partitions they have in common (the shop's delivery log, the channel's order
-    /// index, the day's journal), as in a burst, where the one-at-a-time count pays each alone.
+    /// index, the day's captured payments, a store's pick list), as in a burst, where the one-at-a-time count pays each alone.
     /// </summary>
     private static async Task CountUnderLoadAsync(Azurite azurite, RuntimeProcess runtime, TableCounter counter, double idlePerSecond, Config config,
         Report report, CancellationToken ct)
