@@ -75,17 +75,9 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
         }
     }
 
-    private static List<Waiter> Fitting(List<Waiter> waiting)
-    {
-        var (taken, rows) = (new List<Waiter>(), 0);
-        foreach (var waiter in waiting)
-        {
-            rows += waiter.Rows.Count;
-            if (taken.Count > 0 && rows > TableTransactions.MaxOperations) break;
-            taken.Add(waiter);
-        }
-        return taken;
-    }
+    /// <summary>The callers the next transaction takes: as many as fit its 100 rows (one caller always).</summary>
+    private static List<Waiter> Fitting(List<Waiter> waiting) =>
+        [.. Runs.Cut(waiting, w => w.Rows.Count, int.MaxValue, (rows, _) => rows <= TableTransactions.MaxOperations).FirstOrDefault() ?? []];
 
     /// <summary>
     /// The callers' rows in one transaction (each row key once): the callers refused, with why, and those whose add
