@@ -42,7 +42,7 @@ public static class OrderBench
         var concurrency = config.Concurrency;
         Console.WriteLine();
         Console.WriteLine($"[orders] {orders} order workflows (place, pick, pack, ship, deliver until Closed) from {concurrency} clients; " +
-            $"{upserts} raw Table upserts from {concurrency} writers on the same Azurite; Table round trips of {counted} orders run one at a time");
+            $"{upserts} raw Table upserts from {concurrency} writers on the same Azurite; Table round trips of {counted} orders run one at a time, twice");
         Azurite? azurite = null;
         RuntimeProcess? runtime = null;
         TableCounter? counter = null;
@@ -105,52 +105,25 @@ public static class OrderBench
             await Task.Delay(3_000, ct);
             var idlePerSecond = (counter.Total - idleBefore) / idleClock.Elapsed.TotalSeconds;
 
-            var syncCalls = 0L;
-            var bySteps = new Dictionary<string, long>(StringComparer.Ordinal);
-            var before = counter.Snapshot();
-            var window = Stopwatch.StartNew();
-            for (var i = 0; i < counted; i++)
-            {
-                var start = counter.Total;
-                var mark = start;
-                void Step(string name)
-                {
-                    var now = counter.Total;
-                    bySteps[name] = bySteps.GetValueOrDefault(name) + now - mark;
-                    mark = now;
-                }
-                var outcome = await WorkflowAsync(http, $"COUNT-{i:D4}", i, skus, ordered, ct, Step);
-                if (outcome != "closed")
-                    throw new InvalidOperationException($"a counted order ended {outcome}; the runtime said:\n{string.Join('\n', runtime.Output.Split('\n').TakeLast(40))}");
-                syncCalls += counter.Total - start;
-                // Let the order-events consumers finish this order before the next one starts, so the two are told apart.
-                await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(60), ct);
-                await Task.Delay(300, ct);
-                Step("after the last call");
-            }
-            var after = counter.Snapshot();
-            var seconds = window.Elapsed.TotalSeconds;
-            var byKind = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
-            var total = byKind.Values.Sum();
-            var background = idlePerSecond * seconds;
-            var perOrder = (total - background) / counted;
-            var syncPerOrder = (double)syncCalls / counted;
-            var reads = byKind.Where(kv => kv.Key.StartsWith("GET ", StringComparison.Ordinal)).Sum(kv => kv.Value) / (double)counted;
-            var writes = byKind.Where(kv => !kv.Key.StartsWith("GET ", StringComparison.Ordinal)).Sum(kv => kv.Value) / (double)counted;
-            var byTable = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
-                .OrderByDescending(g => g.Sum(kv => kv.Value))
-                .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)counted:0.#}");
+            // The same orders twice: first with SKUs this runtime has not written yet (each pays one read of its
+            // locations), then again with the same SKUs, as a running runtime meets them (kept up to 10,000 SKUs).
+            var cold = await CountOneAtATimeAsync("COUNT-NEW", azurite, counter, runtime, http, counted, idlePerSecond, skus, ordered, ct);
+            var (perOrder, syncPerOrder, reads, writes, byKind, bySteps) =
+                await CountOneAtATimeAsync("COUNT-SEEN", azurite, counter, runtime, http, counted, idlePerSecond, skus, ordered, ct);
+            var byTable = ByTable(byKind, counted);
             var perStep = bySteps.Select(kv => $"{kv.Key} {kv.Value / (double)counted:0.#}");
 
             report.Row("Order workflow: Table round trips", $"{perOrder:0.0} per order",
-                $"counted by a proxy in front of Azurite's Table endpoint over {counted} orders run one at a time (1-3 lines, 1 shipment); " +
-                $"{syncPerOrder:0.0} during the 5 HTTP calls, the rest by the order-events consumers; reads {reads:0.0}, writes {writes:0.0} (a $batch counts once); " +
-                $"by table: {string.Join(", ", byTable)}; by step (counted from the end of the previous call, so consumers working in the background are " +
-                $"counted in the step during which they ran): {string.Join(", ", perStep)}; background without orders {idlePerSecond:0.0}/s, subtracted");
+                $"counted by a proxy in front of Azurite's Table endpoint over {counted} orders run one at a time (1-3 lines, 1 shipment) whose SKUs " +
+                $"this runtime had written before; {syncPerOrder:0.0} during the 5 HTTP calls, the rest by the order-events consumers; reads {reads:0.0}, " +
+                $"writes {writes:0.0} (a $batch counts once); by table: {string.Join(", ", byTable)}; by step (counted from the end of the previous call, " +
+                $"so consumers working in the background are counted in the step during which they ran): {string.Join(", ", perStep)}; " +
+                $"background without orders {idlePerSecond:0.0}/s, subtracted. The same {counted} orders just before, with SKUs new to the runtime: " +
+                $"{cold.PerOrder:0.0} per order ({string.Join(", ", ByTable(cold.ByKind, counted))})");
             report.Figure("orderWorkflowTableOps", perSecond * perOrder);
 
             // The same runtime under load: orders of the same SKUs share routing's kept rows and coalesced pushes, as in a
-            // running pipeline, where the one-at-a-time count above pays every SKU's first read and every push alone.
+            // running pipeline, where the one-at-a-time count above pays every push alone.
             using var loadedHttp = Client(runtime, concurrency);
             var loadedBefore = counter.Total;
             var loadedKinds = counter.Snapshot();
@@ -158,9 +131,7 @@ public static class OrderBench
             var loaded = await Load.RunAsync(underLoad, concurrency, (i, token) => WorkflowAsync(loadedHttp, $"LOADED-{i:D5}", i, skus, ordered, token), ct);
             await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(120), ct);
             var loadedPerOrder = (counter.Total - loadedBefore - idlePerSecond * loadedClock.Elapsed.TotalSeconds) / underLoad;
-            var loadedByTable = counter.Snapshot().Select(kv => (kv.Key, Value: kv.Value - loadedKinds.GetValueOrDefault(kv.Key))).Where(kv => kv.Value > 0)
-                .GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..]).OrderByDescending(g => g.Sum(kv => kv.Value))
-                .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)underLoad:0.#}");
+            var loadedByTable = ByTable(counter.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value - loadedKinds.GetValueOrDefault(kv.Key)), underLoad);
             if (loaded.Count("closed") != underLoad)
                 report.Fail($"Order workflows: {underLoad - loaded.Count("closed")} of {underLoad} orders counted under load did not close{Other(loaded)}");
             report.Row("Order workflow: Table round trips under load", $"{loadedPerOrder:0.0} per order",
@@ -179,6 +150,7 @@ public static class OrderBench
                 orderEventsEmptyAfterSeconds = Report.Round(eventsSeconds, 2),
                 orderEventsDrained = eventsDrained,
                 tableRoundTripsPerOrder = Report.Round(perOrder, 1),
+                tableRoundTripsPerOrderSkusNewToTheRuntime = Report.Round(cold.PerOrder, 1),
                 tableRoundTripsPerOrderDuringHttp = Report.Round(syncPerOrder, 1),
                 tableReadsPerOrder = Report.Round(reads, 1),
                 tableWritesPerOrder = Report.Round(writes, 1),
@@ -246,6 +218,56 @@ public static class OrderBench
             return "200";
         }, ct);
     }
+
+    private sealed record OneAtATime(double PerOrder, double SyncPerOrder, double Reads, double Writes,
+        Dictionary<string, long> ByKind, Dictionary<string, long> BySteps);
+
+    /// <summary>
+    /// Table round trips of <paramref name="counted"/> workflows run one at a time, each until order-events is empty:
+    /// per order, during the HTTP calls, reads and writes, by kind and by step; the idle rate subtracted.
+    /// </summary>
+    private static async Task<OneAtATime> CountOneAtATimeAsync(string prefix, Azurite azurite, TableCounter counter, RuntimeProcess runtime,
+        HttpClient http, int counted, double idlePerSecond, string[] skus, ConcurrentDictionary<string, long> ordered, CancellationToken ct)
+    {
+        var syncCalls = 0L;
+        var bySteps = new Dictionary<string, long>(StringComparer.Ordinal);
+        var before = counter.Snapshot();
+        var window = Stopwatch.StartNew();
+        for (var i = 0; i < counted; i++)
+        {
+            var start = counter.Total;
+            var mark = start;
+            void Step(string name)
+            {
+                var now = counter.Total;
+                bySteps[name] = bySteps.GetValueOrDefault(name) + now - mark;
+                mark = now;
+            }
+            var outcome = await WorkflowAsync(http, $"{prefix}-{i:D4}", i, skus, ordered, ct, Step);
+            if (outcome != "closed")
+                throw new InvalidOperationException($"a counted order ended {outcome}; the runtime said:\n{string.Join('\n', runtime.Output.Split('\n').TakeLast(40))}");
+            syncCalls += counter.Total - start;
+            // Let the order-events consumers finish this order before the next one starts, so the two are told apart.
+            await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(60), ct);
+            await Task.Delay(300, ct);
+            Step("after the last call");
+        }
+        var after = counter.Snapshot();
+        var byKind = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
+        var background = idlePerSecond * window.Elapsed.TotalSeconds;
+        return new OneAtATime(
+            (byKind.Values.Sum() - background) / counted,
+            (double)syncCalls / counted,
+            byKind.Where(kv => kv.Key.StartsWith("GET ", StringComparison.Ordinal)).Sum(kv => kv.Value) / (double)counted,
+            byKind.Where(kv => !kv.Key.StartsWith("GET ", StringComparison.Ordinal)).Sum(kv => kv.Value) / (double)counted,
+            byKind, bySteps);
+    }
+
+    /// <summary>"$batch:Inventory 5.7, Orders 5, ...": round trips per order by table, most first.</summary>
+    private static IEnumerable<string> ByTable(Dictionary<string, long> byKind, int orders) =>
+        byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
+            .OrderByDescending(g => g.Sum(kv => kv.Value))
+            .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)orders:0.#}");
 
     /// <summary>One whole workflow: place, then every shipment through pick, pack, ship, deliver; "closed" when the order is.</summary>
     private static async Task<string> WorkflowAsync(HttpClient http, string channelOrderId, int i, string[] skus,
