@@ -22,6 +22,10 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private TableClient Table => account.Table(TableNames.Journal);
 
+    // A store's entries of a day share a partition: those recorded side by side (many orders' events handled at
+    // once) are added together, one entity-group transaction for many.
+    private readonly PartitionGroupCommit _entries = new(() => account.Table(TableNames.Journal), TableTransactionActionType.Add);
+
     public static string Partition(DateOnly businessDay, string store) => $"{Day(businessDay)}|{TableKeys.Escape(store)}";
 
     private static string Day(DateOnly businessDay) => businessDay.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
@@ -50,9 +54,10 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
 
     /// <summary>
     /// Entries of one store and day share a partition: they are added up to 100 per transaction (fewer when large, so a
-    /// transaction stays within its 4 MiB). A transaction that fails on an entry already there (a redelivery, a till's
-    /// upload sent again) reads which of its entries are stored (14 to a query), and adds the rest in one transaction;
-    /// only when that fails too (another writer added some meanwhile) are they added one at a time.
+    /// transaction stays within its 4 MiB), with those other callers add to the same partition meanwhile. A transaction
+    /// whose entries are not all new (a redelivery, a till's upload sent again) is followed by a read of which of them
+    /// are stored (14 to a query), and the rest are added in one transaction; only when that fails too (another writer
+    /// added some meanwhile) are they added one at a time.
     /// </summary>
     public async Task<IReadOnlyList<(StoredJournalEntry Entry, bool Added)>> AddAllAsync(IReadOnlyList<StoredJournalEntry> entries,
         CancellationToken cancellationToken)
@@ -63,7 +68,13 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
             .GroupBy(e => e.Entity.PartitionKey)
             .SelectMany(g => TableTransactions.Chunks(g, e => e.Entity));
         foreach (var chunk in groups)
-            await AddChunkAsync(chunk, results, firstTry: true, cancellationToken);
+        {
+            if (await _entries.WriteTaggedAsync([.. chunk.Select(c => c.Entity)], cancellationToken) is { } versions)
+                for (var i = 0; i < chunk.Length; i++)
+                    results[chunk[i].Index] = (chunk[i].Entry with { Version = versions[i] }, true);
+            else
+                await AddNotStoredAsync(chunk, results, cancellationToken);
+        }
         // The same entry twice in one call: the second finds the first.
         for (var i = 0; i < entries.Count; i++)
             if (results[i].Entry is null) results[i] = (results.First(r => r.Entry?.EntryId == entries[i].EntryId && r.Entry.Entry.Store == entries[i].Entry.Store).Entry, false);
@@ -72,30 +83,27 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
 
     private sealed record Adding(StoredJournalEntry Entry, int Index, TableEntity Entity);
 
-    private async Task AddChunkAsync(IReadOnlyList<Adding> chunk, (StoredJournalEntry Entry, bool Added)[] results, bool firstTry,
-        CancellationToken cancellationToken)
+    /// <summary>Answers the chunk's entries already stored with what is stored, and adds the rest.</summary>
+    private async Task AddNotStoredAsync(IReadOnlyList<Adding> chunk, (StoredJournalEntry Entry, bool Added)[] results, CancellationToken cancellationToken)
     {
+        var stored = await StoredAsync(chunk[0].Entity.PartitionKey, [.. chunk.Select(c => c.Entity.RowKey)], cancellationToken);
+        var rest = new List<Adding>();
+        foreach (var one in chunk)
+        {
+            if (stored.TryGetValue(one.Entity.RowKey, out var found)) results[one.Index] = (found, false);
+            else rest.Add(one);
+        }
+        if (rest.Count == 0) return;
         try
         {
             var response = await Table.SubmitTransactionAsync(
-                chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e.Entity)), cancellationToken);
-            for (var i = 0; i < chunk.Count; i++)
-                results[chunk[i].Index] = (chunk[i].Entry with { Version = response.Value[i].Headers.ETag?.ToString() }, true);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409 && firstTry)
-        {
-            var stored = await StoredAsync(chunk[0].Entity.PartitionKey, [.. chunk.Select(c => c.Entity.RowKey)], cancellationToken);
-            var rest = new List<Adding>();
-            foreach (var one in chunk)
-            {
-                if (stored.TryGetValue(one.Entity.RowKey, out var found)) results[one.Index] = (found, false);
-                else rest.Add(one);
-            }
-            if (rest.Count > 0) await AddChunkAsync(rest, results, firstTry: false, cancellationToken);
+                rest.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e.Entity)), cancellationToken);
+            for (var i = 0; i < rest.Count; i++)
+                results[rest[i].Index] = (rest[i].Entry with { Version = response.Value[i].Headers.ETag?.ToString() }, true);
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {
-            foreach (var one in chunk) results[one.Index] = await AddAsync(one.Entry, cancellationToken);
+            foreach (var one in rest) results[one.Index] = await AddAsync(one.Entry, cancellationToken);
         }
     }
 
