@@ -12,13 +12,45 @@ namespace RetailFunctions.Functions.Messaging;
 /// <summary>
 /// The pipeline's message sender on Service Bus: the idempotency key is the message id (duplicate detection drops a
 /// resend), a delay is a scheduled enqueue time, and a payload too large for a message goes to a blob first, as the
-/// local sender does with Storage queues.
+/// local sender does with Storage queues. Envelopes decided together (a till chunk's availability nudges, an order's
+/// events) go out in as few batches as hold them, one call each, every message still with its own id.
 /// </summary>
 public sealed class ServiceBusMessageSender(ServiceBusClient client, IBlobStore blobs, TimeProvider clock) : IMessageSender, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ServiceBusSender> senders = new(StringComparer.Ordinal);
 
-    public async Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null)
+    public async Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null) =>
+        await senders.GetOrAdd(queue, client.CreateSender).SendMessageAsync(await MessageAsync(queue, envelope, delay, cancellationToken), cancellationToken);
+
+    public async Task SendAllAsync(string queue, IReadOnlyList<Envelope> envelopes, CancellationToken cancellationToken)
+    {
+        if (envelopes.Count == 0) return;
+        var sender = senders.GetOrAdd(queue, client.CreateSender);
+        var batch = await sender.CreateMessageBatchAsync(cancellationToken);
+        try
+        {
+            foreach (var envelope in envelopes)
+            {
+                var message = await MessageAsync(queue, envelope, null, cancellationToken);
+                if (batch.TryAddMessage(message)) continue;
+                if (batch.Count == 0)
+                    throw new InvalidOperationException($"envelope {envelope.Id} does not fit a message on {queue} even with its payload in a blob");
+                await sender.SendMessagesAsync(batch, cancellationToken);
+                batch.Dispose();
+                batch = await sender.CreateMessageBatchAsync(cancellationToken);
+                if (!batch.TryAddMessage(message))
+                    throw new InvalidOperationException($"envelope {envelope.Id} does not fit a message on {queue} even with its payload in a blob");
+            }
+            if (batch.Count > 0) await sender.SendMessagesAsync(batch, cancellationToken);
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+    }
+
+    /// <summary>The envelope as a message, its payload moved to a blob first when too large to travel inline.</summary>
+    private async Task<ServiceBusMessage> MessageAsync(string queue, Envelope envelope, TimeSpan? delay, CancellationToken cancellationToken)
     {
         envelope = PipelineTelemetry.WithTraceParent(envelope);
         if (BrokerMessages.NeedsBlob(envelope))
@@ -27,8 +59,7 @@ public sealed class ServiceBusMessageSender(ServiceBusClient client, IBlobStore 
             await blobs.PutIfAbsentAsync(ContainerNames.LargePayloads, blobName, Encoding.UTF8.GetBytes(envelope.Payload!), "application/octet-stream", cancellationToken);
             envelope = envelope with { Payload = null, PayloadBlob = blobName };
         }
-        var message = ToServiceBus(BrokerMessages.ToBroker(envelope, clock.GetUtcNow(), delay));
-        await senders.GetOrAdd(queue, client.CreateSender).SendMessageAsync(message, cancellationToken);
+        return ToServiceBus(BrokerMessages.ToBroker(envelope, clock.GetUtcNow(), delay));
     }
 
     public async ValueTask DisposeAsync()

@@ -13,4 +13,8 @@ public sealed class WorkflowMessageSender(ServiceBusMessageSender inner) : IMess
 {
     public Task SendAsync(string queue, Envelope envelope, CancellationToken cancellationToken, TimeSpan? delay = null) =>
         StoreActions.IsPickupDeadline(queue, envelope) ? Task.CompletedTask : inner.SendAsync(queue, envelope, cancellationToken, delay);
+
+    /// <summary>Envelopes decided together, in the inner sender's batches; a pickup deadline among them is left to the timer as well.</summary>
+    public Task SendAllAsync(string queue, IReadOnlyList<Envelope> envelopes, CancellationToken cancellationToken) =>
+        inner.SendAllAsync(queue, [.. envelopes.Where(e => !StoreActions.IsPickupDeadline(queue, e))], cancellationToken);
 }
