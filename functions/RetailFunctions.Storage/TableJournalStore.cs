@@ -54,10 +54,10 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
 
     /// <summary>
     /// Entries of one store and day share a partition: they are added up to 100 per transaction (fewer when large, so a
-    /// transaction stays within its 4 MiB), with those other callers add to the same partition meanwhile. A transaction
-    /// whose entries are not all new (a redelivery, a till's upload sent again) is followed by a read of which of them
-    /// are stored (14 to a query), and the rest are added in one transaction; only when that fails too (another writer
-    /// added some meanwhile) are they added one at a time.
+    /// transaction stays within its 4 MiB), together with what other callers add to the partition meanwhile. A
+    /// transaction whose entries are not all new (a redelivery, a till's upload sent again) is followed by a read of
+    /// which of them are stored (14 to a query), and the rest are added in one transaction; only when that fails too
+    /// (another writer added some meanwhile) are they added one at a time.
     /// </summary>
     public async Task<IReadOnlyList<(StoredJournalEntry Entry, bool Added)>> AddAllAsync(IReadOnlyList<StoredJournalEntry> entries,
         CancellationToken cancellationToken)

@@ -33,13 +33,15 @@ public sealed class ServiceBusMessageSender(ServiceBusClient client, IBlobStore 
             {
                 var message = await MessageAsync(queue, envelope, null, cancellationToken);
                 if (batch.TryAddMessage(message)) continue;
-                if (batch.Count == 0)
-                    throw new InvalidOperationException($"envelope {envelope.Id} does not fit a message on {queue} even with its payload in a blob");
-                await sender.SendMessagesAsync(batch, cancellationToken);
-                batch.Dispose();
-                batch = await sender.CreateMessageBatchAsync(cancellationToken);
-                if (!batch.TryAddMessage(message))
-                    throw new InvalidOperationException($"envelope {envelope.Id} does not fit a message on {queue} even with its payload in a blob");
+                // A full batch goes out and the message starts the next; one that no empty batch holds is refused.
+                if (batch.Count > 0)
+                {
+                    await sender.SendMessagesAsync(batch, cancellationToken);
+                    batch.Dispose();
+                    batch = await sender.CreateMessageBatchAsync(cancellationToken);
+                    if (batch.TryAddMessage(message)) continue;
+                }
+                throw new InvalidOperationException($"envelope {envelope.Id} does not fit a message on {queue} even with its payload in a blob");
             }
             if (batch.Count > 0) await sender.SendMessagesAsync(batch, cancellationToken);
         }
