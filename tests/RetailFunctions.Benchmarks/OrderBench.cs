@@ -110,16 +110,16 @@ public static class OrderBench
             var cold = await CountOneAtATimeAsync("COUNT-NEW", azurite, counter, runtime, http, counted, idlePerSecond, skus, ordered, ct);
             var (perOrder, syncPerOrder, reads, writes, byKind, bySteps) =
                 await CountOneAtATimeAsync("COUNT-SEEN", azurite, counter, runtime, http, counted, idlePerSecond, skus, ordered, ct);
-            var byTable = ByTable(byKind, counted);
+            var byTable = TableCounter.PerEventByTable(byKind, counted);
             var perStep = bySteps.Select(kv => $"{kv.Key} {kv.Value / (double)counted:0.#}");
 
             report.Row("Order workflow: Table round trips", $"{perOrder:0.0} per order",
                 $"counted by a proxy in front of Azurite's Table endpoint over {counted} orders run one at a time (1-3 lines, 1 shipment) whose SKUs " +
                 $"this runtime had written before; {syncPerOrder:0.0} during the 5 HTTP calls, the rest by the order-events consumers; reads {reads:0.0}, " +
-                $"writes {writes:0.0} (a $batch counts once); by table: {string.Join(", ", byTable)}; by step (counted from the end of the previous call, " +
+                $"writes {writes:0.0} (a $batch counts once); by table: {byTable}; by step (counted from the end of the previous call, " +
                 $"so consumers working in the background are counted in the step during which they ran): {string.Join(", ", perStep)}; " +
                 $"background without orders {idlePerSecond:0.0}/s, subtracted. The same {counted} orders just before, with SKUs new to the runtime: " +
-                $"{cold.PerOrder:0.0} per order ({string.Join(", ", ByTable(cold.ByKind, counted))})");
+                $"{cold.PerOrder:0.0} per order ({TableCounter.PerEventByTable(cold.ByKind, counted)})");
             report.Figure("orderWorkflowTableOps", perSecond * perOrder);
 
             // The same runtime under load: orders of the same SKUs share routing's kept rows and coalesced pushes, as in a
@@ -131,12 +131,12 @@ public static class OrderBench
             var loaded = await Load.RunAsync(underLoad, concurrency, (i, token) => WorkflowAsync(loadedHttp, $"LOADED-{i:D5}", i, skus, ordered, token), ct);
             await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(120), ct);
             var loadedPerOrder = (counter.Total - loadedBefore - idlePerSecond * loadedClock.Elapsed.TotalSeconds) / underLoad;
-            var loadedByTable = ByTable(counter.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value - loadedKinds.GetValueOrDefault(kv.Key)), underLoad);
+            var loadedByTable = TableCounter.PerEventByTable(counter.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value - loadedKinds.GetValueOrDefault(kv.Key)), underLoad);
             if (loaded.Count("closed") != underLoad)
                 report.Fail($"Order workflows: {underLoad - loaded.Count("closed")} of {underLoad} orders counted under load did not close{Other(loaded)}");
             report.Row("Order workflow: Table round trips under load", $"{loadedPerOrder:0.0} per order",
                 $"the same counting runtime, {underLoad} orders from {concurrency} clients until order-events is empty; by table: " +
-                $"{string.Join(", ", loadedByTable)}; background subtracted");
+                $"{loadedByTable}; background subtracted");
             report.Result("orderWorkflows", new
             {
                 orders,
@@ -262,12 +262,6 @@ public static class OrderBench
             byKind.Where(kv => !kv.Key.StartsWith("GET ", StringComparison.Ordinal)).Sum(kv => kv.Value) / (double)counted,
             byKind, bySteps);
     }
-
-    /// <summary>"$batch:Inventory 5.7, Orders 5, ...": round trips per order by table, most first.</summary>
-    private static IEnumerable<string> ByTable(Dictionary<string, long> byKind, int orders) =>
-        byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
-            .OrderByDescending(g => g.Sum(kv => kv.Value))
-            .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)orders:0.#}");
 
     /// <summary>One whole workflow: place, then every shipment through pick, pack, ship, deliver; "closed" when the order is.</summary>
     private static async Task<string> WorkflowAsync(HttpClient http, string channelOrderId, int i, string[] skus,

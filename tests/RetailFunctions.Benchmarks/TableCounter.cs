@@ -60,6 +60,12 @@ public sealed class TableCounter : IAsyncDisposable
     /// <summary>The queries among the GETs counted so far, by table.</summary>
     public Dictionary<string, long> Queries() => new(_queries, StringComparer.Ordinal);
 
+    /// <summary>"$batch:Inventory 5.7, Orders 5, ...": counts by kind ("METHOD table") summed by table, per event, most first.</summary>
+    public static string PerEventByTable(IEnumerable<KeyValuePair<string, long>> byKind, int events, string format = "0.#") =>
+        string.Join(", ", byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
+            .OrderByDescending(g => g.Sum(kv => kv.Value))
+            .Select(g => $"{g.Key} {(g.Sum(kv => kv.Value) / (double)events).ToString(format, System.Globalization.CultureInfo.CurrentCulture)}"));
+
     /// <summary>A proxy in front of <paramref name="upstream"/>; <paramref name="tables"/> false for a Queue endpoint (no queries to tell apart).</summary>
     public static async Task<TableCounter> StartAsync(Uri upstream, CancellationToken ct, bool tables = true)
     {

@@ -146,10 +146,7 @@ public static class TillBench
         Dictionary<string, long> after, double background, int counted)
     {
         var byKind = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
-        var byName = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
-            .OrderByDescending(g => g.Sum(kv => kv.Value))
-            .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)counted:0.##}");
-        return (byKind, (byKind.Values.Sum() - background) / counted, string.Join(", ", byName));
+        return (byKind, (byKind.Values.Sum() - background) / counted, TableCounter.PerEventByTable(byKind, counted, "0.##"));
     }
 
     private sealed record Progress(int Sales, int UnitsSold, double Megabytes, bool Done, double Seconds, double BatchSeconds, double JournalSeconds,

@@ -238,13 +238,11 @@ public static class WebhookBench
             var queriesByTable = queries.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
                 .Select(kv => $"{kv.Key} {kv.Value / (double)counted:0.#}");
             var perOrder = (byKind.Values.Sum() - idlePerSecond * clock.Elapsed.TotalSeconds) / counted;
-            var byTable = byKind.Where(kv => kv.Value > 0).GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..])
-                .OrderByDescending(g => g.Sum(kv => kv.Value))
-                .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)counted:0.#}");
+            var byTable = TableCounter.PerEventByTable(byKind, counted);
             var (workerShare, consumerShare) = (worker / (double)counted, consumers / (double)counted);
             report.Row("Web order: Table round trips", $"{perOrder:0.0} per order",
                 $"{counted} signed orders/create (3 lines) one at a time through a counting proxy; until the webhook queue was empty {workerShare:0.0}, " +
-                $"after it (order-events consumers still running) {consumerShare:0.0}; by table: {string.Join(", ", byTable)}; " +
+                $"after it (order-events consumers still running) {consumerShare:0.0}; by table: {byTable}; " +
                 $"background {idlePerSecond:0.0}/s, subtracted");
             report.Row("Web order: Table queries", $"{queriesPerOrder:0.0} per order",
                 $"reads that are not point reads (the emulator scans the table for each), background included (idle {idleQueriesPerSecond:0.0}/s); " +
@@ -296,12 +294,11 @@ public static class WebhookBench
         await WaitForOutboxesEmptyAsync(azurite, webhooks, TimeSpan.FromSeconds(60), ct);
         var byKind = counter.Snapshot().Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key))).Where(kv => kv.Count > 0).ToList();
         var perOrder = (byKind.Sum(kv => kv.Count) - idlePerSecond * clock.Elapsed.TotalSeconds) / count;
-        var byTable = byKind.GroupBy(kv => kv.Key[(kv.Key.IndexOf(' ') + 1)..]).OrderByDescending(g => g.Sum(kv => kv.Count))
-            .Select(g => $"{g.Key} {g.Sum(kv => kv.Count) / (double)count:0.#}");
+        var byTable = TableCounter.PerEventByTable(byKind.Select(kv => KeyValuePair.Create(kv.Key, kv.Count)), count);
         if (posted.NotOk > 0) report.Fail($"Web orders counted under load: {posted.NotOk} of {count} not acknowledged{Outcomes(posted)}");
         report.Row("Web order: Table round trips under load", $"{perOrder:0.0} per order",
             $"the same counting runtime, {count} signed orders/create (3 lines) from {config.Concurrency} clients until the queues and the orders' outboxes " +
-            $"were empty; by table: {string.Join(", ", byTable)}; background subtracted");
+            $"were empty; by table: {byTable}; background subtracted");
         report.Result("webOrderTableRoundTripsUnderLoad", new
         {
             count,
