@@ -43,12 +43,13 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
 
     /// <summary>
     /// As <see cref="WriteAsync"/>, answering the tag each row was written with (in the rows' order), or null when an
-    /// add found one of them already there.
+    /// add found one of them already there. <paramref name="payloadBytes"/>: the rows' weight, when the caller has
+    /// measured it already (<see cref="TableTransactions.PayloadBytes"/>), so it is not measured twice.
     /// </summary>
-    public Task<IReadOnlyList<string?>?> WriteTaggedAsync(IReadOnlyList<TableEntity> rows, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string?>?> WriteTaggedAsync(IReadOnlyList<TableEntity> rows, CancellationToken cancellationToken, int? payloadBytes = null)
     {
         if (rows.Count == 0) return Task.FromResult<IReadOnlyList<string?>?>([]);
-        var size = new Load(rows.Count, rows.Sum(TableTransactions.PayloadBytes));
+        var size = new Load(rows.Count, payloadBytes ?? rows.Sum(TableTransactions.PayloadBytes));
         if (!size.FitsOneTransaction)
             throw new ArgumentException($"{rows.Count} rows of {size.Bytes} bytes do not fit one transaction", nameof(rows));
         var waiter = new Waiter(rows, size, new TaskCompletionSource<IReadOnlyList<string?>?>(TaskCreationOptions.RunContinuationsAsynchronously));

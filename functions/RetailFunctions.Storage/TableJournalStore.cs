@@ -66,10 +66,10 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
         var groups = entries.Select((entry, index) => new Adding(entry, index, ToEntity(entry)))
             .DistinctBy(e => (e.Entity.PartitionKey, e.Entity.RowKey))
             .GroupBy(e => e.Entity.PartitionKey)
-            .SelectMany(g => TableTransactions.Chunks(g, e => e.Entity));
+            .SelectMany(g => TableTransactions.Chunks(g, e => e.Bytes));
         foreach (var chunk in groups)
         {
-            if (await _entries.WriteTaggedAsync([.. chunk.Select(c => c.Entity)], cancellationToken) is { } versions)
+            if (await _entries.WriteTaggedAsync([.. chunk.Select(c => c.Entity)], cancellationToken, chunk.Sum(c => c.Bytes)) is { } versions)
                 for (var i = 0; i < chunk.Length; i++)
                     results[chunk[i].Index] = (chunk[i].Entry with { Version = versions[i] }, true);
             else
@@ -81,7 +81,11 @@ public sealed class TableJournalStore(StorageAccount account) : IJournalStore
         return results;
     }
 
-    private sealed record Adding(StoredJournalEntry Entry, int Index, TableEntity Entity);
+    /// <summary>An entry to add, its row and what the row weighs in a transaction (measured once).</summary>
+    private sealed record Adding(StoredJournalEntry Entry, int Index, TableEntity Entity)
+    {
+        public int Bytes { get; } = TableTransactions.PayloadBytes(Entity);
+    }
 
     /// <summary>Answers the chunk's entries already stored with what is stored, and adds the rest.</summary>
     private async Task AddNotStoredAsync(IReadOnlyList<Adding> chunk, (StoredJournalEntry Entry, bool Added)[] results, CancellationToken cancellationToken)

@@ -14,10 +14,10 @@ public static class TableTransactions
     /// <summary>Below the 4 MiB limit, with room for each operation's multipart headers.</summary>
     public const int MaxPayloadBytes = 3 * 1024 * 1024;
 
-    /// <summary>The items in order, cut into groups of at most <paramref name="maxOperations"/> whose entities fit one transaction.</summary>
-    public static IEnumerable<T[]> Chunks<T>(IEnumerable<T> items, Func<T, TableEntity> entity, int maxOperations = MaxOperations,
+    /// <summary>The items in order, cut into groups of at most <paramref name="maxOperations"/> whose payloads (<see cref="PayloadBytes"/>) fit one transaction.</summary>
+    public static IEnumerable<T[]> Chunks<T>(IEnumerable<T> items, Func<T, int> payloadBytes, int maxOperations = MaxOperations,
         int maxPayloadBytes = MaxPayloadBytes) =>
-        Runs.Cut(items, item => PayloadBytes(entity(item)), maxOperations, (bytes, _) => bytes <= maxPayloadBytes);
+        Runs.Cut(items, payloadBytes, maxOperations, (bytes, _) => bytes <= maxPayloadBytes);
 
     /// <summary>About what an entity weighs in a transaction: its properties as JSON (escaped as the client writes them), plus headers.</summary>
     public static int PayloadBytes(TableEntity entity) =>

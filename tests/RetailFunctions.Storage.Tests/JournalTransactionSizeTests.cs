@@ -16,7 +16,7 @@ public sealed class JournalTransactionSizeTests(AzuriteFixture azurite) : IClass
     {
         var rows = Enumerable.Range(0, 250).Select(i => new TableEntity("p", $"r{i:D3}") { ["Text"] = new string('é', i < 100 ? 10 : 20_000) }).ToList();
 
-        var chunks = TableTransactions.Chunks(rows, r => r).ToList();
+        var chunks = TableTransactions.Chunks(rows, TableTransactions.PayloadBytes).ToList();
 
         Assert.Equal(rows.Select(r => r.RowKey), chunks.SelectMany(c => c).Select(r => r.RowKey));
         Assert.All(chunks, c => Assert.InRange(c.Length, 1, TableTransactions.MaxOperations));
