@@ -22,6 +22,12 @@ public sealed record QueueWorkerOptions(int BatchSize, int MaxDequeueCount, Time
     /// </summary>
     public int ConcurrentHandlers { get; init; }
 
+    /// <summary>
+    /// Whether a message is kept invisible while its handler works (true). False models a consumer whose renewals do
+    /// not get through (a stalled process, storage out of its reach): the message lapses to another consumer.
+    /// </summary>
+    public bool RenewLeases { get; init; } = true;
+
     /// <summary>The queue service counts visibility in whole seconds, at least one; a receive batch holds 1 to 32.</summary>
     public QueueWorkerOptions Validated()
     {
@@ -168,44 +174,62 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         var lease = new MessageLease(client, message.MessageId, message.PopReceipt, options.VisibilityTimeout);
         var received = new ReceivedMessage(envelope, client.Name, message.DequeueCount, message.InsertedOn) { KeepAlive = lease.RenewAsync };
 
-        HandlerOutcome outcome;
-        try
+        HandlerOutcome? outcome = null;
+        Exception? failure = null;
+        using (var working = CancellationTokenSource.CreateLinkedTokenSource(stop))
         {
-            await load.Handlers.WaitAsync(stop);
+            // The message stays this consumer's while its handler works, however long, as the Functions host keeps a
+            // queue message invisible while its function runs: otherwise a second consumer would run it alongside.
+            var renewal = options.RenewLeases ? lease.RenewUntilAsync(working.Token) : Task.CompletedTask;
             try
             {
-                outcome = await handle(received, stop);
+                await load.Handlers.WaitAsync(stop);
+                try
+                {
+                    outcome = await handle(received, stop);
+                }
+                finally
+                {
+                    load.Handlers.Release();
+                }
+            }
+            catch (MessageTakenOverException lost)
+            {
+                // Another consumer has the message now: its outcome is that consumer's to settle, not a failure of ours.
+                LogSettleLost(client.Name, envelope.Id, lost.Status);
+                return;
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                failure = e;
+            }
+            catch (OperationCanceledException)
+            {
+                return; // Shutting down: the message becomes visible again and is retried.
             }
             finally
             {
-                load.Handlers.Release();
+                // Settling replaces the pop receipt a renewal would use: no renewal may run alongside it.
+                await working.CancelAsync();
+                await renewal;
             }
         }
-        catch (MessageTakenOverException lost)
+
+        if (failure is not null)
         {
-            // Another consumer has the message now: its outcome is that consumer's to settle, not a failure of ours.
-            LogSettleLost(client.Name, envelope.Id, lost.Status);
-            return;
-        }
-        catch (Exception e) when (!stop.IsCancellationRequested)
-        {
-            RecordFailure(activity, client.Name, e, started);
+            RecordFailure(activity, client.Name, failure, started);
             if (message.DequeueCount >= options.MaxDequeueCount)
             {
                 await DeadLetterAsync(client, message.MessageId, lease.PopReceipt, message.DequeueCount, envelope,
-                    $"failed {message.DequeueCount} times; last error: {e.Message}", e.GetType().FullName, stop);
+                    $"failed {message.DequeueCount} times; last error: {failure.Message}", failure.GetType().FullName, stop);
                 return;
             }
-            LogHandlerFailed(client.Name, envelope.Id, message.DequeueCount, e);
+            LogHandlerFailed(client.Name, envelope.Id, message.DequeueCount, failure);
             await RetryLaterAsync(client, message.MessageId, lease.PopReceipt, message.DequeueCount, stop);
             return;
         }
-        catch (OperationCanceledException)
-        {
-            return; // Shutting down: the message becomes visible again and is retried.
-        }
 
-        await SettleAsync(activity, client.Name, message.DequeueCount, envelope, outcome, started, stop);
+        await SettleAsync(activity, client.Name, message.DequeueCount, envelope, outcome!, started, stop);
         await client.DeleteMessageAsync(message.MessageId, lease.PopReceipt, CancellationToken.None);
     }
 
@@ -224,7 +248,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         var failed = new System.Collections.Concurrent.ConcurrentQueue<(Envelope Envelope, Exception Error)>();
         using (var working = CancellationTokenSource.CreateLinkedTokenSource(stop))
         {
-            var renewal = lease.RenewUntilAsync(working.Token);
+            var renewal = options.RenewLeases ? lease.RenewUntilAsync(working.Token) : Task.CompletedTask;
             try
             {
                 await Parallel.ForEachAsync(group.Envelopes, new ParallelOptions { MaxDegreeOfParallelism = options.ConcurrentHandlers, CancellationToken = stop },
@@ -451,8 +475,8 @@ internal sealed class MessageTally
 }
 
 /// <summary>
-/// A received message's pop receipt, renewed on demand (a handler's keep-alive) or on a timer (a group at work);
-/// renewals are serialized because each one replaces the receipt the next needs.
+/// A received message's pop receipt, renewed on a timer while its handlers work and on demand (a handler's
+/// keep-alive); renewals are serialized because each one replaces the receipt the next needs.
 /// </summary>
 internal sealed class MessageLease(QueueClient client, string messageId, string popReceipt, TimeSpan visibility)
 {
@@ -486,7 +510,9 @@ internal sealed class MessageLease(QueueClient client, string messageId, string 
             try
             {
                 await Task.Delay(visibility / 3, cancellationToken);
-                await RenewAsync(cancellationToken);
+                // Not cancelled once sent: a renewal the service carried out but the caller stopped waiting for would
+                // leave a stale receipt behind, and the settling that follows would fail on it.
+                await RenewAsync(CancellationToken.None);
             }
             catch (OperationCanceledException)
             {

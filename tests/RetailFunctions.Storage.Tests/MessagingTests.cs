@@ -171,8 +171,9 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
         var sender = new QueueMessageSender(_account, new BlobStore(_account));
         await sender.SendAsync(queue, EnvelopeWith("slow", "last-1"), CancellationToken.None);
         var deadLetters = new TableDeadLetterStore(_account, new BlobStore(_account));
-        // One delivery allowed: a failure of the first worker's attempt would dead-letter the message at once.
-        var options = new QueueWorkerOptions(1, 1, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        // One delivery allowed: a failure of the first worker's attempt would dead-letter the message at once. The
+        // workers do not renew, so the message lapses to the second one while the first still holds it.
+        var options = new QueueWorkerOptions(1, 1, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)) { RenewLeases = false };
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var takenOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var slowSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -212,6 +213,43 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
     }
 
     [Fact]
+    public async Task GivenAHandlerWorksPastTheVisibilityTimeout_ThenNoOtherConsumerReceivesItsMessage()
+    {
+        var queue = $"held-{Guid.NewGuid():N}"[..20];
+        await _account.Queue(queue).CreateAsync();
+        var sender = new QueueMessageSender(_account, new BlobStore(_account));
+        await sender.SendAsync(queue, EnvelopeWith("slow", "held-1"), CancellationToken.None);
+        var deadLetters = new TableDeadLetterStore(_account, new BlobStore(_account));
+        var options = new QueueWorkerOptions(1, 5, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var slow = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
+        var slowRun = slow.RunAsync(queue, async (m, ct) =>
+        {
+            received.Enqueue($"slow:{m.DequeueCount}");
+            first.TrySetResult();
+            // Three visibility timeouts: unrenewed, the message would be visible again twice over by the end.
+            await Task.Delay(TimeSpan.FromSeconds(6), ct);
+            return new HandlerOutcome.Completed("slow");
+        }, options, stop.Token);
+        await first.Task.WaitAsync(stop.Token);
+        var other = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
+        var otherRun = other.RunAsync(queue, (m, _) =>
+        {
+            received.Enqueue($"other:{m.DequeueCount}");
+            return Task.FromResult<HandlerOutcome>(new HandlerOutcome.Completed("other"));
+        }, options, stop.Token);
+
+        while (!stop.IsCancellationRequested && (await _account.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+            await Task.Delay(100);
+        await stop.CancelAsync();
+        await Task.WhenAll(slowRun, otherRun);
+        Assert.Equal(new[] { "slow:1" }, received.ToArray());
+    }
+
+    [Fact]
     public async Task AWorkerWhoseMessageWasTakenOverKeepsWorking()
     {
         var queue = $"takeover-{Guid.NewGuid():N}"[..20];
@@ -222,7 +260,8 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IClassFixture<Azuri
         var deadLetters = new TableDeadLetterStore(_account, new BlobStore(_account));
         var slow = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
         var fast = new QueueProcessor(_account, deadLetters, TimeProvider.System, NullLogger<QueueProcessor>.Instance);
-        var options = new QueueWorkerOptions(1, 5, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        // Renewals that do not get through (a stalled worker): the message lapses to the fast worker.
+        var options = new QueueWorkerOptions(1, 5, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)) { RenewLeases = false };
         var handledBySlow = new List<string>();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
 
