@@ -559,6 +559,14 @@ public sealed class Harness : IAsyncDisposable
         }
     }
 
+    /// <summary>The last figures the web store was set to for an item at the warehouse, with when (seconds into the run).</summary>
+    private string SetHistory(long inventoryItemId)
+    {
+        var started = DateTimeOffset.UtcNow - _clock.Elapsed;
+        return string.Join(", ", _store!.Sets.Where(s => s.InventoryItemId == inventoryItemId && s.LocationId == Scenario.WarehouseShopifyLocation)
+            .Reverse().Take(8).Select(s => $"{s.Available} at {(s.At - started).TotalSeconds:0.0} s"));
+    }
+
     /// <summary>The web store ends with the ledger's web available-to-promise at the warehouse for every SKU.</summary>
     private async Task CompareWebStoreAsync()
     {
@@ -573,8 +581,13 @@ public sealed class Harness : IAsyncDisposable
                     .FirstOrDefault(l => l.GetProperty("location").GetString() == Scenario.Warehouse);
                 var ledger = warehouse.ValueKind == JsonValueKind.Object ? warehouse.GetProperty("availableToPromise").GetProperty("web").GetDecimal() : 0m;
                 var store = _store!.Available(sku.InventoryItemId, Scenario.WarehouseShopifyLocation);
+                // Whether the ledger still owes the push (its nudge was lost) or believes the channel has its figure (an older push landed last).
+                var versions = warehouse.ValueKind == JsonValueKind.Object
+                    ? $" (level version {warehouse.GetProperty("version").GetInt64()}, pushed version {warehouse.GetProperty("pushedVersion").GetInt64()})"
+                    : "";
                 if (store != ledger)
-                    mismatches.Add($"{sku.Sku}: web store shows {store?.ToString(CultureInfo.InvariantCulture) ?? "nothing"} at {Scenario.WarehouseShopifyLocation}, ledger's web available-to-promise at {Scenario.Warehouse} is {ledger}");
+                    mismatches.Add($"{sku.Sku}: web store shows {store?.ToString(CultureInfo.InvariantCulture) ?? "nothing"} at {Scenario.WarehouseShopifyLocation}, " +
+                        $"ledger's web available-to-promise at {Scenario.Warehouse} is {ledger}{versions}; figures set, last first: {SetHistory(sku.InventoryItemId)}");
             }
             if (mismatches.Count == 0 || DateTime.UtcNow > deadline)
             {
