@@ -24,7 +24,7 @@ if (echo >/dev/tcp/127.0.0.1/10001) 2>/dev/null; then
 else
   echo "==> starting Azurite on 127.0.0.1 (data in .azurite/)"
   mkdir -p "$repo/.azurite"
-  node "$azurite_js" --silent --skipApiVersionCheck --loose --location "$repo/.azurite" \
+  node "$azurite_js" --silent --disableTelemetry --skipApiVersionCheck --loose --location "$repo/.azurite" \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 &
   azurite_pid=$!
   wait_for_port 10000 Azurite && wait_for_port 10001 Azurite && wait_for_port 10002 Azurite

@@ -46,7 +46,7 @@ public sealed class ChaosAzurite : IAsyncDisposable
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[]
         {
-            Azurite.ScriptPath, "--silent", "--location", _location, "--skipApiVersionCheck", "--loose",
+            Azurite.ScriptPath, "--silent", "--disableTelemetry", "--location", _location, "--skipApiVersionCheck", "--loose",
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", _blobPort.ToString(), "--queuePort", _queuePort.ToString(), "--tablePort", _tablePort.ToString(),
         })
