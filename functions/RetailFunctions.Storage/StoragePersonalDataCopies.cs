@@ -48,7 +48,7 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
         foreach (var (table, kind, _) in TextRows)
             await foreach (var row in account.Table(table).QueryAsync<TableEntity>(cancellationToken: cancellationToken))
                 yield return TextRowCopy(kind, table, row);
-        await foreach (var row in account.Table(TableNames.Orders).QueryAsync<TableEntity>(e => e.RowKey == OrderRow, cancellationToken: cancellationToken))
+        await foreach (var row in account.Table(TableNames.Orders).QueryAsync<TableEntity>(TableOrderStore.OrderRowsFilter, cancellationToken: cancellationToken))
             yield return OrderCopy(row);
         await foreach (var queue in account.Queues.GetQueuesAsync(cancellationToken: cancellationToken))
             foreach (var copy in await HoldQueueAsync(queue.Name, cancellationToken))
@@ -159,8 +159,6 @@ public sealed class StoragePersonalDataCopies(StorageAccount account) : IPersona
         }
         return held;
     }
-
-    private const string OrderRow = "order";
 
     /// <summary>
     /// A row's text properties as one JSON object of strings; a dead letter's envelope names its shop, a delivery row

@@ -9,8 +9,9 @@ using RetailFunctions.Pipeline.Orders;
 namespace RetailFunctions.Storage;
 
 /// <summary>
-/// Orders in one table. Each order is one row (partition = order id, row "order") holding its state and its outbox
-/// as JSON, written together under the row's ETag. A table property holds at most 64 KiB, so larger JSON is split
+/// Orders in one table. Each order is one row (partition = order id, row "order:{order id}") holding its state and
+/// its outbox as JSON, written together under the row's ETag. The row key repeats the id because the storage emulator
+/// finds a row by its row key first: a row key every order shared made each order's read and write scan all orders. A table property holds at most 64 KiB, so larger JSON is split
 /// across numbered properties. Channel references are index rows: partition "ref:{channel}", row "{normalized value}".
 /// <para>
 /// An order whose id is its channel's own id (<see cref="OrderIds.ForChannel"/>: app, marketplace, curbside) is
@@ -21,7 +22,13 @@ namespace RetailFunctions.Storage;
 /// </summary>
 public sealed class TableOrderStore(StorageAccount account) : IOrderStore
 {
-    private const string OrderRow = "order";
+    /// <summary>Every order row's key starts so; no index row's does (their partitions are "ref:...").</summary>
+    public const string OrderRowPrefix = "order:";
+
+    public static string OrderRow(string orderId) => OrderRowPrefix + orderId;
+
+    /// <summary>The order rows among others: row keys from "order:" up to, not including, "order;".</summary>
+    public const string OrderRowsFilter = "RowKey ge 'order:' and RowKey lt 'order;'";
     private const int ChunkChars = 30_000;
     private const string FoundById = "FoundById";
     private static readonly HashSet<string> ChannelIdChannels =
@@ -31,7 +38,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
 
     public async Task<StoredOrder> LoadAsync(string orderId, CancellationToken cancellationToken)
     {
-        var found = await Table.GetEntityIfExistsAsync<TableEntity>(orderId, OrderRow, cancellationToken: cancellationToken);
+        var found = await Table.GetEntityIfExistsAsync<TableEntity>(orderId, OrderRow(orderId), cancellationToken: cancellationToken);
         if (!found.HasValue) return new StoredOrder(Order.Empty(orderId), [], null);
         var entity = found.Value!;
         return new StoredOrder(
@@ -43,7 +50,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     public async Task<StoredOrder?> TrySaveAsync(string orderId, StoredOrder loaded, OrderChange change, CancellationToken cancellationToken)
     {
         var (order, pending, etag) = (change.Order, change.Pending, loaded.ETag);
-        var entity = new TableEntity(order.OrderId, OrderRow)
+        var entity = new TableEntity(order.OrderId, OrderRow(order.OrderId))
         {
             ["Status"] = order.Status.ToString(),
             ["Channel"] = order.Draft?.Channel,
@@ -77,7 +84,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
         var candidates = IdsNamedBy(channel, value).ToList();
         if (candidates.Count == 0) return null;
         var rows = await Task.WhenAll(candidates.Select(id =>
-            Table.GetEntityIfExistsAsync<TableEntity>(id, OrderRow, select: [FoundById], cancellationToken: cancellationToken)));
+            Table.GetEntityIfExistsAsync<TableEntity>(id, OrderRow(id), select: [FoundById], cancellationToken: cancellationToken)));
         return candidates.Where((_, i) => rows[i].HasValue && rows[i].Value!.GetBoolean(FoundById) == true).FirstOrDefault();
     }
 
@@ -145,7 +152,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
         // Order ids are partition keys, so one prefix is one key range.
         var to = prefix[..^1] + (char)(prefix[^1] + 1);
         var ids = new List<string>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {to} and RowKey eq {OrderRow}"),
+        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {to}") + $" and {OrderRowsFilter}",
                            select: ["PartitionKey"], cancellationToken: cancellationToken))
             ids.Add(e.PartitionKey);
         return ids;
@@ -154,7 +161,7 @@ public sealed class TableOrderStore(StorageAccount account) : IOrderStore
     public async Task<IReadOnlyList<string>> ListWithPendingAsync(DateTimeOffset unchangedSince, int max, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(e => e.RowKey == OrderRow && e.GetInt32("PendingCount") > 0 && e.Timestamp < unchangedSince,
+        await foreach (var e in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PendingCount gt 0 and Timestamp lt {unchangedSince}") + $" and {OrderRowsFilter}",
                            select: ["PartitionKey"], cancellationToken: cancellationToken))
         {
             ids.Add(e.PartitionKey);

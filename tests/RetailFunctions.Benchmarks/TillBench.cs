@@ -204,7 +204,7 @@ public static class TillBench
             if (ordersAt is null)
             {
                 ordered = 0;
-                var filter = TableClient.CreateQueryFilter($"PartitionKey ge {$"pos-{PosStore}-"} and PartitionKey lt {$"pos-{PosStore}."} and RowKey eq {"order"}");
+                var filter = TableClient.CreateQueryFilter($"PartitionKey ge {$"pos-{PosStore}-"} and PartitionKey lt {$"pos-{PosStore}."}") + $" and {TableOrderStore.OrderRowsFilter}";
                 await foreach (var e in orders.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "PendingCount"], cancellationToken: ct))
                     if (orderIds.Contains(e.PartitionKey) && e.GetInt32("PendingCount") == 0) ordered++;
                 if (ordered == receipts.Count) ordersAt = clock.Elapsed.TotalSeconds;

@@ -382,7 +382,7 @@ public static class WebhookBench
         {
             using var body = JsonDocument.Parse(webhook.Body);
             var orderId = OrderIds.ForShopify(ShopifyBodies.Shop, body.RootElement.GetProperty("id").GetRawText());
-            while (await orders.GetEntityIfExistsAsync<TableEntity>(orderId, "order", ["PendingCount"], ct) is not { HasValue: true } row
+            while (await orders.GetEntityIfExistsAsync<TableEntity>(orderId, TableOrderStore.OrderRow(orderId), ["PendingCount"], ct) is not { HasValue: true } row
                    || row.Value!.GetInt32("PendingCount") is not 0)
             {
                 if (clock.Elapsed > timeout) throw new TimeoutException($"order {orderId} still had effects in its outbox after {timeout.TotalSeconds:0} s");

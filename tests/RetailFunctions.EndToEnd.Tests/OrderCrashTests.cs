@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using RetailFunctions.Pipeline;
+using RetailFunctions.Storage;
 using RetailFunctions.Testing;
 using Xunit.Abstractions;
 
@@ -120,7 +121,7 @@ public sealed class OrderCrashTests(OrderCrashFixture fixture, ITestOutputHelper
         var queued = (await new QueueClient(fixture.Azurite.ConnectionString, QueueNames.ShopifyWebhooks).GetPropertiesAsync()).Value.ApproximateMessagesCount;
         var outboxes = 0;
         await foreach (var _ in new TableClient(fixture.Azurite.ConnectionString, TableNames.Orders)
-                           .QueryAsync<TableEntity>(e => e.RowKey == "order" && e.GetInt32("PendingCount") > 0, select: ["PartitionKey"]))
+                           .QueryAsync<TableEntity>($"PendingCount gt 0 and {TableOrderStore.OrderRowsFilter}", select: ["PartitionKey"]))
             outboxes++;
         output.WriteLine($"at the kill: {queued} web orders still queued, {outboxes} orders with unfinished effects, " +
             $"{appAnswers.Count(a => a != HttpStatusCode.Created)} of {AppOrders} app placements cut off");
