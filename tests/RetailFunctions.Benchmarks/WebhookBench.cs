@@ -119,6 +119,7 @@ public static class WebhookBench
                     }
                 }
             }, CancellationToken.None);
+            await using var timeline = Timeline.Start(azurite, runtime, TimeSpan.FromSeconds(5));
             var result = await PostAllAsync(http, orders, config.Concurrency, ct);
             var accepted = clock.Elapsed;
             var depthAtEnd = await DepthAsync(azurite, QueueNames.ShopifyWebhooks, ct);
@@ -126,6 +127,8 @@ public static class WebhookBench
             var total = clock.Elapsed;
             polling.Cancel();
             await poller;
+            Console.WriteLine("    every 5 s until drained: share of a core used by the emulator (and its resident memory) and the runtime, time stolen by the hypervisor, queue depths");
+            foreach (var sample in await timeline.StopAsync()) Console.WriteLine($"      {sample}");
             maxDepth = Math.Max(maxDepth, depthAtEnd);
 
             var tables = new TableServiceClient(azurite.ConnectionString);

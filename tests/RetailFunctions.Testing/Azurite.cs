@@ -25,6 +25,17 @@ public sealed class Azurite : IAsyncDisposable
         $"BlobEndpoint=http://127.0.0.1:{_blobPort}/{DevAccount};QueueEndpoint=http://127.0.0.1:{_queuePort}/{DevAccount};" +
         $"TableEndpoint=http://127.0.0.1:{_tablePort}/{DevAccount};";
 
+    /// <summary>The processor time the emulator has used so far (user and system), and its resident memory in bytes.</summary>
+    public (TimeSpan ProcessorTime, long ResidentBytes) Usage
+    {
+        get
+        {
+            var process = _process ?? throw new InvalidOperationException("Azurite is not running");
+            process.Refresh();
+            return (process.TotalProcessorTime, process.WorkingSet64);
+        }
+    }
+
     /// <summary>
     /// Free ports are picked before the emulator binds them, so another process starting at the same moment may take
     /// one first; the emulator then exits at once, and it is started again on fresh ports.
