@@ -9,10 +9,11 @@ using RetailFunctions.Pipeline.Orders;
 namespace RetailFunctions.Storage;
 
 /// <summary>
-/// Orders in one table. Each order is one row (partition = order id, row "order:{order id}") holding its state and
+/// Orders in one table. Each order is one row (partition = order id, row "Order:{order id}") holding its state and
 /// its outbox as JSON, written together under the row's ETag. The row key repeats the id because the storage emulator
-/// finds a row by its row key first: a row key every order shared made each order's read and write scan all orders. A table property holds at most 64 KiB, so larger JSON is split
-/// across numbered properties. Channel references are index rows: partition "ref:{channel}", row "{normalized value}".
+/// finds a row by its row key first: a row key every order shared made each order's read and write scan all orders.
+/// A table property holds at most 64 KiB, so larger JSON is split across numbered properties. Channel references are
+/// index rows: partition "ref:{channel}", row "{normalized value}" (lower case, so never an order row's key).
 /// <para>
 /// An order whose id is its channel's own id (<see cref="OrderIds.ForChannel"/>: app, marketplace, curbside) is
 /// found without an index row when every spelling of its references leads to its id (the id in lower or upper case,
@@ -22,13 +23,11 @@ namespace RetailFunctions.Storage;
 /// </summary>
 public sealed class TableOrderStore(StorageAccount account) : IOrderStore
 {
-    /// <summary>Every order row's key starts so; no index row's does (their partitions are "ref:...").</summary>
-    public const string OrderRowPrefix = "order:";
+    /// <summary>An order row's key: an index row's key is a reference in lower case, so it never starts so.</summary>
+    public static string OrderRow(string orderId) => $"Order:{orderId}";
 
-    public static string OrderRow(string orderId) => OrderRowPrefix + orderId;
-
-    /// <summary>The order rows among others: row keys from "order:" up to, not including, "order;".</summary>
-    public const string OrderRowsFilter = "RowKey ge 'order:' and RowKey lt 'order;'";
+    /// <summary>The order rows among the index rows: row keys from "Order:" up to, not including, "Order;".</summary>
+    public const string OrderRowsFilter = "RowKey ge 'Order:' and RowKey lt 'Order;'";
     private const int ChunkChars = 30_000;
     private const string FoundById = "FoundById";
     private static readonly HashSet<string> ChannelIdChannels =

@@ -3,6 +3,7 @@ using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Orders;
 using RetailFunctions.Pipeline;
 using RetailFunctions.Pipeline.Orders;
+using RetailFunctions.Pipeline.Privacy;
 using RetailFunctions.Testing;
 
 namespace RetailFunctions.Storage.Tests;
@@ -23,16 +24,22 @@ public sealed class OrderRowTests(AzuriteFixture azurite) : IClassFixture<Azurit
         var (pending, settled) = ($"{prefix}1", $"{prefix}2");
         await SaveAsync(orders, pending, [new OrderEffect.RouteStock("route:1")]);
         await SaveAsync(orders, settled, []);
-        // An index row whose normalized reference starts like an order row's key.
-        await orders.IndexAsync(pending, Channels.App, [new ChannelReference(Channels.App, "name", $"order:{pending}")], CancellationToken.None);
+        // An index row whose reference is written like an order row's key.
+        await orders.IndexAsync(pending, Channels.App, [new ChannelReference(Channels.App, "name", $"Order:{pending}")], CancellationToken.None);
 
         var table = account.Table(TableNames.Orders);
-        Assert.True((await table.GetEntityIfExistsAsync<TableEntity>(pending, $"order:{pending}")).HasValue, "the order's row is keyed by its id");
+        Assert.True((await table.GetEntityIfExistsAsync<TableEntity>(pending, $"Order:{pending}")).HasValue, "the order's row is keyed by its id");
         Assert.Equal([pending, settled], (await orders.ListIdsAsync(prefix, CancellationToken.None)).Order(StringComparer.Ordinal).ToArray());
         var stalled = await orders.ListWithPendingAsync(DateTimeOffset.UtcNow.AddMinutes(1), 1_000, CancellationToken.None);
         Assert.Contains(pending, stalled);
         Assert.DoesNotContain(settled, stalled);
-        Assert.Equal(pending, await orders.FindAsync(Channels.App, $"order:{pending}", CancellationToken.None));
+        Assert.Equal(pending, await orders.FindAsync(Channels.App, $"Order:{pending}", CancellationToken.None));
+        // The erasure sweep reads every order row's text: the index row is not one of them.
+        var copied = new List<string>();
+        await foreach (var copy in new StoragePersonalDataCopies(account).ListAsync(CancellationToken.None))
+            if (copy.Kind == CopyKind.Order) copied.Add(copy.Location);
+        Assert.Contains($"{TableNames.Orders}/{pending}/Order:{pending}", copied);
+        Assert.DoesNotContain(copied, location => location.StartsWith($"{TableNames.Orders}/ref:", StringComparison.Ordinal));
         Assert.Equal(Order.Empty(pending).OrderId, (await orders.LoadAsync(pending, CancellationToken.None)).Order.OrderId);
         Assert.Single((await orders.LoadAsync(pending, CancellationToken.None)).Pending);
     }
