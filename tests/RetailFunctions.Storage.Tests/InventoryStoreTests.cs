@@ -63,6 +63,29 @@ public sealed class InventoryStoreTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Empty(nudges.Sent);
     }
 
+    [Fact]
+    public async Task GivenAReservationWhoseNudgeWasLost_WhenTheReserveIsRedelivered_ThenTheOwedPushIsNudgedAgain()
+    {
+        var sku = $"NDR-{Guid.NewGuid():N}";
+        var nudges = new Nudges();
+        var service = new InventoryService(_store, nudges, PilotGate.AllOn(TimeProvider.System), TimeProvider.System);
+        await service.ExecuteAsync(new InventoryCommand.RecordMovement(Move(sku, MovementKind.Receipt, 10m, $"{sku}-receipt")), CancellationToken.None);
+        var received = await Level(sku);
+        Assert.True(await _store.MarkPushedAsync(sku, "STORE-1", received.Version, 10m, DateTimeOffset.UtcNow, CancellationToken.None));
+        var reserve = new InventoryCommand.Reserve(sku, "STORE-1", "web", 2m, $"{sku}-r1", "order 1", null, MayOversell: false, DateTimeOffset.UtcNow);
+        Assert.Equal(CommandOutcome.Applied, (await service.ExecuteAsync(reserve, CancellationToken.None)).Outcome);
+        // The delivery that reserved died before its nudge was sent; later changes find the push owed and send none.
+        nudges.Sent.Clear();
+        var later = new InventoryCommand.Reserve(sku, "STORE-1", "web", 1m, $"{sku}-r2", "order 2", null, MayOversell: false, DateTimeOffset.UtcNow);
+        Assert.Equal(CommandOutcome.Applied, (await service.ExecuteAsync(later, CancellationToken.None)).Outcome);
+        Assert.Empty(nudges.Sent);
+
+        var again = await service.ExecuteAsync(reserve, CancellationToken.None);
+
+        Assert.Equal(CommandOutcome.NoOp, again.Outcome);
+        Assert.Equal(["STORE-1"], nudges.Sent.Select(e => e.Key(BusinessKeys.Location)));
+    }
+
     private sealed class Nudges : IMessageSender
     {
         public ConcurrentQueue<Envelope> Sent { get; } = new();
