@@ -176,11 +176,10 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
 
         HandlerOutcome? outcome = null;
         Exception? failure = null;
-        using (var working = CancellationTokenSource.CreateLinkedTokenSource(stop))
+        // The message stays this consumer's while its handler works, however long, as the Functions host keeps a
+        // queue message invisible while its function runs: otherwise a second consumer would run it alongside.
+        await using (lease.KeepWhileWorking(options.RenewLeases, stop))
         {
-            // The message stays this consumer's while its handler works, however long, as the Functions host keeps a
-            // queue message invisible while its function runs: otherwise a second consumer would run it alongside.
-            var renewal = options.RenewLeases ? lease.RenewUntilAsync(working.Token) : Task.CompletedTask;
             try
             {
                 await load.Handlers.WaitAsync(stop);
@@ -206,12 +205,6 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             catch (OperationCanceledException)
             {
                 return; // Shutting down: the message becomes visible again and is retried.
-            }
-            finally
-            {
-                // Settling replaces the pop receipt a renewal would use: no renewal may run alongside it.
-                await working.CancelAsync();
-                await renewal;
             }
         }
 
@@ -246,9 +239,8 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
         var attempt = message.DequeueCount + group.Attempts;
         var lease = new MessageLease(client, message.MessageId, message.PopReceipt, options.VisibilityTimeout);
         var failed = new System.Collections.Concurrent.ConcurrentQueue<(Envelope Envelope, Exception Error)>();
-        using (var working = CancellationTokenSource.CreateLinkedTokenSource(stop))
+        await using (lease.KeepWhileWorking(options.RenewLeases, stop))
         {
-            var renewal = options.RenewLeases ? lease.RenewUntilAsync(working.Token) : Task.CompletedTask;
             try
             {
                 await Parallel.ForEachAsync(group.Envelopes, new ParallelOptions { MaxDegreeOfParallelism = options.ConcurrentHandlers, CancellationToken = stop },
@@ -279,11 +271,6 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return; // Shutting down: the message becomes visible again and the group is retried.
-            }
-            finally
-            {
-                await working.CancelAsync();
-                await renewal;
             }
         }
 
@@ -502,8 +489,33 @@ internal sealed class MessageLease(QueueClient client, string messageId, string 
         }
     }
 
+    /// <summary>
+    /// Renews the lease on a timer (when <paramref name="renew"/>) until disposed. Disposing waits for a renewal under
+    /// way: settling replaces the pop receipt a renewal would use, so none may run alongside it.
+    /// </summary>
+    public IAsyncDisposable KeepWhileWorking(bool renew, CancellationToken stop) => new Renewal(this, renew, stop);
+
+    private sealed class Renewal : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _working;
+        private readonly Task _renewing;
+
+        public Renewal(MessageLease lease, bool renew, CancellationToken stop)
+        {
+            _working = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            _renewing = renew ? lease.RenewUntilAsync(_working.Token) : Task.CompletedTask;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _working.CancelAsync();
+            await _renewing;
+            _working.Dispose();
+        }
+    }
+
     /// <summary>Renews every third of the visibility timeout until cancelled or the message is lost.</summary>
-    public async Task RenewUntilAsync(CancellationToken cancellationToken)
+    private async Task RenewUntilAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
