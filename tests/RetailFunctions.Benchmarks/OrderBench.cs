@@ -131,7 +131,7 @@ public static class OrderBench
             var loaded = await Load.RunAsync(underLoad, concurrency, (i, token) => WorkflowAsync(loadedHttp, $"LOADED-{i:D5}", i, skus, ordered, token), ct);
             await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(120), ct);
             var loadedPerOrder = (counter.Total - loadedBefore - idlePerSecond * loadedClock.Elapsed.TotalSeconds) / underLoad;
-            var loadedByTable = TableCounter.PerEventByTable(counter.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value - loadedKinds.GetValueOrDefault(kv.Key)), underLoad);
+            var loadedByTable = TableCounter.PerEventByTable(counter.Since(loadedKinds), underLoad);
             if (loaded.Count("closed") != underLoad)
                 report.Fail($"Order workflows: {underLoad - loaded.Count("closed")} of {underLoad} orders counted under load did not close{Other(loaded)}");
             report.Row("Order workflow: Table round trips under load", $"{loadedPerOrder:0.0} per order",

@@ -57,6 +57,11 @@ public sealed class TableCounter : IAsyncDisposable
     public long Total => Interlocked.Read(ref _total);
     public Dictionary<string, long> Snapshot() => new(_counts, StringComparer.Ordinal);
 
+    /// <summary>What was counted by kind since <paramref name="before"/> (an earlier <see cref="Snapshot"/>), kinds with none left out.</summary>
+    public Dictionary<string, long> Since(IReadOnlyDictionary<string, long> before) =>
+        _counts.Select(kv => KeyValuePair.Create(kv.Key, kv.Value - before.GetValueOrDefault(kv.Key))).Where(kv => kv.Value > 0)
+            .ToDictionary(StringComparer.Ordinal);
+
     /// <summary>The queries among the GETs counted so far, by table.</summary>
     public Dictionary<string, long> Queries() => new(_queries, StringComparer.Ordinal);
 

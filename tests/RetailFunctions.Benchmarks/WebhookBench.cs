@@ -229,12 +229,12 @@ public static class WebhookBench
                 consumers += c;
             }
             await WaitForOutboxesEmptyAsync(azurite, webhooks.Skip(3), TimeSpan.FromSeconds(60), ct);
-            var byKind = counter.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
+            var byKind = counter.Since(before);
             var queries = counter.Queries().ToDictionary(kv => kv.Key, kv => kv.Value - queriesBefore.GetValueOrDefault(kv.Key));
             var queriesPerOrder = queries.Values.Sum() / (double)counted;
             // Sends and deletes only: the workers' polls run whether or not there is work, and a grouped send counts once.
-            var messages = queues.Snapshot().Select(kv => (kv.Key, Count: kv.Value - queuesBefore.GetValueOrDefault(kv.Key)))
-                .Where(kv => kv.Count > 0 && (kv.Key.StartsWith("POST ", StringComparison.Ordinal) || kv.Key.StartsWith("DELETE ", StringComparison.Ordinal)))
+            var messages = queues.Since(queuesBefore).Select(kv => (kv.Key, Count: kv.Value))
+                .Where(kv => kv.Key.StartsWith("POST ", StringComparison.Ordinal) || kv.Key.StartsWith("DELETE ", StringComparison.Ordinal))
                 .OrderByDescending(kv => kv.Count).ToList();
             var pointReadsPerOrder = byKind.Where(kv => kv.Key.StartsWith("GET ", StringComparison.Ordinal)).Sum(kv => kv.Value) / (double)counted
                 - queriesPerOrder;
@@ -296,12 +296,12 @@ public static class WebhookBench
         await WaitForEmptyAsync(azurite, QueueNames.ShopifyWebhooks, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
         await WaitForEmptyAsync(azurite, QueueNames.OrderEvents, TimeSpan.FromSeconds(config.DrainTimeoutSeconds), ct);
         await WaitForOutboxesEmptyAsync(azurite, webhooks, TimeSpan.FromSeconds(60), ct);
-        var byKind = counter.Snapshot().Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key))).Where(kv => kv.Count > 0).ToList();
-        var perOrder = (byKind.Sum(kv => kv.Count) - idlePerSecond * clock.Elapsed.TotalSeconds) / count;
-        var byTable = TableCounter.PerEventByTable(byKind.Select(kv => KeyValuePair.Create(kv.Key, kv.Count)), count);
+        var byKind = counter.Since(before);
+        var perOrder = (byKind.Values.Sum() - idlePerSecond * clock.Elapsed.TotalSeconds) / count;
+        var byTable = TableCounter.PerEventByTable(byKind, count);
         // Each message sent is also a stored object the emulator later sweeps up, at a cost that grows with their number.
-        var sends = queues.Snapshot().Select(kv => (kv.Key, Count: kv.Value - queuesBefore.GetValueOrDefault(kv.Key)))
-            .Where(kv => kv.Count > 0 && kv.Key.StartsWith("POST ", StringComparison.Ordinal)).OrderByDescending(kv => kv.Count).ToList();
+        var sends = queues.Since(queuesBefore).Select(kv => (kv.Key, Count: kv.Value))
+            .Where(kv => kv.Key.StartsWith("POST ", StringComparison.Ordinal)).OrderByDescending(kv => kv.Count).ToList();
         if (posted.NotOk > 0) report.Fail($"Web orders counted under load: {posted.NotOk} of {count} not acknowledged{Outcomes(posted)}");
         report.Row("Web order: Table round trips under load", $"{perOrder:0.0} per order",
             $"the same counting runtime, {count} signed orders/create (3 lines) from {config.Concurrency} clients until the queues and the orders' outboxes " +
@@ -314,7 +314,7 @@ public static class WebhookBench
             count,
             concurrency = config.Concurrency,
             perOrder = Report.Round(perOrder, 1),
-            byKind = byKind.OrderByDescending(kv => kv.Count).ToDictionary(kv => kv.Key, kv => Report.Round(kv.Count / (double)count, 2)),
+            byKind = byKind.OrderByDescending(kv => kv.Value).ToDictionary(kv => kv.Key, kv => Report.Round(kv.Value / (double)count, 2)),
             queueMessagesSent = sends.ToDictionary(m => m.Key[5..], m => Report.Round(m.Count / (double)count, 2)),
         });
     }
