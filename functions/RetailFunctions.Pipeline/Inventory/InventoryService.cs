@@ -38,7 +38,8 @@ public sealed class InventoryService(IInventoryStore store, IMessageSender sende
         // A command found already applied is a redelivery, and so is a reservation command that finds its reservation
         // already made or ended (a no-op): the delivery that wrote it may have died before its nudge went out, and a
         // location that owes a push sends no further nudge of its own. So every location of the SKU still owing one is
-        // nudged again (a push of a figure the channels already have is skipped by the handler).
+        // nudged again (a push of a figure the channels already have is skipped by the handler). An expiry not yet due
+        // is a no-op too; it costs the read.
         foreach (var command in commands.Where((_, i) => results[i].Outcome is CommandOutcome.AlreadyApplied or CommandOutcome.NoOp).DistinctBy(c => c.Sku))
             nudges.AddRange((await store.GetStockAsync(command.Sku, ct)).Where(OwesAPush)
                 .Select(stock => AvailabilityEnvelopes.Create(command.Sku, stock.Level.Location, clock.GetUtcNow(), command.IdempotencyKey)));
