@@ -18,8 +18,8 @@ public static class RuntimeServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => settings switch
         {
-            { StorageConnectionString: { } connection } => StorageAccount.FromConnectionString(connection),
-            { StorageAccountName: { } account } => StorageAccount.FromAccountName(account, settings.StorageClientId),
+            { StorageConnectionString: { } connection } => StorageAccount.FromConnectionString(connection, settings.StorageBacklogWidth),
+            { StorageAccountName: { } account } => StorageAccount.FromAccountName(account, settings.StorageClientId, settings.StorageBacklogWidth),
             _ => throw new InvalidOperationException(
                 "No storage configured: set AzureWebJobsStorage (a connection string; UseDevelopmentStorage=true for Azurite) " +
                 "or AzureWebJobsStorage__accountName for managed identity."),

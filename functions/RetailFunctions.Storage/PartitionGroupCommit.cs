@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using Azure;
 using Azure.Data.Tables;
+using RetailFunctions.Pipeline.Messaging;
 
 namespace RetailFunctions.Storage;
 
@@ -17,7 +18,7 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
 {
     private readonly ConcurrentDictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
 
-    private sealed record Waiter(IReadOnlyList<TableEntity> Rows, Load Size, TaskCompletionSource<IReadOnlyList<string?>?> Written);
+    private sealed record Waiter(IReadOnlyList<TableEntity> Rows, Load Size, TaskCompletionSource<IReadOnlyList<string?>?> Written, bool Backlog);
 
     /// <summary>What a caller's rows take of a transaction: operations and payload bytes.</summary>
     private readonly record struct Load(int Rows, int Bytes) : IAdditionOperators<Load, Load, Load>, IAdditiveIdentity<Load, Load>
@@ -52,7 +53,8 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
         var size = new Load(rows.Count, payloadBytes ?? rows.Sum(TableTransactions.PayloadBytes));
         if (!size.FitsOneTransaction)
             throw new ArgumentException($"{rows.Count} rows of {size.Bytes} bytes do not fit one transaction", nameof(rows));
-        var waiter = new Waiter(rows, size, new TaskCompletionSource<IReadOnlyList<string?>?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiter = new Waiter(rows, size, new TaskCompletionSource<IReadOnlyList<string?>?>(TaskCreationOptions.RunContinuationsAsynchronously),
+            BacklogWork.IsCurrent);
         var partition = _partitions.GetOrAdd(rows[0].PartitionKey, _ => new Partition());
         lock (partition)
         {
@@ -84,6 +86,7 @@ internal sealed class PartitionGroupCommit(Func<TableClient> table, TableTransac
             }
             try
             {
+                BacklogWork.Set(taken.All(w => w.Backlog));
                 var (refused, written) = await WriteAsync(taken);
                 foreach (var waiter in taken)
                     if (refused.GetValueOrDefault(waiter) is { } why) waiter.Written.TrySetException(why);

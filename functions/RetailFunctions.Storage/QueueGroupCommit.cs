@@ -16,15 +16,15 @@ public sealed class QueueGroupCommit(Func<string, Task> send, int maxInFlight = 
     private readonly Queue<Waiting> _waiting = new();
     private int _inFlight;
 
-    /// <summary>Envelopes that travel in one message, and the caller waiting for it.</summary>
-    private sealed record Waiting(IReadOnlyList<string> Texts, int Bytes, TaskCompletionSource Stored);
+    /// <summary>Envelopes that travel in one message, the caller waiting for it, and whether that caller does backlog work.</summary>
+    private sealed record Waiting(IReadOnlyList<string> Texts, int Bytes, TaskCompletionSource Stored, bool Backlog);
 
     public Task SendAsync(string envelopeText) => SendTogetherAsync([envelopeText]);
 
     public Task SendTogetherAsync(IReadOnlyList<string> envelopeTexts)
     {
         var units = Units(envelopeTexts).Select(texts => new Waiting(texts, texts.Sum(t => Encoding.UTF8.GetByteCount(t)),
-            new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))).ToList();
+            new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), BacklogWork.IsCurrent)).ToList();
         var started = new List<List<Waiting>>();
         lock (_gate)
         {
@@ -51,6 +51,7 @@ public sealed class QueueGroupCommit(Func<string, Task> send, int maxInFlight = 
             try
             {
                 var texts = group.SelectMany(w => w.Texts).ToList();
+                BacklogWork.Set(group.All(w => w.Backlog));
                 await send(texts.Count == 1 ? texts[0] : EnvelopeBatch.Format(texts));
                 foreach (var w in group) w.Stored.TrySetResult();
             }

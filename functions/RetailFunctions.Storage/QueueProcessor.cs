@@ -58,6 +58,7 @@ public sealed partial class QueueProcessor(StorageAccount account, IDeadLetterSt
 {
     public async Task RunAsync(string queue, MessageHandler handle, QueueWorkerOptions options, CancellationToken stop)
     {
+        BacklogWork.Enter(queue);
         options = options.Validated();
         var client = account.Queue(queue);
         var signal = QueueSignals.For(queue);

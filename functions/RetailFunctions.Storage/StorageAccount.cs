@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -16,23 +17,38 @@ public sealed class StorageAccount(TableServiceClient tables, QueueServiceClient
     public QueueServiceClient Queues { get; } = queues;
     public BlobServiceClient Blobs { get; } = blobs;
 
-    public static StorageAccount FromConnectionString(string connectionString)
+    /// <summary>How many storage calls backlog work may have under way at once (<see cref="BacklogGate"/>).</summary>
+    public const int DefaultBacklogWidth = 16;
+
+    public static StorageAccount FromConnectionString(string connectionString, int backlogWidth = DefaultBacklogWidth)
     {
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        var (tableOptions, queueOptions, blobOptions) = Options(new BacklogGate(backlogWidth));
         return new StorageAccount(
-            new TableServiceClient(connectionString),
+            new TableServiceClient(connectionString, tableOptions),
             new QueueServiceClient(connectionString, queueOptions),
-            new BlobServiceClient(connectionString));
+            new BlobServiceClient(connectionString, blobOptions));
     }
 
-    public static StorageAccount FromAccountName(string accountName, string? managedIdentityClientId)
+    public static StorageAccount FromAccountName(string accountName, string? managedIdentityClientId, int backlogWidth = DefaultBacklogWidth)
     {
         var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = managedIdentityClientId });
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        var (tableOptions, queueOptions, blobOptions) = Options(new BacklogGate(backlogWidth));
         return new StorageAccount(
-            new TableServiceClient(new Uri($"https://{accountName}.table.core.windows.net"), credential),
+            new TableServiceClient(new Uri($"https://{accountName}.table.core.windows.net"), credential, tableOptions),
             new QueueServiceClient(new Uri($"https://{accountName}.queue.core.windows.net"), credential, queueOptions),
-            new BlobServiceClient(new Uri($"https://{accountName}.blob.core.windows.net"), credential));
+            new BlobServiceClient(new Uri($"https://{accountName}.blob.core.windows.net"), credential, blobOptions));
+    }
+
+    /// <summary>The three clients share one gate: it bounds the account's backlog calls, whichever service they go to.</summary>
+    private static (TableClientOptions, QueueClientOptions, BlobClientOptions) Options(BacklogGate gate)
+    {
+        var tables = new TableClientOptions();
+        var queues = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        var blobs = new BlobClientOptions();
+        tables.AddPolicy(gate, HttpPipelinePosition.PerRetry);
+        queues.AddPolicy(gate, HttpPipelinePosition.PerRetry);
+        blobs.AddPolicy(gate, HttpPipelinePosition.PerRetry);
+        return (tables, queues, blobs);
     }
 
     public TableClient Table(string name) => Tables.GetTableClient(name);

@@ -22,6 +22,7 @@ public sealed partial class ServiceBusQueueRunner(
 {
     public async Task RunAsync(string queue, string body, IReadOnlyDictionary<string, object?> bindingData, CancellationToken ct)
     {
+        BacklogWork.Enter(queue);
         var delivery = ServiceBusDelivery.From(body, bindingData);
         Envelope envelope;
         try

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using RetailFunctions.Domain.Inventory;
 using RetailFunctions.Pipeline.Aggregates;
+using RetailFunctions.Pipeline.Messaging;
 using RetailFunctions.Pipeline.Ports;
 
 namespace RetailFunctions.Pipeline.Inventory;
@@ -41,6 +42,8 @@ public sealed class StockGroupCommit(IInventoryStore store)
     private sealed class Waiter(InventoryCommand command)
     {
         public InventoryCommand Command { get; } = command;
+        /// <summary>Whether the caller does backlog work: a write shared with a caller that does not, does not wait as backlog.</summary>
+        public bool Backlog { get; } = BacklogWork.IsCurrent;
         public TaskCompletionSource<InventoryResult> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
@@ -84,6 +87,7 @@ public sealed class StockGroupCommit(IInventoryStore store)
             }
             try
             {
+                BacklogWork.Set(taken.All(w => w.Backlog));
                 for (var rest = (IReadOnlyList<Waiter>)taken; rest.Count > 0;)
                     rest = await WriteGroupAsync(sku, queue, rest);
             }
