@@ -159,6 +159,20 @@ public static class InventoryBench
         }
     }
 
+    /// <summary>The slowest sale's freshness in each window of sending time, in order ("-" where none was seen).</summary>
+    private static IEnumerable<string> SlowestByWindow(Sale[] sales, Dictionary<long, FakeShopifyAdmin.LevelSet[]> byItem, long[] items, TimeSpan window)
+    {
+        var first = sales[0].SentAt;
+        return sales
+            .Select(sale => (Window: (int)((sale.SentAt - first) / window),
+                Seen: byItem.TryGetValue(items[sale.SkuIndex], out var itemSets)
+                    ? itemSets.FirstOrDefault(x => x.At >= sale.SentAt && x.Available <= sale.ExpectedAfter) is { } seen ? (seen.At - sale.SentAt).TotalMilliseconds : (double?)null
+                    : null))
+            .GroupBy(x => x.Window)
+            .OrderBy(g => g.Key)
+            .Select(g => g.Max(x => x.Seen) is { } slowest ? slowest.ToString("0", CultureInfo.InvariantCulture) : "-");
+    }
+
     public static async Task FreshnessAsync(Config config, Report report, CancellationToken ct, int burst = 0)
     {
         var during = burst > 0 ? $" while {burst} web orders drain" : "";
@@ -233,6 +247,8 @@ public static class InventoryBench
             var attemptsBefore = shopify.Attempts;
             var burstClock = Stopwatch.StartNew();
             var burstPosted = burst > 0 ? WebhookBench.PostOrdersAsync(burstHttp, "fresh-burst", burst, config.SkuCount, config.Concurrency, ct) : null;
+            // Under a burst, where the emulator's time went while the sales were measured: a tail is told from a stall.
+            await using var timeline = burst > 0 ? Timeline.Start(azurite, runtime, TimeSpan.FromSeconds(2)) : null;
 
             // The measured sales: one upload every interval, sent on schedule whether or not the last one was answered.
             var sales = new Sale[config.FreshnessSales];
@@ -294,6 +310,12 @@ public static class InventoryBench
                 else freshness.Add((seen.At - sale.SentAt).TotalMilliseconds);
             }
             var latency = LatencySummary.Of(freshness);
+            if (timeline is not null)
+            {
+                Console.WriteLine("    every 2 s while the sales were measured: share of a core used by the emulator and the runtime, queue depths");
+                foreach (var sample in await timeline.StopAsync()) Console.WriteLine($"      {sample}");
+                Console.WriteLine($"    slowest sale by 2 s of sending (ms): {string.Join(' ', SlowestByWindow(sales, byItem, items, TimeSpan.FromSeconds(2)))}");
+            }
             var ack = LatencySummary.Of(acks);
             var met = unseen == 0 && latency.P99Ms < config.FreshnessTargetMs;
             var updatesPerSale = (double)measuredSets.Length / sales.Length;
