@@ -14,8 +14,6 @@ public sealed class BacklogGate(int width) : HttpPipelinePolicy
 {
     private readonly SemaphoreSlim _slots = new(width, width);
 
-    public int Width { get; } = width;
-
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         if (!BacklogWork.IsCurrent)
