@@ -160,18 +160,11 @@ public static class InventoryBench
     }
 
     /// <summary>The slowest sale's freshness in each window of sending time, in order ("-" where none was seen).</summary>
-    private static IEnumerable<string> SlowestByWindow(Sale[] sales, Dictionary<long, FakeShopifyAdmin.LevelSet[]> byItem, long[] items, TimeSpan window)
-    {
-        var first = sales[0].SentAt;
-        return sales
-            .Select(sale => (Window: (int)((sale.SentAt - first) / window),
-                Seen: byItem.TryGetValue(items[sale.SkuIndex], out var itemSets)
-                    ? itemSets.FirstOrDefault(x => x.At >= sale.SentAt && x.Available <= sale.ExpectedAfter) is { } seen ? (seen.At - sale.SentAt).TotalMilliseconds : (double?)null
-                    : null))
+    private static IEnumerable<string> SlowestByWindow(Sale[] sales, double?[] freshnessBySale, TimeSpan window) =>
+        sales.Select((sale, i) => (Window: (int)((sale.SentAt - sales[0].SentAt) / window), Freshness: freshnessBySale[i]))
             .GroupBy(x => x.Window)
             .OrderBy(g => g.Key)
-            .Select(g => g.Max(x => x.Seen) is { } slowest ? slowest.ToString("0", CultureInfo.InvariantCulture) : "-");
-    }
+            .Select(g => g.Max(x => x.Freshness) is { } slowest ? slowest.ToString("0", CultureInfo.InvariantCulture) : "-");
 
     public static async Task FreshnessAsync(Config config, Report report, CancellationToken ct, int burst = 0)
     {
@@ -299,22 +292,18 @@ public static class InventoryBench
             // For each sale: the first figure the web store received for its item, after it was sent, at or below what
             // the item should show once that sale is applied.
             var byItem = sets.GroupBy(x => x.InventoryItemId).ToDictionary(g => g.Key, g => g.OrderBy(x => x.At).ToArray());
-            var freshness = new List<double>(sales.Length);
-            var unseen = 0;
-            foreach (var sale in sales)
-            {
-                var seen = byItem.TryGetValue(items[sale.SkuIndex], out var itemSets)
-                    ? itemSets.FirstOrDefault(x => x.At >= sale.SentAt && x.Available <= sale.ExpectedAfter)
-                    : null;
-                if (seen is null) unseen++;
-                else freshness.Add((seen.At - sale.SentAt).TotalMilliseconds);
-            }
+            var freshnessBySale = sales.Select(sale => byItem.TryGetValue(items[sale.SkuIndex], out var itemSets)
+                    && itemSets.FirstOrDefault(x => x.At >= sale.SentAt && x.Available <= sale.ExpectedAfter) is { } seen
+                ? (seen.At - sale.SentAt).TotalMilliseconds
+                : (double?)null).ToArray();
+            var freshness = freshnessBySale.OfType<double>().ToList();
+            var unseen = sales.Length - freshness.Count;
             var latency = LatencySummary.Of(freshness);
             if (timeline is not null)
             {
                 Console.WriteLine("    every 2 s while the sales were measured: share of a core used by the emulator and the runtime, queue depths");
                 foreach (var sample in await timeline.StopAsync()) Console.WriteLine($"      {sample}");
-                Console.WriteLine($"    slowest sale by 2 s of sending (ms): {string.Join(' ', SlowestByWindow(sales, byItem, items, TimeSpan.FromSeconds(2)))}");
+                Console.WriteLine($"    slowest sale by 2 s of sending (ms): {string.Join(' ', SlowestByWindow(sales, freshnessBySale, TimeSpan.FromSeconds(2)))}");
             }
             var ack = LatencySummary.Of(acks);
             var met = unseen == 0 && latency.P99Ms < config.FreshnessTargetMs;
