@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using RetailFunctions.Domain.Canonical;
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Pipeline.Catalog;
@@ -78,12 +79,106 @@ public sealed class CachedCatalogTests
         Assert.Equal((1, 1), (store.Listings, store.Reads));
     }
 
-    /// <summary>Items and their aliases in memory; alias reads and listings are counted.</summary>
+    [Fact]
+    public async Task GivenAnItemAndALocationReadOnce_WhenEveryPushNamesThem_ThenTheyAreNotReadAgain()
+    {
+        var store = new MemoryCatalog();
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        await store.UpsertLocationAsync(new Location("STORE-1", "High Street", null, null, [new LocationAlias(SourceSystems.Shopify, "6601")]),
+            CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+
+        for (var push = 0; push < 3; push++)
+        {
+            Assert.Equal("SHIRT-1", (await catalog.GetItemAsync("SHIRT-1", CancellationToken.None))?.Sku);
+            Assert.Equal("6601", (await catalog.GetLocationAsync("STORE-1", CancellationToken.None))?.Aliases.Single().Value);
+        }
+
+        Assert.Equal((1, 1), (store.ItemReads, store.LocationReads));
+    }
+
+    [Fact]
+    public async Task GivenAnItemRemembered_WhenItIsChangedThroughTheCache_ThenTheNextReadReturnsTheStoredItem()
+    {
+        var store = new MemoryCatalog();
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        await store.UpsertLocationAsync(new Location("STORE-1", "High Street", null, null, []), CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        await catalog.GetItemAsync("SHIRT-1", CancellationToken.None);
+        await catalog.GetLocationAsync("STORE-1", CancellationToken.None);
+
+        await catalog.UpsertItemAsync(Shirt("SHIRT-1", "4499"), CancellationToken.None);
+        await catalog.UpsertLocationAsync(new Location("STORE-1", "High Street", null, null, [new LocationAlias(SourceSystems.Shopify, "6601")]),
+            CancellationToken.None);
+
+        Assert.Equal("4499", (await catalog.GetItemAsync("SHIRT-1", CancellationToken.None))!.Aliases[0].Value);
+        Assert.Equal("6601", (await catalog.GetLocationAsync("STORE-1", CancellationToken.None))!.Aliases.Single().Value);
+        Assert.Equal((2, 2), (store.ItemReads, store.LocationReads));
+    }
+
+    [Fact]
+    public async Task GivenAReadUnderWayWhenTheItemChanges_WhenItReturnsTheOldItem_ThenTheOldItemIsNotRemembered()
+    {
+        var store = new MemoryCatalog();
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        var readHeld = new TaskCompletionSource();
+        store.BeforeItemRead = () => readHeld.Task;
+
+        var slowRead = catalog.GetItemAsync("SHIRT-1", CancellationToken.None);
+        store.BeforeItemRead = null;
+        await catalog.UpsertItemAsync(Shirt("SHIRT-1", "4499"), CancellationToken.None);
+        // The store answered the held read with the item as it was before the change.
+        store.NextItemRead = Shirt("SHIRT-1", "4401");
+        readHeld.SetResult();
+        Assert.Equal("4401", (await slowRead)!.Aliases[0].Value);
+
+        Assert.Equal("4499", (await catalog.GetItemAsync("SHIRT-1", CancellationToken.None))!.Aliases[0].Value);
+    }
+
+    [Fact]
+    public async Task GivenAnUnknownSku_WhenItIsRegisteredElsewhere_ThenTheNextReadFindsIt()
+    {
+        var store = new MemoryCatalog();
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        Assert.Null(await catalog.GetItemAsync("SHIRT-9", CancellationToken.None));
+
+        await store.UpsertItemAsync(Shirt("SHIRT-9", "4409"), CancellationToken.None);
+
+        Assert.Equal("SHIRT-9", (await catalog.GetItemAsync("SHIRT-9", CancellationToken.None))?.Sku);
+    }
+
+    [Fact]
+    public async Task GivenAnItemRemembered_WhenTheCacheWindowHasPassed_ThenAChangeMadeElsewhereIsRead()
+    {
+        var store = new MemoryCatalog();
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var catalog = new CachedCatalog(store, clock);
+        await catalog.GetItemAsync("SHIRT-1", CancellationToken.None);
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4499"), CancellationToken.None);
+
+        Assert.Equal("4401", (await catalog.GetItemAsync("SHIRT-1", CancellationToken.None))!.Aliases[0].Value);
+        clock.Advance(CachedCatalog.For);
+        Assert.Equal("4499", (await catalog.GetItemAsync("SHIRT-1", CancellationToken.None))!.Aliases[0].Value);
+    }
+
+
+    /// <summary>Items and their aliases in memory; alias, item and location reads and listings are counted.</summary>
     private sealed class MemoryCatalog : ICatalogStore
     {
         private readonly Dictionary<(string, string, string), string> _aliases = [];
         private readonly Dictionary<string, CatalogItem> _items = [];
+        private readonly Dictionary<string, Location> _locations = [];
         public int Reads { get; private set; }
+        public int ItemReads { get; private set; }
+        public int LocationReads { get; private set; }
+
+        /// <summary>Awaited at the start of the next item read, to hold it while something else happens.</summary>
+        public Func<Task>? BeforeItemRead { get; set; }
+
+        /// <summary>What the next item read answers instead of the stored item (a read that saw the row before a change).</summary>
+        public CatalogItem? NextItemRead { get; set; }
         public int Listings { get; private set; }
 
         public Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken)
@@ -101,7 +196,17 @@ public sealed class CachedCatalogTests
 
         public Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
-        public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) => Task.FromResult(_items.GetValueOrDefault(sku));
+        public async Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken)
+        {
+            ItemReads++;
+            if (BeforeItemRead is { } hold) await hold();
+            if (NextItemRead is { } answer)
+            {
+                NextItemRead = null;
+                return answer;
+            }
+            return _items.GetValueOrDefault(sku);
+        }
 
         public Task UpsertItemAsync(CatalogItem item, CancellationToken cancellationToken)
         {
@@ -110,9 +215,17 @@ public sealed class CachedCatalogTests
             return Task.CompletedTask;
         }
 
-        public Task UpsertLocationAsync(Location location, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task UpsertLocationAsync(Location location, CancellationToken cancellationToken)
+        {
+            _locations[location.Id] = location;
+            return Task.CompletedTask;
+        }
 
-        public Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken) => Task.FromResult<Location?>(null);
+        public Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken)
+        {
+            LocationReads++;
+            return Task.FromResult(_locations.GetValueOrDefault(id));
+        }
 
         public Task<IReadOnlyList<Location>> ListLocationsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Location>>([]);
     }

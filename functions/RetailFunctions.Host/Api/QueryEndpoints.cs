@@ -1,5 +1,6 @@
 using RetailFunctions.Domain.Catalog;
 using RetailFunctions.Pipeline.Ports;
+using RetailFunctions.Storage;
 
 namespace RetailFunctions.Host.Api;
 
@@ -12,7 +13,8 @@ public static class QueryEndpoints
 
     public static void MapQueries(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/catalog/skus/{sku}", async (string sku, ICatalogStore catalog, CancellationToken ct) =>
+        // Read from the table, not this instance's cache: a change made through another instance shows at once.
+        api.MapGet("/catalog/skus/{sku}", async (string sku, TableCatalogStore catalog, CancellationToken ct) =>
             await catalog.GetItemAsync(sku, ct) is { } item
                 ? Results.Ok(item)
                 : Http.Problem(StatusCodes.Status404NotFound, "Unknown SKU", $"no catalog item has the canonical SKU '{sku}'", "sku"))

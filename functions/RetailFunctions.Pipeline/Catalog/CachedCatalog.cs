@@ -5,11 +5,12 @@ using RetailFunctions.Pipeline.Ports;
 namespace RetailFunctions.Pipeline.Catalog;
 
 /// <summary>
-/// The catalog with its alias resolutions remembered for a short while: a till upload names the same store and the
-/// same few hundred items thousands of times, and each was a point read (a store up to three per transaction). Only
-/// what resolved is remembered, so an item mapped after it was first missed resolves at once; a change made through
-/// this instance replaces what it touches (an item's aliases then resolve to it at once), and one made elsewhere is
-/// seen within <see cref="For"/>.
+/// The catalog with its alias resolutions, items and locations remembered for a short while: a till upload names the
+/// same store and the same few hundred items thousands of times, and each was a point read (a store up to three per
+/// transaction); every channel push names the web store's ids of a SKU and a location, two more. Only what was found
+/// is remembered, so an item mapped after it was first missed resolves at once; a change made through this instance
+/// replaces what it touches (an item's aliases then resolve to it at once), and one made elsewhere is seen within
+/// <see cref="For"/>.
 /// </summary>
 public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICatalogStore
 {
@@ -17,6 +18,14 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
     private const int MaxEntries = 100_000;
     private readonly ConcurrentDictionary<(string System, string Kind, string Value), (string Id, DateTimeOffset At)> _resolved = new();
     private readonly ConcurrentDictionary<(string System, string Kind), DateTimeOffset> _loaded = new();
+    private readonly ConcurrentDictionary<string, (CatalogItem Item, DateTimeOffset At)> _items = new();
+    private readonly ConcurrentDictionary<string, (Location Location, DateTimeOffset At)> _locations = new();
+
+    /// <summary>
+    /// Counts the changes made through this instance: a read that overlapped one may have fetched the row as it was
+    /// before, so it is returned but not remembered.
+    /// </summary>
+    private long _changes;
 
     public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
     {
@@ -59,11 +68,35 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         _resolved[key] = (id, at);
     }
 
-    public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) => inner.GetItemAsync(sku, cancellationToken);
+    public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) =>
+        KeptOrReadAsync(_items, sku, () => inner.GetItemAsync(sku, cancellationToken));
+
+    public Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken) =>
+        KeptOrReadAsync(_locations, id, () => inner.GetLocationAsync(id, cancellationToken));
+
+    private async Task<T?> KeptOrReadAsync<T>(ConcurrentDictionary<string, (T Value, DateTimeOffset At)> kept, string key, Func<Task<T?>> read)
+        where T : class
+    {
+        var now = clock.GetUtcNow();
+        if (kept.TryGetValue(key, out var hit) && now - hit.At < For) return hit.Value;
+        var changesBefore = Interlocked.Read(ref _changes);
+        var value = await read();
+        if (value is not null && Interlocked.Read(ref _changes) == changesBefore)
+        {
+            if (kept.Count >= MaxEntries) kept.Clear();
+            kept[key] = (value, now);
+        }
+        return value;
+    }
 
     public async Task UpsertItemAsync(CatalogItem item, CancellationToken cancellationToken)
     {
+        // Counted before the write as well as after: a read overlapping it is not remembered, whichever way it went.
+        Interlocked.Increment(ref _changes);
         await inner.UpsertItemAsync(item, cancellationToken);
+        Interlocked.Increment(ref _changes);
+        // The store merges the aliases with those it had, so the item is read again when next wanted.
+        _items.TryRemove(item.Sku, out _);
         // Aliases may have moved from another SKU: forget everything that named this one or these aliases.
         foreach (var entry in _resolved.Where(e => e.Value.Id == item.Sku || item.Aliases.Any(a => Names(e.Key, a.System, a.Kind, a.Value))))
             _resolved.TryRemove(entry.Key, out _);
@@ -75,15 +108,16 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
 
     public async Task UpsertLocationAsync(Location location, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _changes);
         await inner.UpsertLocationAsync(location, cancellationToken);
+        Interlocked.Increment(ref _changes);
+        _locations.TryRemove(location.Id, out _);
         foreach (var entry in _resolved.Where(e => e.Value.Id == location.Id || location.Aliases.Any(a => Names(e.Key, a.System, "location", a.Value))))
             _resolved.TryRemove(entry.Key, out _);
     }
 
     private static bool Names((string System, string Kind, string Value) key, string system, string kind, string value) =>
         key.Value == value && key.Kind == kind && string.Equals(key.System, system, StringComparison.OrdinalIgnoreCase);
-
-    public Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken) => inner.GetLocationAsync(id, cancellationToken);
 
     public Task<IReadOnlyList<Location>> ListLocationsAsync(CancellationToken cancellationToken) => inner.ListLocationsAsync(cancellationToken);
 }
