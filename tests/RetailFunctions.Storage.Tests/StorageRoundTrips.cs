@@ -25,15 +25,20 @@ public sealed partial class StorageRoundTrips : HttpPipelinePolicy
     /// <summary>A held transaction: <see cref="Reached"/> completes when it arrives, and it goes on once <see cref="Released"/> is completed.</summary>
     public sealed record BatchHold(TaskCompletionSource Reached, TaskCompletionSource Released);
 
-    /// <summary>An account whose Table clients (and Queue clients, unless told not to) are counted by <paramref name="counter"/>.</summary>
-    public static StorageAccount Account(string connectionString, StorageRoundTrips counter, bool countQueues = true)
+    /// <summary>
+    /// An account whose Table clients (and Queue clients, unless told not to; Blob clients when told to) are counted by
+    /// <paramref name="counter"/>.
+    /// </summary>
+    public static StorageAccount Account(string connectionString, StorageRoundTrips counter, bool countQueues = true, bool countBlobs = false)
     {
         var tables = new TableClientOptions();
         tables.AddPolicy(counter, HttpPipelinePosition.PerCall);
         var queues = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
         if (countQueues) queues.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        var blobs = new BlobClientOptions();
+        if (countBlobs) blobs.AddPolicy(counter, HttpPipelinePosition.PerCall);
         return new StorageAccount(new TableServiceClient(connectionString, tables), new QueueServiceClient(connectionString, queues),
-            new BlobServiceClient(connectionString));
+            new BlobServiceClient(connectionString, blobs));
     }
 
     /// <summary>Requests of a kind since the last reset: "POST $batch:Inventory", "POST Orders", "POST channel-availability".</summary>
@@ -82,7 +87,7 @@ public sealed partial class StorageRoundTrips : HttpPipelinePolicy
     {
         var request = message.Request;
         var path = request.Uri.Path;
-        // Path: /{account}/{table or queue}... on the emulator (the account is the first segment).
+        // Path: /{account}/{table, queue or container}... on the emulator (the account is the first segment).
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var name = segments.Length > 1 ? segments[1] : segments.ElementAtOrDefault(0) ?? "";
         if (name == "$batch")
