@@ -13,11 +13,7 @@ public sealed class ContinuedStream(byte[] head, Stream rest) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer)
-    {
-        if (_headRead < head.Length) return FromHead(buffer);
-        return rest.Read(buffer);
-    }
+    public override int Read(Span<byte> buffer) => _headRead < head.Length ? FromHead(buffer) : rest.Read(buffer);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
