@@ -62,10 +62,13 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         return id;
     }
 
-    private void Remember((string, string, string) key, string id, DateTimeOffset at)
+    private void Remember((string, string, string) key, string id, DateTimeOffset at) => Keep(_resolved, key, (id, at));
+
+    /// <summary>Keeps an entry; a cache that reached <see cref="MaxEntries"/> starts again empty.</summary>
+    private static void Keep<TKey, TValue>(ConcurrentDictionary<TKey, TValue> kept, TKey key, TValue value) where TKey : notnull
     {
-        if (_resolved.Count >= MaxEntries) _resolved.Clear();
-        _resolved[key] = (id, at);
+        if (kept.Count >= MaxEntries) kept.Clear();
+        kept[key] = value;
     }
 
     public Task<CatalogItem?> GetItemAsync(string sku, CancellationToken cancellationToken) =>
@@ -81,11 +84,7 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         if (kept.TryGetValue(key, out var hit) && now - hit.At < For) return hit.Value;
         var changesBefore = Interlocked.Read(ref _changes);
         var value = await read();
-        if (value is not null && Interlocked.Read(ref _changes) == changesBefore)
-        {
-            if (kept.Count >= MaxEntries) kept.Clear();
-            kept[key] = (value, now);
-        }
+        if (value is not null && Interlocked.Read(ref _changes) == changesBefore) Keep(kept, key, (value, now));
         return value;
     }
 
