@@ -109,11 +109,7 @@ public static class IngestionEndpoints
         await blobs.UploadAsync(ContainerNames.PosUploads, blobName, upload.Content, mediaType!, ct);
         await batches.CreateAsync(new PosBatch(batchId, store, format, blobName, PosBatchStatuses.Received, upload.Transactions,
             0, 0, 0, 0, 0, upload.PansMasked, receivedAt, null), ct);
-        var keys = new Dictionary<string, string> { [BusinessKeys.Batch] = batchId };
-        if (store is not null) keys[BusinessKeys.Store] = store;
-        await sender.SendAsync(QueueNames.PosBatches, new Envelope(
-            Guid.CreateVersion7(receivedAt).ToString("N"), MessageTypes.PosBatchReceived, $"pos-batch:{batchId}", batchId, null,
-            keys, receivedAt, "pos", Payload: null, PayloadBlob: null), ct);
+        await sender.SendAsync(QueueNames.PosBatches, PosBatchEnvelopes.Received(batchId, blobName, store, correlationId: batchId, receivedAt, "pos"), ct);
 
         return Results.Accepted($"/api/pos/batches/{batchId}", new
         {

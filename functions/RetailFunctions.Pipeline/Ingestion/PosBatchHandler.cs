@@ -47,14 +47,17 @@ public sealed class PosBatchHandler(
     public async Task<HandlerOutcome> HandleAsync(ReceivedMessage message, CancellationToken ct)
     {
         var batchId = message.Envelope.Key(BusinessKeys.Batch);
-        if (batchId is null || await batches.GetAsync(batchId, ct) is not { } batch)
-            return new HandlerOutcome.Poison($"batch record {batchId ?? "(no batch key)"} not found");
-        if (batch.Status == PosBatchStatuses.Completed)
+        if (batchId is null)
+            return new HandlerOutcome.Poison("batch record (no batch key) not found");
+        var (found, upload) = await OpenAsync(batchId, message.Envelope.Key(BusinessKeys.Upload), ct);
+        if (found is not { } batch)
+            return new HandlerOutcome.Poison($"batch record {batchId} not found");
+        await using var blob = upload;
+        if (blob is null)
             return new HandlerOutcome.Completed($"batch {batchId} already completed");
 
         var window = new List<PosParseResult>(options.EffectiveWindowSize);
         var windowSize = options.FirstWindow(batch);
-        await using var blob = await blobs.OpenReadAsync(ContainerNames.PosUploads, batch.Blob, ct);
         try
         {
             foreach (var parsed in Read(batch.Format, blob))
@@ -77,6 +80,42 @@ public sealed class PosBatchHandler(
         batch = await SaveLastAsync(batch, await ProcessKeptAliveAsync(batch, window, message, ct), PosBatchStatuses.Completed, message, ct);
         return new HandlerOutcome.Completed(
             $"batch {batch.BatchId}: {batch.Applied} applied, {batch.Exceptions} exceptions, {batch.Malformed} malformed, {batch.Recorded} recorded");
+    }
+
+    /// <summary>
+    /// The batch row and, unless the batch is completed, its upload opened. The upload the message names is opened
+    /// while the row is read (a small upload is one request, so it costs no wait of its own); the row decides which
+    /// blob is the batch's, and an upload opened for nothing is closed.
+    /// </summary>
+    private async Task<(PosBatch? Batch, Stream? Upload)> OpenAsync(string batchId, string? named, CancellationToken ct)
+    {
+        var early = named is null ? null : blobs.OpenReadAsync(ContainerNames.PosUploads, named, ct);
+        try
+        {
+            var batch = await batches.GetAsync(batchId, ct);
+            if (batch is null || batch.Status == PosBatchStatuses.Completed) return (batch, null);
+            if (early is null || named != batch.Blob) return (batch, await blobs.OpenReadAsync(ContainerNames.PosUploads, batch.Blob, ct));
+            var opened = early;
+            early = null;
+            return (batch, await opened);
+        }
+        finally
+        {
+            if (early is not null) await CloseUnusedAsync(early);
+        }
+    }
+
+    /// <summary>An upload opened for nothing: whether it opened at all does not matter any more.</summary>
+    private static async Task CloseUnusedAsync(Task<Stream> opening)
+    {
+        try
+        {
+            await (await opening).DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Not read: a missing blob or a cancelled request changes nothing the handler does.
+        }
     }
 
     /// <summary>The last window: its full chunks as progress, then the rest (perhaps none) with the batch's final status.</summary>

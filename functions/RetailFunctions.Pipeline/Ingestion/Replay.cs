@@ -77,10 +77,8 @@ public sealed class Replayer(IDeadLetterStore deadLetters, IBlobStore blobs, IPo
         var replay = new PosBatch(Guid.CreateVersion7(now).ToString("N"), original.Store, original.Format, original.Blob, PosBatchStatuses.Received,
             original.DeclaredTransactions, 0, 0, 0, 0, 0, original.PansMasked, now, null, ReplayOf: original.BatchId);
         await batches.CreateAsync(replay, ct);
-        var keys = new Dictionary<string, string> { [BusinessKeys.Batch] = replay.BatchId };
-        if (original.Store is not null) keys[BusinessKeys.Store] = original.Store;
-        await sender.SendAsync(QueueNames.PosBatches, new Envelope(Guid.CreateVersion7(now).ToString("N"), MessageTypes.PosBatchReceived,
-            $"pos-batch:{replay.BatchId}", original.BatchId, null, keys, now, "replay", Payload: null, PayloadBlob: null), ct);
+        await sender.SendAsync(QueueNames.PosBatches,
+            PosBatchEnvelopes.Received(replay.BatchId, replay.Blob, replay.Store, correlationId: original.BatchId, now, "replay"), ct);
         return replay;
     }
 }

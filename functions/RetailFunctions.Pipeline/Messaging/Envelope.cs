@@ -45,6 +45,8 @@ public static class BusinessKeys
     public const string Sku = "sku";
     public const string Location = "location";
     public const string Batch = "batch";
+    /// <summary>The blob a POS batch was uploaded to, so its handler can open it while it reads the batch row.</summary>
+    public const string Upload = "upload";
 }
 
 /// <summary>A message as a worker sees it: the envelope plus the delivery facts the queue adds.</summary>
