@@ -129,6 +129,29 @@ public sealed class PointReadTests(AzuriteFixture azurite) : IClassFixture<Azuri
         Assert.Empty(_requests.Queries);
     }
 
+    private LoyaltyService Ledger() => new(new TableLoyaltyStore(_account),
+        new CustomerOptions("DE", new Dictionary<string, string>(), LoyaltyProgram.Default), TimeProvider.System);
+
+    private static LoyaltyCommand Accrual(string customer, string order) =>
+        new LoyaltyCommand.Accrue(customer, order, Channels.Web, new Money(100m, "EUR"), $"activity:{order}:purchase", DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task GivenAnotherInstanceAccruedSince_WhenThisOneAccruesOnTheAccountItKept_ThenItReadsAgainAndNoPointsAreLost()
+    {
+        var (here, elsewhere) = (Ledger(), Ledger());
+        var customer = $"cus-{Guid.NewGuid():N}";
+        var first = await here.ExecuteAsync(Accrual(customer, "o-1"), CancellationToken.None);
+        await elsewhere.ExecuteAsync(Accrual(customer, "o-2"), CancellationToken.None);
+        _requests.Clear();
+
+        var third = await here.ExecuteAsync(Accrual(customer, "o-3"), CancellationToken.None);
+
+        Assert.Equal(CommandOutcome.Applied, third.Outcome);
+        Assert.True(_requests.Reads > 0);
+        Assert.Equal(3 * first.Account.Balance, third.Account.Balance);
+        Assert.Equal(third.Account.Balance, (await new TableLoyaltyStore(_account).GetAccountAsync(customer, CancellationToken.None)).Balance);
+    }
+
     private static InventoryCommand Receipt(string sku, decimal quantity) => new InventoryCommand.RecordMovement(
         new StockMovement(sku, "STORE-1", MovementKind.Receipt, quantity, $"{sku}-receipt", "tester", "test", "test-event", DateTimeOffset.UtcNow));
 

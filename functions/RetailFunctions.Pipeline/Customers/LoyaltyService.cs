@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using RetailFunctions.Domain.Customers;
 using RetailFunctions.Domain.Loyalty;
 using RetailFunctions.Pipeline.Aggregates;
@@ -13,6 +14,14 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
 {
     private readonly AggregateRunner<LoyaltyKey, LoyaltyRows, LoyaltyChange> _accounts = new(store, maxAttempts: 64, serialize: true);
 
+    /// <summary>
+    /// Each account as this process last wrote or read it, with its tag. A returning shopper's next accrual decides on
+    /// it instead of reading the account again; a change made elsewhere since fails the write's tag check, and the
+    /// runner reads and decides again. Bounded: cleared when full, which costs each account one read.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, LoyaltyRows> _kept = new(StringComparer.Ordinal);
+    private const int MaxKept = 4096;
+
     public LoyaltyProgram Program => options.Program;
 
     /// <summary>
@@ -21,8 +30,9 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
     /// <para>
     /// A purchase's accrual names an order the ledger has not seen and a key not yet applied, nearly always: it is
     /// decided on the account alone (not read at all when <paramref name="newAccount"/>: a profile just created has
-    /// none), and its write, which adds the order's row and the key's, proves that. When either is there, the write
-    /// fails and the runner reads all three rows and decides again, so a repeat is still recognised.
+    /// none; nor when this process holds the account as it last stood), and its write, which adds the order's row and
+    /// the key's and checks the account's tag, proves that. When a row is there or the account moved, the write fails
+    /// and the runner reads all three rows and decides again, so a repeat is still recognised.
     /// </para>
     /// </summary>
     public async Task<LoyaltyResult> ExecuteAsync(LoyaltyCommand command, CancellationToken ct, bool newAccount = false)
@@ -30,8 +40,21 @@ public sealed class LoyaltyService(ILoyaltyStore store, CustomerOptions options,
         var key = new LoyaltyKey(command.CustomerId, command.IdempotencyKey, OrderOf(command));
         var assumed = command is not LoyaltyCommand.Accrue ? null
             : newAccount ? LoyaltyRows.AccountOnly(LoyaltyAccount.Open(command.CustomerId), null)
+            : _kept.TryGetValue(command.CustomerId, out var kept) ? kept
             : await store.LoadAccountAsync(command.CustomerId, ct);
-        return (await _accounts.RunAsync(command.CustomerId, key, rows => Decide(command, rows, options.Program), ct, assumed)).Result;
+        var ran = await _accounts.RunAsync(command.CustomerId, key, rows => Decide(command, rows, options.Program), ct, assumed);
+        Keep(command.CustomerId, LoyaltyRows.AccountOnly(ran.Slice.Account, ran.Slice.AccountTag));
+        return ran.Result;
+    }
+
+    /// <summary>
+    /// The runner answers the account as written or as read, so it is current. Two runs for one account end in
+    /// either order here; the one further along the ledger is kept, so a late answer does not replace a newer one.
+    /// </summary>
+    private void Keep(string customerId, LoyaltyRows account)
+    {
+        if (_kept.Count >= MaxKept) _kept.Clear();
+        _kept.AddOrUpdate(customerId, account, (_, held) => held.Account.Sequence > account.Account.Sequence ? held : account);
     }
 
     /// <summary>
