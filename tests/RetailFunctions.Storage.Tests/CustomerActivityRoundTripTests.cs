@@ -22,12 +22,14 @@ public sealed class CustomerActivityRoundTripTests(AzuriteFixture azurite) : ICl
     private CustomerService _service = null!;
     private LoyaltyService _loyalty = null!;
 
+    private StorageAccount _account = null!;
+
     public async Task InitializeAsync()
     {
-        var account = StorageRoundTrips.Account(azurite.ConnectionString, _requests, countQueues: false);
-        await account.ProvisionAsync(CancellationToken.None);
-        _loyalty = new LoyaltyService(new TableLoyaltyStore(account), CustomerOptions.Default, TimeProvider.System);
-        _service = new CustomerService(new TableCustomerStore(account), _loyalty, new TableExceptionStore(account), CustomerOptions.Default,
+        _account = StorageRoundTrips.Account(azurite.ConnectionString, _requests, countQueues: false);
+        await _account.ProvisionAsync(CancellationToken.None);
+        _loyalty = new LoyaltyService(new TableLoyaltyStore(_account), CustomerOptions.Default, TimeProvider.System);
+        _service = new CustomerService(new TableCustomerStore(_account), _loyalty, new TableExceptionStore(_account), CustomerOptions.Default,
             TimeProvider.System);
     }
 
@@ -53,6 +55,74 @@ public sealed class CustomerActivityRoundTripTests(AzuriteFixture azurite) : ICl
         Assert.Equal((60L, 100L), (second.PointsDelta, second.Balance));
         Assert.True(_requests["GET Loyalty"] == 0, $"{_requests}");
         Assert.Single(_requests.Batches("Loyalty"));
+    }
+
+    /// <summary>A second runtime on the same storage: what it does is a change made elsewhere for this one's hints.</summary>
+    private CustomerService Elsewhere() => new(new TableCustomerStore(_account), new LoyaltyService(new TableLoyaltyStore(_account), CustomerOptions.Default,
+        TimeProvider.System), new TableExceptionStore(_account), CustomerOptions.Default, TimeProvider.System);
+
+    [Fact]
+    public async Task GivenAProfileAnonymizedElsewhere_WhenItsShopperBuysAgainHere_ThenANewProfileIsMadeAndTheErasedOneGetsNothing()
+    {
+        var shopper = Shopper();
+        var first = await _service.RecordActivityAsync(Purchase(shopper, Order(), 40m), CancellationToken.None);
+        await Elsewhere().AnonymizeAsync(first.CustomerId!, "erasure request", Now, CancellationToken.None);
+
+        var again = await _service.RecordActivityAsync(Purchase(shopper, Order(), 60m), CancellationToken.None);
+
+        Assert.Equal("new", again.Resolution);
+        Assert.NotEqual(first.CustomerId, again.CustomerId);
+        Assert.Equal(40L, (await _loyalty.SummaryAsync(first.CustomerId!, CancellationToken.None)).Balance);
+        Assert.Equal(60L, again.Balance);
+    }
+
+    [Fact]
+    public async Task GivenAnErasedShopperWhoCameBackElsewhere_WhenTheyBuyHere_ThenThePurchaseGoesToTheirNewProfile()
+    {
+        var shopper = Shopper();
+        var erased = await _service.RecordActivityAsync(Purchase(shopper, Order(), 40m), CancellationToken.None);
+        var elsewhere = Elsewhere();
+        await elsewhere.AnonymizeAsync(erased.CustomerId!, "erasure request", Now, CancellationToken.None);
+        var back = await elsewhere.RecordActivityAsync(Purchase(shopper, Order(), 10m), CancellationToken.None);
+
+        var here = await _service.RecordActivityAsync(Purchase(shopper, Order(), 60m), CancellationToken.None);
+
+        Assert.NotEqual(erased.CustomerId, back.CustomerId);
+        Assert.Equal((back.CustomerId, 70L), (here.CustomerId, here.Balance));
+    }
+
+    [Fact]
+    public async Task GivenAProfileMergedElsewhere_WhenItsShopperBuysAgainHere_ThenThePurchaseGoesToTheSurvivor()
+    {
+        var (shopper, other) = (Shopper(), Shopper());
+        var absorbed = await _service.RecordActivityAsync(Purchase(shopper, Order(), 40m), CancellationToken.None);
+        var elsewhere = Elsewhere();
+        var survivor = await elsewhere.RecordActivityAsync(Purchase(other, Order(), 10m), CancellationToken.None);
+        await elsewhere.MergeAsync(survivor.CustomerId!, absorbed.CustomerId!, "email", "one shopper", "crm", $"merge-{Guid.NewGuid():N}", Now,
+            CancellationToken.None);
+
+        var again = await _service.RecordActivityAsync(Purchase(shopper, Order(), 60m), CancellationToken.None);
+
+        Assert.Equal(survivor.CustomerId, again.CustomerId);
+        Assert.Equal(110L, again.Balance);
+    }
+
+    [Fact]
+    public async Task GivenAMergeReversedElsewhere_WhenTheAbsorbedShopperBuysAgainHere_ThenThePurchaseGoesBackToTheirOwnProfile()
+    {
+        var (shopper, other, mergeId) = (Shopper(), Shopper(), $"merge-{Guid.NewGuid():N}");
+        var own = await _service.RecordActivityAsync(Purchase(shopper, Order(), 40m), CancellationToken.None);
+        var elsewhere = Elsewhere();
+        var survivor = await elsewhere.RecordActivityAsync(Purchase(other, Order(), 10m), CancellationToken.None);
+        await elsewhere.MergeAsync(survivor.CustomerId!, own.CustomerId!, "email", "one shopper", "crm", mergeId, Now, CancellationToken.None);
+        // Here the shopper's email now leads to the survivor.
+        var here = Elsewhere();
+        Assert.Equal(survivor.CustomerId, (await here.RecordActivityAsync(Purchase(shopper, Order(), 5m), CancellationToken.None)).CustomerId);
+        await elsewhere.ReverseMergeAsync(survivor.CustomerId!, mergeId, "crm", Now, CancellationToken.None);
+
+        var again = await here.RecordActivityAsync(Purchase(shopper, Order(), 60m), CancellationToken.None);
+
+        Assert.Equal(own.CustomerId, again.CustomerId);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using RetailFunctions.Domain.Canonical;
@@ -21,6 +22,14 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
     private const int MaxAttempts = 8;
     private const int MaxMergeDepth = 8;
     private readonly AggregateRunner<string, CustomerRow, CustomerState> _profiles = new(customers, maxAttempts: 32, serialize: true);
+
+    /// <summary>
+    /// The profile each identifier was last found to lead to here, by a hash of the identifier (no contact detail is
+    /// held): a returning shopper's profile is read without asking the index first. Only a hint; see <see cref="HolderAsync"/>.
+    /// Bounded: cleared when full, which costs each identifier one index read.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, string> _holders = new(StringComparer.Ordinal);
+    private const int MaxHolders = 16384;
 
     /// <summary>The profile a reference belongs to, created or completed as the rules say; null when it names no usable identifier.</summary>
     public Task<ResolvedCustomer?> ResolveAsync(CustomerReference reference, string sourceKey, DateTimeOffset at, CancellationToken ct) =>
@@ -74,11 +83,11 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                 // The id is new: no profile row to read, and the add fails if one is there after all.
                 var (first, last, consent, firstEntry) = registration;
                 var register = new CustomerCommand.Register(id, n.Contacts, first, last, consent, store, at);
-                if (firstEntry is not null && Decide(register, CustomerState.None).Change is { } created
-                    && await customers.TryAddWithHistoryAsync(id, created, firstEntry(id), ct))
-                    return new ResolvedCustomer(id, "new", true) { HistoryAdded = true };
-                await ExecuteAsync(register, ct, assumed: new CustomerRow(CustomerState.None, null));
-                return new ResolvedCustomer(id, "new", true);
+                var added = firstEntry is not null && Decide(register, CustomerState.None).Change is { } created
+                    && await customers.TryAddWithHistoryAsync(id, created, firstEntry(id), ct);
+                if (!added) await ExecuteAsync(register, ct, assumed: new CustomerRow(CustomerState.None, null));
+                foreach (var point in n.Contacts) Hint(point, id);
+                return new ResolvedCustomer(id, "new", true) { HistoryAdded = added };
             }
             case Resolution.Matched m:
                 await LinkAsync(m.CustomerId, m.ToLink, at, ct);
@@ -126,8 +135,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                 candidates.Add(new MatchCandidate(point, listed.Profile));
                 continue;
             }
-            if (await customers.FindAsync(point, ct) is not { } id) continue;
-            if (!followed.TryGetValue(id, out var profile)) followed[id] = profile = await FollowAsync(id, ct);
+            if (await HolderAsync(point, followed, ct) is not { } profile) continue;
             switch (profile)
             {
                 case (_, CustomerState.Active active):
@@ -141,6 +149,43 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
             }
         }
         return candidates;
+    }
+
+    /// <summary>
+    /// The profile an identifier is indexed to, followed through merges; null when no profile holds it. A hint is kept
+    /// only for a profile that lists the identifier, and a profile keeps what it lists until it is anonymized (an
+    /// identifier is claimed before it is listed and released only then): so while the hinted profile, followed
+    /// through merges, is active, the index leads to the same profile and is not read. Otherwise the index is asked.
+    /// </summary>
+    private async Task<(string Id, CustomerState State)?> HolderAsync(ContactPoint point, Dictionary<string, (string, CustomerState)> followed,
+        CancellationToken ct)
+    {
+        var key = Hash(point.Key);
+        if (_holders.TryGetValue(key, out var hint) && await FollowedAsync(hint, followed, ct) is { State: CustomerState.Active } kept)
+            return kept;
+        if (await customers.FindAsync(point, ct) is not { } id)
+        {
+            _holders.TryRemove(key, out _);
+            return null;
+        }
+        var found = await FollowedAsync(id, followed, ct);
+        // A survivor does not list what it absorbed, and a reversed merge gives that back: only the lister is hinted.
+        if (found.State is CustomerState.Active active && active.Profile.Contacts.Contains(point)) Hint(point, found.Id);
+        else _holders.TryRemove(key, out _);
+        return found;
+    }
+
+    private void Hint(ContactPoint point, string customerId)
+    {
+        if (_holders.Count >= MaxHolders) _holders.Clear();
+        _holders[Hash(point.Key)] = customerId;
+    }
+
+    private async Task<(string Id, CustomerState State)> FollowedAsync(string customerId, Dictionary<string, (string, CustomerState)> followed,
+        CancellationToken ct)
+    {
+        if (!followed.TryGetValue(customerId, out var profile)) followed[customerId] = profile = await FollowAsync(customerId, ct);
+        return profile;
     }
 
     /// <summary>The profile an id leads to: itself, or the survivor of the merges it went through.</summary>
@@ -260,6 +305,8 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         var (id, state) = await FollowAsync(customerId, ct);
         var ids = new List<string> { id };
         if (state is CustomerState.Active active) ids.AddRange(active.Profile.AbsorbedIds);
+        // The hints of this process go first: a hash of an identifier is still the shopper's.
+        foreach (var hint in _holders.Where(h => ids.Contains(h.Value))) _holders.TryRemove(hint);
         foreach (var each in ids)
         {
             var current = await customers.GetAsync(each, ct);
