@@ -137,6 +137,46 @@ public sealed class CachedCatalogTests
     }
 
     [Fact]
+    public async Task GivenAListingUnderWayWhenAnAliasMoves_WhenItReturnsTheAliasWhereItWas_ThenTheListingIsNotRemembered()
+    {
+        var store = new MemoryCatalog();
+        await store.UpsertItemAsync(Shirt("SHIRT-1", "4401"), CancellationToken.None);
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        var listingHeld = new TaskCompletionSource();
+        store.AfterAliasRead = () => listingHeld.Task;
+
+        var resolving = catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None);
+        store.AfterAliasRead = null;
+        await catalog.UpsertItemAsync(Shirt("SHIRT-2", "4401"), CancellationToken.None);
+        listingHeld.SetResult();
+        await resolving;
+
+        Assert.Equal("SHIRT-2", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4401", CancellationToken.None));
+        // Nor is the kind taken as listed: the resolution lists again.
+        Assert.Equal(2, store.Listings);
+    }
+
+    [Fact]
+    public async Task GivenAnAliasReadUnderWayWhenTheAliasMoves_WhenItReturnsTheOldSku_ThenTheOldSkuIsNotRemembered()
+    {
+        var store = new MemoryCatalog();
+        var catalog = new CachedCatalog(store, TimeProvider.System);
+        Assert.Null(await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4400", CancellationToken.None));
+        // Mapped elsewhere after the listing: the cache reads it on its own.
+        await store.UpsertItemAsync(Shirt("SHIRT-2", "4402"), CancellationToken.None);
+        var readHeld = new TaskCompletionSource();
+        store.AfterAliasRead = () => readHeld.Task;
+
+        var slowRead = catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4402", CancellationToken.None);
+        store.AfterAliasRead = null;
+        await catalog.UpsertItemAsync(Shirt("SHIRT-3", "4402"), CancellationToken.None);
+        readHeld.SetResult();
+        Assert.Equal("SHIRT-2", await slowRead);
+
+        Assert.Equal("SHIRT-3", await catalog.ResolveSkuAsync(SourceSystems.Shopify, AliasKinds.Variant, "4402", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task GivenAnUnknownSku_WhenItIsRegisteredElsewhere_ThenTheNextReadFindsIt()
     {
         var store = new MemoryCatalog();
@@ -181,17 +221,23 @@ public sealed class CachedCatalogTests
         public CatalogItem? NextItemRead { get; set; }
         public int Listings { get; private set; }
 
-        public Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken)
+        /// <summary>Awaited by the next alias read or listing after it has taken its answer: it returns the rows as they were.</summary>
+        public Func<Task>? AfterAliasRead { get; set; }
+
+        public async Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken)
         {
             Listings++;
             var aliases = _aliases.Where(a => a.Key.Item1 == system && a.Key.Item2 == kind).ToDictionary(a => a.Key.Item3, a => a.Value);
-            return Task.FromResult<IReadOnlyDictionary<string, string>?>(aliases.Count > max ? null : aliases);
+            if (AfterAliasRead is { } hold) await hold();
+            return aliases.Count > max ? null : aliases;
         }
 
-        public Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
+        public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
         {
             Reads++;
-            return Task.FromResult(_aliases.GetValueOrDefault((system, kind, value)));
+            var sku = _aliases.GetValueOrDefault((system, kind, value));
+            if (AfterAliasRead is { } hold) await hold();
+            return sku;
         }
 
         public Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) => Task.FromResult<string?>(null);

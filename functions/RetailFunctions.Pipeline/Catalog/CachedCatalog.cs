@@ -22,8 +22,8 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
     private readonly ConcurrentDictionary<string, (Location Location, DateTimeOffset At)> _locations = new();
 
     /// <summary>
-    /// Counts the changes made through this instance: a read that overlapped one may have fetched the row as it was
-    /// before, so it is returned but not remembered.
+    /// Counts the changes made through this instance: a read (an alias, a listing, an item, a location) that overlapped
+    /// one may have fetched the rows as they were before, so it is returned but not remembered.
     /// </summary>
     private long _changes;
 
@@ -46,7 +46,14 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         var now = clock.GetUtcNow();
         var loadedAt = _loaded.GetValueOrDefault((system, kind), DateTimeOffset.MinValue);
         if (now - loadedAt < For || !_loaded.TryUpdate((system, kind), now, loadedAt) && !_loaded.TryAdd((system, kind), now)) return;
+        var changesBefore = Interlocked.Read(ref _changes);
         if (await inner.ListAliasesAsync(system, kind, MaxEntries / 2, cancellationToken) is not { } aliases) return;
+        // A listing that overlapped a change may hold an alias where it was before: none of it is kept, and the next call lists again.
+        if (Interlocked.Read(ref _changes) != changesBefore)
+        {
+            _loaded.TryUpdate((system, kind), loadedAt, now);
+            return;
+        }
         foreach (var (value, sku) in aliases) Remember((system, kind, value), sku, now);
     }
 
@@ -57,8 +64,9 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
     {
         var now = clock.GetUtcNow();
         if (_resolved.TryGetValue(key, out var hit) && now - hit.At < For) return hit.Id;
+        var changesBefore = Interlocked.Read(ref _changes);
         var id = await read();
-        if (id is not null) Remember(key, id, now);
+        if (id is not null && Interlocked.Read(ref _changes) == changesBefore) Remember(key, id, now);
         return id;
     }
 
