@@ -30,7 +30,7 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
     public async Task<string?> ResolveSkuAsync(string system, string kind, string value, CancellationToken cancellationToken)
     {
         await LoadAliasesAsync(system, kind, cancellationToken);
-        return await ResolveAsync((system, kind, value), () => inner.ResolveSkuAsync(system, kind, value, cancellationToken));
+        return await KeptOrReadAsync(_resolved, (system, kind, value), () => inner.ResolveSkuAsync(system, kind, value, cancellationToken));
     }
 
     public Task<IReadOnlyDictionary<string, string>?> ListAliasesAsync(string system, string kind, int max, CancellationToken cancellationToken) =>
@@ -57,18 +57,8 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
         foreach (var (value, sku) in aliases) Remember((system, kind, value), sku, now);
     }
 
-    public async Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) =>
-        await ResolveAsync((system, "location", value), () => inner.ResolveLocationAsync(system, value, cancellationToken));
-
-    private async Task<string?> ResolveAsync((string, string, string) key, Func<Task<string?>> read)
-    {
-        var now = clock.GetUtcNow();
-        if (_resolved.TryGetValue(key, out var hit) && now - hit.At < For) return hit.Id;
-        var changesBefore = Interlocked.Read(ref _changes);
-        var id = await read();
-        if (id is not null && Interlocked.Read(ref _changes) == changesBefore) Remember(key, id, now);
-        return id;
-    }
+    public Task<string?> ResolveLocationAsync(string system, string value, CancellationToken cancellationToken) =>
+        KeptOrReadAsync(_resolved, (system, "location", value), () => inner.ResolveLocationAsync(system, value, cancellationToken));
 
     private void Remember((string, string, string) key, string id, DateTimeOffset at) => Keep(_resolved, key, (id, at));
 
@@ -85,7 +75,9 @@ public sealed class CachedCatalog(ICatalogStore inner, TimeProvider clock) : ICa
     public Task<Location?> GetLocationAsync(string id, CancellationToken cancellationToken) =>
         KeptOrReadAsync(_locations, id, () => inner.GetLocationAsync(id, cancellationToken));
 
-    private async Task<T?> KeptOrReadAsync<T>(ConcurrentDictionary<string, (T Value, DateTimeOffset At)> kept, string key, Func<Task<T?>> read)
+    /// <summary>What was kept for the key within <see cref="For"/>, else a read, kept only when found and no change overlapped it.</summary>
+    private async Task<T?> KeptOrReadAsync<TKey, T>(ConcurrentDictionary<TKey, (T Value, DateTimeOffset At)> kept, TKey key, Func<Task<T?>> read)
+        where TKey : notnull
         where T : class
     {
         var now = clock.GetUtcNow();

@@ -86,7 +86,7 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
                 var added = firstEntry is not null && Decide(register, CustomerState.None).Change is { } created
                     && await customers.TryAddWithHistoryAsync(id, created, firstEntry(id), ct);
                 if (!added) await ExecuteAsync(register, ct, assumed: new CustomerRow(CustomerState.None, null));
-                foreach (var point in n.Contacts) Hint(point, id);
+                foreach (var point in n.Contacts) Hint(Hash(point.Key), id);
                 return new ResolvedCustomer(id, "new", true) { HistoryAdded = added };
             }
             case Resolution.Matched m:
@@ -170,15 +170,16 @@ public sealed class CustomerService(ICustomerStore customers, LoyaltyService loy
         }
         var found = await FollowedAsync(id, followed, ct);
         // A survivor does not list what it absorbed, and a reversed merge gives that back: only the lister is hinted.
-        if (found.State is CustomerState.Active active && active.Profile.Contacts.Contains(point)) Hint(point, found.Id);
+        if (found.State is CustomerState.Active active && active.Profile.Contacts.Contains(point)) Hint(key, found.Id);
         else _holders.TryRemove(key, out _);
         return found;
     }
 
-    private void Hint(ContactPoint point, string customerId)
+    /// <summary>Keeps a hint under the hash of an identifier (<see cref="Hash"/> of its key).</summary>
+    private void Hint(string hashedKey, string customerId)
     {
         if (_holders.Count >= MaxHolders) _holders.Clear();
-        _holders[Hash(point.Key)] = customerId;
+        _holders[hashedKey] = customerId;
     }
 
     private async Task<(string Id, CustomerState State)> FollowedAsync(string customerId, Dictionary<string, (string, CustomerState)> followed,
